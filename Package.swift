@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "replica-export",
+    products: [
+        .library(name: "ReplicaExport", targets: ["ReplicaExport"]),
+        .executable(name: "replica-export", targets: ["replica-export"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thin system-library modules: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        .target(
+            name: "ReplicaExport",
+            dependencies: [
+                "CGDAL", "CSQLite", "CZip",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "replica-export",
+            dependencies: [
+                "ReplicaExport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ReplicaExportTests", dependencies: ["ReplicaExport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ReplicaExport"]),
+    ]
+)

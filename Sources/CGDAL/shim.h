@@ -1,0 +1,9 @@
+// GDAL's headers pull in C++ helpers unless this (misspelled upstream) macro is set.
+#define CPL_SUPRESS_CPLUSPLUS
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>

@@ -1,0 +1,132 @@
+/// The geometry type of a layer (`esriGeometry*`).
+public enum GeometryType: String, Sendable, Equatable, CaseIterable {
+    case point = "esriGeometryPoint"
+    case multipoint = "esriGeometryMultipoint"
+    case polyline = "esriGeometryPolyline"
+    case polygon = "esriGeometryPolygon"
+    case envelope = "esriGeometryEnvelope"
+}
+
+/// Where a layer's schema came from; inferred schemas are reported to the user.
+public enum SchemaSource: String, Sendable, Equatable {
+    /// The service's layer resource (`/FeatureServer/layers?f=json` or `/FeatureServer/N?f=json`).
+    case layerResource
+    /// A feature-service query page (FeatureSet) carrying `fields`.
+    case featureSet
+    /// The catalog of a mobile geodatabase.
+    case geodatabase
+    /// Inferred from the values by a first pass over the features.
+    case inferred
+}
+
+/// The schema of one layer or table of a replica.
+public struct LayerSchema: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable { case featureLayer, table }
+
+    /// The service layer id (`layers[].id`).
+    public var id: Int
+    /// The layer resource `name`, else `layer_<id>`.
+    public var name: String
+    public var kind: Kind
+    /// nil for tables.
+    public var geometryType: GeometryType?
+    public var hasZ: Bool
+    public var hasM: Bool
+    public var spatialReference: SpatialReference?
+    public var objectIdField: String?
+    public var globalIdField: String?
+    /// Attribute fields in output order; ``Feature/attributes`` is indexed the same way.
+    public var fields: [Field]
+    public var relationships: [Relationship]
+    public var hasAttachments: Bool
+    public var schemaSource: SchemaSource
+    /// Names of fields whose type was inferred rather than declared.
+    public var inferredFields: [String]
+
+    public init(id: Int, name: String? = nil, kind: Kind = .featureLayer, geometryType: GeometryType? = nil,
+                hasZ: Bool = false, hasM: Bool = false, spatialReference: SpatialReference? = nil,
+                objectIdField: String? = nil, globalIdField: String? = nil, fields: [Field] = [],
+                relationships: [Relationship] = [], hasAttachments: Bool = false,
+                schemaSource: SchemaSource, inferredFields: [String] = []) {
+        self.id = id
+        self.name = name ?? "layer_\(id)"
+        self.kind = kind
+        self.geometryType = geometryType
+        self.hasZ = hasZ
+        self.hasM = hasM
+        self.spatialReference = spatialReference
+        self.objectIdField = objectIdField
+        self.globalIdField = globalIdField
+        self.fields = fields
+        self.relationships = relationships
+        self.hasAttachments = hasAttachments
+        self.schemaSource = schemaSource
+        self.inferredFields = inferredFields
+    }
+
+    /// The index of the field named `name` (case-insensitive, as ArcGIS compares field names).
+    public func fieldIndex(named name: String) -> Int? {
+        if let exact = fields.firstIndex(where: { $0.name == name }) { return exact }
+        let lowered = name.lowercased()
+        return fields.firstIndex(where: { $0.name.lowercased() == lowered })
+    }
+}
+
+/// A relationship class as a layer resource describes it (`relationships[]`).
+public struct Relationship: Sendable, Equatable {
+    public enum Cardinality: String, Sendable, Equatable {
+        case oneToOne = "esriRelCardinalityOneToOne"
+        case oneToMany = "esriRelCardinalityOneToMany"
+        case manyToMany = "esriRelCardinalityManyToMany"
+    }
+    public enum Role: String, Sendable, Equatable {
+        case origin = "esriRelRoleOrigin"
+        case destination = "esriRelRoleDestination"
+    }
+    public var id: Int
+    public var name: String
+    public var relatedLayerId: Int
+    public var cardinality: Cardinality
+    public var role: Role
+    /// The key field in this layer.
+    public var keyField: String
+    public var isComposite: Bool
+
+    public init(id: Int, name: String, relatedLayerId: Int, cardinality: Cardinality, role: Role,
+                keyField: String, isComposite: Bool = false) {
+        self.id = id
+        self.name = name
+        self.relatedLayerId = relatedLayerId
+        self.cardinality = cardinality
+        self.role = role
+        self.keyField = keyField
+        self.isComposite = isComposite
+    }
+}
+
+/// An attachment of a feature: referenced by URL or carrying its bytes.
+public struct Attachment: Sendable, Equatable {
+    public var attachmentId: Int64
+    public var globalId: String?
+    public var parentGlobalId: String?
+    public var parentObjectId: Int64?
+    public var contentType: String?
+    public var name: String
+    public var size: Int64?
+    public var url: String?
+    public var data: [UInt8]?
+
+    public init(attachmentId: Int64, globalId: String? = nil, parentGlobalId: String? = nil,
+                parentObjectId: Int64? = nil, contentType: String? = nil, name: String,
+                size: Int64? = nil, url: String? = nil, data: [UInt8]? = nil) {
+        self.attachmentId = attachmentId
+        self.globalId = globalId
+        self.parentGlobalId = parentGlobalId
+        self.parentObjectId = parentObjectId
+        self.contentType = contentType
+        self.name = name
+        self.size = size
+        self.url = url
+        self.data = data
+    }
+}

@@ -1,0 +1,53 @@
+/// A geometry made ready for one writer by the geometry preparer: curves kept only where the writer
+/// can hold them (and then only circular arcs in three-point form), everything else densified;
+/// polygon rings grouped and oriented the OGC way.
+public struct PreparedGeometry: Sendable, Equatable {
+    public enum Shape: Sendable, Equatable {
+        case point(Vertex)
+        case multipoint([Vertex])
+        /// The parts of a (multi) line.
+        case lines([Path])
+        /// Polygons, each its exterior ring (counter-clockwise) followed by its holes (clockwise).
+        case polygons([[Path]])
+    }
+
+    /// In ``Path/curves`` only ``CurveKind/circularArc(interior:)`` may appear, and its interior point
+    /// is the angular midpoint of the arc, so that its Z and M are the mean of the segment's ends.
+    public var shape: Shape
+    public var hasZ: Bool
+    public var hasM: Bool
+
+    @inlinable public init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
+        self.shape = shape
+        self.hasZ = hasZ
+        self.hasM = hasM
+    }
+
+    public var geometryType: GeometryType {
+        switch shape {
+        case .point: return .point
+        case .multipoint: return .multipoint
+        case .lines: return .polyline
+        case .polygons: return .polygon
+        }
+    }
+
+    /// True when a circular arc was kept.
+    public var hasCurves: Bool {
+        switch shape {
+        case .point, .multipoint: return false
+        case .lines(let paths): return paths.contains { !$0.curves.isEmpty }
+        case .polygons(let polygons): return polygons.contains { $0.contains { !$0.curves.isEmpty } }
+        }
+    }
+}
+
+/// A feature ready for a writer: attributes as read, geometry prepared for that writer.
+public struct PreparedFeature: Sendable, Equatable {
+    public var attributes: [Value]
+    public var geometry: PreparedGeometry?
+    @inlinable public init(attributes: [Value], geometry: PreparedGeometry?) {
+        self.attributes = attributes
+        self.geometry = geometry
+    }
+}

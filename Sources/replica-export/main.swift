@@ -1,0 +1,2 @@
+import ReplicaExport
+print("replica-export: under construction")
