@@ -1,0 +1,106 @@
+import Foundation
+
+/// What to export: the library's single entry point takes one of these.
+///
+/// Mirrors the createReplica parameters that matter for a `syncModel=none` export: the output
+/// formats (`dataFormat`), the layers, and `syncDataOptions` (bit 256 keeps true curves).
+public struct ExportRequest: Sendable {
+    /// The syncDataOptions bit that asks for true curves to be preserved.
+    public static let trueCurvesBit = 256
+
+    /// The replica payload: Esri JSON or a mobile geodatabase.
+    public var input: URL
+    /// The service's layer resources, for Esri JSON payloads that carry no schema.
+    /// When nil, `<payload-stem>.layers.json` beside the payload is used if present.
+    public var schema: URL?
+    /// createReplica `dataFormat` names of the outputs: `filegdb`, `shapefile`, `csv`, `geojson`.
+    public var formats: [String]
+    /// Where the outputs go; created if missing.
+    public var outputDirectory: URL
+    /// The createReplica `syncDataOptions` bit set. nil = what the payload stores, else 0.
+    public var syncDataOptions: Int?
+    /// Largest distance between a true curve and its densified chords, in the units of the
+    /// coordinate system. nil = ArcGIS's default, 2 x XY resolution x 100 (0.02 m at 0.0001 m).
+    public var maxDeviation: Double?
+    /// Only these layer ids (createReplica `layers`); nil = all.
+    public var layerIds: [Int]?
+    /// Replace existing outputs instead of failing.
+    public var overwrite: Bool
+    /// Features handed from reader to writers at a time.
+    public var batchSize: Int
+
+    public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
+                syncDataOptions: Int? = nil, maxDeviation: Double? = nil, layerIds: [Int]? = nil,
+                overwrite: Bool = false, batchSize: Int = 1024) {
+        self.input = input
+        self.schema = schema
+        self.formats = formats
+        self.outputDirectory = outputDirectory
+        self.syncDataOptions = syncDataOptions
+        self.maxDeviation = maxDeviation
+        self.layerIds = layerIds
+        self.overwrite = overwrite
+        self.batchSize = batchSize
+    }
+
+    /// A request from createReplica's own parameters, as a service answering a `syncModel=none`
+    /// export receives them: `dataFormat`, `syncModel` (must be `none` or absent), `layers`
+    /// (`0,1` or `[0,1]`) and `replicaOptions` (`{"syncDataOptions": 256}`).
+    public init(createReplicaParameters parameters: [String: String], input: URL, outputDirectory: URL) throws {
+        if let model = parameters["syncModel"], model.lowercased() != "none" {
+            throw ExportError(.invalidOption,
+                              "syncModel '\(model)' creates a replica to sync; an export takes syncModel=none")
+        }
+        guard let dataFormat = parameters["dataFormat"], !dataFormat.isEmpty else {
+            throw ExportError(.invalidOption, "dataFormat is missing; give one of filegdb, shapefile, csv, geojson")
+        }
+        var layerIds: [Int]?
+        if let layers = parameters["layers"], !layers.isEmpty {
+            let items = layers.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            var ids: [Int] = []
+            for item in items {
+                guard let id = Int(item) else {
+                    throw ExportError(.invalidOption, "layers '\(layers)' is not a list of layer ids such as 0,1,2")
+                }
+                ids.append(id)
+            }
+            layerIds = ids
+        }
+        var syncDataOptions: Int?
+        if let options = parameters["replicaOptions"], !options.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(options.utf8)) as? [String: Any] else {
+                throw ExportError(.invalidOption, "replicaOptions '\(options)' is not a JSON object such as {\"syncDataOptions\": 256}")
+            }
+            if let value = object["syncDataOptions"] {
+                guard let number = value as? Int, number >= 0 else {
+                    throw ExportError(.invalidOption, "replicaOptions.syncDataOptions must be a non-negative integer bit set")
+                }
+                syncDataOptions = number
+            }
+        }
+        self.init(input: input, formats: [dataFormat], outputDirectory: outputDirectory,
+                  syncDataOptions: syncDataOptions, layerIds: layerIds)
+    }
+}
+
+/// What an export did.
+public struct ExportReport: Sendable {
+    /// The replica as read (metadata and schemas).
+    public var replica: Replica
+    /// Per format, the outputs written.
+    public var outputs: [String: [WrittenOutput]]
+    /// Per layer name, the number of features read.
+    public var featuresRead: [String: Int]
+    /// Whether true curves were kept where the output can hold them.
+    public var keptTrueCurves: Bool
+    /// Curves kept and densified, per format.
+    public var curves: [String: CurveStatistics]
+    /// Everything the user should know, from reader, preparer and writers.
+    public var diagnostics: [Diagnostic]
+
+    /// Features written to all outputs of `format`.
+    public func featuresWritten(format: String) -> Int {
+        outputs[format, default: []].reduce(0) { $0 + $1.featureCount }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+
+/// The library entry point: reads a replica payload once and writes it to every requested format.
+///
+/// ```swift
+/// let report = try Exporter().export(ExportRequest(
+///     input: URL(fileURLWithPath: "replica.geodatabase"),
+///     formats: ["filegdb", "geojson"],
+///     outputDirectory: URL(fileURLWithPath: "out"),
+///     syncDataOptions: 256))
+/// ```
+public struct Exporter: Sendable {
+    /// The formats this exporter can write.
+    public var registry: WriterRegistry
+    public var logger: Logger
+
+    public init(registry: WriterRegistry = .standard, logger: Logger = Logger(label: "replica-export")) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Runs one export. On any error every output of this run is removed (nothing half-written
+    /// is left looking complete) and the error is rethrown with its location.
+    public func export(_ request: ExportRequest) throws -> ExportReport {
+        let writerTypes = try resolveFormats(request.formats)
+        guard request.batchSize > 0 else {
+            throw ExportError(.invalidOption, "batch size must be positive, got \(request.batchSize)")
+        }
+        if let deviation = request.maxDeviation, !(deviation > 0 && deviation.isFinite) {
+            throw ExportError(.invalidOption, "maximum deviation must be a positive distance, got \(deviation)")
+        }
+        let source = try ReplicaSources.open(request.input, schemaURL: request.schema)
+        return try export(from: source, request: request, writerTypes: writerTypes)
+    }
+
+    /// Runs one export from an already opened source (the batch converter and tests use this).
+    public func export(from source: any ReplicaSource, request: ExportRequest) throws -> ExportReport {
+        try export(from: source, request: request, writerTypes: try resolveFormats(request.formats))
+    }
+
+    private func resolveFormats(_ names: [String]) throws -> [any FormatWriter.Type] {
+        guard !names.isEmpty else {
+            throw ExportError(.unknownFormat, "no output format given; choose from \(registry.formatNames.joined(separator: ", "))")
+        }
+        var seen = Set<String>()
+        var types: [any FormatWriter.Type] = []
+        for name in names {
+            guard let type = registry.writer(named: name) else {
+                throw ExportError(.unknownFormat,
+                                  "unknown format '\(name)'; choose from \(registry.formatNames.joined(separator: ", "))")
+            }
+            if seen.insert(type.formatName).inserted { types.append(type) }
+        }
+        return types
+    }
+
+    private func export(from source: any ReplicaSource, request: ExportRequest,
+                        writerTypes: [any FormatWriter.Type]) throws -> ExportReport {
+        let inputPath = request.input.path
+        var replica = source.replica
+        if let wanted = request.layerIds {
+            let known = Set(replica.layers.map(\.id))
+            if let missing = wanted.first(where: { !known.contains($0) }) {
+                throw ExportError(.invalidOption,
+                                  "layer \(missing) is not in the payload; it has layers \(replica.layers.map { String($0.id) }.joined(separator: ", "))",
+                                  at: ErrorLocation(file: inputPath))
+            }
+        }
+        let layerIndices = replica.layers.indices.filter { request.layerIds?.contains(replica.layers[$0].id) ?? true }
+        replica.layers = layerIndices.map { replica.layers[$0] }
+
+        let syncDataOptions = request.syncDataOptions ?? source.replica.syncDataOptions ?? 0
+        let keepTrueCurves = syncDataOptions & ExportRequest.trueCurvesBit != 0
+
+        do {
+            try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
+                              at: ErrorLocation(file: request.outputDirectory.path), cause: error as NSError)
+        }
+
+        // Writers are opened before anything is read so that a refused output (exists, not
+        // writable) fails the run before any work is done.
+        var writers: [any FormatWriter] = []
+        let writerRequest = WriterRequest(outputDirectory: request.outputDirectory, replica: replica,
+                                          overwrite: request.overwrite)
+        do {
+            for type in writerTypes { writers.append(try type.init(request: writerRequest)) }
+        } catch {
+            writers.forEach { $0.abort() }
+            throw error
+        }
+
+        // Preparation depends only on whether a writer keeps circular arcs, so writers share
+        // at most two preparers and each geometry is prepared at most twice.
+        let keepsArcs = writers.map { keepTrueCurves && type(of: $0).capabilities.contains(.circularArcs) }
+        var preparers: [Bool: GeometryPreparer] = [:]
+        for keep in Set(keepsArcs) {
+            preparers[keep] = GeometryPreparer(capabilities: keep ? [.circularArcs] : [],
+                                               keepTrueCurves: keep, maxDeviation: request.maxDeviation)
+        }
+
+        var featuresRead: [String: Int] = [:]
+        do {
+            for (position, layerIndex) in layerIndices.enumerated() {
+                let layer = replica.layers[position]
+                logger.debug("layer \(layer.name): writing", metadata: ["formats": "\(writerTypes.map { $0.formatName })"])
+                for writer in writers { try writer.beginLayer(layer) }
+                var featureIndex = 0
+                try source.features(inLayer: layerIndex, batchSize: request.batchSize) { batch in
+                    var prepared: [Bool: [PreparedFeature]] = [:]
+                    for keep in preparers.keys {
+                        prepared[keep] = try prepare(batch, firstIndex: featureIndex, layer: layer,
+                                                     preparer: &preparers[keep]!, file: inputPath)
+                    }
+                    for (writer, keep) in zip(writers, keepsArcs) {
+                        try writer.write(prepared[keep]!)
+                    }
+                    featureIndex += batch.count
+                }
+                for writer in writers { try writer.endLayer() }
+                featuresRead[layer.name] = featureIndex
+            }
+            var outputs: [String: [WrittenOutput]] = [:]
+            for writer in writers {
+                outputs[type(of: writer).formatName] = try writer.commit()
+            }
+            var diagnostics = source.diagnostics
+            var curves: [String: CurveStatistics] = [:]
+            for (writer, keep) in zip(writers, keepsArcs) {
+                let name = type(of: writer).formatName
+                let statistics = preparers[keep]!.statistics
+                curves[name] = statistics
+                diagnostics += writer.diagnostics.map { Diagnostic("\(name): \($0.message)", at: $0.location) }
+            }
+            diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
+            return ExportReport(replica: replica, outputs: outputs, featuresRead: featuresRead,
+                                keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
+        } catch {
+            writers.forEach { $0.abort() }
+            throw Self.locate(error, file: inputPath)
+        }
+    }
+
+    private func prepare(_ batch: [Feature], firstIndex: Int, layer: LayerSchema,
+                         preparer: inout GeometryPreparer, file: String) throws -> [PreparedFeature] {
+        var result: [PreparedFeature] = []
+        result.reserveCapacity(batch.count)
+        for (offset, feature) in batch.enumerated() {
+            var geometry: PreparedGeometry?
+            if let input = feature.geometry {
+                do {
+                    geometry = try preparer.prepare(input, spatialReference: layer.spatialReference)
+                } catch var error as GeometryError {
+                    error.location = error.location.filled(
+                        from: ErrorLocation(file: file, layer: layer.name, featureIndex: firstIndex + offset))
+                    throw error
+                }
+            }
+            result.append(PreparedFeature(attributes: feature.attributes, geometry: geometry))
+        }
+        return result
+    }
+
+    /// One line per format that had to densify curves the user asked to keep.
+    private func curveDiagnostics(_ curves: [String: CurveStatistics], keepTrueCurves: Bool) -> [Diagnostic] {
+        guard keepTrueCurves else { return [] }
+        return curves.keys.sorted().compactMap { format in
+            let statistics = curves[format]!
+            var parts: [String] = []
+            if statistics.circularArcsDensified > 0 {
+                parts.append("\(statistics.circularArcsDensified) circular arcs (the format cannot hold curves)")
+            }
+            if statistics.ellipticArcsDensified > 0 { parts.append("\(statistics.ellipticArcsDensified) elliptic arcs") }
+            if statistics.beziersDensified > 0 { parts.append("\(statistics.beziersDensified) Bezier curves") }
+            guard !parts.isEmpty else { return nil }
+            return Diagnostic("\(format): densified \(parts.joined(separator: ", ")); GDAL has no true-curve type for them")
+        }
+    }
+
+    /// Adds the input file to an error's location when the thrower did not know it.
+    static func locate(_ error: any Error, file: String) -> any Error {
+        func fill<E: ReplicaExportError>(_ error: E) -> E {
+            var copy = error
+            copy.location = copy.location.filled(from: ErrorLocation(file: file))
+            return copy
+        }
+        switch error {
+        case let error as ReadingError: return fill(error)
+        case let error as GeometryError: return fill(error)
+        case let error as WritingError: return error
+        default: return error
+        }
+    }
+}

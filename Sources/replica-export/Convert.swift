@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReplicaExport
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert one replica payload to one or more formats.",
+        discussion: """
+        INPUT is a createReplica result: Esri JSON (dataFormat=json), a feature-service query page, \
+        or a mobile geodatabase (dataFormat=sqlite). The format is detected from the content.
+        """
+    )
+
+    @Argument(help: "The replica payload (.json or .geodatabase).")
+    var input: String
+
+    @Option(help: "The service's layer resources (/FeatureServer/layers?f=json) for a JSON payload. Default: <payload-stem>.layers.json beside the payload, if present.")
+    var schema: String?
+
+    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson.")
+    var format: String
+
+    @Option(name: .long, help: "Output directory (created if missing).")
+    var output: String
+
+    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
+    var trueCurves = false
+
+    @Option(help: "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0.")
+    var syncDataOptions: Int?
+
+    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m).")
+    var maxDeviation: Double?
+
+    @Option(help: "Only these layer ids, comma-separated.")
+    var layers: String?
+
+    @Flag(help: "Replace outputs that already exist.")
+    var overwrite = false
+
+    @Flag(name: .shortAndLong, help: "Print progress details.")
+    var verbose = false
+
+    func validate() throws {
+        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
+            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
+        }
+        if let syncDataOptions, syncDataOptions < 0 {
+            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
+        }
+    }
+
+    func run() throws {
+        var options = syncDataOptions
+        if trueCurves { options = (options ?? 0) | ExportRequest.trueCurvesBit }
+        var layerIds: [Int]?
+        if let layers {
+            layerIds = try layers.split(separator: ",").map {
+                guard let id = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                    throw fail(ValidationError("--layers takes layer ids such as 0,2; got '\(layers)'"))
+                }
+                return id
+            }
+        }
+        let request = ExportRequest(
+            input: URL(fileURLWithPath: input),
+            schema: schema.map { URL(fileURLWithPath: $0) },
+            formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            outputDirectory: URL(fileURLWithPath: output),
+            syncDataOptions: options,
+            maxDeviation: maxDeviation,
+            layerIds: layerIds,
+            overwrite: overwrite)
+        var logger = Logger(label: "replica-export")
+        logger.logLevel = verbose ? .debug : .warning
+        let report: ExportReport
+        do {
+            report = try Exporter(logger: logger).export(request)
+        } catch {
+            throw fail(error)
+        }
+        print(report.summary)
+        for diagnostic in report.diagnostics {
+            printError("warning: \(diagnostic)")
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import ReplicaExport
-print("replica-export: under construction")
