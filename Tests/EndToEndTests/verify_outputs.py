@@ -23,7 +23,7 @@ def load_layers(payload, schema_path):
             schemas[res.get("id", 0)] = res
     layers = []
     if "features" in payload and "layers" not in payload:  # a FeatureSet page
-        res = schemas.get(0, {})
+        res = schemas.get(0) or (next(iter(schemas.values())) if len(schemas) == 1 else {})
         fields = payload.get("fields") or res.get("fields")
         layers.append((0, res.get("name"), fields, payload.get("geometryType") or res.get("geometryType"),
                        payload.get("spatialReference"), payload["features"]))

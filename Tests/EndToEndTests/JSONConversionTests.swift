@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Every Esri JSON sample converts to all four formats, and each output read back through GDAL
+/// (by the independent Python oracle) holds the input's features: counts, every attribute value,
+/// every vertex (Z and M where the format keeps them) and the spatial reference.
+@Suite struct JSONConversionTests {
+    struct Sample: CustomStringConvertible, Sendable {
+        var file: String
+        var schema: String?
+        /// The layer name the tool gives a schema-less one-layer input (its file stem).
+        var layerName: String?
+        var expectedFeatures: Int
+        var description: String { file }
+    }
+
+    static let formats = ["filegdb", "shapefile", "csv", "geojson"]
+
+    static let samples: [Sample] = [
+        Sample(file: "pyesridump_us-ms-madison-0.json", layerName: "pyesridump_us-ms-madison-0", expectedFeatures: 8),
+        Sample(file: "pyesridump_us-ca-carson-0.json", layerName: "pyesridump_us-ca-carson-0", expectedFeatures: 18),
+        Sample(file: "pyesridump_us-mo-columbia-0.json", layerName: "pyesridump_us-mo-columbia-0", expectedFeatures: 31),
+        Sample(file: "pyesridump_us-esri-test-0.json", schema: "pyesridump_us-esri-test-metadata.json", expectedFeatures: 1000),
+        Sample(file: "pyesridump_us-il-cook-page-full.json", layerName: "pyesridump_us-il-cook-page-full", expectedFeatures: 500),
+        Sample(file: "arcgis-rest-js_PointHasZM.json", layerName: "arcgis-rest-js_PointHasZM", expectedFeatures: -1),
+        Sample(file: "arcgis-rest-js_LineHasM.json", layerName: "arcgis-rest-js_LineHasM", expectedFeatures: -1),
+        Sample(file: "arcgis-rest-js_PolygonHasZM.json", layerName: "arcgis-rest-js_PolygonHasZM", expectedFeatures: -1),
+        Sample(file: "pyesridump_us-ms-madison-0.replica.json", expectedFeatures: 8),
+        Sample(file: "pyesridump_us-ca-carson-0.replica.json", expectedFeatures: 18),
+        Sample(file: "pyesridump_us-mo-columbia-0.replica.json", expectedFeatures: 31),
+        Sample(file: "pyesridump_us-esri-test-0.replica.json", expectedFeatures: 1000),
+        Sample(file: "pyesridump_us-il-cook-page-full.replica.json", expectedFeatures: 500),
+        Sample(file: "arcgis-rest-js_PointHasZM.replica.json", expectedFeatures: -1),
+        Sample(file: "arcgis-rest-js_LineHasM.replica.json", expectedFeatures: -1),
+        Sample(file: "arcgis-rest-js_PolygonHasZM.replica.json", expectedFeatures: -1),
+        Sample(file: "seed_example3_marine.replica.json", expectedFeatures: 3),
+        Sample(file: "seed_example4_canada.replica.json", expectedFeatures: -1),
+        Sample(file: "replica_esri_test.json", expectedFeatures: 1000),
+    ]
+
+    @Test(arguments: samples)
+    func convertsToAllFormatsFaithfully(_ sample: Sample) throws {
+        let input = EndToEnd.testData("esrijson/" + sample.file)
+        let output = try EndToEnd.makeTemporaryDirectory("json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var arguments = ["convert", input.path, "--format", Self.formats.joined(separator: ","), "--output", output.path]
+        if let schema = sample.schema { arguments += ["--schema", EndToEnd.testData("esrijson/" + schema).path] }
+        let result = try EndToEnd.cli(arguments)
+        try #require(result.status == 0, "convert failed: \(result.stderr)")
+        #expect(result.stdout.contains("features"))
+
+        for format in Self.formats {
+            let directory = output.appendingPathComponent(format)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for name in EndToEnd.listing(output) where !name.contains("/") && !Self.formats.contains(name) {
+                if Self.belongs(name, to: format) {
+                    try FileManager.default.moveItem(at: output.appendingPathComponent(name),
+                                                     to: directory.appendingPathComponent(name))
+                }
+            }
+            var oracle = ["--input", input.path, "--output-dir", directory.path, "--format", format]
+            if let schema = sample.schema { oracle += ["--schema", EndToEnd.testData("esrijson/" + schema).path] }
+            if let layerName = sample.layerName { oracle += ["--layer-name", "0=\(layerName)"] }
+            let report = try EndToEnd.python("verify_outputs.py", oracle)
+            let mismatches = report["mismatches"] as? [String] ?? ["no report"]
+            #expect(mismatches.isEmpty, "\(format): \(mismatches.prefix(10).joined(separator: "\n"))")
+            let layers = report["layers"] as? [String: [String: Int]] ?? [:]
+            #expect(!layers.isEmpty, "\(format): no layer found in the output")
+            for (name, counts) in layers {
+                #expect(counts["input"] == counts["output"], "\(format) \(name): \(counts)")
+            }
+            if sample.expectedFeatures >= 0 {
+                #expect(layers.values.reduce(0) { $0 + ($1["input"] ?? 0) } == sample.expectedFeatures)
+            }
+            #expect((report["checked"] as? Int ?? 0) > 0, "\(format): nothing was compared")
+        }
+    }
+
+    /// Which format wrote a top-level output name.
+    static func belongs(_ name: String, to format: String) -> Bool {
+        switch format {
+        case "filegdb": return name.hasSuffix(".gdb")
+        case "csv": return (name.hasSuffix(".csv") && !name.hasSuffix(".fieldnames.csv")) || name.hasSuffix(".csvt")
+        case "geojson": return name.hasSuffix(".geojson")
+        default:
+            return [".shp", ".shx", ".dbf", ".prj", ".cpg", ".fieldnames.csv"].contains { name.hasSuffix($0) }
+        }
+    }
+}
