@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+/// Memory must not grow with the number of features: converting ten times as many features may
+/// not take much more memory. Measured on the real command with the kernel's peak-RSS accounting.
+@Suite struct StreamingMemoryTests {
+    func peakMemory(features: Int, geometry: String, formats: String, in directory: URL) throws -> Int {
+        let input = directory.appendingPathComponent("synthetic_\(features).json")
+        let generator = EndToEnd.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py")
+        let generated = try EndToEnd.run(URL(fileURLWithPath: "/usr/bin/python3"),
+                                         [generator.path, String(features), input.path, "--geometry", geometry])
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let output = directory.appendingPathComponent("out_\(features)")
+        let measured = try EndToEnd.python("peak_memory.py", [
+            EndToEnd.executable.path, "convert", input.path, "--format", formats, "--output", output.path])
+        try #require(measured["status"] as? Int == 0, "\(measured["stderr"] ?? "")")
+        return measured["maxrss_kib"] as? Int ?? 0
+    }
+
+    @Test func jsonToEveryFormatRunsInFlatMemory() throws {
+        let directory = try EndToEnd.makeTemporaryDirectory("memory")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let formats = "filegdb,shapefile,csv,geojson"
+        let small = try peakMemory(features: 10_000, geometry: "polygon", formats: formats, in: directory)
+        let large = try peakMemory(features: 100_000, geometry: "polygon", formats: formats, in: directory)
+        // Ten times the features (about 60 MB more JSON) may cost a little: allocator slack, GDAL caches.
+        #expect(large < small + 40_000, "peak RSS \(small) KiB for 10k features, \(large) KiB for 100k")
+    }
+}
