@@ -35,6 +35,9 @@ public struct Densifier: Sendable {
     /// No curve yields more vertices than this (protects against absurd tolerances); if it is reached
     /// the deviation bound is not met for that curve.
     public var maxVerticesPerCurve: Int = 100_000
+    /// Checks the angle between consecutive chords of adaptively split curves (off only in tests, to
+    /// compute the minimum under the deviation and per-chord turning bounds alone).
+    var enforcesChordAngle = true
 
     /// `maxDeviation` must be positive and finite (otherwise the default rule's 0.02 is used);
     /// the angle step is clamped to [0.1, 180] degrees.
@@ -82,7 +85,7 @@ public struct Densifier: Sendable {
         let byAngle = sweep / maxAngleStep
         // A relative slack so that an exact ratio (e.g. 90 / 10) is not pushed up by rounding.
         let needed = Swift.max(byDeviation, byAngle) * (1 - 1e-12)
-        guard needed.isFinite else { return maxVerticesPerCurve }
+        guard needed.isFinite, needed < Double(maxVerticesPerCurve) else { return maxVerticesPerCurve }
         return Swift.max(1, Swift.min(maxVerticesPerCurve, Int(needed.rounded(.up))))
     }
 
@@ -105,7 +108,7 @@ public struct Densifier: Sendable {
         var x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo)
         var f1 = distanceToSegment(curve.point(at: x1), a, b)
         var f2 = distanceToSegment(curve.point(at: x2), a, b)
-        for _ in 0..<60 where hi - lo > 1e-15 {
+        for _ in 0..<32 where hi - lo > 1e-15 {
             if f1 > f2 {
                 hi = x2; x2 = x1; f2 = f1
                 x1 = hi - g * (hi - lo); f1 = distanceToSegment(curve.point(at: x1), a, b)
@@ -146,7 +149,7 @@ public struct Densifier: Sendable {
         var previousChord: XY?
         func feasible(_ t1: Double, checkChordAngle: Bool) -> Bool {
             let a = curve.point(at: t), b = curve.point(at: t1)
-            if checkChordAngle, let previousChord, b != a,
+            if checkChordAngle, enforcesChordAngle, let previousChord, b != a,
                Densifier.angleBetween(previousChord, b - a) > angleBound { return false }
             if turning(curve, t, t1) > angleBound { return false }
             return chordDeviation(curve, t, t1) <= deviationBound
@@ -184,7 +187,8 @@ public struct Densifier: Sendable {
             } else {
                 hi = mid
             }
-            if hi - lo <= 1e-12 * Swift.max(1e-3, hi - t) { break }
+            // 1e-7 of the step: the step found is within a negligible fraction of the farthest one.
+            if hi - lo <= 1e-7 * (hi - t) { break }
         }
         return found
     }
