@@ -4,8 +4,8 @@ import Testing
 
 // MARK: - Shared helpers for the geometry suites
 
-/// A tiny seeded generator (SplitMix64) so property tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+/// A tiny seeded generator (GeomSplitMix64) so property tests are reproducible.
+struct GeomSplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -47,7 +47,7 @@ enum GNToolsSamples {
 
 @Suite struct CurveMathTests {
     @Test func threePointArcPassesThroughItsPoints() throws {
-        var rng = SplitMix64(seed: 1)
+        var rng = GeomSplitMix64(seed: 1)
         for _ in 0..<300 {
             let c = xy(rng.uniform(-1000...1000), rng.uniform(-1000...1000))
             let r = rng.uniform(0.01...500)
@@ -188,7 +188,7 @@ enum GNToolsSamples {
     }
 
     @Test func boundingBoxesMatchDenseSampling() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = GeomSplitMix64(seed: 7)
         for _ in 0..<200 {
             let curve = try randomCurve(&rng)
             let box = curve.boundingBox
@@ -231,7 +231,7 @@ func halfEllipsePerimeter(a: Double, b: Double) -> Double {
 }
 
 /// A random curve of any form with consistent parameters (ends exactly on circles/ellipses).
-func randomCurve(_ rng: inout SplitMix64) throws -> ResolvedCurve {
+func randomCurve(_ rng: inout GeomSplitMix64) throws -> ResolvedCurve {
     let c = xy(rng.uniform(-100...100), rng.uniform(-100...100))
     switch Int.random(in: 0..<4, using: &rng) {
     case 0:
@@ -253,7 +253,7 @@ func randomCurve(_ rng: inout SplitMix64) throws -> ResolvedCurve {
 }
 
 /// A random consistent elliptic arc: (curve, a, b, rotation, center).
-func randomEllipse(_ rng: inout SplitMix64, center c: XY) throws -> (curve: ResolvedCurve, a: Double, b: Double, rotation: Double) {
+func randomEllipse(_ rng: inout GeomSplitMix64, center c: XY) throws -> (curve: ResolvedCurve, a: Double, b: Double, rotation: Double) {
     let a = rng.uniform(0.5...40), ratio = rng.uniform(0.05...1), rot = rng.uniform(-4...4)
     let b = a * ratio
     let u = xy(cos(rot), sin(rot)), v = xy(-sin(rot), cos(rot))

@@ -79,7 +79,7 @@ func totalTurning(_ curve: ResolvedCurve) -> Double {
     }
 
     @Test func circularArcsUseTheAnalyticMinimum() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = GeomSplitMix64(seed: 42)
         for iteration in 0..<300 {
             let c = xy(rng.uniform(-1e5...1e5), rng.uniform(-1e5...1e5))
             let r = rng.uniform(0.05...500)
@@ -108,7 +108,7 @@ func totalTurning(_ curve: ResolvedCurve) -> Double {
     }
 
     @Test func ellipticArcsMeetTheBoundsWithNearMinimalCounts() throws {
-        var rng = SplitMix64(seed: 99)
+        var rng = GeomSplitMix64(seed: 99)
         var excess: [Int] = []
         for _ in 0..<60 {
             let c = xy(rng.uniform(-1000...1000), rng.uniform(-1000...1000))
@@ -128,7 +128,7 @@ func totalTurning(_ curve: ResolvedCurve) -> Double {
     }
 
     @Test func beziersMeetTheBoundsWithNearMinimalCounts() throws {
-        var rng = SplitMix64(seed: 2024)
+        var rng = GeomSplitMix64(seed: 2024)
         var excess: [Int] = []
         for _ in 0..<60 {
             func p() -> XY { xy(rng.uniform(-50...50), rng.uniform(-50...50)) }

@@ -21,7 +21,7 @@ func esriHole(_ x: Double, _ y: Double, _ s: Double) -> Path { Rings.reversed(es
     }
 
     @Test func reversingKeepsTheShapeOfEveryCurveForm() throws {
-        var rng = SplitMix64(seed: 5)
+        var rng = GeomSplitMix64(seed: 5)
         for _ in 0..<100 {
             // A curve and a straight segment after it.
             let kinds: [CurveKind] = [
