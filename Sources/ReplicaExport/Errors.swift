@@ -134,3 +134,26 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     }
     public var description: String { location.isEmpty ? message : "\(location): \(message)" }
 }
+
+/// Collects diagnostics up to a limit and counts the rest, so that one flaw repeated in a million
+/// features is one readable warning list, not a million lines.
+public struct DiagnosticLog: Sendable {
+    public private(set) var entries: [Diagnostic] = []
+    public private(set) var omitted = 0
+    public let limit: Int
+
+    public init(limit: Int = 50) { self.limit = limit }
+
+    public mutating func append(_ diagnostic: Diagnostic) {
+        if entries.count < limit { entries.append(diagnostic) } else { omitted += 1 }
+    }
+
+    public mutating func append(contentsOf diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { append(diagnostic) }
+    }
+
+    /// The entries, plus one line that says how many were left out.
+    public var all: [Diagnostic] {
+        omitted == 0 ? entries : entries + [Diagnostic("\(omitted) more warnings like these were not listed")]
+    }
+}

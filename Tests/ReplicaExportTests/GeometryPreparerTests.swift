@@ -124,14 +124,17 @@ import Testing
         #expect(preparer.diagnostics.count == 1)
     }
 
-    @Test func degenerateRingsAreDroppedOrRejected() throws {
+    @Test func degenerateRingsAreKeptAsPolygonsOfTheirOwn() throws {
         var preparer = GeometryPreparer(capabilities: [], keepTrueCurves: false)
         let sliver = Path(vertices: [vx(0, 0), vx(1, 1), vx(0, 0)])
         let prepared = try preparer.prepare(Geometry(.polygon([esriSquare(0, 0, 5), sliver])), spatialReference: nil)
         guard case .polygons(let polygons) = prepared.shape else { Issue.record(); return }
-        #expect(polygons.count == 1)
+        #expect(polygons.count == 2)
+        #expect(polygons[1] == [sliver] || polygons[1] == [Rings.reversed(sliver)])
         #expect(preparer.diagnostics.count == 1)
-        #expect(throws: GeometryError.self) { try preparer.prepare(Geometry(.polygon([sliver])), spatialReference: nil) }
+        let alone = try preparer.prepare(Geometry(.polygon([sliver])), spatialReference: nil)
+        guard case .polygons(let single) = alone.shape else { Issue.record(); return }
+        #expect(single.count == 1 && single[0][0].vertices.count == 3)
         // A bad curve is located by part and segment.
         let bad = Path(vertices: [vx(0, 0), vx(1, 0), vx(0, 0)],
                        curves: [CurveSegment(index: 1, kind: .ellipticArc(center: xy(0, 0), isMinor: true, isClockwise: true, rotation: 0, semiMajorAxis: 1, minorMajorRatio: 0))])

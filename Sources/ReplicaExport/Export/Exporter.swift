@@ -102,6 +102,7 @@ public struct Exporter: Sendable {
         }
 
         var featuresRead: [String: Int] = [:]
+        var geometryDiagnostics = DiagnosticLog()
         do {
             for (position, layerIndex) in layerIndices.enumerated() {
                 let layer = replica.layers[position]
@@ -112,7 +113,8 @@ public struct Exporter: Sendable {
                     var prepared: [Bool: [PreparedFeature]] = [:]
                     for keep in preparers.keys {
                         prepared[keep] = try prepare(batch, firstIndex: featureIndex, layer: layer,
-                                                     preparer: &preparers[keep]!, file: inputPath)
+                                                     preparer: &preparers[keep]!, file: inputPath,
+                                                     diagnostics: &geometryDiagnostics)
                     }
                     for (writer, keep) in zip(writers, keepsArcs) {
                         try writer.write(prepared[keep]!)
@@ -126,7 +128,7 @@ public struct Exporter: Sendable {
             for writer in writers {
                 outputs[type(of: writer).formatName] = try writer.commit()
             }
-            var diagnostics = source.diagnostics
+            var diagnostics = source.diagnostics + geometryDiagnostics.all
             var curves: [String: CurveStatistics] = [:]
             for (writer, keep) in zip(writers, keepsArcs) {
                 let name = type(of: writer).formatName
@@ -144,7 +146,8 @@ public struct Exporter: Sendable {
     }
 
     private func prepare(_ batch: [Feature], firstIndex: Int, layer: LayerSchema,
-                         preparer: inout GeometryPreparer, file: String) throws -> [PreparedFeature] {
+                         preparer: inout GeometryPreparer, file: String,
+                         diagnostics: inout DiagnosticLog) throws -> [PreparedFeature] {
         var result: [PreparedFeature] = []
         result.reserveCapacity(batch.count)
         for (offset, feature) in batch.enumerated() {
@@ -156,6 +159,12 @@ public struct Exporter: Sendable {
                     error.location = error.location.filled(
                         from: ErrorLocation(file: file, layer: layer.name, featureIndex: firstIndex + offset))
                     throw error
+                }
+                if !preparer.diagnostics.isEmpty {
+                    let here = ErrorLocation(file: file, layer: layer.name, featureIndex: firstIndex + offset)
+                    diagnostics.append(contentsOf: preparer.takeDiagnostics().map {
+                        Diagnostic($0.message, at: $0.location.filled(from: here))
+                    })
                 }
             }
             result.append(PreparedFeature(attributes: feature.attributes, geometry: geometry))

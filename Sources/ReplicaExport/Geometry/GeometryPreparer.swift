@@ -40,8 +40,8 @@ public struct CurveStatistics: Sendable, Equatable {
 ///   for them) and counted in ``statistics``.
 /// - Polygons: rings grouped by containment (exterior = clockwise by TRUE area, curves included),
 ///   exteriors output counter-clockwise and holes clockwise. A hole no exterior contains becomes an
-///   exterior (diagnostic). Rings with fewer than 3 distinct points or zero area are dropped
-///   (diagnostic); if no ring remains a ``GeometryError`` is thrown. Unclosed rings are closed.
+///   exterior (diagnostic). Rings with no area (e.g. A-B-A) are kept as polygons of their own
+///   (diagnostic): they are data, and dropping them would lose it. Unclosed rings are closed.
 /// - Points and multipoints pass through; hasZ/hasM are kept as the input says.
 ///
 /// Errors carry `detail` "part p, segment s" (or "ring r"); callers fill in file, layer and feature.
@@ -53,7 +53,7 @@ public struct GeometryPreparer: Sendable {
     public let maxAngleStepDegrees: Double
 
     public private(set) var statistics = CurveStatistics()
-    /// Repairs made so far (orphan holes, dropped degenerate rings, inconsistent elliptic arcs).
+    /// Repairs made so far (orphan holes, kept degenerate rings, inconsistent elliptic arcs).
     public private(set) var diagnostics: [Diagnostic] = []
     /// At most this many diagnostics are kept (the statistics still count everything).
     public var diagnosticLimit = 1000
@@ -162,29 +162,39 @@ public struct GeometryPreparer: Sendable {
     private mutating func polygons(_ rings: [Path], densifier: Densifier) throws -> [[Path]] {
         var converted: [Path] = []
         var infos: [Rings.RingInfo] = []
-        var dropped = 0
+        converted.reserveCapacity(rings.count)
+        // Containment is needed only to place holes among several rings; a lone ring skips it.
+        let needsGrouping = rings.count > 1
         for (r, input) in rings.enumerated() {
             var ring = input
             if let first = ring.vertices.first, let last = ring.vertices.last, first.xy != last.xy {
                 ring.vertices.append(first)  // close it
             }
-            let area = try located(part: r) { try Rings.signedArea(ring) }
-            let output = try located(part: r) { try convert(ring, densifier: densifier) }
-            let dense = output.curves.isEmpty ? output.vertices
-                : try located(part: r) { try densifier.densify(output).vertices }
-            let distinct = Set(dense.map(\.xy)).count
-            guard distinct >= 3, area != 0, area.isFinite else {
-                dropped += 1
-                note("ring \(r) is degenerate (\(distinct) distinct points, area \(area)) and was dropped",
+            var area = try located(part: r) { try Rings.signedArea(ring) }
+            let output = ring.curves.isEmpty ? ring : try located(part: r) { try convert(ring, densifier: densifier) }
+            if area == 0 || !area.isFinite {
+                // A degenerate ring (e.g. A-B-A) is data the service holds: keep it, as an exterior of
+                // its own, rather than lose it or fail the export.
+                note("ring \(r) has no area (\(ring.vertices.count) vertices); it was kept as a polygon of its own",
                      detail: "ring \(r)")
-                continue
+                area = -0.0
+            }
+            var dense: [Vertex] = []
+            if needsGrouping {
+                dense = output.curves.isEmpty ? output.vertices
+                    : try located(part: r) { try densifier.densify(output).vertices }
             }
             infos.append(Rings.RingInfo(index: converted.count, signedArea: area, densified: dense))
             converted.append(output)
         }
-        guard !converted.isEmpty || rings.isEmpty else {
-            throw GeometryError(.invalidGeometry,
-                                "every ring of the polygon is degenerate (\(dropped) ring(s) with fewer than 3 distinct points or zero area)")
+        guard needsGrouping else {
+            guard let ring = converted.first, let info = infos.first else { return [] }
+            if info.signedArea > 0 {
+                note("the polygon's only ring is counter-clockwise (a hole in Esri's convention); it was treated as the exterior",
+                     detail: "ring 0")
+                return [[ring]]
+            }
+            return [[Rings.reversed(ring)]]
         }
         let grouping = Rings.group(infos)
         if !grouping.orphanHoles.isEmpty {
@@ -194,7 +204,7 @@ public struct GeometryPreparer: Sendable {
         return grouping.polygons.map { polygon in
             // Esri exteriors are clockwise (negative): reverse to counter-clockwise. An orphan hole is
             // already counter-clockwise. Holes (counter-clockwise) are reversed to clockwise.
-            let exterior = infos[polygon.exterior].signedArea < 0
+            let exterior = infos[polygon.exterior].signedArea <= 0
                 ? Rings.reversed(converted[polygon.exterior]) : converted[polygon.exterior]
             return [exterior] + polygon.holes.map { Rings.reversed(converted[$0]) }
         }

@@ -122,7 +122,8 @@ public enum Rings {
     /// each hole goes to the smallest exterior that contains it, whatever the order. Polygons come in the
     /// order of their exteriors; a hole no exterior contains becomes an exterior (reported in `orphanHoles`).
     public static func group(_ rings: [RingInfo]) -> Grouping {
-        let exteriors = rings.filter { $0.signedArea < 0 }.sorted { abs($0.signedArea) < abs($1.signedArea) }
+        // Zero-area (degenerate) rings count as exteriors: they are kept as polygons of their own.
+        let exteriors = rings.filter { $0.signedArea <= 0 }.sorted { abs($0.signedArea) < abs($1.signedArea) }
         var holesOf: [Int: [Int]] = [:]
         var orphans: [Int] = []
         for hole in rings where hole.signedArea > 0 {
@@ -133,7 +134,7 @@ public enum Rings {
             if let owner { holesOf[owner, default: []].append(hole.index) } else { orphans.append(hole.index) }
         }
         var polygons: [(exterior: Int, holes: [Int])] = []
-        for ring in rings where ring.signedArea < 0 || orphans.contains(ring.index) {
+        for ring in rings where ring.signedArea <= 0 || orphans.contains(ring.index) {
             polygons.append((ring.index, holesOf[ring.index] ?? []))
         }
         return Grouping(polygons: polygons, orphanHoles: orphans)
