@@ -141,7 +141,7 @@ struct MobileGeodatabaseTests {
         #expect(names == ["Units_Multipoint", "Units", "Air", "ControlMeasuresLines", "ControlMeasuresAreas"])
         #expect(source.replica.layers.allSatisfy { $0.hasZ })
         let grid = try #require(source.plans[1].grid)
-        #expect(grid.xOrigin == -400 && abs(grid.xyScale - 11258999068426.2) < 0.01 && grid.zOrigin == -100000 && grid.zScale == 10000)
+        #expect(grid.xOrigin == -400 && abs(grid.xyScale - 11258999068426.24) < 0.001 && grid.zOrigin == -100000 && grid.zScale == 10000)
         let units = source.replica.layers[1]
         let echelon = try #require(units.fields[units.fieldIndex(named: "echelon")!].domain)
         guard case .codedValue(let name, let codes) = echelon else { Issue.record("not coded"); return }
