@@ -78,7 +78,8 @@ public protocol FormatWriter: AnyObject {
 }
 
 /// The known output formats by name; adding a format is one line here.
-public struct WriterRegistry: Sendable {
+/// `@unchecked`: it holds only metatypes, which are immutable.
+public struct WriterRegistry: @unchecked Sendable {
     private var writers: [String: any FormatWriter.Type]
 
     public init(_ writers: [any FormatWriter.Type]) {
