@@ -99,3 +99,10 @@ public struct WriterRegistry: @unchecked Sendable {
     /// Every registered format name, sorted.
     public var formatNames: [String] { writers.keys.sorted() }
 }
+
+extension WriterRegistry {
+    /// The four built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`.
+    public static var standard: WriterRegistry {
+        WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self])
+    }
+}

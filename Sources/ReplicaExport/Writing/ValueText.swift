@@ -13,6 +13,10 @@ enum ValueEncoding: Sendable, Equatable {
     /// Any number as Swift's shortest round-trip text, into a String field (CSV: GDAL prints 15 digits).
     case numberText
     case string
+    /// A string cut to at most this many UTF-8 bytes, on a character boundary (shapefile: 254).
+    case stringMaxBytes(Int)
+    /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.
+    case geometryX, geometryY, geometryZ
     /// GUIDs upper-cased in braces: `{XXXXXXXX-...}` (FileGDB GUID columns).
     case guidBracedUpper
     case guidAsGiven
@@ -122,6 +126,20 @@ enum ValueText {
     /// A float32 as the double its shortest decimal text denotes (1.1f -> 1.1).
     static func shortestDecimal(_ f: Float) -> Double {
         Double(String(f)) ?? Double(f)
+    }
+
+    /// `s` cut to at most `maxBytes` UTF-8 bytes without splitting a character; nil when it fits.
+    static func truncated(_ s: String, maxBytes: Int) -> String? {
+        guard s.utf8.count > maxBytes else { return nil }
+        var bytes = 0
+        var end = s.startIndex
+        for c in s {
+            let n = c.utf8.count
+            if bytes + n > maxBytes { break }
+            bytes += n
+            end = s.index(after: end)
+        }
+        return String(s[..<end])
     }
 
     /// Shortest text that reads back as the same double; integral values without ".0".

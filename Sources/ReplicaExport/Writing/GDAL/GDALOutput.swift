@@ -80,6 +80,7 @@ struct GDALGeometrySpec: Sendable, Equatable {
 struct GDALColumnLosses: Sendable, Equatable {
     var millisecondsDropped = 0
     var timeOfDayDropped = 0
+    var truncated = 0
 }
 
 /// A dataset being written.
@@ -195,7 +196,12 @@ final class GDALLayerWriter {
             feature.setFID(-1)  // OGRNullFID
         }
         for (i, column) in columns.enumerated() {
-            try set(f.attributes[column.source], column: i, spec: column, at: location)
+            switch column.encoding {
+            case .geometryX, .geometryY, .geometryZ:
+                setCoordinate(f.geometry, column: Int32(i), encoding: column.encoding)
+            default:
+                try set(f.attributes[column.source], column: i, spec: column, at: location)
+            }
         }
         if let g = f.geometry {
             let wkb = WKB.encode(g, keepM: keepM)
@@ -210,6 +216,19 @@ final class GDALLayerWriter {
             throw WritingError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
+    }
+
+    private func setCoordinate(_ geometry: PreparedGeometry?, column index: Int32, encoding: ValueEncoding) {
+        guard let geometry, case .point(let v) = geometry.shape, !v.x.isNaN else {
+            feature.setNull(index)
+            return
+        }
+        switch encoding {
+        case .geometryX: feature.set(index, string: ValueText.numberText(v.x))
+        case .geometryY: feature.set(index, string: ValueText.numberText(v.y))
+        default:
+            if geometry.hasZ { feature.set(index, string: ValueText.numberText(v.z)) } else { feature.setNull(index) }
+        }
     }
 
     private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> WritingError {
@@ -255,6 +274,16 @@ final class GDALLayerWriter {
         case .string:
             guard case .string(let s) = value else { throw mismatch(value, spec, location) }
             feature.set(index, string: s)
+        case .stringMaxBytes(let maxBytes):
+            guard case .string(let s) = value else { throw mismatch(value, spec, location) }
+            if let cut = ValueText.truncated(s, maxBytes: maxBytes) {
+                losses[i].truncated += 1
+                feature.set(index, string: cut)
+            } else {
+                feature.set(index, string: s)
+            }
+        case .geometryX, .geometryY, .geometryZ:
+            break
         case .guidBracedUpper:
             guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
             feature.set(index, string: ValueText.guidBracedUpper(s))
