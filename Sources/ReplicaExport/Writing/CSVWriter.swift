@@ -6,7 +6,8 @@ import Foundation
 /// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. Dates are ISO 8601 UTC with
 /// milliseconds (`2024-03-15T13:45:30.250Z`), DateOnly `2024-03-15`, TimeOnly `13:45:30.250`,
 /// TimestampOffset `2024-03-15T15:45:30.250+02:00`; doubles as their shortest round-trip text
-/// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell.
+/// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell; cells are
+/// quoted only when they must be. A `.prj` is written beside it when the layer has an SRS.
 /// Loses: domains, aliases, nullability (none of them has a place in CSV).
 public final class CSVWriter: FormatWriter {
     public static let formatName = "csv"
@@ -30,8 +31,9 @@ public final class CSVWriter: FormatWriter {
         let base = core.names.name(for: layer)
         file = "\(base).csv"
         loc.file = file
-        try core.staging.checkAvailable([file, "\(base).csvt"], at: loc)
-        let dir = try core.staging.makeGroup(label: file, obsolete: ["\(base).csvt"], at: loc)
+        let siblings = ["\(base).csvt", "\(base).prj"]
+        try core.staging.checkAvailable([file] + siblings, at: loc)
+        let dir = try core.staging.makeGroup(label: file, obsolete: siblings, at: loc)
         directory = dir
         let hasGeometry = layer.kind != .table && layer.geometryType != nil
         var columns: [GDALColumnSpec] = []
@@ -71,7 +73,7 @@ public final class CSVWriter: FormatWriter {
             }
         }
         let created = try GDALOutputDataset(driver: "CSV", path: dir.appendingPathComponent(file).path, location: loc)
-        var options = ["CREATE_CSVT=YES"]
+        var options = ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"]
         if hasGeometry { options.append("GEOMETRY=AS_WKT") }
         let geometry = GDALGeometrySpec(kind: hasGeometry ? .unknown : .none, hasZ: layer.hasZ, hasM: layer.hasM)
         let w = try created.createLayer(name: base, spatialReference: layer.spatialReference, geometry: geometry,
