@@ -83,6 +83,22 @@ import Testing
         #expect(WriterFixtures.listing(dir).isEmpty)  // aborted: nothing left
     }
 
+    @Test func gdalRefusalIsThrownWithGDALMessageAndFeatureLocation() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdb-dupfid")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layer = LayerSchema(id: 1, name: "dups", kind: .table, objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
+        #expect {
+            try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
+                                     features: [PreparedFeature(attributes: [.int64(5)], geometry: nil),
+                                                PreparedFeature(attributes: [.int64(5)], geometry: nil)])
+        } throws: { error in
+            guard let e = error as? WritingError else { return false }
+            return e.code == .gdal && e.message.contains("GDAL:") && e.location.layer == "dups" && e.location.featureIndex == 1
+        }
+        #expect(WriterFixtures.listing(dir).isEmpty)
+    }
+
     @Test func domainsAreAttachedToFields() throws {
         let dir = try TestPaths.makeTemporaryDirectory("gdb-domains")
         defer { try? FileManager.default.removeItem(at: dir) }
