@@ -78,7 +78,8 @@ public protocol FormatWriter: AnyObject {
 }
 
 /// The known output formats by name; adding a format is one line here.
-public struct WriterRegistry: Sendable {
+/// `@unchecked`: it holds only metatypes, which are immutable.
+public struct WriterRegistry: @unchecked Sendable {
     private var writers: [String: any FormatWriter.Type]
 
     public init(_ writers: [any FormatWriter.Type]) {
@@ -97,4 +98,11 @@ public struct WriterRegistry: Sendable {
 
     /// Every registered format name, sorted.
     public var formatNames: [String] { writers.keys.sorted() }
+}
+
+extension WriterRegistry {
+    /// The four built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`.
+    public static var standard: WriterRegistry {
+        WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self])
+    }
 }

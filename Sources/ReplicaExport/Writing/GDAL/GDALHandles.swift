@@ -1,0 +1,371 @@
+import CGDAL
+import Foundation
+
+/// An OGRSpatialReference, released with OSRRelease. Axis order is always the traditional GIS one
+/// (x = easting / longitude), or RFC 7946 output lands in the wrong hemisphere without an error.
+final class GDALSpatialReference {
+    let handle: OGRSpatialReferenceH
+
+    private init(handle: OGRSpatialReferenceH) {
+        self.handle = handle
+        OSRSetAxisMappingStrategy(handle, OAMS_TRADITIONAL_GIS_ORDER)
+    }
+
+    deinit { OSRRelease(handle) }
+
+    /// Resolves anything `OSRSetFromUserInput` accepts ("EPSG:4326", "ESRI:102100", WKT), or nil.
+    static func fromUserInput(_ text: String) -> GDALSpatialReference? {
+        GDALErrorScope.silently {
+            guard let h = OSRNewSpatialReference(nil) else { return nil }
+            if OSRSetFromUserInput(h, text) == OGRERR_NONE { return GDALSpatialReference(handle: h) }
+            OSRRelease(h)
+            return nil
+        }
+    }
+
+    /// From the model: `latestWkid`, then `wkid` (as EPSG, then ESRI code), then the Esri WKT.
+    static func from(_ reference: SpatialReference, at location: ErrorLocation = .init()) throws -> GDALSpatialReference {
+        var codes: [Int] = []
+        if let latest = reference.latestWkid { codes.append(latest) }
+        if let wkid = reference.wkid, !codes.contains(wkid) { codes.append(wkid) }
+        for code in codes {
+            if let srs = fromUserInput("EPSG:\(code)") ?? fromUserInput("ESRI:\(code)") { return srs }
+        }
+        if let wkt = reference.wkt, !wkt.isEmpty {
+            // PROJ recognises the ESRI dialect of WKT1 on import.
+            if let srs = fromUserInput(wkt) { return srs }
+            if let srs = fromEsriWKT(wkt) { return srs }
+        }
+        let described = codes.map(String.init).joined(separator: ", ")
+        throw WritingError(.gdal, "GDAL cannot resolve the spatial reference (wkid \(described.isEmpty ? "none" : described)"
+                           + (reference.wkt == nil ? "" : ", with WKT") + ")", at: location)
+    }
+
+    private static func fromEsriWKT(_ wkt: String) -> GDALSpatialReference? {
+        GDALErrorScope.silently {
+            guard let h = OSRNewSpatialReference(nil) else { return nil }
+            let list = GDALStringList([wkt])
+            if OSRImportFromESRI(h, list.pointer) == OGRERR_NONE { return GDALSpatialReference(handle: h) }
+            OSRRelease(h)
+            return nil
+        }
+    }
+
+    /// Wraps a spatial reference GDAL owns elsewhere (a layer's): cloned so it outlives that owner.
+    static func cloning(_ handle: OGRSpatialReferenceH) -> GDALSpatialReference? {
+        guard let clone = OSRClone(handle) else { return nil }
+        return GDALSpatialReference(handle: clone)
+    }
+
+    /// "EPSG:4326" style, when the definition names an authority.
+    var authorityCode: String? {
+        let name = OSRGetAuthorityName(handle, nil)
+        let code = OSRGetAuthorityCode(handle, nil)
+        guard let name, let code else { return nil }
+        return "\(String(cString: name)):\(String(cString: code))"
+    }
+
+    var wkt: String? {
+        var out: UnsafeMutablePointer<CChar>?
+        guard OSRExportToWkt(handle, &out) == OGRERR_NONE else { VSIFree(out); return nil }
+        return takeGDALString(out)
+    }
+
+    func isSame(_ other: GDALSpatialReference) -> Bool { OSRIsSame(handle, other.handle) != 0 }
+}
+
+/// An OGRCoordinateTransformation, destroyed with OCTDestroyCoordinateTransformation.
+final class GDALCoordinateTransformation {
+    let handle: OGRCoordinateTransformationH
+
+    init(from source: GDALSpatialReference, to target: GDALSpatialReference, at location: ErrorLocation = .init()) throws {
+        handle = try GDALErrorScope.run(at: location) { errors in
+            let h = OCTNewCoordinateTransformation(source.handle, target.handle)
+            try errors.check(h != nil, "creating a coordinate transformation", at: location)
+            return h!
+        }
+    }
+
+    deinit { OCTDestroyCoordinateTransformation(handle) }
+
+    /// Transforms one coordinate; nil when it cannot be transformed.
+    func transform(x: Double, y: Double, z: Double = 0) -> (x: Double, y: Double, z: Double)? {
+        var x = x, y = y, z = z
+        let ok = GDALErrorScope.silently { OCTTransform(handle, 1, &x, &y, &z) }
+        return ok != 0 ? (x, y, z) : nil
+    }
+}
+
+/// An OGRGeometry, destroyed with OGR_G_DestroyGeometry unless ownership went to a feature.
+final class GDALGeometry {
+    private(set) var handle: OGRGeometryH?
+
+    init(owning handle: OGRGeometryH) { self.handle = handle }
+
+    deinit { if let handle { OGR_G_DestroyGeometry(handle) } }
+
+    /// Parses WKB (ISO or extended).
+    static func fromWKB(_ bytes: [UInt8], errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALGeometry {
+        var geometry: OGRGeometryH?
+        let start = errors.count
+        let err = bytes.withUnsafeBytes { raw in
+            OGR_G_CreateFromWkbEx(raw.baseAddress, nil, &geometry, raw.count)
+        }
+        try errors.check(err == OGRERR_NONE && geometry != nil, "parsing WKB", since: start, at: location)
+        return GDALGeometry(owning: geometry!)
+    }
+
+    static func fromWKT(_ text: String) -> GDALGeometry? {
+        GDALErrorScope.silently {
+            var geometry: OGRGeometryH?
+            var err = OGRERR_FAILURE
+            text.withCString { cText in
+                var cursor: UnsafeMutablePointer<CChar>? = UnsafeMutablePointer(mutating: cText)
+                err = OGR_G_CreateFromWkt(&cursor, nil, &geometry)
+            }
+            guard err == OGRERR_NONE, let geometry else { return nil }
+            return GDALGeometry(owning: geometry)
+        }
+    }
+
+    /// Hands the handle to a new owner (OGR_F_SetGeometryDirectly); this object no longer frees it.
+    func release() -> OGRGeometryH? {
+        defer { handle = nil }
+        return handle
+    }
+
+    var isoWKB: [UInt8] {
+        guard let handle else { return [] }
+        let size = OGR_G_WkbSizeEx(handle)
+        var bytes = [UInt8](repeating: 0, count: size)
+        _ = bytes.withUnsafeMutableBufferPointer { OGR_G_ExportToIsoWkb(handle, wkbNDR, $0.baseAddress) }
+        return bytes
+    }
+
+    var isoWKT: String {
+        guard let handle else { return "" }
+        var out: UnsafeMutablePointer<CChar>?
+        _ = OGR_G_ExportToIsoWkt(handle, &out)
+        return takeGDALString(out) ?? ""
+    }
+
+    var geometryType: OGRwkbGeometryType { handle.map { OGR_G_GetGeometryType($0) } ?? wkbUnknown }
+    var area: Double { handle.map { OGR_G_Area($0) } ?? 0 }
+    var length: Double { handle.map { OGR_G_Length($0) } ?? 0 }
+    var hasCurveGeometry: Bool { handle.map { OGR_G_HasCurveGeometry($0, 0) != 0 } ?? false }
+}
+
+/// An OGRFieldDefn, destroyed with OGR_Fld_Destroy (layers copy it on creation).
+final class GDALFieldDefinition {
+    let handle: OGRFieldDefnH
+
+    init(name: String, type: OGRFieldType) {
+        handle = OGR_Fld_Create(name, type)
+    }
+
+    deinit { OGR_Fld_Destroy(handle) }
+
+    func setSubtype(_ subtype: OGRFieldSubType) { OGR_Fld_SetSubType(handle, subtype) }
+    func setWidth(_ width: Int) { OGR_Fld_SetWidth(handle, Int32(clamping: width)) }
+    func setPrecision(_ precision: Int) { OGR_Fld_SetPrecision(handle, Int32(clamping: precision)) }
+    func setNullable(_ nullable: Bool) { OGR_Fld_SetNullable(handle, nullable ? 1 : 0) }
+    func setAlternativeName(_ name: String) { OGR_Fld_SetAlternativeName(handle, name) }
+    func setDomainName(_ name: String) { OGR_Fld_SetDomainName(handle, name) }
+}
+
+/// An OGRFeature, destroyed with OGR_F_Destroy.
+final class GDALFeature {
+    let handle: OGRFeatureH
+
+    init(definition: OGRFeatureDefnH) {
+        handle = OGR_F_Create(definition)
+    }
+
+    init(owning handle: OGRFeatureH) { self.handle = handle }
+
+    deinit { OGR_F_Destroy(handle) }
+
+    /// Gives the geometry to the feature (replacing and freeing the previous one), or clears it.
+    func setGeometry(_ geometry: GDALGeometry?) {
+        if let geometry, let h = geometry.release() {
+            _ = OGR_F_SetGeometryDirectly(handle, h)
+        } else {
+            _ = OGR_F_SetGeometryDirectly(handle, nil)
+        }
+    }
+
+    func setFID(_ fid: Int64) { _ = OGR_F_SetFID(handle, GIntBig(fid)) }
+    func setNull(_ index: Int32) { OGR_F_SetFieldNull(handle, index) }
+    func set(_ index: Int32, int32 value: Int32) { OGR_F_SetFieldInteger(handle, index, value) }
+    func set(_ index: Int32, int64 value: Int64) { OGR_F_SetFieldInteger64(handle, index, GIntBig(value)) }
+    func set(_ index: Int32, double value: Double) { OGR_F_SetFieldDouble(handle, index, value) }
+    func set(_ index: Int32, string value: String) { OGR_F_SetFieldString(handle, index, value) }
+    func set(_ index: Int32, binary value: [UInt8]) {
+        value.withUnsafeBytes { OGR_F_SetFieldBinary(handle, index, Int32(value.count), $0.baseAddress) }
+    }
+    /// `tzFlag`: 0 unknown, 1 local, 100 UTC, 100 ± quarter hours for an offset.
+    func set(_ index: Int32, year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Float, tzFlag: Int32) {
+        OGR_F_SetFieldDateTimeEx(handle, index, Int32(year), Int32(month), Int32(day), Int32(hour),
+                                 Int32(minute), second, tzFlag)
+    }
+}
+
+/// An OGR layer: owned by its dataset, which this keeps alive.
+struct GDALLayer {
+    let dataset: GDALDataset
+    let handle: OGRLayerH
+
+    var name: String { String(cString: OGR_L_GetName(handle)) }
+    var definition: OGRFeatureDefnH { OGR_L_GetLayerDefn(handle) }
+    var fieldCount: Int { Int(OGR_FD_GetFieldCount(definition)) }
+
+    func fieldName(at index: Int) -> String {
+        String(cString: OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(definition, Int32(index))))
+    }
+
+    /// Adds a field; returns the name the driver gave it (drivers may launder names).
+    func createField(_ field: GDALFieldDefinition, errors: GDALErrorCollector, at location: ErrorLocation) throws -> String {
+        let start = errors.count
+        let err = OGR_L_CreateField(handle, field.handle, 1)
+        try errors.check(err, "creating field '\(String(cString: OGR_Fld_GetNameRef(field.handle)))'", since: start, at: location)
+        return fieldName(at: fieldCount - 1)
+    }
+
+    func createFeature(_ feature: GDALFeature) -> OGRErr { OGR_L_CreateFeature(handle, feature.handle) }
+
+    func syncToDisk() -> OGRErr { OGR_L_SyncToDisk(handle) }
+}
+
+/// A GDAL dataset, closed with GDALClose (explicitly through `close()`, which reports what GDAL
+/// raises while flushing, or at deinit).
+final class GDALDataset {
+    private(set) var handle: GDALDatasetH?
+
+    private init(handle: GDALDatasetH) { self.handle = handle }
+
+    deinit {
+        if let handle { GDALErrorScope.silently { GDALClose(handle) } }
+    }
+
+    /// Creates a vector dataset with the named driver.
+    static func create(driver driverName: String, path: String, options: [String] = [],
+                       errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
+        GDALRuntime.ensureRegistered()
+        guard let driver = GDALGetDriverByName(driverName) else {
+            throw WritingError(.gdal, "GDAL has no '\(driverName)' driver", at: location)
+        }
+        let list = GDALStringList(options)
+        let start = errors.count
+        let h = GDALCreate(driver, path, 0, 0, 0, GDT_Unknown, list.pointer)
+        try errors.check(h != nil, "creating \(driverName) dataset '\(path)'", since: start, at: location)
+        return GDALDataset(handle: h!)
+    }
+
+    /// Opens a vector dataset read-only.
+    static func openReadOnly(path: String, errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
+        GDALRuntime.ensureRegistered()
+        let start = errors.count
+        let h = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil)
+        try errors.check(h != nil, "opening '\(path)'", since: start, at: location)
+        return GDALDataset(handle: h!)
+    }
+
+    /// Closes (flushes) the dataset; GDAL 3.6's GDALClose returns nothing, so failures come as CPLErrors.
+    func close(errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        guard let h = handle else { return }
+        handle = nil
+        let start = errors.count
+        GDALClose(h)
+        try errors.check(true, "closing the dataset", since: start, at: location)
+    }
+
+    func createLayer(name: String, srs: GDALSpatialReference?, geometryType: OGRwkbGeometryType,
+                     options: [String], errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALLayer {
+        let list = GDALStringList(options)
+        let start = errors.count
+        let h = GDALDatasetCreateLayer(handle, name, srs?.handle, geometryType, list.pointer)
+        try errors.check(h != nil, "creating layer '\(name)'", since: start, at: location)
+        return GDALLayer(dataset: self, handle: h!)
+    }
+
+    var layerCount: Int { Int(GDALDatasetGetLayerCount(handle)) }
+
+    func layer(at index: Int) -> GDALLayer? {
+        GDALDatasetGetLayer(handle, Int32(index)).map { GDALLayer(dataset: self, handle: $0) }
+    }
+
+    func layer(named name: String) -> GDALLayer? {
+        GDALDatasetGetLayerByName(handle, name).map { GDALLayer(dataset: self, handle: $0) }
+    }
+
+    /// Adds a coded-value or range domain.
+    func addFieldDomain(_ domain: Domain, fieldType: OGRFieldType, subtype: OGRFieldSubType,
+                        errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let h: OGRFieldDomainH?
+        switch domain {
+        case .codedValue(let name, let codes):
+            // C strings kept alive for the call; the terminating entry is all NULL.
+            var owned: [UnsafeMutablePointer<CChar>?] = []
+            defer { owned.forEach { free($0) } }
+            var entries: [OGRCodedValue] = []
+            for code in codes {
+                let c = strdup(Self.codeText(code.code)), v = strdup(code.name)
+                owned.append(c); owned.append(v)
+                entries.append(OGRCodedValue(pszCode: c, pszValue: v))
+            }
+            entries.append(OGRCodedValue(pszCode: nil, pszValue: nil))
+            h = entries.withUnsafeBufferPointer {
+                OGR_CodedFldDomain_Create(name, nil, fieldType, subtype, $0.baseAddress)
+            }
+        case .range(let name, let minimum, let maximum):
+            let minField = Self.rawField(minimum, fieldType: fieldType)
+            let maxField = Self.rawField(maximum, fieldType: fieldType)
+            h = withUnsafePointer(to: minField) { minPointer in
+                withUnsafePointer(to: maxField) { maxPointer in
+                    OGR_RangeFldDomain_Create(name, nil, fieldType, subtype,
+                                              minimum.isNull ? nil : minPointer, true,
+                                              maximum.isNull ? nil : maxPointer, true)
+                }
+            }
+        }
+        let start = errors.count
+        guard let h else {
+            try errors.check(false, "creating domain '\(domain.name)'", since: start, at: location)
+            return
+        }
+        defer { OGR_FldDomain_Destroy(h) }
+        var reason: UnsafeMutablePointer<CChar>?
+        let ok = GDALDatasetAddFieldDomain(handle, h, &reason)
+        let why = takeGDALString(reason)
+        if !ok, let why, errors.failures(since: start).isEmpty {
+            throw WritingError(.gdal, "adding domain '\(domain.name)' failed: GDAL: \(why)", at: location)
+        }
+        try errors.check(ok, "adding domain '\(domain.name)'", since: start, at: location)
+    }
+
+    private static func codeText(_ value: Value) -> String {
+        switch value {
+        case .string(let s), .guid(let s): return s
+        default:
+            if let i = value.integerValue { return String(i) }
+            if let d = value.doubleValue { return String(d) }
+            return ""
+        }
+    }
+
+    private static func rawField(_ value: Value, fieldType: OGRFieldType) -> OGRField {
+        var field = OGRField()
+        switch fieldType {
+        case OFTInteger: field.Integer = Int32(clamping: value.integerValue ?? Int64(value.doubleValue ?? 0))
+        case OFTInteger64: field.Integer64 = GIntBig(value.integerValue ?? Int64(value.doubleValue ?? 0))
+        default: field.Real = value.doubleValue ?? 0
+        }
+        return field
+    }
+
+    var fieldDomainNames: [String] {
+        GDALStringList(owning: GDALDatasetGetFieldDomainNames(handle, nil)).strings
+    }
+
+    func fieldDomain(named name: String) -> OGRFieldDomainH? { GDALDatasetGetFieldDomain(handle, name) }
+}

@@ -1,0 +1,332 @@
+import CGDAL
+import Foundation
+
+/// The OGR field types the writers ask for (kept free of C types so that writers need no CGDAL).
+enum GDALColumnType: Sendable, Equatable {
+    case integer, integer64, real, string, date, time, dateTime, binary
+
+    var ogr: OGRFieldType {
+        switch self {
+        case .integer: return OFTInteger
+        case .integer64: return OFTInteger64
+        case .real: return OFTReal
+        case .string: return OFTString
+        case .date: return OFTDate
+        case .time: return OFTTime
+        case .dateTime: return OFTDateTime
+        case .binary: return OFTBinary
+        }
+    }
+}
+
+enum GDALColumnSubtype: Sendable, Equatable {
+    case none, int16, float32
+
+    var ogr: OGRFieldSubType {
+        switch self {
+        case .none: return OFSTNone
+        case .int16: return OFSTInt16
+        case .float32: return OFSTFloat32
+        }
+    }
+}
+
+/// One output column: where its value comes from and how it is encoded.
+struct GDALColumnSpec: Sendable {
+    /// The name asked for; the driver may launder it (see ``GDALLayerWriter/createdNames``).
+    var name: String
+    var type: GDALColumnType
+    var subtype: GDALColumnSubtype = .none
+    var width: Int = 0
+    var precision: Int = 0
+    var nullable: Bool = true
+    var alias: String?
+    var domainName: String?
+    /// Index into the feature's attributes.
+    var source: Int
+    var encoding: ValueEncoding
+    /// The source field's name, for messages.
+    var sourceName: String
+}
+
+/// The OGR geometry type of a layer.
+struct GDALGeometrySpec: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case none, unknown, point, multiPoint, lineString, multiLineString, polygon, multiPolygon, multiCurve, multiSurface
+    }
+    var kind: Kind
+    var hasZ = false
+    var hasM = false
+
+    var ogr: OGRwkbGeometryType {
+        let flat: OGRwkbGeometryType
+        switch kind {
+        case .none: return wkbNone
+        case .unknown: flat = wkbUnknown
+        case .point: flat = wkbPoint
+        case .multiPoint: flat = wkbMultiPoint
+        case .lineString: flat = wkbLineString
+        case .multiLineString: flat = wkbMultiLineString
+        case .polygon: flat = wkbPolygon
+        case .multiPolygon: flat = wkbMultiPolygon
+        case .multiCurve: flat = wkbMultiCurve
+        case .multiSurface: flat = wkbMultiSurface
+        }
+        return OGR_GT_SetModifier(flat, hasZ ? 1 : 0, hasM ? 1 : 0)
+    }
+}
+
+/// What a layer writer noticed that the user should know, per column.
+struct GDALColumnLosses: Sendable, Equatable {
+    var millisecondsDropped = 0
+    var timeOfDayDropped = 0
+    var truncated = 0
+}
+
+/// A dataset being written.
+final class GDALOutputDataset {
+    private let dataset: GDALDataset
+    let path: String
+    private let location: ErrorLocation
+
+    init(driver: String, path: String, options: [String] = [], location: ErrorLocation) throws {
+        self.path = path
+        self.location = location
+        dataset = try GDALErrorScope.run(at: location) { errors in
+            try GDALDataset.create(driver: driver, path: path, options: options, errors: errors, at: location)
+        }
+    }
+
+    /// Adds a field domain; `type` / `subtype` are those of the fields using it.
+    func addDomain(_ domain: Domain, type: GDALColumnType, subtype: GDALColumnSubtype, at location: ErrorLocation) throws {
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.addFieldDomain(domain, fieldType: type.ogr, subtype: subtype.ogr, errors: errors, at: location)
+        }
+    }
+
+    /// Creates a layer with its columns. Warnings raised while creating (laundered names) are returned.
+    func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec,
+                     options: [String], columns: [GDALColumnSpec], fidSource: Int?, keepM: Bool = true,
+                     at location: ErrorLocation) throws -> GDALLayerWriter {
+        try GDALErrorScope.run(at: location) { errors in
+            let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
+            let layer = try dataset.createLayer(name: name, srs: geometry.kind == .none ? nil : srs,
+                                                geometryType: geometry.ogr, options: options,
+                                                errors: errors, at: location)
+            var created: [String] = []
+            for column in columns {
+                let field = GDALFieldDefinition(name: column.name, type: column.type.ogr)
+                field.setSubtype(column.subtype.ogr)
+                if column.width > 0 { field.setWidth(column.width) }
+                if column.precision > 0 { field.setPrecision(column.precision) }
+                field.setNullable(column.nullable)
+                if let alias = column.alias, !alias.isEmpty { field.setAlternativeName(alias) }
+                if let domain = column.domainName { field.setDomainName(domain) }
+                var fieldLocation = location
+                fieldLocation.detail = "field '\(column.sourceName)'"
+                created.append(try layer.createField(field, errors: errors, at: fieldLocation))
+            }
+            return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
+                                   creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
+                                   keepM: keepM, location: location)
+        }
+    }
+
+    /// Flushes and closes; failures raised while flushing are thrown.
+    func close() throws {
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.close(errors: errors, at: location)
+        }
+    }
+}
+
+/// Writes features into one layer, reusing one OGRFeature.
+final class GDALLayerWriter {
+    private let layer: GDALLayer
+    private let feature: GDALFeature
+    let columns: [GDALColumnSpec]
+    /// The names the driver gave the columns, indexed like `columns`.
+    let createdNames: [String]
+    /// Warnings GDAL raised while creating the layer and its fields.
+    let creationWarnings: [String]
+    /// The layer name the driver gave.
+    var layerName: String { layer.name }
+    private let fidSource: Int?
+    private let keepM: Bool
+    private let location: ErrorLocation
+    private(set) var featureCount = 0
+    /// Per column, what was lost (counted by feature).
+    private(set) var losses: [GDALColumnLosses]
+
+    fileprivate init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
+                     fidSource: Int?, keepM: Bool, location: ErrorLocation) {
+        self.layer = layer
+        self.feature = GDALFeature(definition: layer.definition)
+        self.columns = columns
+        self.createdNames = createdNames
+        self.creationWarnings = creationWarnings
+        self.fidSource = fidSource
+        self.keepM = keepM
+        self.location = location
+        self.losses = Array(repeating: GDALColumnLosses(), count: columns.count)
+    }
+
+    /// Writes a batch; `firstIndex` is the layer-wide index of `features[0]` (for messages).
+    func write<C: Collection>(_ features: C, firstIndex: Int) throws where C.Element == PreparedFeature {
+        try GDALErrorScope.run(at: location) { errors in
+            var index = firstIndex
+            for f in features {
+                var here = location
+                here.featureIndex = index
+                try writeOne(f, errors: errors, at: here)
+                index += 1
+            }
+        }
+    }
+
+    private func writeOne(_ f: PreparedFeature, errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let start = errors.count
+        if let fidSource {
+            if let fid = f.attributes[fidSource].integerValue {
+                feature.setFID(fid)
+            } else {
+                throw WritingError(.dataLoss, "the ObjectID is null or not an integer", at: location)
+            }
+        } else {
+            feature.setFID(-1)  // OGRNullFID
+        }
+        for (i, column) in columns.enumerated() {
+            switch column.encoding {
+            case .geometryX, .geometryY, .geometryZ:
+                setCoordinate(f.geometry, column: Int32(i), encoding: column.encoding)
+            default:
+                try set(f.attributes[column.source], column: i, spec: column, at: location)
+            }
+        }
+        if let g = f.geometry {
+            let wkb = WKB.encode(g, keepM: keepM)
+            feature.setGeometry(try GDALGeometry.fromWKB(wkb, errors: errors, at: location))
+        } else {
+            feature.setGeometry(nil)
+        }
+        let err = layer.createFeature(feature)
+        try errors.check(err, "writing the feature", since: start, at: location)
+        // A warning while writing a feature means a value did not go in as given.
+        if let warning = errors.warnings(since: start).first {
+            throw WritingError(.dataLoss, "GDAL: \(warning.text)", at: location)
+        }
+        featureCount += 1
+    }
+
+    private func setCoordinate(_ geometry: PreparedGeometry?, column index: Int32, encoding: ValueEncoding) {
+        guard let geometry, case .point(let v) = geometry.shape, !v.x.isNaN else {
+            feature.setNull(index)
+            return
+        }
+        switch encoding {
+        case .geometryX: feature.set(index, string: ValueText.numberText(v.x))
+        case .geometryY: feature.set(index, string: ValueText.numberText(v.y))
+        default:
+            if geometry.hasZ { feature.set(index, string: ValueText.numberText(v.z)) } else { feature.setNull(index) }
+        }
+    }
+
+    private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> WritingError {
+        var here = location
+        here.detail = "field '\(spec.sourceName)'"
+        return WritingError(.unsupported, "value \(value) does not fit the field's encoding \(spec.encoding)", at: here)
+    }
+
+    @inline(__always)
+    private func set(_ value: Value, column i: Int, spec: GDALColumnSpec, at location: ErrorLocation) throws {
+        let index = Int32(i)
+        if case .null = value { feature.setNull(index); return }
+        switch spec.encoding {
+        case .integer:
+            guard let v = value.integerValue, let v32 = Int32(exactly: v) else { throw mismatch(value, spec, location) }
+            feature.set(index, int32: v32)
+        case .integer64:
+            guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+            feature.set(index, int64: v)
+        case .integer64Within53Bits:
+            guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+            if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v {
+                var here = location
+                here.detail = "field '\(spec.sourceName)'"
+                throw WritingError(.dataLoss, "the value \(v) cannot be stored exactly: this format keeps 64-bit integers as doubles (53 bits)", at: here)
+            }
+            feature.set(index, int64: v)
+        case .real:
+            guard let d = value.doubleValue else { throw mismatch(value, spec, location) }
+            feature.set(index, double: d)
+        case .realShortestDecimal:
+            if case .float32(let f) = value { feature.set(index, double: ValueText.shortestDecimal(f)) }
+            else if let d = value.doubleValue { feature.set(index, double: d) }
+            else { throw mismatch(value, spec, location) }
+        case .numberText:
+            switch value {
+            case .float32(let f): feature.set(index, string: String(f))
+            case .float64(let d): feature.set(index, string: ValueText.numberText(d))
+            default:
+                guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+                feature.set(index, string: String(v))
+            }
+        case .string:
+            guard case .string(let s) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: s)
+        case .stringMaxBytes(let maxBytes):
+            guard case .string(let s) = value else { throw mismatch(value, spec, location) }
+            if let cut = ValueText.truncated(s, maxBytes: maxBytes) {
+                losses[i].truncated += 1
+                feature.set(index, string: cut)
+            } else {
+                feature.set(index, string: s)
+            }
+        case .geometryX, .geometryY, .geometryZ:
+            break
+        case .guidBracedUpper:
+            guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.guidBracedUpper(s))
+        case .guidAsGiven:
+            guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: s)
+        case .dateTime, .dateTimeWholeSeconds:
+            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            let p = ValueText.parts(milliseconds: ms)
+            var second = Float(p.second)
+            if spec.encoding == .dateTime {
+                second += Float(p.millisecond) / 1000
+            } else if p.millisecond != 0 {
+                losses[i].millisecondsDropped += 1
+            }
+            feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
+                        second: second, tzFlag: 100)
+        case .dateToDate:
+            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            let p = ValueText.parts(milliseconds: ms)
+            if p.hour != 0 || p.minute != 0 || p.second != 0 || p.millisecond != 0 { losses[i].timeOfDayDropped += 1 }
+            feature.set(index, year: p.year, month: p.month, day: p.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
+        case .dateISO:
+            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.isoUTC(milliseconds: ms))
+        case .dateOnly:
+            guard case .dateOnly(let d) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, year: d.year, month: d.month, day: d.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
+        case .dateOnlyISO:
+            guard case .dateOnly(let d) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.isoDate(d))
+        case .timeOnlyISO:
+            guard case .timeOnly(let t) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.isoTime(t))
+        case .timestampOffsetISO:
+            guard case .timestampOffset(let t) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.isoOffset(t))
+        case .binary:
+            guard case .blob(let b) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, binary: b)
+        case .base64:
+            guard case .blob(let b) = value else { throw mismatch(value, spec, location) }
+            feature.set(index, string: ValueText.base64(b))
+        }
+    }
+}

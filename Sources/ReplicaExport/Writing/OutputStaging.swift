@@ -1,0 +1,120 @@
+import Foundation
+
+/// Temporary outputs beside their targets: each output group is written inside a hidden directory
+/// `.<name>.partial-<random>` in the output directory and its contents renamed into place only at
+/// `commit()`. `abort()` removes every temporary. Nothing that looks complete exists before commit.
+final class OutputStaging {
+    let outputDirectory: URL
+    let overwrite: Bool
+    private struct Group {
+        var directory: URL
+        /// Final names that belong to this output and are replaced (with overwrite) even if not rewritten.
+        var obsolete: [String]
+    }
+    private var groups: [Group] = []
+    private let fileManager = FileManager.default
+
+    init(outputDirectory: URL, overwrite: Bool) {
+        self.outputDirectory = outputDirectory
+        self.overwrite = overwrite
+    }
+
+    func finalURL(_ name: String) -> URL { outputDirectory.appendingPathComponent(name) }
+
+    /// Throws `.outputExists` when one of `names` exists in the output directory and overwrite is off.
+    func checkAvailable(_ names: [String], at location: ErrorLocation) throws {
+        guard !overwrite else { return }
+        for name in names where fileManager.fileExists(atPath: finalURL(name).path) {
+            throw WritingError(.outputExists, "'\(finalURL(name).path)' already exists; allow overwriting to replace it",
+                               at: location)
+        }
+    }
+
+    /// A new hidden directory for one output group.
+    func makeGroup(label: String, obsolete: [String] = [], at location: ErrorLocation) throws -> URL {
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let dir = outputDirectory.appendingPathComponent(".\(label).partial-\(random)")
+        do {
+            try fileManager.createDirectory(at: dir, withIntermediateDirectories: false)
+        } catch {
+            throw WritingError(.fileSystem, "cannot create the temporary output '\(dir.path)': \(error.localizedDescription)",
+                               at: location, cause: error as NSError)
+        }
+        groups.append(Group(directory: dir, obsolete: obsolete))
+        return dir
+    }
+
+    /// Renames every staged item into place (replacing old outputs when overwrite is on).
+    func commit() throws {
+        // First check everything, then move: an existing target fails before anything moves.
+        var moves: [(from: URL, to: URL)] = []
+        for group in groups {
+            let items = (try? fileManager.contentsOfDirectory(atPath: group.directory.path)) ?? []
+            for item in items.sorted() {
+                let target = finalURL(item)
+                if fileManager.fileExists(atPath: target.path) && !overwrite {
+                    throw WritingError(.outputExists, "'\(target.path)' already exists; allow overwriting to replace it")
+                }
+                moves.append((group.directory.appendingPathComponent(item), target))
+            }
+        }
+        do {
+            if overwrite {
+                for group in groups {
+                    for name in group.obsolete where fileManager.fileExists(atPath: finalURL(name).path) {
+                        try fileManager.removeItem(at: finalURL(name))
+                    }
+                }
+            }
+            for move in moves {
+                if overwrite && fileManager.fileExists(atPath: move.to.path) {
+                    try fileManager.removeItem(at: move.to)
+                }
+                try fileManager.moveItem(at: move.from, to: move.to)
+            }
+            for group in groups { try? fileManager.removeItem(at: group.directory) }
+            groups.removeAll()
+        } catch let error as WritingError {
+            throw error
+        } catch {
+            throw WritingError(.fileSystem, "moving outputs into place failed: \(error.localizedDescription)",
+                               cause: error as NSError)
+        }
+    }
+
+    func abort() {
+        for group in groups { try? fileManager.removeItem(at: group.directory) }
+        groups.removeAll()
+    }
+}
+
+/// File-system safe names, unique per writer.
+struct OutputNames {
+    private var used: Set<String> = []
+
+    /// The layer's name made safe for file names (path separators, control and reserved characters
+    /// become `_`, no leading dot), unique among the names handed out (case-insensitively).
+    mutating func name(for layer: LayerSchema) -> String {
+        var name = Self.sanitize(layer.name)
+        if name.isEmpty { name = "layer_\(layer.id)" }
+        if used.contains(name.lowercased()) { name += "_\(layer.id)" }
+        var candidate = name, n = 2
+        while used.contains(candidate.lowercased()) { candidate = "\(name)_\(n)"; n += 1 }
+        used.insert(candidate.lowercased())
+        return candidate
+    }
+
+    static func sanitize(_ raw: String) -> String {
+        let reserved: Set<Character> = ["/", "\\", ":", "*", "?", "\"", "<", ">", "|"]
+        var out = String(raw.map { c -> Character in
+            if reserved.contains(c) || c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                return "_"
+            }
+            return c
+        })
+        while out.hasPrefix(".") { out.removeFirst() }
+        out = out.trimmingCharacters(in: .whitespaces)
+        if out.utf8.count > 200 { out = ValueText.truncated(out, maxBytes: 200) ?? out }
+        return out
+    }
+}

@@ -1,0 +1,172 @@
+/// How one attribute value is handed to GDAL; chosen per field by each writer.
+enum ValueEncoding: Sendable, Equatable {
+    /// int16 / int32 into an Integer field.
+    case integer
+    /// Any integer into an Integer64 field.
+    case integer64
+    /// Integer64 into a field the driver stores as a double (FileGDB 3.6): |v| > 2^53 is data loss.
+    case integer64Within53Bits
+    /// float32 / float64 into a Real field, binary-exact.
+    case real
+    /// float32 through its shortest decimal form (1.1f -> 1.1), float64 as is: for text formats.
+    case realShortestDecimal
+    /// Any number as Swift's shortest round-trip text, into a String field (CSV: GDAL prints 15 digits).
+    case numberText
+    case string
+    /// A string cut to at most this many UTF-8 bytes, on a character boundary (shapefile: 254).
+    case stringMaxBytes(Int)
+    /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.
+    case geometryX, geometryY, geometryZ
+    /// GUIDs upper-cased in braces: `{XXXXXXXX-...}` (FileGDB GUID columns).
+    case guidBracedUpper
+    case guidAsGiven
+    /// `.date` into a DateTime field, UTC, whole seconds (milliseconds dropped: diagnostic).
+    case dateTimeWholeSeconds
+    /// `.date` into a DateTime field with milliseconds.
+    case dateTime
+    /// `.date` into a Date field (time of day dropped: diagnostic).
+    case dateToDate
+    /// `.date` as `2024-03-15T13:45:30.250Z`.
+    case dateISO
+    case dateOnly
+    case dateOnlyISO
+    /// `.timeOnly` as `13:45:30.250`.
+    case timeOnlyISO
+    /// `.timestampOffset` as `2024-03-15T13:45:30.250+02:00`.
+    case timestampOffsetISO
+    case binary
+    case base64
+}
+
+/// Text forms of values, shared by the writers.
+enum ValueText {
+    /// Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+    static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+
+    struct DateTimeParts {
+        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
+    }
+
+    static func parts(milliseconds ms: Int64) -> DateTimeParts {
+        let dayMs: Int64 = 86_400_000
+        var days = ms / dayMs
+        var rest = ms % dayMs
+        if rest < 0 { rest += dayMs; days -= 1 }
+        let (y, mo, d) = civil(fromDays: days)
+        let msOfDay = Int(rest)
+        return DateTimeParts(year: y, month: mo, day: d, hour: msOfDay / 3_600_000,
+                             minute: msOfDay / 60_000 % 60, second: msOfDay / 1000 % 60,
+                             millisecond: msOfDay % 1000)
+    }
+
+    @inline(__always) private static func pad(_ v: Int, _ width: Int, into s: inout String) {
+        let text = String(v)
+        if text.count < width { s += String(repeating: "0", count: width - text.count) }
+        s += text
+    }
+
+    static func year(_ y: Int, into s: inout String) {
+        if y < 0 { s += "-"; pad(-y, 4, into: &s) } else { pad(y, 4, into: &s) }
+    }
+
+    static func date(_ y: Int, _ m: Int, _ d: Int) -> String {
+        var s = ""
+        s.reserveCapacity(10)
+        year(y, into: &s); s += "-"; pad(m, 2, into: &s); s += "-"; pad(d, 2, into: &s)
+        return s
+    }
+
+    static func time(_ h: Int, _ m: Int, _ sec: Int, _ ms: Int) -> String {
+        var s = ""
+        s.reserveCapacity(12)
+        pad(h, 2, into: &s); s += ":"; pad(m, 2, into: &s); s += ":"; pad(sec, 2, into: &s)
+        s += "."; pad(ms, 3, into: &s)
+        return s
+    }
+
+    /// `2024-03-15T13:45:30.250Z`.
+    static func isoUTC(milliseconds ms: Int64) -> String {
+        let p = parts(milliseconds: ms)
+        return date(p.year, p.month, p.day) + "T" + time(p.hour, p.minute, p.second, p.millisecond) + "Z"
+    }
+
+    /// `2024-03-15T15:45:30.250+02:00`: the local time at the recorded offset.
+    static func isoOffset(_ t: TimestampOffset) -> String {
+        let p = parts(milliseconds: t.utcMilliseconds + Int64(t.offsetMinutes) * 60_000)
+        var s = date(p.year, p.month, p.day) + "T" + time(p.hour, p.minute, p.second, p.millisecond)
+        let off = abs(t.offsetMinutes)
+        s += t.offsetMinutes < 0 ? "-" : "+"
+        pad(off / 60, 2, into: &s); s += ":"; pad(off % 60, 2, into: &s)
+        return s
+    }
+
+    static func isoDate(_ d: DateOnly) -> String { date(d.year, d.month, d.day) }
+
+    static func isoTime(_ t: TimeOnly) -> String { time(t.hour, t.minute, t.second, t.millisecond) }
+
+    /// `{UPPER-CASE}`, from either spelling.
+    static func guidBracedUpper(_ guid: String) -> String {
+        var core = Substring(guid)
+        if core.hasPrefix("{") { core = core.dropFirst() }
+        if core.hasSuffix("}") { core = core.dropLast() }
+        return "{" + core.uppercased() + "}"
+    }
+
+    /// A float32 as the double its shortest decimal text denotes (1.1f -> 1.1).
+    static func shortestDecimal(_ f: Float) -> Double {
+        Double(String(f)) ?? Double(f)
+    }
+
+    /// `s` cut to at most `maxBytes` UTF-8 bytes without splitting a character; nil when it fits.
+    static func truncated(_ s: String, maxBytes: Int) -> String? {
+        guard s.utf8.count > maxBytes else { return nil }
+        var bytes = 0
+        var end = s.startIndex
+        for c in s {
+            let n = c.utf8.count
+            if bytes + n > maxBytes { break }
+            bytes += n
+            end = s.index(after: end)
+        }
+        return String(s[..<end])
+    }
+
+    /// Shortest text that reads back as the same double; integral values without ".0".
+    static func numberText(_ d: Double) -> String {
+        if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return String(d)
+    }
+
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func base64(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out.append(base64Alphabet[Int(n >> 18 & 63)]); out.append(base64Alphabet[Int(n >> 12 & 63)])
+            out.append(base64Alphabet[Int(n >> 6 & 63)]); out.append(base64Alphabet[Int(n & 63)])
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(base64Alphabet[Int(n >> 18 & 63)]); out.append(base64Alphabet[Int(n >> 12 & 63)])
+            out.append(rest == 2 ? base64Alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

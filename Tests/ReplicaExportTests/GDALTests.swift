@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import ReplicaExport
+
+/// Layers and features shared by the writer tests.
+enum WriterFixtures {
+    static let allTypesFields: [Field] = [
+        Field(name: "OBJECTID", type: .objectID, nullable: false),
+        Field(name: "small", type: .smallInteger, alias: "Small number"),
+        Field(name: "whole", type: .integer, nullable: false),
+        Field(name: "big", type: .bigInteger),
+        Field(name: "single", type: .single),
+        Field(name: "dbl", type: .double),
+        Field(name: "name", type: .string, alias: "Name (ü)", length: 50),
+        Field(name: "stamp", type: .date),
+        Field(name: "day", type: .dateOnly),
+        Field(name: "clock", type: .timeOnly),
+        Field(name: "offsetted", type: .timestampOffset),
+        Field(name: "gid", type: .guid),
+        Field(name: "GlobalID", type: .globalID, nullable: false),
+        Field(name: "bytes", type: .blob),
+        Field(name: "doc", type: .xml),
+    ]
+
+    static func allTypesLayer(name: String = "all_types", geometry: GeometryType? = .point, hasZ: Bool = false,
+                              hasM: Bool = false, wkid: Int? = 4326) -> LayerSchema {
+        LayerSchema(id: 0, name: name, kind: geometry == nil ? .table : .featureLayer, geometryType: geometry,
+                    hasZ: hasZ, hasM: hasM, spatialReference: wkid.map { SpatialReference(wkid: $0) },
+                    objectIdField: "OBJECTID", globalIdField: "GlobalID", fields: allTypesFields,
+                    schemaSource: .layerResource)
+    }
+
+    /// Three rows with edge values; row 2 is mostly null.
+    static let allTypesRows: [[Value]] = [
+        [.int64(1), .int16(Int16.min), .int32(Int32.min), .int64(9_007_199_254_740_992), .float32(1.1), .float64(0.1),
+         .string("Zürich 東京 🚀"), .date(milliseconds: 1_710_510_330_250), .dateOnly(DateOnly(year: 2024, month: 3, day: 15)),
+         .timeOnly(TimeOnly(hour: 13, minute: 45, second: 30, millisecond: 250)),
+         .timestampOffset(TimestampOffset(utcMilliseconds: 1_710_510_330_250, offsetMinutes: 120)),
+         .guid("{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}"), .guid("a1b2c3d4-e5f6-4789-abcd-ef0123456789"),
+         .blob([0, 1, 2, 254, 255]), .string("<a>x</a>")],
+        [.int64(2), .int16(Int16.max), .int32(Int32.max), .int64(-42), .float32(-3.25), .float64(123456789.123456789),
+         .string(""), .date(milliseconds: -86_400_000 * 365 - 1000), .dateOnly(DateOnly(year: 1900, month: 1, day: 1)),
+         .timeOnly(TimeOnly(hour: 0, minute: 0, second: 0)),
+         .timestampOffset(TimestampOffset(utcMilliseconds: 0, offsetMinutes: -300)),
+         .guid("{00000000-0000-0000-0000-000000000001}"), .guid("{FFFFFFFF-0000-0000-0000-000000000002}"),
+         .blob([]), .string("")],
+        [.int64(17), .null, .int32(0), .null, .null, .float64(1e-300), .null, .null, .null, .null, .null, .null,
+         .guid("{ABCDEFAB-CDEF-ABCD-EFAB-CDEFABCDEF03}"), .null, .null],
+    ]
+
+    static func points(hasZ: Bool = false, hasM: Bool = false) -> [PreparedFeature] {
+        allTypesRows.enumerated().map { i, row in
+            PreparedFeature(attributes: row, geometry: PreparedGeometry(
+                .point(Vertex(x: 2.35 + Double(i), y: 48.85, z: 10, m: 5)), hasZ: hasZ, hasM: hasM))
+        }
+    }
+
+    static func request(_ dir: URL, name: String = "replica", layers: [LayerSchema], overwrite: Bool = false) -> WriterRequest {
+        WriterRequest(outputDirectory: dir, replica: Replica(name: name, layers: layers), overwrite: overwrite)
+    }
+
+    /// Writes one layer with a writer type and commits.
+    @discardableResult
+    static func write<W: FormatWriter>(_ type: W.Type, into dir: URL, layer: LayerSchema, features: [PreparedFeature],
+                                       name: String = "replica") throws -> (W, [WrittenOutput]) {
+        let writer = try W(request: request(dir, name: name, layers: [layer]))
+        do {
+            try writer.beginLayer(layer)
+            try writer.write(features)
+            try writer.endLayer()
+            return (writer, try writer.commit())
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+
+    /// Visible entries of a directory (no .partial temporaries), sorted.
+    static func listing(_ dir: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+    }
+}
+
+@Suite struct GDALTests {
+    @Test func spatialReferencesResolveEPSGThenESRIThenWKT() throws {
+        let epsg = try GDALSpatialReference.from(SpatialReference(wkid: 102100, latestWkid: 3857))
+        #expect(epsg.authorityCode == "EPSG:3857")
+        let esri = try GDALSpatialReference.from(SpatialReference(wkid: 102645))
+        #expect(esri.authorityCode == "ESRI:102645")
+        let wkt = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]"
+        let fromWKT = try GDALSpatialReference.from(SpatialReference(wkt: wkt))
+        #expect(fromWKT.wkt?.contains("WGS") == true)
+    }
+
+    @Test func unresolvableSpatialReferenceThrowsGDALError() {
+        #expect {
+            _ = try GDALSpatialReference.from(SpatialReference(wkid: 999_999_999), at: ErrorLocation(layer: "x"))
+        } throws: { error in
+            guard let e = error as? WritingError else { return false }
+            return e.code == .gdal && e.location.layer == "x"
+        }
+    }
+
+    @Test func writingIntoAReadOnlyDirectoryThrowsWritingError() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdal-ro")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path) }
+        if getuid() == 0 { return }  // root ignores permissions
+        #expect(throws: WritingError.self) {
+            try WriterFixtures.write(CSVWriter.self, into: dir, layer: WriterFixtures.allTypesLayer(), features: [])
+        }
+    }
+
+    @Test func gdalFailureInsideScopeIsThrownWithGDALMessage() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdal-err")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Opening a file that is not a dataset: GDAL raises a CPLError, thrown as .gdal with its text.
+        let bogus = dir.appendingPathComponent("nothing.shp")
+        #expect {
+            _ = try GDALReadDataset(url: bogus)
+        } throws: { error in
+            guard let e = error as? WritingError else { return false }
+            return e.code == .gdal && e.message.contains("GDAL") && e.location.file == bogus.path
+        }
+    }
+
+    @Test func readBackListsLayersFieldsAndFeatures() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdal-read")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layer = WriterFixtures.allTypesLayer()
+        try WriterFixtures.write(GeoJSONWriter.self, into: dir, layer: layer, features: WriterFixtures.points())
+        let ds = try GDALReadDataset(url: dir.appendingPathComponent("all_types.geojson"))
+        #expect(ds.layerNames == ["all_types"])
+        let info = try ds.layerInfo("all_types")
+        #expect(info.featureCount == 3)
+        #expect(info.fields.map(\.name).contains("name"))
+        let features = try ds.features("all_types")
+        #expect(features.count == 3)
+        #expect(features[0].geometryTypeName == "Point")
+    }
+
+    @Test func valueTextFormsDatesAndBase64() {
+        #expect(ValueText.isoUTC(milliseconds: 1_710_510_330_250) == "2024-03-15T13:45:30.250Z")
+        #expect(ValueText.isoUTC(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(ValueText.isoUTC(milliseconds: -86_400_000 * 365 - 1000) == "1968-12-31T23:59:59.000Z")
+        #expect(ValueText.isoOffset(TimestampOffset(utcMilliseconds: 1_710_510_330_250, offsetMinutes: 120)) == "2024-03-15T15:45:30.250+02:00")
+        #expect(ValueText.isoOffset(TimestampOffset(utcMilliseconds: 0, offsetMinutes: -330)) == "1969-12-31T18:30:00.000-05:30")
+        #expect(ValueText.base64([0, 1, 2, 254, 255]) == "AAEC/v8=")
+        #expect(ValueText.base64([77, 97]) == "TWE=")
+        #expect(ValueText.guidBracedUpper("a1b2c3d4-e5f6-4789-abcd-ef0123456789") == "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}")
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import ReplicaExport
+
+@Suite struct GeoJSONWriterTests {
+    private func json(_ url: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+    }
+
+    private func numbers(_ any: Any?) -> [Double] { (any as? [Any] ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
+
+    @Test(arguments: [SpatialReference(wkid: 102100), SpatialReference(wkid: 102100, latestWkid: 3857)])
+    func reprojectsWebMercatorToLonLat(_ sr: SpatialReference) throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-3857")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard let xy = GDALGeometryOracle.transform(x: 2.35, y: 48.85, from: "EPSG:4326", to: "EPSG:3857") else {
+            Issue.record("no transformation"); return
+        }
+        #expect(abs(xy.x - 261_600) < 100)  // easting, not northing: traditional axis order
+        let layer = LayerSchema(id: 0, name: "paris", geometryType: .point, hasZ: true, hasM: true, spatialReference: sr,
+                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID),
+                                                                    Field(name: "when", type: .date)],
+                                schemaSource: .layerResource)
+        let (writer, _) = try WriterFixtures.write(GeoJSONWriter.self, into: dir, layer: layer, features: [
+            PreparedFeature(attributes: [.int64(42), .date(milliseconds: 1_710_510_330_250)],
+                            geometry: PreparedGeometry(.point(Vertex(x: xy.x, y: xy.y, z: 35, m: 9)), hasZ: true, hasM: true))])
+        let doc = try json(dir.appendingPathComponent("paris.geojson"))
+        let feature = (doc["features"] as! [[String: Any]])[0]
+        #expect((feature["id"] as? NSNumber)?.intValue == 42)
+        let properties = feature["properties"] as! [String: Any]
+        #expect(properties["when"] as? String == "2024-03-15T13:45:30.250Z")
+        let coordinates = numbers((feature["geometry"] as! [String: Any])["coordinates"])
+        #expect(coordinates.count == 3)  // Z kept, M dropped
+        #expect(abs(coordinates[0] - 2.35) < 1e-6 && abs(coordinates[1] - 48.85) < 1e-6)
+        #expect(coordinates[2] == 35)
+        #expect(writer.diagnostics.contains { $0.message.contains("M values dropped") })
+    }
+
+    @Test func feetAndRingOrientation() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-2227")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // EPSG:2227 (California zone 3, US feet): a clockwise (Esri) square near San Francisco.
+        guard let p = GDALGeometryOracle.transform(x: -122.42, y: 37.77, from: "EPSG:4326", to: "EPSG:2227") else {
+            Issue.record("no transformation"); return
+        }
+        let d = 1000.0
+        let clockwise = Path(vertices: [Vertex(x: p.x, y: p.y), Vertex(x: p.x, y: p.y + d), Vertex(x: p.x + d, y: p.y + d),
+                                        Vertex(x: p.x + d, y: p.y), Vertex(x: p.x, y: p.y)])
+        let layer = LayerSchema(id: 0, name: "sf", geometryType: .polygon, spatialReference: SpatialReference(wkid: 2227),
+                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID),
+                                                                    Field(name: "bytes", type: .blob)],
+                                schemaSource: .layerResource)
+        try WriterFixtures.write(GeoJSONWriter.self, into: dir, layer: layer, features: [
+            PreparedFeature(attributes: [.int64(1), .blob([0, 1, 2, 254, 255])], geometry: PreparedGeometry(.polygons([[clockwise]])))])
+        let feature = (try json(dir.appendingPathComponent("sf.geojson"))["features"] as! [[String: Any]])[0]
+        #expect((feature["properties"] as! [String: Any])["bytes"] as? String == "AAEC/v8=")
+        let geometry = feature["geometry"] as! [String: Any]
+        // Verified on GDAL 3.6.2: a one-part MultiPolygon is written as a GeoJSON Polygon.
+        #expect(geometry["type"] as? String == "Polygon")
+        guard let rings = geometry["coordinates"] as? [Any], let first = rings.first as? [Any] else {
+            Issue.record("no ring in \(geometry)"); return
+        }
+        let ring = first.map { numbers($0) }
+        guard ring.count == 5, ring.allSatisfy({ $0.count == 2 }) else { Issue.record("bad ring \(ring)"); return }
+        #expect(abs(ring[0][0] - -122.42) < 1e-5 && abs(ring[0][1] - 37.77) < 1e-5)
+        var twiceArea = 0.0
+        for i in 0..<(ring.count - 1) { twiceArea += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] }
+        #expect(twiceArea > 0)  // counter-clockwise exterior (RFC 7946)
+    }
+}
