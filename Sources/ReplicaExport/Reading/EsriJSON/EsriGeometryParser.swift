@@ -11,10 +11,18 @@ struct ParsedGeometry {
 }
 
 /// Parses Esri JSON geometries straight from the scanner, without building a JSON tree.
-struct EsriGeometryParser {
+final class EsriGeometryParser {
     /// The layer's flags, used when the geometry carries none.
-    var layerHasZ: Bool
-    var layerHasM: Bool
+    let layerHasZ: Bool
+    let layerHasM: Bool
+    /// Reused key buffer.
+    private var key: [UInt8] = []
+
+    init(layerHasZ: Bool, layerHasM: Bool) {
+        self.layerHasZ = layerHasZ
+        self.layerHasM = layerHasM
+        key.reserveCapacity(32)
+    }
 
     private enum RawCurve {
         case c(XY)
@@ -37,14 +45,13 @@ struct EsriGeometryParser {
         if try s.consumeNull() { return ParsedGeometry() }
         let start = s.offset
         try s.beginObject()
-        var key: [UInt8] = []
         var first = true
         var flagZ: Bool?
         var flagM: Bool?
         var x: Double?, y: Double?, z: Double?, m: Double?
         var pointEmpty = false
         var sawPointKey = false
-        var env: [Double?] = Array(repeating: nil, count: 4)
+        var env: (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
         var sawEnvelope = false
         var multi: RawPart?
         var linear: [RawPart]?
@@ -77,23 +84,31 @@ struct EsriGeometryParser {
                 case "points":
                     multi = try readPart(s, allowCurves: false)
                 case "paths", "rings":
-                    let kind: Kind = key.count == 5 ? .paths : .rings
+                    let kind: Kind = key[0] == UInt8(ascii: "p") ? .paths : .rings
                     if let other = linearKind, other != kind {
                         throw s.syntaxError("a geometry with both 'paths' and 'rings'", at: start)
                     }
                     linear = try readParts(s, allowCurves: false)
                     linearKind = kind
                 case "curvePaths", "curveRings":
-                    let kind: Kind = key.count == 10 ? .curvePaths : .curveRings
+                    let kind: Kind = key[5] == UInt8(ascii: "P") ? .curvePaths : .curveRings
                     if let other = curvedKind, other != kind {
                         throw s.syntaxError("a geometry with both 'curvePaths' and 'curveRings'", at: start)
                     }
                     curved = try readParts(s, allowCurves: true)
                     curvedKind = kind
-                case "xmin", "ymin", "xmax", "ymax":
+                case "xmin":
                     sawEnvelope = true
-                    let i = ["xmin", "ymin", "xmax", "ymax"].firstIndex(of: String(decoding: key, as: UTF8.self)) ?? 0
-                    env[i] = try pointCoordinate(s, name: String(decoding: key, as: UTF8.self))
+                    env.0 = try pointCoordinate(s, name: "xmin")
+                case "ymin":
+                    sawEnvelope = true
+                    env.1 = try pointCoordinate(s, name: "ymin")
+                case "xmax":
+                    sawEnvelope = true
+                    env.2 = try pointCoordinate(s, name: "xmax")
+                case "ymax":
+                    sawEnvelope = true
+                    env.3 = try pointCoordinate(s, name: "ymax")
                 case "spatialReference":
                     result.spatialReference = try s.readValue()
                 default:
@@ -166,7 +181,7 @@ struct EsriGeometryParser {
             }
         case .envelope:
             result.type = .polygon
-            guard let xmin = env[0], let ymin = env[1], let xmax = env[2], let ymax = env[3],
+            guard let xmin = env.0, let ymin = env.1, let xmax = env.2, let ymax = env.3,
                   !xmin.isNaN, !ymin.isNaN, !xmax.isNaN, !ymax.isNaN else { return result }
             // Clockwise, as Esri exterior rings are.
             let ring = [Vertex(x: xmin, y: ymin), Vertex(x: xmin, y: ymax), Vertex(x: xmax, y: ymax),
@@ -347,7 +362,6 @@ struct EsriGeometryParser {
     private func readSegment(_ s: JSONScanner, into part: inout RawPart) throws -> RawCurve {
         let at = s.offset
         try s.beginObject()
-        var key: [UInt8] = []
         var first = true
         guard try s.nextMember(first: &first, key: &key), key.count == 1 else {
             throw ReadingError(.unexpectedType, "a curve segment must be {\"c\"|\"a\"|\"b\": [...]}", at: s.location(at))

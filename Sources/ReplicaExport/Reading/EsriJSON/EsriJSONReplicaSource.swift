@@ -205,10 +205,13 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                         }
                         try s.beginObject()
                         var afirst = true
+                        var expected = 0
                         while try s.nextMember(first: &afirst, key: &key) {
-                            let i = inference.stats(for: String(decoding: key, as: UTF8.self))
+                            let i = inference.stats(for: key, expected: expected)
+                            expected = i &+ 1
+                            let b = try s.peekValueStart()
                             let at = s.offset
-                            switch try s.peekValueStart() {
+                            switch b {
                             case UInt8(ascii: "\""): inference.observe(i, string: try s.readString())
                             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                                 inference.observe(i, number: try s.readNumber())
@@ -221,6 +224,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                             }
                         }
                     } else if key == Array("geometry".utf8) {
+                        _ = try s.peekValueStart()
                         let at = s.offset
                         let g = try parser.parse(s)
                         if let t = g.type {
@@ -307,6 +311,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         var first = true
         var index = 0
         while try s.nextElement(first: &first) {
+            _ = try s.peekValueStart()
             let at = s.offset
             let loc = ErrorLocation(file: url.path, layer: layerName, byteOffset: at, detail: "attachment \(index)")
             let v = try s.readValue()
@@ -395,6 +400,7 @@ struct FeatureReader {
                     attributes[i] = try readValue(s, field: layer.fields[i])
                 }
             } else if key == Self.geometryKey {
+                _ = try s.peekValueStart()
                 let at = s.offset
                 let g = try parser.parse(s)
                 if let t = g.type {
@@ -423,8 +429,8 @@ struct FeatureReader {
     }
 
     private func readValue(_ s: JSONScanner, field: Field) throws -> Value {
-        let at = s.offset
         let b = try s.peekValueStart()
+        let at = s.offset
         switch b {
         case UInt8(ascii: "\""):
             let text = try s.readString()

@@ -154,12 +154,19 @@ final class JSONScanner {
             if pos >= count {
                 guard try refill() else { return nil }
             }
-            let b = buffer[pos]
-            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 {
-                pos &+= 1
-                continue
+            let buf = buffer
+            let n = count
+            var p = pos
+            while p < n {
+                let b = buf[p]
+                if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 {
+                    p &+= 1
+                    continue
+                }
+                pos = p
+                return b
             }
-            return b
+            pos = p
         }
     }
 
@@ -246,9 +253,11 @@ final class JSONScanner {
                 guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
             }
             // Fast path: copy the run of plain bytes in this chunk.
+            let buf = buffer
+            let n = count
             var i = pos
-            while i < count {
-                let c = buffer[i]
+            while i < n {
+                let c = buf[i]
                 if c == 0x22 || c == 0x5C || c < 0x20 { break }
                 i &+= 1
             }
@@ -350,17 +359,25 @@ final class JSONScanner {
         _ = try peekValueStart("a number")
         scratch.removeAll(keepingCapacity: true)
         // Collect the token's bytes.
-        while true {
+        outer: while true {
             if pos >= count {
                 guard try refill() else { break }
             }
-            let c = buffer[pos]
-            if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
-                scratch.append(c)
-                pos &+= 1
-            } else {
-                break
+            let buf = buffer
+            let n = count
+            let from = pos
+            var p = from
+            while p < n {
+                let c = buf[p]
+                if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                    p &+= 1
+                } else {
+                    break
+                }
             }
+            scratch.append(contentsOf: UnsafeBufferPointer(start: buf + from, count: p &- from))
+            pos = p
+            if p < n { break outer }
         }
         return try parseNumber(scratch, start: start)
     }
@@ -515,10 +532,16 @@ final class JSONScanner {
                     }
                 }
                 // Scan this chunk for the next structural byte.
-                while pos < count {
-                    let c = buffer[pos]
-                    if c == 0x22 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { break }
-                    pos &+= 1
+                do {
+                    let buf = buffer
+                    let n = count
+                    var p = pos
+                    while p < n {
+                        let c = buf[p]
+                        if c == 0x22 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { break }
+                        p &+= 1
+                    }
+                    pos = p
                 }
                 if pos >= count { continue }
                 let c = buffer[pos]
@@ -546,10 +569,16 @@ final class JSONScanner {
             if pos >= count {
                 guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
             }
-            while pos < count {
-                let c = buffer[pos]
-                if c == 0x22 || c == 0x5C { break }
-                pos &+= 1
+            do {
+                let buf = buffer
+                let n = count
+                var p = pos
+                while p < n {
+                    let c = buf[p]
+                    if c == 0x22 || c == 0x5C { break }
+                    p &+= 1
+                }
+                pos = p
             }
             if pos >= count { continue }
             let c = buffer[pos]

@@ -21,6 +21,7 @@ struct SchemaInference {
     }
 
     private(set) var fields: [Stats] = []
+    private var names: [[UInt8]] = []
     private var index: [String: Int] = [:]
 
     var geometryType: GeometryType?
@@ -29,10 +30,15 @@ struct SchemaInference {
     var spatialReference: SpatialReference?
     var sawGeometry = false
 
-    mutating func stats(for name: String) -> Int {
+    /// The stats slot of the attribute named by `key` (UTF-8); `expected` is tried first (attributes
+    /// usually come in the same order in every feature), which avoids making a String per value.
+    mutating func stats(for key: [UInt8], expected: Int) -> Int {
+        if expected < names.count && names[expected] == key { return expected }
+        let name = String(decoding: key, as: UTF8.self)
         if let i = index[name] { return i }
         index[name] = fields.count
         fields.append(Stats(name: name))
+        names.append(key)
         return fields.count - 1
     }
 
@@ -47,16 +53,15 @@ struct SchemaInference {
                 fields[i].maxInt = max(fields[i].maxInt, v)
             }
             fields[i].ints &+= 1
-            fields[i].maxLength = max(fields[i].maxLength, String(v).count)
-        case .double(let d):
+        case .double:
             fields[i].doubles &+= 1
-            fields[i].maxLength = max(fields[i].maxLength, String(d).count)
         }
     }
 
     mutating func observe(_ i: Int, string s: String) {
         fields[i].strings &+= 1
-        fields[i].maxLength = max(fields[i].maxLength, s.count)
+        // Characters <= UTF-8 bytes: count characters only when the bytes could set a new maximum.
+        if s.utf8.count > fields[i].maxLength { fields[i].maxLength = max(fields[i].maxLength, s.count) }
         if fields[i].allGUID && !EsriValues.isGUID(s) { fields[i].allGUID = false }
     }
 
@@ -82,7 +87,11 @@ struct SchemaInference {
                 type = .double
             } else {
                 type = .string
-                length = st.maxLength > 0 ? st.maxLength : nil
+                // Numbers mixed in are written as their JSON text: leave room for it.
+                var longest = st.maxLength
+                if st.ints > 0 { longest = max(longest, String(st.minInt).count, String(st.maxInt).count) }
+                if st.doubles > 0 { longest = max(longest, 24) }
+                length = longest > 0 ? longest : nil
             }
             let lower = st.name.lowercased()
             let isOIDCandidate: Bool

@@ -67,6 +67,7 @@ struct Survey {
                 survey.featureSetPlan = try readItems(s, what: "features", file: file, layer: nil)
             default:
                 if metaKeys.contains(name) {
+                    _ = try s.peekValueStart()
                     let at = s.offset
                     let v = try s.readValue()
                     try checkType(name, v, at: at, file: file)
@@ -147,6 +148,7 @@ struct Survey {
     }
 
     private static func readLayers(_ s: JSONScanner, into survey: inout Survey, file: String) throws {
+        _ = try s.peekValueStart()
         let at = s.offset
         if try s.consumeNull() { return }
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
@@ -168,6 +170,7 @@ struct Survey {
             while try s.nextMember(first: &ofirst, key: &key) {
                 switch String(decoding: key, as: UTF8.self) {
                 case "id":
+                    _ = try s.peekValueStart()
                     let idAt = s.offset
                     let v = try s.readValue()
                     guard let n = v.int else {
@@ -198,14 +201,12 @@ struct Survey {
     private static func readItems(_ s: JSONScanner, what: String, file: String, layer: String?) throws
         -> EsriJSONReplicaSource.LayerPlan {
         var plan = EsriJSONReplicaSource.LayerPlan()
-        let at = s.offset
         if try s.consumeNull() { return plan }
         let b = try s.peekValueStart()
         guard b == UInt8(ascii: "[") else {
             throw ReadingError(.unexpectedType, "'\(what)' must be an array",
                                at: ErrorLocation(file: file, layer: layer, byteOffset: s.offset))
         }
-        _ = at
         plan.featuresOffset = s.offset
         try s.beginArray()
         var first = true
