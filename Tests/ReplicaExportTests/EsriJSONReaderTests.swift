@@ -561,6 +561,46 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         }
     }
 
+    /// `{"layers", "tables"}` with relationships, subtypes and a trimmed field list.
+    @Test func layerResourcesWithTablesAndRelationships() throws {
+        let schema = try writeTemp(#"""
+        {"layers": [{"id": 0, "name": "Poles", "type": "Feature Layer", "geometryType": "esriGeometryPoint", "hasZ": true,
+           "objectIdField": "OID", "sourceSpatialReference": {"wkt": "PROJCS[\"x\"]", "xyTolerance": 0.001},
+           "subtypeField": "kind", "subtypes": [{"code": 1, "name": "Wood", "domains": {"kind": {"type": "inherited"}}}],
+           "typeIdField": "kind", "types": [{"id": 1, "name": "Wood", "domains": {}}],
+           "relationships": [{"id": 3, "name": "Inspections", "relatedTableId": 1, "cardinality": "esriRelCardinalityOneToMany",
+             "role": "esriRelRoleOrigin", "keyField": "GlobalID", "composite": true}],
+           "fields": [{"name": "kind", "type": "esriFieldTypeSmallInteger",
+             "domain": {"type": "codedValue", "name": "kinds", "codedValues": [{"name": "Wood", "code": "1"}]}},
+             {"name": "GlobalID", "type": "esriFieldTypeGlobalID"}]}],
+         "tables": [{"id": 1, "name": "Inspections", "type": "Table", "fields": [
+             {"name": "OBJECTID", "type": "esriFieldTypeOID"}, {"name": "PoleGUID", "type": "esriFieldTypeGUID"}]}]}
+        """#, name: "poles.layers.json")
+        let payload = schema.deletingLastPathComponent().appendingPathComponent("poles.json")
+        try Data(#"""
+        {"replicaName": "poles", "layers": [
+          {"id": 1, "features": [{"attributes": {"OBJECTID": 7, "PoleGUID": "{C74D42DB-5D07-4AB8-8C91-11AE1E52E6A3}"}}]},
+          {"id": 0, "features": [{"attributes": {"OID": 1, "kind": 1, "GlobalID": "c74d42db-5d07-4ab8-8c91-11ae1e52e6a3"},
+                                  "geometry": {"x": 1, "y": 2, "z": 3}}]}]}
+        """#.utf8).write(to: payload)
+        let source = try EsriJSONReplicaSource(url: payload)
+        let layers = source.replica.layers
+        #expect(layers.map(\.id) == [1, 0])  // payload order
+        #expect(layers[0].kind == .table && layers[0].geometryType == nil && layers[0].name == "Inspections")
+        #expect(layers[1].fields.map(\.name) == ["OID", "kind", "GlobalID"])
+        #expect(layers[1].fields[0].type == .objectID)
+        #expect(layers[1].fields[1].domain == .codedValue(name: "kinds", codes: [CodedValue(code: .int16(1), name: "Wood")]))
+        #expect(layers[1].relationships == [Relationship(id: 3, name: "Inspections", relatedLayerId: 1, cardinality: .oneToMany,
+                                                         role: .origin, keyField: "GlobalID", isComposite: true)])
+        #expect(layers[1].spatialReference == SpatialReference(wkt: "PROJCS[\"x\"]", xyTolerance: 0.001))
+        #expect(layers[1].globalIdField == "GlobalID")
+        #expect(try allFeatures(source, layer: 0)[0].attributes == [.int64(7), .guid("{C74D42DB-5D07-4AB8-8C91-11AE1E52E6A3}")])
+        let pole = try allFeatures(source, layer: 1)[0]
+        #expect(pole.attributes == [.int64(1), .int16(1), .guid("c74d42db-5d07-4ab8-8c91-11ae1e52e6a3")])
+        #expect(pole.geometry == Geometry(.point(Vertex(x: 1, y: 2, z: 3)), hasZ: true))
+        #expect(source.diagnostics.isEmpty)
+    }
+
     @Test func embeddedAttachments() throws {
         let url = try writeTemp(#"""
         {"replicaName": "a", "syncModel": "perReplica", "replicaServerGen": "17", "layers": [{"id": 1, "features": [],

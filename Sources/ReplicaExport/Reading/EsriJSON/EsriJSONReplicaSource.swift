@@ -89,15 +89,16 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                     if f.alias == nil { f.alias = aliases[f.name] }
                     return f
                 }
+                let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
+                let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
                 let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
                 schema = LayerSchema(id: 0, name: stem, kind: gtype == nil ? .table : .featureLayer, geometryType: gtype,
                                      hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
                                      spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
-                                     objectIdField: meta["objectIdFieldName"]?.string
-                                        ?? withAliases.first(where: { $0.type == .objectID })?.name,
+                                     objectIdField: oid,
                                      globalIdField: meta["globalIdFieldName"]?.string
                                         ?? withAliases.first(where: { $0.type == .globalID })?.name,
-                                     fields: withAliases, schemaSource: .featureSet)
+                                     fields: withOID, schemaSource: .featureSet)
             } else if schemaLayers.count == 1, var only = schemaLayers.first {
                 only.name = only.name.isEmpty ? stem : only.name
                 schema = only

@@ -89,6 +89,14 @@ enum EsriSchema {
         return result
     }
 
+    /// The OID field is always a field: layer resources list it, but a hand-trimmed one may not; then it
+    /// is added first.
+    static func ensuringObjectIdField(_ oid: String?, in fields: [Field]) -> [Field] {
+        guard let oid, !oid.isEmpty else { return fields }
+        if fields.contains(where: { $0.name.lowercased() == oid.lowercased() }) { return fields }
+        return [Field(name: oid, type: .objectID, alias: oid, nullable: false, editable: false)] + fields
+    }
+
     static func relationships(_ v: JSONValue?) -> [Relationship] {
         (v?.array ?? []).compactMap { r in
             guard let id = r["id"]?.int, let related = r["relatedTableId"]?.int else { return nil }
@@ -107,13 +115,14 @@ enum EsriSchema {
             throw ReadingError(.unexpectedType, "a layer resource without a numeric 'id'", at: location)
         }
         let kind: LayerSchema.Kind = (isTable || v["type"]?.string == "Table") ? .table : .featureLayer
-        let fields = try self.fields(v["fields"], location: location) ?? []
+        let declared = try self.fields(v["fields"], location: location) ?? []
         var gtype = geometryType(v["geometryType"]?.string)
         if kind == .table { gtype = nil }
         let sr = spatialReference(v["extent"]?["spatialReference"]) ?? spatialReference(v["sourceSpatialReference"])
             ?? spatialReference(v["spatialReference"])
         var oid = v["objectIdField"]?.string
-        if oid == nil { oid = fields.first(where: { $0.type == .objectID })?.name }
+        if oid == nil { oid = declared.first(where: { $0.type == .objectID })?.name }
+        let fields = ensuringObjectIdField(oid, in: declared)
         var gid = v["globalIdField"]?.string
         if gid == nil || gid == "" { gid = fields.first(where: { $0.type == .globalID })?.name }
         return LayerSchema(id: id, name: v["name"]?.string, kind: kind, geometryType: gtype,
