@@ -1,0 +1,423 @@
+/// What one Esri JSON geometry object said.
+struct ParsedGeometry {
+    /// nil for an empty geometry (`{}`, `x: null` / `"NaN"`, no parts).
+    var geometry: Geometry?
+    /// The type the geometry's members name, even when it is empty (envelope maps to polygon).
+    var type: GeometryType?
+    /// Evidence for Z / M: the geometry's own flags, or the members / vertex arity.
+    var sawZ = false
+    var sawM = false
+    var spatialReference: JSONValue?
+}
+
+/// Parses Esri JSON geometries straight from the scanner, without building a JSON tree.
+final class EsriGeometryParser {
+    /// The layer's flags, used when the geometry carries none.
+    let layerHasZ: Bool
+    let layerHasM: Bool
+    /// Reused key buffer.
+    private var key: [UInt8] = []
+
+    init(layerHasZ: Bool, layerHasM: Bool) {
+        self.layerHasZ = layerHasZ
+        self.layerHasM = layerHasM
+        key.reserveCapacity(32)
+    }
+
+    private enum RawCurve {
+        case c(XY)
+        case a(center: XY, minor: Bool, clockwise: Bool, rest: [Double])
+        case b(XY, XY)
+    }
+
+    private struct RawPart {
+        var coords: [Double] = []   // 4 per vertex
+        var arity: [UInt8] = []
+        var curves: [(Int, RawCurve)] = []
+    }
+
+    private enum Kind: Int {
+        case point, multipoint, paths, rings, curvePaths, curveRings, envelope
+    }
+
+    /// Parses the geometry value at the scanner's position (which may be `null`).
+    func parse(_ s: JSONScanner) throws -> ParsedGeometry {
+        if try s.consumeNull() { return ParsedGeometry() }
+        let start = s.offset
+        try s.beginObject()
+        var first = true
+        var flagZ: Bool?
+        var flagM: Bool?
+        var x: Double?, y: Double?, z: Double?, m: Double?
+        var pointEmpty = false
+        var sawPointKey = false
+        var env: (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
+        var sawEnvelope = false
+        var multi: RawPart?
+        var linear: [RawPart]?
+        var linearKind: Kind?
+        var curved: [RawPart]?
+        var curvedKind: Kind?
+        var result = ParsedGeometry()
+
+        while try s.nextMember(first: &first, key: &key) {
+            switch key.count {
+            case 1:
+                switch key[0] {
+                case UInt8(ascii: "x"):
+                    sawPointKey = true
+                    if let v = try pointCoordinate(s, name: "x") { x = v } else { pointEmpty = true }
+                case UInt8(ascii: "y"):
+                    sawPointKey = true
+                    if let v = try pointCoordinate(s, name: "y") { y = v } else { pointEmpty = true }
+                case UInt8(ascii: "z"):
+                    z = try pointCoordinate(s, name: "z") ?? .nan
+                case UInt8(ascii: "m"):
+                    m = try pointCoordinate(s, name: "m") ?? .nan
+                default:
+                    try s.skipValue()
+                }
+            default:
+                switch String(decoding: key, as: UTF8.self) {
+                case "hasZ": flagZ = try readFlag(s)
+                case "hasM": flagM = try readFlag(s)
+                case "points":
+                    multi = try readPart(s, allowCurves: false)
+                case "paths", "rings":
+                    let kind: Kind = key[0] == UInt8(ascii: "p") ? .paths : .rings
+                    if let other = linearKind, other != kind {
+                        throw s.syntaxError("a geometry with both 'paths' and 'rings'", at: start)
+                    }
+                    linear = try readParts(s, allowCurves: false)
+                    linearKind = kind
+                case "curvePaths", "curveRings":
+                    let kind: Kind = key[5] == UInt8(ascii: "P") ? .curvePaths : .curveRings
+                    if let other = curvedKind, other != kind {
+                        throw s.syntaxError("a geometry with both 'curvePaths' and 'curveRings'", at: start)
+                    }
+                    curved = try readParts(s, allowCurves: true)
+                    curvedKind = kind
+                case "xmin":
+                    sawEnvelope = true
+                    env.0 = try pointCoordinate(s, name: "xmin")
+                case "ymin":
+                    sawEnvelope = true
+                    env.1 = try pointCoordinate(s, name: "ymin")
+                case "xmax":
+                    sawEnvelope = true
+                    env.2 = try pointCoordinate(s, name: "xmax")
+                case "ymax":
+                    sawEnvelope = true
+                    env.3 = try pointCoordinate(s, name: "ymax")
+                case "spatialReference":
+                    result.spatialReference = try s.readValue()
+                default:
+                    try s.skipValue()
+                }
+            }
+        }
+
+        // Which kind of geometry is this? Curves are the truth over a parallel linear form.
+        var kinds: [Kind] = []
+        if sawPointKey { kinds.append(.point) }
+        if multi != nil { kinds.append(.multipoint) }
+        if let k = curvedKind {
+            if let l = linearKind, (l == .paths) != (k == .curvePaths) {
+                throw s.syntaxError("a geometry mixing paths and rings", at: start)
+            }
+            kinds.append(k)
+        } else if let l = linearKind {
+            kinds.append(l)
+        }
+        if sawEnvelope { kinds.append(.envelope) }
+        if kinds.count > 1 {
+            throw ReadingError(.unexpectedType, "a geometry with members of several geometry types", at: s.location(start))
+        }
+        guard let kind = kinds.first else { return result }  // {} : empty
+
+        let hasZ = flagZ ?? layerHasZ
+        let hasM = flagM ?? layerHasM
+        switch kind {
+        case .point:
+            result.type = .point
+            result.sawZ = flagZ ?? (z != nil)
+            result.sawM = flagM ?? (m != nil)
+            if pointEmpty || x == nil { return result }
+            guard let x, let y else {
+                throw ReadingError(.unexpectedType, "a point with 'x' but no 'y'", at: s.location(start))
+            }
+            if x.isNaN { return result }
+            let vz = hasZ ? (z ?? 0) : 0
+            let vm = hasM ? (m ?? .nan) : 0
+            result.geometry = Geometry(.point(Vertex(x: x, y: y, z: vz, m: vm)), hasZ: hasZ, hasM: hasM)
+        case .multipoint:
+            result.type = .multipoint
+            let part = multi ?? RawPart()
+            (result.sawZ, result.sawM) = evidence(flagZ, flagM, [part])
+            let vertices = resolve(part, hasZ: hasZ, hasM: hasM)
+            if !vertices.isEmpty {
+                result.geometry = Geometry(.multipoint(vertices), hasZ: hasZ, hasM: hasM)
+            }
+        case .paths, .rings, .curvePaths, .curveRings:
+            let isPolygon = kind == .rings || kind == .curveRings
+            result.type = isPolygon ? .polygon : .polyline
+            let parts = (kind == .curvePaths || kind == .curveRings) ? (curved ?? []) : (linear ?? [])
+            (result.sawZ, result.sawM) = evidence(flagZ, flagM, parts)
+            var paths: [Path] = []
+            paths.reserveCapacity(parts.count)
+            for part in parts where !part.arity.isEmpty {
+                let vertices = resolve(part, hasZ: hasZ, hasM: hasM)
+                var curves: [CurveSegment] = []
+                if !part.curves.isEmpty {
+                    curves.reserveCapacity(part.curves.count)
+                    for (index, raw) in part.curves {
+                        curves.append(CurveSegment(index: index, kind: try curveKind(raw, s: s, at: start)))
+                    }
+                }
+                paths.append(Path(vertices: vertices, curves: curves))
+            }
+            if !paths.isEmpty {
+                result.geometry = Geometry(isPolygon ? .polygon(paths) : .polyline(paths), hasZ: hasZ, hasM: hasM)
+            }
+        case .envelope:
+            result.type = .polygon
+            guard let xmin = env.0, let ymin = env.1, let xmax = env.2, let ymax = env.3,
+                  !xmin.isNaN, !ymin.isNaN, !xmax.isNaN, !ymax.isNaN else { return result }
+            // Clockwise, as Esri exterior rings are.
+            let ring = [Vertex(x: xmin, y: ymin), Vertex(x: xmin, y: ymax), Vertex(x: xmax, y: ymax),
+                        Vertex(x: xmax, y: ymin), Vertex(x: xmin, y: ymin)]
+            result.geometry = Geometry(.polygon([Path(vertices: ring)]))
+        }
+        return result
+    }
+
+    private func evidence(_ flagZ: Bool?, _ flagM: Bool?, _ parts: [RawPart]) -> (Bool, Bool) {
+        if flagZ != nil || flagM != nil { return (flagZ ?? false, flagM ?? false) }
+        var maxArity: UInt8 = 0
+        for p in parts { for a in p.arity where a > maxArity { maxArity = a } }
+        // Without flags, [x, y, v] is read as Z (Esri's order), [x, y, z, m] as both.
+        return (maxArity >= 3, maxArity >= 4)
+    }
+
+    private func curveKind(_ raw: RawCurve, s: JSONScanner, at: Int) throws -> CurveKind {
+        switch raw {
+        case .c(let interior):
+            return .circularArc(interior: interior)
+        case .b(let c1, let c2):
+            return .bezier(control1: c1, control2: c2)
+        case .a(let center, let minor, let clockwise, let rest):
+            if rest.isEmpty { return .circularArcByCenter(center: center, isMinor: minor, isClockwise: clockwise) }
+            guard rest.count == 3 else {
+                throw ReadingError(.unexpectedType, "an arc segment 'a' must have 4 or 7 items", at: s.location(at))
+            }
+            return .ellipticArc(center: center, isMinor: minor, isClockwise: clockwise, rotation: rest[0],
+                                semiMajorAxis: rest[1], minorMajorRatio: rest[2])
+        }
+    }
+
+    private func resolve(_ part: RawPart, hasZ: Bool, hasM: Bool) -> [Vertex] {
+        let n = part.arity.count
+        var out = [Vertex]()
+        out.reserveCapacity(n)
+        part.coords.withUnsafeBufferPointer { c in
+            for i in 0..<n {
+                let b = i &* 4
+                let a = part.arity[i]
+                var v = Vertex(x: c[b], y: c[b &+ 1])
+                if a >= 4 {
+                    if hasZ { v.z = c[b &+ 2] }
+                    if hasM { v.m = c[b &+ 3] }
+                } else if a == 3 {
+                    if hasZ {
+                        v.z = c[b &+ 2]
+                        if hasM { v.m = .nan }
+                    } else if hasM {
+                        v.m = c[b &+ 2]
+                    }
+                } else if hasM {
+                    v.m = .nan  // no measure
+                }
+                out.append(v)
+            }
+        }
+        return out
+    }
+
+    private func readFlag(_ s: JSONScanner) throws -> Bool {
+        let b = try s.peekValueStart()
+        if b == UInt8(ascii: "t") || b == UInt8(ascii: "f") || b == UInt8(ascii: "n") { return try s.readLiteral() ?? false }
+        if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) { return try s.readNumber().doubleValue != 0 }
+        throw ReadingError(.unexpectedType, "'hasZ'/'hasM' must be a boolean", at: s.location())
+    }
+
+    /// A point member: a number, null or "NaN" (nil for both).
+    private func pointCoordinate(_ s: JSONScanner, name: String) throws -> Double? {
+        let b = try s.peekValueStart()
+        if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) { return try s.readNumber().doubleValue }
+        if b == UInt8(ascii: "n") { _ = try s.readLiteral(); return nil }
+        if b == UInt8(ascii: "\"") {
+            let at = s.offset
+            let text = try s.readString()
+            if text == "NaN" { return nil }
+            throw ReadingError(.unexpectedType, "'\(name)' must be a number, found the string \(EsriValues.quoted(text))",
+                               at: s.location(at))
+        }
+        throw ReadingError(.unexpectedType, "'\(name)' must be a number", at: s.location())
+    }
+
+    private func readParts(_ s: JSONScanner, allowCurves: Bool) throws -> [RawPart] {
+        if try s.consumeNull() { return [] }
+        guard try s.peekValueStart() == UInt8(ascii: "[") else {
+            throw ReadingError(.unexpectedType, "paths / rings must be an array of arrays", at: s.location())
+        }
+        try s.beginArray()
+        var parts: [RawPart] = []
+        var first = true
+        while try s.nextElement(first: &first) {
+            parts.append(try readPart(s, allowCurves: allowCurves))
+        }
+        return parts
+    }
+
+    /// An array of vertices (and, in curve forms, segment objects).
+    private func readPart(_ s: JSONScanner, allowCurves: Bool) throws -> RawPart {
+        guard try s.peekValueStart() == UInt8(ascii: "[") else {
+            throw ReadingError(.unexpectedType, "expected an array of coordinates", at: s.location())
+        }
+        try s.beginArray()
+        var part = RawPart()
+        var first = true
+        while try s.nextElement(first: &first) {
+            let b = try s.peekValueStart()
+            if b == UInt8(ascii: "[") {
+                try readVertex(s, into: &part)
+            } else if b == UInt8(ascii: "{") && allowCurves {
+                let at = s.offset
+                if part.arity.isEmpty {
+                    throw ReadingError(.unexpectedType, "a curve segment must follow a start vertex", at: s.location(at))
+                }
+                let index = part.arity.count &- 1
+                let curve = try readSegment(s, into: &part)
+                part.curves.append((index, curve))
+            } else {
+                throw ReadingError(.unexpectedType, allowCurves ? "expected a vertex [x, y, ...] or a segment {\"c\"|\"a\"|\"b\": [...]}"
+                                                                : "expected a vertex [x, y, ...]",
+                                   at: s.location())
+            }
+        }
+        return part
+    }
+
+    /// `[x, y(, z)(, m)]`; x and y must be numbers, z and m may be null (NaN).
+    private func readVertex(_ s: JSONScanner, into part: inout RawPart) throws {
+        let at = s.offset
+        try s.beginArray()
+        var first = true
+        var n = 0
+        var c: (Double, Double, Double, Double) = (0, 0, 0, 0)
+        while try s.nextElement(first: &first) {
+            let b = try s.peekValueStart()
+            var v: Double
+            if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) {
+                v = try s.readNumber().doubleValue
+            } else if b == UInt8(ascii: "n") && n >= 2 {
+                _ = try s.readLiteral()
+                v = .nan
+            } else {
+                throw ReadingError(.unexpectedType, "a coordinate must be a number", at: s.location())
+            }
+            switch n {
+            case 0: c.0 = v
+            case 1: c.1 = v
+            case 2: c.2 = v
+            case 3: c.3 = v
+            default: v = 0  // extra ordinates (an ID) are ignored
+            }
+            n &+= 1
+        }
+        if n < 2 {
+            throw ReadingError(.unexpectedType, "a vertex needs at least x and y", at: s.location(at))
+        }
+        part.coords.append(c.0)
+        part.coords.append(c.1)
+        part.coords.append(c.2)
+        part.coords.append(c.3)
+        part.arity.append(UInt8(min(n, 4)))
+    }
+
+    private func readXY(_ s: JSONScanner) throws -> XY {
+        var tmp = RawPart()
+        try readVertex(s, into: &tmp)
+        return XY(x: tmp.coords[0], y: tmp.coords[1])
+    }
+
+    private func readFlagValue(_ s: JSONScanner) throws -> Bool {
+        let b = try s.peekValueStart()
+        if b == UInt8(ascii: "t") || b == UInt8(ascii: "f") { return try s.readLiteral() ?? false }
+        return try s.readNumber().doubleValue != 0
+    }
+
+    /// `{"c": [end, interior]}`, `{"a": [end, center, minor, clockwise(, rotation, axis, ratio)]}`,
+    /// `{"b": [end, cp1, cp2]}`: appends the end vertex to the part and returns the curve.
+    private func readSegment(_ s: JSONScanner, into part: inout RawPart) throws -> RawCurve {
+        let at = s.offset
+        try s.beginObject()
+        var first = true
+        guard try s.nextMember(first: &first, key: &key), key.count == 1 else {
+            throw ReadingError(.unexpectedType, "a curve segment must be {\"c\"|\"a\"|\"b\": [...]}", at: s.location(at))
+        }
+        let letter = key[0]
+        guard try s.peekValueStart() == UInt8(ascii: "[") else {
+            throw ReadingError(.unexpectedType, "a curve segment's value must be an array", at: s.location())
+        }
+        try s.beginArray()
+        var afirst = true
+        func item() throws {
+            guard try s.nextElement(first: &afirst) else {
+                throw ReadingError(.unexpectedType, "a curve segment with too few items", at: s.location(at))
+            }
+        }
+        try item()
+        try readVertex(s, into: &part)
+        let curve: RawCurve
+        switch letter {
+        case UInt8(ascii: "c"):
+            try item()
+            curve = .c(try readXY(s))
+        case UInt8(ascii: "b"):
+            try item()
+            let c1 = try readXY(s)
+            try item()
+            curve = .b(c1, try readXY(s))
+        case UInt8(ascii: "a"):
+            try item()
+            let center = try readXY(s)
+            try item()
+            let minor = try readFlagValue(s)
+            try item()
+            let clockwise = try readFlagValue(s)
+            var rest: [Double] = []
+            while try s.nextElement(first: &afirst) {
+                rest.append(try s.readNumber().doubleValue)
+            }
+            afirst = false
+            curve = .a(center: center, minor: minor, clockwise: clockwise, rest: rest)
+            if !first { // object must end now
+                if try s.nextMember(first: &first, key: &key) {
+                    throw ReadingError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
+                }
+            }
+            return curve
+        default:
+            throw ReadingError(.unexpectedType, "unknown curve segment '\(Character(Unicode.Scalar(letter)))' (expected c, a or b)",
+                               at: s.location(at))
+        }
+        if try s.nextElement(first: &afirst) {
+            throw ReadingError(.unexpectedType, "a curve segment with too many items", at: s.location(at))
+        }
+        if try s.nextMember(first: &first, key: &key) {
+            throw ReadingError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
+        }
+        return curve
+    }
+}

@@ -1,0 +1,462 @@
+import Foundation
+
+/// Reads Esri JSON: a createReplica payload (dataFormat=json), or a feature-service query page
+/// (a FeatureSet) as a one-layer replica. Streams: memory does not grow with the file.
+///
+/// Opening makes one cheap pass over the file (structure only, feature values skipped) that records
+/// each layer's byte range; layers without a schema get a second pass that infers field types from
+/// the values; ``features(inLayer:batchSize:_:)`` then seeks to the layer and converts.
+///
+/// The schema of a replica's layers comes from the service's layer resources: `schemaURL`, or
+/// `<payload-stem>.layers.json` beside the payload (stem = file name without its last extension),
+/// holding `{"layers": [...], "tables": [...]}` (`/FeatureServer/layers?f=json`) or one layer resource
+/// (`/FeatureServer/N?f=json`). Layers are matched by id. Without one, field types are inferred (see
+/// ``SchemaInference``) and a ``Diagnostic`` says so.
+///
+/// Embedded attachment bytes are read from the member `data` (base64).
+public final class EsriJSONReplicaSource: ReplicaSource {
+    public let replica: Replica
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    /// The payload file.
+    public let url: URL
+    /// The schema file used, if any.
+    public let schemaURL: URL?
+
+    let chunkSize: Int
+
+    struct LayerPlan {
+        var featuresOffset: Int?
+        var featureCount = 0
+        var attachmentsOffset: Int?
+        var attachmentCount = 0
+    }
+
+    private var plans: [LayerPlan]
+    private var reportedUnknownFields: Set<String> = []
+
+    public convenience init(url: URL, schemaURL: URL? = nil) throws {
+        try self.init(url: url, schemaURL: schemaURL, chunkSize: 1 << 20)
+    }
+
+    /// `chunkSize`: bytes read at a time (tests use tiny chunks to exercise tokens across boundaries).
+    init(url: URL, schemaURL: URL?, chunkSize: Int) throws {
+        self.url = url
+        self.chunkSize = chunkSize
+        let survey = try Survey.run(url: url, chunkSize: chunkSize)
+
+        // Schema file: given, or beside the payload.
+        var schemaFile = schemaURL
+        if schemaFile == nil {
+            let beside = url.deletingPathExtension().appendingPathExtension("layers.json")
+            if beside.path != url.path && FileManager.default.fileExists(atPath: beside.path) { schemaFile = beside }
+        }
+        self.schemaURL = schemaFile
+        let schemaLayers = try schemaFile.map { try EsriSchema.read(url: $0, chunkSize: chunkSize) } ?? []
+
+        var diagnostics: [Diagnostic] = []
+        var layers: [LayerSchema] = []
+        var plans: [LayerPlan] = []
+        let file = url.path
+        let stem = url.deletingPathExtension().lastPathComponent
+
+        switch survey.kind {
+        case .replica:
+            for entry in survey.layers {
+                let id = entry.id
+                var schema: LayerSchema
+                if let found = schemaLayers.last(where: { $0.id == id }) {
+                    schema = found
+                } else {
+                    if schemaFile != nil {
+                        diagnostics.append(Diagnostic("the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
+                                                      at: ErrorLocation(file: file, layer: "layer_\(id)")))
+                    }
+                    schema = LayerSchema(id: id, schemaSource: .inferred)
+                }
+                layers.append(schema)
+                plans.append(entry.plan)
+            }
+        case .featureSet:
+            let meta = survey.meta
+            let loc = ErrorLocation(file: file, layer: stem)
+            var schema: LayerSchema
+            var aliases: [String: String] = [:]
+            for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
+            if let fields = try EsriSchema.fields(meta["fields"], location: loc) {
+                let withAliases = fields.map { f -> Field in
+                    var f = f
+                    if f.alias == nil { f.alias = aliases[f.name] }
+                    return f
+                }
+                let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
+                let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
+                let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
+                schema = LayerSchema(id: 0, name: stem, kind: gtype == nil ? .table : .featureLayer, geometryType: gtype,
+                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                                     objectIdField: oid,
+                                     globalIdField: meta["globalIdFieldName"]?.string
+                                        ?? withAliases.first(where: { $0.type == .globalID })?.name,
+                                     fields: withOID, schemaSource: .featureSet)
+            } else if schemaLayers.count == 1, var only = schemaLayers.first {
+                only.name = only.name.isEmpty ? stem : only.name
+                schema = only
+            } else {
+                schema = LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
+                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                                     schemaSource: .inferred)
+            }
+            layers.append(schema)
+            plans.append(survey.featureSetPlan)
+        }
+
+        // Inference pass for layers without fields, and geometry facts a schema left open.
+        for i in layers.indices {
+            let needsFields = layers[i].schemaSource == .inferred
+            let needsGeometry = layers[i].kind == .featureLayer
+                && (layers[i].geometryType == nil || layers[i].spatialReference == nil)
+            guard needsFields || needsGeometry, let offset = plans[i].featuresOffset else {
+                if needsFields { layers[i].kind = .featureLayer }
+                continue
+            }
+            var inference = try Self.infer(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i],
+                                           collectFields: needsFields)
+            if needsFields {
+                var aliases: [String: String] = [:]
+                for (k, v) in survey.meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
+                let result = inference.result(objectIdFieldName: survey.kind == .featureSet ? survey.meta["objectIdFieldName"]?.string : nil,
+                                              globalIdFieldName: survey.kind == .featureSet ? survey.meta["globalIdFieldName"]?.string : nil,
+                                              aliases: aliases)
+                layers[i].fields = result.fields
+                layers[i].objectIdField = result.oid
+                layers[i].globalIdField = result.globalId
+                layers[i].inferredFields = result.fields.map(\.name)
+                diagnostics.append(Diagnostic(
+                    "layer '\(layers[i].name)': no schema found, field types inferred from values; give --schema FILE with the service's layer resources for exact types",
+                    at: ErrorLocation(file: file, layer: layers[i].name)))
+            }
+            if layers[i].geometryType == nil {
+                layers[i].geometryType = inference.geometryType
+                if needsFields {
+                    layers[i].kind = inference.sawGeometry ? .featureLayer : .table
+                    if survey.kind == .featureSet && survey.meta["geometryType"] != nil { layers[i].kind = .featureLayer }
+                }
+            }
+            if needsFields && survey.meta["hasZ"] == nil && survey.meta["hasM"] == nil {
+                layers[i].hasZ = layers[i].hasZ || inference.sawZ
+                layers[i].hasM = layers[i].hasM || inference.sawM
+            }
+            if layers[i].spatialReference == nil { layers[i].spatialReference = inference.spatialReference }
+            inference = SchemaInference()
+        }
+
+        let meta = survey.meta
+        var layerServerGens: [Int: Int64] = [:]
+        for item in meta["layerServerGens"]?.array ?? [] {
+            if let id = item["id"]?.int, let gen = item["serverGen"]?.int64 { layerServerGens[id] = gen }
+        }
+        var syncModel: SyncModel?
+        if let s = meta["syncModel"]?.string {
+            syncModel = SyncModel(rawValue: s)
+            if syncModel == nil {
+                diagnostics.append(Diagnostic("unknown syncModel '\(s)' ignored", at: ErrorLocation(file: file)))
+            }
+        }
+        self.replica = Replica(name: meta["replicaName"]?.string ?? stem, id: meta["replicaID"]?.string,
+                               syncModel: syncModel, replicaServerGen: meta["replicaServerGen"]?.int64,
+                               layerServerGens: layerServerGens, layers: layers)
+        self.plans = plans
+        self.diagnostics = diagnostics
+    }
+
+    /// The number of features of a layer, counted when the file was opened.
+    public func featureCount(inLayer layerIndex: Int) -> Int {
+        plans.indices.contains(layerIndex) ? plans[layerIndex].featureCount : 0
+    }
+
+    /// The number of attachments of a layer, counted when the file was opened.
+    public func attachmentCount(inLayer layerIndex: Int) -> Int {
+        plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : 0
+    }
+
+    // MARK: inference
+
+    private static func infer(url: URL, chunkSize: Int, offset: Int, layer: LayerSchema,
+                              collectFields: Bool) throws -> SchemaInference {
+        let s = try JSONScanner(url: url, chunkSize: chunkSize)
+        try s.seek(to: offset)
+        var inference = SchemaInference()
+        let parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
+        var key: [UInt8] = []
+        var featureIndex = 0
+        try s.beginArray()
+        var first = true
+        while try s.nextElement(first: &first) {
+            let loc = ErrorLocation(file: url.path, layer: layer.name, featureIndex: featureIndex)
+            do {
+                try s.beginObject()
+                var ofirst = true
+                while try s.nextMember(first: &ofirst, key: &key) {
+                    if key == Array("attributes".utf8) {
+                        guard collectFields, !(try s.consumeNull()) else { try s.skipValue(); continue }
+                        guard try s.peekValueStart() == UInt8(ascii: "{") else {
+                            throw ReadingError(.unexpectedType, "'attributes' must be an object", at: s.location())
+                        }
+                        try s.beginObject()
+                        var afirst = true
+                        var expected = 0
+                        while try s.nextMember(first: &afirst, key: &key) {
+                            let i = inference.stats(for: key, expected: expected)
+                            expected = i &+ 1
+                            let b = try s.peekValueStart()
+                            let at = s.offset
+                            switch b {
+                            case UInt8(ascii: "\""): inference.observe(i, string: try s.readString())
+                            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                                inference.observe(i, number: try s.readNumber())
+                            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                                throw ReadingError(.unexpectedType,
+                                                   "attribute '\(inference.fields[i].name)' holds an object or array; attribute values must be scalars",
+                                                   at: s.location(at))
+                            default:
+                                if let b = try s.readLiteral() { inference.observe(i, bool: b) }
+                            }
+                        }
+                    } else if key == Array("geometry".utf8) {
+                        _ = try s.peekValueStart()
+                        let at = s.offset
+                        let g = try parser.parse(s)
+                        if let t = g.type {
+                            if let known = inference.geometryType, known != t {
+                                throw ReadingError(.unexpectedType,
+                                                   "a \(t.rawValue) geometry in a layer whose earlier geometries are \(known.rawValue)",
+                                                   at: s.location(at))
+                            }
+                            inference.geometryType = t
+                            inference.sawGeometry = true
+                        }
+                        inference.sawZ = inference.sawZ || g.sawZ
+                        inference.sawM = inference.sawM || g.sawM
+                        if inference.spatialReference == nil, let sr = EsriSchema.spatialReference(g.spatialReference) {
+                            inference.spatialReference = sr
+                        }
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } catch var error as ReadingError {
+                error.location = error.location.filled(from: loc)
+                throw error
+            }
+            featureIndex &+= 1
+        }
+        return inference
+    }
+
+    // MARK: features
+
+    public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
+        guard replica.layers.indices.contains(layerIndex) else {
+            throw ReadingError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(file: url.path))
+        }
+        let layer = replica.layers[layerIndex]
+        guard let offset = plans[layerIndex].featuresOffset else { return }
+        let batchSize = max(1, batchSize)
+        let s = try JSONScanner(url: url, chunkSize: chunkSize)
+        try s.seek(to: offset)
+        var reader = FeatureReader(layer: layer, file: url.path)
+        var batch: [Feature] = []
+        batch.reserveCapacity(min(batchSize, 65_536))
+        try s.beginArray()
+        var first = true
+        var featureIndex = 0
+        while try s.nextElement(first: &first) {
+            do {
+                batch.append(try reader.read(s))
+            } catch var error as ReadingError {
+                error.location = error.location.filled(from: ErrorLocation(file: url.path, layer: layer.name,
+                                                                           featureIndex: featureIndex))
+                throw error
+            }
+            featureIndex &+= 1
+            if batch.count >= batchSize {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
+        for name in reader.unknownFields where !reportedUnknownFields.contains("\(layerIndex)\u{0}\(name)") {
+            reportedUnknownFields.insert("\(layerIndex)\u{0}\(name)")
+            diagnostics.append(Diagnostic("attribute '\(name)' is not a field of the layer's schema; its values were ignored",
+                                          at: ErrorLocation(file: url.path, layer: layer.name)))
+        }
+        if reader.droppedTableGeometries > 0 {
+            diagnostics.append(Diagnostic("\(reader.droppedTableGeometries) features of this table carry a geometry; it was ignored",
+                                          at: ErrorLocation(file: url.path, layer: layer.name)))
+        }
+    }
+
+    // MARK: attachments
+
+    public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
+        guard replica.layers.indices.contains(layerIndex) else {
+            throw ReadingError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(file: url.path))
+        }
+        guard let offset = plans[layerIndex].attachmentsOffset else { return }
+        let layerName = replica.layers[layerIndex].name
+        let s = try JSONScanner(url: url, chunkSize: chunkSize)
+        try s.seek(to: offset)
+        try s.beginArray()
+        var first = true
+        var index = 0
+        while try s.nextElement(first: &first) {
+            _ = try s.peekValueStart()
+            let at = s.offset
+            let loc = ErrorLocation(file: url.path, layer: layerName, byteOffset: at, detail: "attachment \(index)")
+            let v = try s.readValue()
+            guard case .object = v else {
+                throw ReadingError(.unexpectedType, "an attachment must be an object, found \(v.kindName)", at: loc)
+            }
+            guard let id = v["attachmentId"]?.int64 ?? v["id"]?.int64 else {
+                throw ReadingError(.unexpectedType, "an attachment without a numeric 'attachmentId'", at: loc)
+            }
+            var data: [UInt8]?
+            if let encoded = v["data"]?.string {
+                guard let decoded = Data(base64Encoded: encoded, options: [.ignoreUnknownCharacters]) else {
+                    throw ReadingError(.unexpectedType, "the attachment's 'data' is not base64", at: loc)
+                }
+                data = [UInt8](decoded)
+            }
+            try body(Attachment(attachmentId: id, globalId: v["globalId"]?.string,
+                                parentGlobalId: v["parentGlobalId"]?.string,
+                                parentObjectId: v["parentObjectId"]?.int64,
+                                contentType: v["contentType"]?.string, name: v["name"]?.string ?? "attachment_\(id)",
+                                size: v["size"]?.int64 ?? data.map { Int64($0.count) }, url: v["url"]?.string,
+                                data: data))
+            index &+= 1
+        }
+    }
+}
+
+/// Converts features of one layer, straight from the scanner.
+struct FeatureReader {
+    let layer: LayerSchema
+    let file: String
+    let fieldBytes: [[UInt8]]
+    var lookup: [String: Int] = [:]
+    var unknownFields: [String] = []
+    private var unknownSet: Set<String> = []
+    var droppedTableGeometries = 0
+    let parser: EsriGeometryParser
+    private var key: [UInt8] = []
+    private static let attributesKey = Array("attributes".utf8)
+    private static let geometryKey = Array("geometry".utf8)
+
+    init(layer: LayerSchema, file: String) {
+        self.layer = layer
+        self.file = file
+        self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
+        self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
+        key.reserveCapacity(64)
+    }
+
+    private mutating func fieldIndex(expected: Int) -> Int? {
+        if expected < fieldBytes.count && fieldBytes[expected] == key { return expected }
+        let name = String(decoding: key, as: UTF8.self)
+        if let i = lookup[name] { return i >= 0 ? i : nil }
+        let i = layer.fieldIndex(named: name)
+        lookup[name] = i ?? -1
+        if i == nil && !unknownSet.contains(name) {
+            unknownSet.insert(name)
+            unknownFields.append(name)
+        }
+        return i
+    }
+
+    mutating func read(_ s: JSONScanner) throws -> Feature {
+        guard try s.peekValueStart() == UInt8(ascii: "{") else {
+            throw ReadingError(.unexpectedType, "a feature must be an object", at: s.location())
+        }
+        try s.beginObject()
+        var attributes = [Value](repeating: .null, count: layer.fields.count)
+        var geometry: Geometry?
+        var first = true
+        while try s.nextMember(first: &first, key: &key) {
+            if key == Self.attributesKey {
+                if try s.consumeNull() { continue }
+                guard try s.peekValueStart() == UInt8(ascii: "{") else {
+                    throw ReadingError(.unexpectedType, "'attributes' must be an object", at: s.location())
+                }
+                try s.beginObject()
+                var afirst = true
+                var expected = 0
+                while try s.nextMember(first: &afirst, key: &key) {
+                    guard let i = fieldIndex(expected: expected) else {
+                        try s.skipValue()
+                        continue
+                    }
+                    expected = i &+ 1
+                    attributes[i] = try readValue(s, field: layer.fields[i])
+                }
+            } else if key == Self.geometryKey {
+                _ = try s.peekValueStart()
+                let at = s.offset
+                let g = try parser.parse(s)
+                if let t = g.type {
+                    if layer.kind == .table || layer.geometryType == nil {
+                        if g.geometry != nil { droppedTableGeometries &+= 1 }
+                        continue
+                    }
+                    if let expectedType = layer.geometryType, expectedType != t,
+                       !(expectedType == .envelope && t == .polygon) {
+                        throw ReadingError(.schemaMismatch,
+                                           "a \(t.rawValue) geometry in a layer of \(expectedType.rawValue)",
+                                           at: s.location(at))
+                    }
+                }
+                geometry = g.geometry
+            } else {
+                try s.skipValue()
+            }
+        }
+        return Feature(attributes: attributes, geometry: geometry)
+    }
+
+    private func typeError(_ field: Field, _ message: String, at: Int, s: JSONScanner) -> ReadingError {
+        ReadingError(.unexpectedType, "field '\(field.name)' (\(field.type.rawValue)): \(message)",
+                     at: ErrorLocation(file: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
+    }
+
+    private func readValue(_ s: JSONScanner, field: Field) throws -> Value {
+        let b = try s.peekValueStart()
+        let at = s.offset
+        switch b {
+        case UInt8(ascii: "\""):
+            let text = try s.readString()
+            do {
+                return try EsriValues.coerce(string: text, to: field.type)
+            } catch {
+                throw typeError(field, error.message, at: at, s: s)
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let n = try s.readNumber()
+            guard let v = EsriValues.coerce(number: n, to: field.type) else {
+                let text: String
+                switch n {
+                case .int(let i): text = String(i)
+                case .double(let d): text = String(d)
+                }
+                throw typeError(field, "the number \(text) does not fit", at: at, s: s)
+            }
+            return v
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            throw typeError(field, "an object or array where a scalar value belongs", at: at, s: s)
+        default:
+            guard let flag = try s.readLiteral() else { return .null }
+            if field.type.storage == .string { return .string(flag ? "true" : "false") }
+            throw typeError(field, "a boolean does not fit", at: at, s: s)
+        }
+    }
+}

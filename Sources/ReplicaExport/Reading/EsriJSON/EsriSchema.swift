@@ -1,0 +1,169 @@
+import Foundation
+
+/// Reading layer resources (`/FeatureServer/layers?f=json`, `/FeatureServer/N?f=json`) and the
+/// schema parts of a FeatureSet into the model.
+enum EsriSchema {
+    /// A spatial reference object; nil when it names nothing.
+    static func spatialReference(_ v: JSONValue?) -> SpatialReference? {
+        guard let v, case .object = v else { return nil }
+        var sr = SpatialReference(wkid: v["wkid"]?.int, latestWkid: v["latestWkid"]?.int,
+                                  wkt: v["wkt"]?.string ?? v["wkt2"]?.string,
+                                  verticalWkid: v["latestVcsWkid"]?.int ?? v["vcsWkid"]?.int)
+        if let r = v["xyResolution"]?.double, r > 0 {
+            sr.xyResolution = r
+        } else if let units = v["xyUnits"]?.double, units > 0, units.isFinite {
+            sr.xyResolution = 1 / units
+        }
+        if let t = v["xyTolerance"]?.double, t > 0 { sr.xyTolerance = t }
+        if sr.wkid == nil && sr.latestWkid == nil && sr.wkt == nil && sr.xyResolution == nil { return nil }
+        return sr
+    }
+
+    static func geometryType(_ s: String?) -> GeometryType? {
+        guard let s else { return nil }
+        return GeometryType(rawValue: s)
+    }
+
+    /// Coerces a domain code (or range bound) to the field's storage; nil when it does not fit.
+    static func coerceCode(_ v: JSONValue, to type: FieldType) -> Value? {
+        switch v {
+        case .null: return .null
+        case .number(let n): return EsriValues.coerce(number: n, to: type)
+        case .string(let s): return try? EsriValues.coerce(string: s, to: type)
+        case .bool(let b): return type.storage == .string ? .string(b ? "true" : "false") : nil
+        default: return nil
+        }
+    }
+
+    static func domain(_ v: JSONValue?, fieldType: FieldType, location: ErrorLocation) throws -> Domain? {
+        guard let v, case .object = v else { return nil }
+        let name = v["name"]?.string ?? ""
+        switch v["type"]?.string {
+        case "codedValue":
+            var codes: [CodedValue] = []
+            for item in v["codedValues"]?.array ?? [] {
+                guard let codeJSON = item["code"] else { continue }
+                guard let code = coerceCode(codeJSON, to: fieldType) else {
+                    throw ReadingError(.unexpectedType,
+                                       "coded value domain '\(name)': code \(codeJSON) does not fit the field type \(fieldType.rawValue)",
+                                       at: location)
+                }
+                codes.append(CodedValue(code: code, name: item["name"]?.string ?? ""))
+            }
+            return .codedValue(name: name, codes: codes)
+        case "range":
+            guard let r = v["range"]?.array, r.count == 2,
+                  let lo = coerceCode(r[0], to: fieldType), let hi = coerceCode(r[1], to: fieldType) else {
+                throw ReadingError(.unexpectedType, "range domain '\(name)': 'range' must be [min, max] fitting the field type",
+                                   at: location)
+            }
+            return .range(name: name, minimum: lo, maximum: hi)
+        default:
+            return nil  // "inherited" (in types/subtypes) and unknown kinds carry no domain of their own
+        }
+    }
+
+    static func fields(_ v: JSONValue?, location: ErrorLocation) throws -> [Field]? {
+        guard let v else { return nil }
+        guard let items = v.array else {
+            if v.isNull { return nil }
+            throw ReadingError(.unexpectedType, "'fields' must be an array, found \(v.kindName)", at: location)
+        }
+        var result: [Field] = []
+        for item in items {
+            guard let name = item["name"]?.string else {
+                throw ReadingError(.unexpectedType, "a field without a 'name'", at: location)
+            }
+            let typeName = item["type"]?.string ?? ""
+            guard let type = FieldType(rawValue: typeName) else {
+                throw ReadingError(.unsupported, "field '\(name)' has the unknown type '\(typeName)'", at: location)
+            }
+            var loc = location
+            loc.detail = "field '\(name)'"
+            result.append(Field(name: name, type: type, alias: item["alias"]?.string,
+                                length: item["length"]?.int,
+                                nullable: item["nullable"]?.bool ?? true,
+                                editable: item["editable"]?.bool ?? true,
+                                domain: try domain(item["domain"], fieldType: type, location: loc)))
+        }
+        return result
+    }
+
+    /// The OID field is always a field: layer resources list it, but a hand-trimmed one may not; then it
+    /// is added first.
+    static func ensuringObjectIdField(_ oid: String?, in fields: [Field]) -> [Field] {
+        guard let oid, !oid.isEmpty else { return fields }
+        if fields.contains(where: { $0.name.lowercased() == oid.lowercased() }) { return fields }
+        return [Field(name: oid, type: .objectID, alias: oid, nullable: false, editable: false)] + fields
+    }
+
+    static func relationships(_ v: JSONValue?) -> [Relationship] {
+        (v?.array ?? []).compactMap { r in
+            guard let id = r["id"]?.int, let related = r["relatedTableId"]?.int else { return nil }
+            return Relationship(id: id, name: r["name"]?.string ?? "relationship_\(id)", relatedLayerId: related,
+                                cardinality: Relationship.Cardinality(rawValue: r["cardinality"]?.string ?? "") ?? .oneToMany,
+                                role: Relationship.Role(rawValue: r["role"]?.string ?? "") ?? .origin,
+                                keyField: r["keyField"]?.string ?? "",
+                                isComposite: r["composite"]?.bool ?? false)
+        }
+    }
+
+    /// One layer resource. `isTable` when it came from the `tables` array.
+    static func layer(_ v: JSONValue, isTable: Bool, file: String) throws -> LayerSchema {
+        let location = ErrorLocation(file: file, layer: v["name"]?.string, detail: "layer resource")
+        guard let id = v["id"]?.int else {
+            throw ReadingError(.unexpectedType, "a layer resource without a numeric 'id'", at: location)
+        }
+        let kind: LayerSchema.Kind = (isTable || v["type"]?.string == "Table") ? .table : .featureLayer
+        let declared = try self.fields(v["fields"], location: location) ?? []
+        var gtype = geometryType(v["geometryType"]?.string)
+        if kind == .table { gtype = nil }
+        let sr = spatialReference(v["extent"]?["spatialReference"]) ?? spatialReference(v["sourceSpatialReference"])
+            ?? spatialReference(v["spatialReference"])
+        var oid = v["objectIdField"]?.string
+        if oid == nil { oid = declared.first(where: { $0.type == .objectID })?.name }
+        let fields = ensuringObjectIdField(oid, in: declared)
+        var gid = v["globalIdField"]?.string
+        if gid == nil || gid == "" { gid = fields.first(where: { $0.type == .globalID })?.name }
+        return LayerSchema(id: id, name: v["name"]?.string, kind: kind, geometryType: gtype,
+                           hasZ: v["hasZ"]?.bool ?? false, hasM: v["hasM"]?.bool ?? false,
+                           spatialReference: sr, objectIdField: oid, globalIdField: gid, fields: fields,
+                           relationships: relationships(v["relationships"]),
+                           hasAttachments: v["hasAttachments"]?.bool ?? false,
+                           schemaSource: .layerResource)
+    }
+
+    /// A schema file: `{"layers": [...], "tables": [...]}` or one layer resource.
+    static func read(url: URL, chunkSize: Int) throws -> [LayerSchema] {
+        let scanner = try JSONScanner(url: url, chunkSize: chunkSize)
+        guard let first = try scanner.peekNonSpace() else {
+            throw ReadingError(.truncated, "the schema file is empty", at: ErrorLocation(file: url.path, byteOffset: 0))
+        }
+        guard first == UInt8(ascii: "{") else {
+            throw ReadingError(.unknownFormat, "a schema file must be a JSON object: the service's layer resources (/FeatureServer/layers?f=json) or one layer (/FeatureServer/N?f=json)",
+                               at: ErrorLocation(file: url.path, byteOffset: scanner.offset))
+        }
+        let doc = try scanner.readValue()
+        if !(try scanner.atEndOfInput()) { throw scanner.syntaxError("unexpected content after the top-level object") }
+        var result: [LayerSchema] = []
+        if doc["layers"] != nil || doc["tables"] != nil {
+            for (key, isTable) in [("layers", false), ("tables", true)] {
+                guard let list = doc[key], !list.isNull else { continue }
+                guard let items = list.array else {
+                    throw ReadingError(.unexpectedType, "'\(key)' must be an array, found \(list.kindName)",
+                                       at: ErrorLocation(file: url.path))
+                }
+                for item in items { result.append(try layer(item, isTable: isTable, file: url.path)) }
+            }
+        } else if doc["fields"] != nil && (doc["id"] != nil || doc["name"] != nil || doc["type"] != nil) {
+            result.append(try layer(doc, isTable: false, file: url.path))
+        } else if let error = doc["error"] {
+            throw ReadingError(.unknownFormat, "the schema file holds a service error, not layer resources: \(error["message"]?.string ?? "")",
+                               at: ErrorLocation(file: url.path))
+        } else {
+            throw ReadingError(.unknownFormat, "not a layer resource: expected {\"layers\": [...], \"tables\": [...]} or one layer with 'fields' and 'id'",
+                               at: ErrorLocation(file: url.path))
+        }
+        return result
+    }
+}

@@ -1,0 +1,594 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A JSON number as the scanner read it: an integer when it has no fraction or exponent and fits
+/// Int64, otherwise a Double (parsed exactly).
+enum JSONNumber: Equatable {
+    case int(Int64)
+    case double(Double)
+
+    var doubleValue: Double {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        }
+    }
+}
+
+/// A byte-level streaming JSON scanner over a file.
+///
+/// Reads the file in chunks of `chunkSize` bytes into one fixed buffer, so memory does not depend on
+/// the file's size; a token may span any number of chunk boundaries. It does not build a document:
+/// callers walk objects and arrays with ``beginObject()`` / ``nextMember(first:key:)`` and
+/// ``beginArray()`` / ``nextElement(first:)``, read scalars, and ``skipValue()`` what they do not need.
+/// Every error is a ``ReadingError`` carrying the file and the byte offset; end of input inside a
+/// value is ``ReadingError/Code/truncated``.
+final class JSONScanner {
+    let path: String
+    let chunkSize: Int
+    private let fd: Int32
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var pos = 0
+    /// File offset of `buffer[0]`.
+    private var base = 0
+    private var atEOF = false
+    /// Scratch for string and number bytes, reused.
+    private var scratch: [UInt8] = []
+    private var bracketStack: [UInt8] = []
+
+    /// The byte offset of the next unread byte.
+    var offset: Int { base &+ pos }
+
+    init(url: URL, chunkSize: Int = 1 << 20) throws {
+        self.path = url.path
+        self.chunkSize = max(1, chunkSize)
+        let fd = open(url.path, O_RDONLY)
+        if fd < 0 {
+            let err = errno
+            if err == ENOENT || err == ENOTDIR {
+                throw ReadingError(.fileNotFound,
+                                   "no such file; check the path (give the createReplica result file, or a query page saved with f=json)",
+                                   at: ErrorLocation(file: url.path))
+            }
+            throw ReadingError(.unreadable, "cannot open the file: \(String(cString: strerror(err)))",
+                               at: ErrorLocation(file: url.path))
+        }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw ReadingError(.unreadable, "this is a directory, not a JSON file", at: ErrorLocation(file: url.path))
+        }
+        self.fd = fd
+        self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: self.chunkSize)
+        scratch.reserveCapacity(256)
+    }
+
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
+
+    // MARK: errors
+
+    func location(_ at: Int? = nil) -> ErrorLocation {
+        ErrorLocation(file: path, byteOffset: at ?? offset)
+    }
+
+    func syntaxError(_ message: String, at: Int? = nil) -> ReadingError {
+        ReadingError(.syntax, "invalid JSON: \(message)", at: location(at))
+    }
+
+    func truncatedError(_ what: String) -> ReadingError {
+        ReadingError(.truncated, "the file ends in the middle of \(what); it was probably cut short (an interrupted download?)",
+                     at: location())
+    }
+
+    // MARK: buffer
+
+    /// Repositions the scanner at a byte offset of the file.
+    func seek(to fileOffset: Int) throws {
+        if fileOffset >= base && fileOffset <= base &+ count {
+            pos = fileOffset &- base
+            return
+        }
+        if lseek(fd, off_t(fileOffset), SEEK_SET) < 0 {
+            throw ReadingError(.unreadable, "cannot seek: \(String(cString: strerror(errno)))", at: location(fileOffset))
+        }
+        base = fileOffset
+        count = 0
+        pos = 0
+        atEOF = false
+    }
+
+    /// Reads the next chunk; false at end of file.
+    private func refill() throws -> Bool {
+        if atEOF { return false }
+        base &+= count
+        count = 0
+        pos = 0
+        while true {
+            let n = read(fd, buffer, chunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadingError(.unreadable, "read failed: \(String(cString: strerror(errno)))", at: location())
+            }
+            if n == 0 { atEOF = true; return false }
+            count = n
+            return true
+        }
+    }
+
+    /// The next byte without consuming it; nil at end of file.
+    @inline(__always)
+    func peek() throws -> UInt8? {
+        if pos < count { return buffer[pos] }
+        guard try refill() else { return nil }
+        return buffer[pos]
+    }
+
+    @inline(__always)
+    private func advance() { pos &+= 1 }
+
+    /// The next byte, consumed; throws `truncated` at end of file.
+    @inline(__always)
+    private func next(_ what: @autoclosure () -> String) throws -> UInt8 {
+        if pos >= count {
+            guard try refill() else { throw truncatedError(what()) }
+        }
+        let b = buffer[pos]
+        pos &+= 1
+        return b
+    }
+
+    /// Skips whitespace; returns the next byte (not consumed) or nil at end of file.
+    @inline(__always)
+    func peekNonSpace() throws -> UInt8? {
+        while true {
+            if pos >= count {
+                guard try refill() else { return nil }
+            }
+            let buf = buffer
+            let n = count
+            var p = pos
+            while p < n {
+                let b = buf[p]
+                if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 {
+                    p &+= 1
+                    continue
+                }
+                pos = p
+                return b
+            }
+            pos = p
+        }
+    }
+
+    /// Like ``peekNonSpace()`` but end of file is `truncated`.
+    @inline(__always)
+    func peekValueStart(_ what: @autoclosure () -> String = "a value") throws -> UInt8 {
+        guard let b = try peekNonSpace() else { throw truncatedError(what()) }
+        return b
+    }
+
+    /// True when only whitespace remains.
+    func atEndOfInput() throws -> Bool { try peekNonSpace() == nil }
+
+    // MARK: structure
+
+    func beginObject() throws {
+        let b = try peekValueStart("an object")
+        guard b == UInt8(ascii: "{") else { throw syntaxError("expected '{'") }
+        advance()
+    }
+
+    func beginArray() throws {
+        let b = try peekValueStart("an array")
+        guard b == UInt8(ascii: "[") else { throw syntaxError("expected '['") }
+        advance()
+    }
+
+    /// Advances to the next member of an object opened with ``beginObject()``; reads its key into
+    /// `key` (UTF-8 bytes) and consumes the ':'. False when the object ends (its '}' consumed).
+    func nextMember(first: inout Bool, key: inout [UInt8]) throws -> Bool {
+        var b = try peekValueStart("an object")
+        if first {
+            first = false
+            if b == UInt8(ascii: "}") { advance(); return false }
+        } else {
+            if b == UInt8(ascii: "}") { advance(); return false }
+            guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or '}' in an object") }
+            advance()
+            b = try peekValueStart("an object")
+        }
+        guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a key (a string) in an object") }
+        advance()
+        key.removeAll(keepingCapacity: true)
+        try readStringBody(into: &key)
+        let c = try peekValueStart("an object")
+        guard c == UInt8(ascii: ":") else { throw syntaxError("expected ':' after a key") }
+        advance()
+        return true
+    }
+
+    /// Advances to the next element of an array opened with ``beginArray()``. False when the array
+    /// ends (its ']' consumed).
+    func nextElement(first: inout Bool) throws -> Bool {
+        let b = try peekValueStart("an array")
+        if b == UInt8(ascii: "]") { advance(); first = false; return false }
+        if first {
+            first = false
+            return true
+        }
+        guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or ']' in an array") }
+        advance()
+        let c = try peekValueStart("an array")
+        if c == UInt8(ascii: "]") { throw syntaxError("a trailing ',' before ']'") }
+        return true
+    }
+
+    // MARK: scalars
+
+    /// Reads a string value (the opening quote not yet consumed).
+    func readString() throws -> String {
+        let b = try peekValueStart("a string")
+        guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a string") }
+        advance()
+        scratch.removeAll(keepingCapacity: true)
+        try readStringBody(into: &scratch)
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Reads the rest of a string after its opening quote, unescaped, into `out`.
+    func readStringBody(into out: inout [UInt8]) throws {
+        let start = offset &- 1
+        while true {
+            if pos >= count {
+                guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
+            }
+            // Fast path: copy the run of plain bytes in this chunk.
+            let buf = buffer
+            let n = count
+            var i = pos
+            while i < n {
+                let c = buf[i]
+                if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                i &+= 1
+            }
+            if i > pos {
+                out.append(contentsOf: UnsafeBufferPointer(start: buffer + pos, count: i &- pos))
+                pos = i
+            }
+            if pos >= count { continue }
+            let c = buffer[pos]
+            pos &+= 1
+            if c == 0x22 { return }
+            if c < 0x20 {
+                throw syntaxError("a control character (0x\(String(c, radix: 16))) inside a string; it must be escaped",
+                                  at: offset &- 1)
+            }
+            // Escape.
+            let e = try next("a string escape")
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4()
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    // A high surrogate: a low one must follow to make a pair.
+                    if try peek() == UInt8(ascii: "\\") {
+                        let save = offset
+                        advance()
+                        if try next("a string escape") == UInt8(ascii: "u") {
+                            let low = try readHex4()
+                            if low >= 0xDC00 && low < 0xE000 {
+                                scalar = 0x10000 &+ ((scalar &- 0xD800) << 10) &+ (low &- 0xDC00)
+                                appendUTF8(scalar, to: &out)
+                                continue
+                            }
+                            // Not a low surrogate: the lone high one becomes U+FFFD, the next escape stands.
+                            appendUTF8(0xFFFD, to: &out)
+                            if low >= 0xD800 && low < 0xE000 { appendUTF8(0xFFFD, to: &out) } else { appendUTF8(low, to: &out) }
+                            continue
+                        }
+                        // Another escape: step back to it.
+                        try seek(to: save)
+                    }
+                    appendUTF8(0xFFFD, to: &out)
+                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    appendUTF8(0xFFFD, to: &out)  // a lone low surrogate
+                } else {
+                    appendUTF8(scalar, to: &out)
+                }
+            default:
+                throw syntaxError("invalid escape '\\\(Character(Unicode.Scalar(e)))' in a string", at: offset &- 1)
+            }
+        }
+    }
+
+    private func readHex4() throws -> UInt32 {
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let h = try next("a \\u escape")
+            let d: UInt32
+            switch h {
+            case 0x30...0x39: d = UInt32(h &- 0x30)
+            case 0x41...0x46: d = UInt32(h &- 0x41 &+ 10)
+            case 0x61...0x66: d = UInt32(h &- 0x61 &+ 10)
+            default: throw syntaxError("invalid hex digit in a \\u escape", at: offset &- 1)
+            }
+            v = (v << 4) | d
+        }
+        return v
+    }
+
+    private func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+        switch scalar {
+        case 0..<0x80:
+            out.append(UInt8(truncatingIfNeeded: scalar))
+        case 0x80..<0x800:
+            out.append(UInt8(truncatingIfNeeded: 0xC0 | (scalar >> 6)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | (scalar & 0x3F)))
+        case 0x800..<0x10000:
+            out.append(UInt8(truncatingIfNeeded: 0xE0 | (scalar >> 12)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | (scalar & 0x3F)))
+        default:
+            out.append(UInt8(truncatingIfNeeded: 0xF0 | (scalar >> 18)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | ((scalar >> 12) & 0x3F)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | (scalar & 0x3F)))
+        }
+    }
+
+    /// Reads a number token (validated against the JSON grammar).
+    func readNumber() throws -> JSONNumber {
+        let start = offset
+        _ = try peekValueStart("a number")
+        scratch.removeAll(keepingCapacity: true)
+        // Collect the token's bytes.
+        outer: while true {
+            if pos >= count {
+                guard try refill() else { break }
+            }
+            let buf = buffer
+            let n = count
+            let from = pos
+            var p = from
+            while p < n {
+                let c = buf[p]
+                if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                    p &+= 1
+                } else {
+                    break
+                }
+            }
+            scratch.append(contentsOf: UnsafeBufferPointer(start: buf + from, count: p &- from))
+            pos = p
+            if p < n { break outer }
+        }
+        return try parseNumber(scratch, start: start)
+    }
+
+    private static let exactPowers: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    private func parseNumber(_ t: [UInt8], start: Int) throws -> JSONNumber {
+        let n = t.count
+        var i = 0
+        var negative = false
+        if n == 0 { throw syntaxError("expected a value", at: start) }
+        if t[0] == 0x2D { negative = true; i = 1 }
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        guard i < n, isDigit(t[i]) else {
+            if i >= n && atEOF && offset >= base &+ count { throw truncatedError("a number") }
+            throw syntaxError("invalid number", at: start)
+        }
+        // Significand digits, the first 19 accumulated exactly.
+        var mantissa: UInt64 = 0
+        var digits = 0          // significant digits accumulated into mantissa
+        var dropped = 0         // significant integer digits beyond 19 (scale up)
+        var leadingZero = t[i] == 0x30
+        let intStart = i
+        while i < n, isDigit(t[i]) {
+            let d = UInt64(t[i] &- 0x30)
+            if mantissa == 0 && d == 0 {
+                // leading zeros carry nothing
+            } else if digits < 19 {
+                mantissa = mantissa &* 10 &+ d
+                digits &+= 1
+            } else {
+                dropped &+= 1
+            }
+            i &+= 1
+        }
+        if leadingZero && i - intStart > 1 { throw syntaxError("a number with a leading zero", at: start) }
+        var isInteger = true
+        var fractionDigits = 0  // fraction digits accumulated (scale down)
+        var truncatedDigits = false
+        if i < n && t[i] == 0x2E {
+            isInteger = false
+            i &+= 1
+            guard i < n, isDigit(t[i]) else {
+                if i >= n && atEOF { throw truncatedError("a number") }
+                throw syntaxError("a '.' must be followed by digits", at: start)
+            }
+            while i < n, isDigit(t[i]) {
+                let d = UInt64(t[i] &- 0x30)
+                if mantissa == 0 && d == 0 {
+                    fractionDigits &+= 1
+                } else if digits < 19 {
+                    mantissa = mantissa &* 10 &+ d
+                    digits &+= 1
+                    fractionDigits &+= 1
+                } else {
+                    if d != 0 { truncatedDigits = true }
+                }
+                i &+= 1
+            }
+        }
+        var exponent = 0
+        if i < n && (t[i] == 0x65 || t[i] == 0x45) {
+            isInteger = false
+            i &+= 1
+            var expNegative = false
+            if i < n && (t[i] == 0x2B || t[i] == 0x2D) { expNegative = t[i] == 0x2D; i &+= 1 }
+            guard i < n, isDigit(t[i]) else {
+                if i >= n && atEOF { throw truncatedError("a number") }
+                throw syntaxError("an exponent must have digits", at: start)
+            }
+            while i < n, isDigit(t[i]) {
+                if exponent < 100_000 { exponent = exponent &* 10 &+ Int(t[i] &- 0x30) }
+                i &+= 1
+            }
+            if expNegative { exponent = -exponent }
+        }
+        if i != n { throw syntaxError("invalid number", at: start) }
+        leadingZero = false
+        _ = leadingZero
+
+        if isInteger && dropped == 0 {
+            if !negative {
+                if mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
+            } else {
+                if mantissa <= UInt64(Int64.max) { return .int(-Int64(mantissa)) }
+                if mantissa == UInt64(Int64.max) &+ 1 { return .int(Int64.min) }
+            }
+        }
+        // Exact fast path (Clinger): a significand of at most 2^53 and a power of ten that is exact.
+        let scale = exponent &+ dropped &- fractionDigits
+        if !truncatedDigits && mantissa <= (UInt64(1) << 53) && scale >= -22 && scale <= 22 {
+            var v = Double(mantissa)
+            if scale >= 0 { v *= Self.exactPowers[scale] } else { v /= Self.exactPowers[-scale] }
+            return .double(negative ? -v : v)
+        }
+        if mantissa == 0 { return .double(negative ? -0.0 : 0.0) }
+        // Everything else through the correctly rounding library parser.
+        let text = String(decoding: t, as: UTF8.self)
+        guard let v = Double(text) else { throw syntaxError("invalid number", at: start) }
+        return .double(v)
+    }
+
+    /// Reads `true`, `false` or `null` (whichever the next byte starts).
+    func readLiteral() throws -> Bool? {
+        let start = offset
+        let b = try peekValueStart()
+        let word: [UInt8]
+        let result: Bool?
+        switch b {
+        case UInt8(ascii: "t"): word = Array("true".utf8); result = true
+        case UInt8(ascii: "f"): word = Array("false".utf8); result = false
+        case UInt8(ascii: "n"): word = Array("null".utf8); result = nil
+        default: throw syntaxError("unexpected character '\(printable(b))'", at: start)
+        }
+        for w in word {
+            let c = try next("a literal")
+            if c != w { throw syntaxError("invalid literal", at: start) }
+        }
+        return result
+    }
+
+    /// True (and consumed) when the next value is `null`.
+    func consumeNull() throws -> Bool {
+        if try peekValueStart() == UInt8(ascii: "n") {
+            _ = try readLiteral()
+            return true
+        }
+        return false
+    }
+
+    /// Skips one value of any kind, cheaply: strings and brackets are tracked, scalars are not
+    /// converted. Truncation inside it is reported.
+    func skipValue() throws {
+        let start = offset
+        let b = try peekValueStart()
+        switch b {
+        case UInt8(ascii: "\""):
+            advance()
+            try skipStringBody(start: start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            bracketStack.removeAll(keepingCapacity: true)
+            bracketStack.append(b)
+            advance()
+            while !bracketStack.isEmpty {
+                if pos >= count {
+                    guard try refill() else {
+                        throw truncatedError(b == UInt8(ascii: "{") ? "an object (opened at byte \(start))"
+                                                                    : "an array (opened at byte \(start))")
+                    }
+                }
+                // Scan this chunk for the next structural byte.
+                do {
+                    let buf = buffer
+                    let n = count
+                    var p = pos
+                    while p < n {
+                        let c = buf[p]
+                        if c == 0x22 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { break }
+                        p &+= 1
+                    }
+                    pos = p
+                }
+                if pos >= count { continue }
+                let c = buffer[pos]
+                let at = offset
+                pos &+= 1
+                switch c {
+                case 0x22: try skipStringBody(start: at)
+                case 0x5B, 0x7B: bracketStack.append(c)
+                default:
+                    let open = bracketStack.removeLast()
+                    if (c == 0x5D) != (open == 0x5B) {
+                        throw syntaxError("mismatched '\(printable(c))'", at: at)
+                    }
+                }
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            _ = try readNumber()
+        default:
+            _ = try readLiteral()
+        }
+    }
+
+    private func skipStringBody(start: Int) throws {
+        while true {
+            if pos >= count {
+                guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
+            }
+            do {
+                let buf = buffer
+                let n = count
+                var p = pos
+                while p < n {
+                    let c = buf[p]
+                    if c == 0x22 || c == 0x5C { break }
+                    p &+= 1
+                }
+                pos = p
+            }
+            if pos >= count { continue }
+            let c = buffer[pos]
+            pos &+= 1
+            if c == 0x22 { return }
+            _ = try next("a string escape")  // the escaped byte; \uXXXX digits are plain bytes
+        }
+    }
+
+    private func printable(_ b: UInt8) -> String {
+        b >= 0x20 && b < 0x7F ? String(Character(Unicode.Scalar(b))) : "0x" + String(b, radix: 16)
+    }
+}

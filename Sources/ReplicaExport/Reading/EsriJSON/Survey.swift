@@ -1,0 +1,226 @@
+import Foundation
+
+/// The first, structural pass over an Esri JSON file: top-level metadata in memory, features and
+/// attachments skipped and counted, their byte offsets recorded. Decides what kind of input it is.
+struct Survey {
+    enum Kind { case replica, featureSet }
+
+    struct LayerEntry {
+        var id: Int
+        var plan = EsriJSONReplicaSource.LayerPlan()
+    }
+
+    var kind: Kind = .replica
+    /// Top-level members other than `layers` / `features`; a repeated key: the last wins.
+    var meta: [String: JSONValue] = [:]
+    var layers: [LayerEntry] = []
+    var featureSetPlan = EsriJSONReplicaSource.LayerPlan()
+
+    /// Top-level keys kept in memory (all small).
+    private static let metaKeys: Set<String> = [
+        "replicaName", "replicaID", "transportType", "responseType", "syncModel", "replicaServerGen",
+        "layerServerGens", "statusUrl", "URL", "resultUrl", "status", "geometryType", "spatialReference",
+        "fields", "fieldAliases", "objectIdFieldName", "globalIdFieldName", "hasZ", "hasM", "error",
+        "displayFieldName", "id", "name", "type",
+    ]
+    /// Keys whose presence tells a bare geometry.
+    private static let geometryKeys: Set<String> = [
+        "x", "y", "points", "paths", "rings", "curvePaths", "curveRings", "xmin",
+    ]
+
+    static func run(url: URL, chunkSize: Int) throws -> Survey {
+        let s = try JSONScanner(url: url, chunkSize: chunkSize)
+        var survey = Survey()
+        let file = url.path
+        guard let firstByte = try s.peekNonSpace() else {
+            throw ReadingError(.truncated, "the file is empty (a failed or interrupted download?)",
+                               at: ErrorLocation(file: file, byteOffset: s.offset))
+        }
+        guard firstByte == UInt8(ascii: "{") else {
+            if firstByte == UInt8(ascii: "[") {
+                throw ReadingError(.notAReplica,
+                                   "the file holds a JSON array, not a createReplica result (an object with 'layers') or a query page (an object with 'features')",
+                                   at: ErrorLocation(file: file, byteOffset: s.offset))
+            }
+            if firstByte == UInt8(ascii: "<") {
+                throw ReadingError(.notAReplica, "the file looks like HTML or XML, not JSON (an error page saved instead of the data?)",
+                                   at: ErrorLocation(file: file, byteOffset: s.offset))
+            }
+            _ = try s.readValue()
+            throw ReadingError(.notAReplica, "the file holds a bare JSON value, not a createReplica result or a query page",
+                               at: ErrorLocation(file: file, byteOffset: 0))
+        }
+        try s.beginObject()
+        var key: [UInt8] = []
+        var first = true
+        var sawLayers = false
+        var sawFeatures = false
+        var otherKeys: [String] = []
+        while try s.nextMember(first: &first, key: &key) {
+            let name = String(decoding: key, as: UTF8.self)
+            switch name {
+            case "layers":
+                sawLayers = true
+                try readLayers(s, into: &survey, file: file)
+            case "features":
+                sawFeatures = true
+                survey.featureSetPlan = try readItems(s, what: "features", file: file, layer: nil)
+            default:
+                if metaKeys.contains(name) {
+                    _ = try s.peekValueStart()
+                    let at = s.offset
+                    let v = try s.readValue()
+                    try checkType(name, v, at: at, file: file)
+                    survey.meta[name] = v
+                } else {
+                    if otherKeys.count < 16 { otherKeys.append(name) }
+                    try s.skipValue()
+                }
+            }
+        }
+        if !(try s.atEndOfInput()) {
+            throw s.syntaxError("unexpected content after the top-level object")
+        }
+
+        if survey.meta["type"]?.string == "FeatureCollection" || survey.meta["type"]?.string == "Feature" {
+            throw ReadingError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
+                               at: ErrorLocation(file: file))
+        }
+        if sawLayers {
+            survey.kind = .replica
+        } else if sawFeatures {
+            survey.kind = .featureSet
+        } else if survey.meta["statusUrl"] != nil || survey.meta["URL"] != nil || survey.meta["resultUrl"] != nil {
+            let target = survey.meta["resultUrl"]?.string ?? survey.meta["URL"]?.string ?? survey.meta["statusUrl"]?.string ?? ""
+            let what: String
+            if survey.meta["statusUrl"] != nil {
+                what = "the status URL of an asynchronous createReplica job (statusUrl); poll it until status is Completed, then download its resultUrl"
+            } else if survey.meta["resultUrl"] != nil {
+                let status = survey.meta["status"]?.string.map { " (status: \($0))" } ?? ""
+                what = "a createReplica job status\(status); download its resultUrl"
+            } else {
+                what = "a createReplica response with transportType esriTransportTypeUrl; download the file at its URL"
+            }
+            throw ReadingError(.pointerPayload,
+                               "this is a job pointer, not data: \(what) first, and give that file instead. URL: \(target)",
+                               at: ErrorLocation(file: file))
+        } else if let error = survey.meta["error"] {
+            throw ReadingError(.notAReplica,
+                               "the file holds a service error, not data: \(error["code"].map { "\($0.int ?? 0) " } ?? "")\(error["message"]?.string ?? "")",
+                               at: ErrorLocation(file: file))
+        } else if survey.meta["fields"] != nil {
+            throw ReadingError(.notAReplica,
+                               "this looks like a layer resource (a schema) without features; give it as the schema (--schema FILE) beside the payload",
+                               at: ErrorLocation(file: file))
+        } else if otherKeys.contains(where: { geometryKeys.contains($0) }) {
+            throw ReadingError(.notAReplica,
+                               "this is a bare Esri JSON geometry, not a createReplica result (an object with 'layers') or a query page (an object with 'features')",
+                               at: ErrorLocation(file: file))
+        } else {
+            let keys = (Array(survey.meta.keys).sorted() + otherKeys).prefix(8).joined(separator: ", ")
+            throw ReadingError(.notAReplica,
+                               "not a createReplica result (no 'layers') nor a query page (no 'features'); top-level keys: \(keys.isEmpty ? "none" : keys)",
+                               at: ErrorLocation(file: file))
+        }
+        return survey
+    }
+
+    private static func checkType(_ name: String, _ v: JSONValue, at: Int, file: String) throws {
+        if v.isNull { return }
+        let ok: Bool
+        switch name {
+        case "replicaName", "replicaID", "transportType", "responseType", "syncModel", "statusUrl", "URL",
+             "resultUrl", "geometryType", "objectIdFieldName", "globalIdFieldName":
+            ok = v.string != nil
+        case "replicaServerGen":
+            ok = v.int64 != nil
+        case "layerServerGens", "fields":
+            ok = v.array != nil
+        case "spatialReference", "fieldAliases":
+            ok = v.members != nil
+        default:
+            ok = true
+        }
+        if !ok {
+            throw ReadingError(.unexpectedType, "'\(name)' has the wrong type (\(v.kindName))",
+                               at: ErrorLocation(file: file, byteOffset: at))
+        }
+    }
+
+    private static func readLayers(_ s: JSONScanner, into survey: inout Survey, file: String) throws {
+        _ = try s.peekValueStart()
+        let at = s.offset
+        if try s.consumeNull() { return }
+        guard try s.peekValueStart() == UInt8(ascii: "[") else {
+            throw ReadingError(.unexpectedType, "'layers' must be an array of layers", at: ErrorLocation(file: file, byteOffset: at))
+        }
+        try s.beginArray()
+        var first = true
+        var key: [UInt8] = []
+        while try s.nextElement(first: &first) {
+            let entryAt = s.offset
+            guard try s.peekValueStart() == UInt8(ascii: "{") else {
+                throw ReadingError(.unexpectedType, "each of 'layers' must be an object {id, features, attachments}",
+                                   at: ErrorLocation(file: file, byteOffset: entryAt))
+            }
+            try s.beginObject()
+            var id: Int?
+            var plan = EsriJSONReplicaSource.LayerPlan()
+            var ofirst = true
+            while try s.nextMember(first: &ofirst, key: &key) {
+                switch String(decoding: key, as: UTF8.self) {
+                case "id":
+                    _ = try s.peekValueStart()
+                    let idAt = s.offset
+                    let v = try s.readValue()
+                    guard let n = v.int else {
+                        throw ReadingError(.unexpectedType, "a layer 'id' must be an integer, found \(v.kindName)",
+                                           at: ErrorLocation(file: file, byteOffset: idAt))
+                    }
+                    id = n
+                case "features":
+                    let p = try readItems(s, what: "features", file: file, layer: id.map { "layer_\($0)" })
+                    plan.featuresOffset = p.featuresOffset
+                    plan.featureCount = p.featureCount
+                case "attachments":
+                    let p = try readItems(s, what: "attachments", file: file, layer: id.map { "layer_\($0)" })
+                    plan.attachmentsOffset = p.featuresOffset
+                    plan.attachmentCount = p.featureCount
+                default:
+                    try s.skipValue()
+                }
+            }
+            guard let id else {
+                throw ReadingError(.unexpectedType, "a layer without an 'id'", at: ErrorLocation(file: file, byteOffset: entryAt))
+            }
+            survey.layers.append(LayerEntry(id: id, plan: plan))
+        }
+    }
+
+    /// Skips an array of objects, counting them; the plan's `featuresOffset` is the array's '['.
+    private static func readItems(_ s: JSONScanner, what: String, file: String, layer: String?) throws
+        -> EsriJSONReplicaSource.LayerPlan {
+        var plan = EsriJSONReplicaSource.LayerPlan()
+        if try s.consumeNull() { return plan }
+        let b = try s.peekValueStart()
+        guard b == UInt8(ascii: "[") else {
+            throw ReadingError(.unexpectedType, "'\(what)' must be an array",
+                               at: ErrorLocation(file: file, layer: layer, byteOffset: s.offset))
+        }
+        plan.featuresOffset = s.offset
+        try s.beginArray()
+        var first = true
+        var n = 0
+        while try s.nextElement(first: &first) {
+            if try s.peekValueStart() != UInt8(ascii: "{") {
+                throw ReadingError(.unexpectedType, "each of '\(what)' must be an object",
+                                   at: ErrorLocation(file: file, layer: layer, featureIndex: what == "features" ? n : nil,
+                                                     byteOffset: s.offset))
+            }
+            try s.skipValue()
+            n &+= 1
+        }
+        plan.featureCount = n
+        return plan
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import ReplicaExport
+
+/// The byte-level scanner on its own: strings, numbers, structure, errors, chunk boundaries.
+@Suite struct EsriJSONScannerTests {
+    static let chunkSizes = [1, 2, 3, 7, 64, 1 << 20]
+
+    func write(_ text: String) throws -> URL {
+        let dir = try TestPaths.makeTemporaryDirectory("scanner")
+        let url = dir.appendingPathComponent("doc.json")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    /// Reads an array of strings.
+    func strings(_ url: URL, chunk: Int) throws -> [String] {
+        let s = try JSONScanner(url: url, chunkSize: chunk)
+        try s.beginArray()
+        var first = true
+        var out: [String] = []
+        while try s.nextElement(first: &first) { out.append(try s.readString()) }
+        return out
+    }
+
+    @Test func unescapesStringsAcrossChunkBoundaries() throws {
+        let json = #"["plain", "a\"b\\c\/d", "\b\f\n\r\t", "\u00e9\u4e2d", "\ud83d\ude00 smile", "héllo wörld 😀", "", "lone \ud800 high", "lone \udc00 low"]"#
+        let url = try write(json)
+        let expected = ["plain", "a\"b\\c/d", "\u{08}\u{0C}\n\r\t", "é中", "😀 smile", "héllo wörld 😀", "",
+                        "lone \u{FFFD} high", "lone \u{FFFD} low"]
+        for chunk in Self.chunkSizes {
+            #expect(try strings(url, chunk: chunk) == expected, "chunk size \(chunk)")
+        }
+        // The oracle agrees on the well-formed ones.
+        let wellFormed = #"["plain", "a\"b\\c\/d", "\b\f\n\r\t", "\u00e9\u4e2d", "\ud83d\ude00 smile", "héllo wörld 😀", ""]"#
+        let oracle = try JSONSerialization.jsonObject(with: Data(wellFormed.utf8)) as? [String]
+        #expect(oracle == Array(expected.prefix(7)))
+    }
+
+    @Test func parsesNumbersExactly() throws {
+        let texts = ["0", "-0", "1", "-1", "42", "9223372036854775807", "-9223372036854775808",
+                     "9223372036854775808", "-9223372036854775809", "123456789012345678901234567890",
+                     "0.1", "-0.1", "1.5e3", "1E-7", "2.5E+10", "-13199344.008373085", "6056886.973585309",
+                     "35.165736219000053", "0.30000000000000004", "1.7976931348623157e308", "4.9e-324",
+                     "2.2250738585072014e-308", "1e400", "123.456e-300", "0.000000000000000000000000123",
+                     "9007199254740993", "9007199254740993.0", "1.00000000000000011102230246251565404236316680908203125",
+                     "-120.73650757099995", "1298911207000", "12345678901234567890.5e-5"]
+        let url = try write("[" + texts.joined(separator: ",") + "]")
+        for chunk in Self.chunkSizes {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            try s.beginArray()
+            var first = true
+            var i = 0
+            while try s.nextElement(first: &first) {
+                let n = try s.readNumber()
+                let text = texts[i]
+                let isInt = !text.contains(".") && !text.lowercased().contains("e")
+                if isInt, let exact = Int64(text) {
+                    #expect(n == .int(exact), "\(text)")
+                } else {
+                    let want = Double(text)!
+                    guard case .double(let got) = n else {
+                        Issue.record("\(text) read as \(n)")
+                        i += 1
+                        continue
+                    }
+                    #expect(got.bitPattern == want.bitPattern, "\(text): \(got) != \(want) (chunk \(chunk))")
+                }
+                i += 1
+            }
+            #expect(i == texts.count)
+        }
+    }
+
+    @Test func walksObjectsAndSkipsValues() throws {
+        let json = #" { "skip": {"a": [1, 2, {"b": "]}\"["}], "c": null}, "keep" : [true, false, null], "s": "x\"}" } "#
+        let url = try write(json)
+        for chunk in Self.chunkSizes {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            try s.beginObject()
+            var first = true
+            var key: [UInt8] = []
+            var seen: [String] = []
+            while try s.nextMember(first: &first, key: &key) {
+                let name = String(decoding: key, as: UTF8.self)
+                seen.append(name)
+                switch name {
+                case "keep":
+                    #expect(try s.readValue() == .array([.bool(true), .bool(false), .null]))
+                case "s":
+                    #expect(try s.readString() == "x\"}")
+                default:
+                    try s.skipValue()
+                }
+            }
+            #expect(seen == ["skip", "keep", "s"])
+            #expect(try s.atEndOfInput())
+        }
+    }
+
+    /// Syntax errors carry the byte offset of the offending token.
+    @Test(arguments: [
+        (#"{"a": tru }"#, 6),
+        (#"{"a": 01}"#, 6),
+        (#"{"a" 1}"#, 5),
+        (#"{"a": 1,}"#, 8),
+        (#"[1, 2,]"#, 6),
+        ("{\"a\": \"x\ny\"}", 8),
+        (#"{"a": "\q"}"#, 8),
+        (#"{"a": -}"#, 6),
+        (#"{"a": 1.e5}"#, 6),
+    ])
+    func syntaxErrorsCarryOffsets(json: String, offset: Int) throws {
+        let url = try write(json)
+        do {
+            let s = try JSONScanner(url: url, chunkSize: 3)
+            _ = try s.readValue()
+            Issue.record("no error for \(json)")
+        } catch let error as ReadingError {
+            #expect(error.code == .syntax, "\(json): \(error)")
+            #expect(error.location.byteOffset == offset, "\(json): \(error)")
+            #expect(error.location.file == url.path)
+        }
+    }
+
+    @Test func truncatedInputIsReportedAtEveryCut() throws {
+        let json = #"{"a": [1, -2.5e3, "str\u00e9", {"b": null, "c": true}], "d": false}"#
+        let bytes = Array(json.utf8)
+        let dir = try TestPaths.makeTemporaryDirectory("scanner-cut")
+        for cut in 0..<bytes.count {
+            let url = dir.appendingPathComponent("cut\(cut).json")
+            try Data(bytes[0..<cut]).write(to: url)
+            for skip in [false, true] {
+                do {
+                    let s = try JSONScanner(url: url, chunkSize: 4)
+                    if skip { try s.skipValue() } else { _ = try s.readValue() }
+                    Issue.record("no error at cut \(cut)")
+                } catch let error as ReadingError {
+                    #expect(error.code == .truncated, "cut \(cut) skip \(skip): \(error)")
+                    #expect(error.location.byteOffset != nil)
+                    #expect((error.location.byteOffset ?? -1) <= cut)
+                }
+            }
+        }
+    }
+
+    @Test func seeksBackAndForth() throws {
+        let url = try write(#"{"first": [1, 2, 3], "second": "two"}"#)
+        let s = try JSONScanner(url: url, chunkSize: 5)
+        try s.beginObject()
+        var first = true
+        var key: [UInt8] = []
+        _ = try s.nextMember(first: &first, key: &key)
+        _ = try s.peekNonSpace()
+        let arrayAt = s.offset
+        try s.skipValue()
+        _ = try s.nextMember(first: &first, key: &key)
+        #expect(try s.readString() == "two")
+        try s.seek(to: arrayAt)
+        #expect(try s.readValue() == .array([.number(.int(1)), .number(.int(2)), .number(.int(3))]))
+    }
+}
