@@ -452,7 +452,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
 
     @Test func otherGeometryForms() throws {
         let url = try writeTemp(#"""
-        {"geometryType": "esriGeometryPolygon", "fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID"}], "features": [
+        {"geometryType": "esriGeometryPolygon", "fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID"}, {"name": "Shape", "type": "esriFieldTypeGeometry"}], "features": [
           {"attributes": {"OBJECTID": 1}, "geometry": {"xmin": 0, "ymin": 1, "xmax": 2, "ymax": 3}},
           {"attributes": {"OBJECTID": 2}, "geometry": {"curveRings": [[[0, 0], {"a": [[0, 0], [1, 0], 0, 1]}]]}},
           {"attributes": {"OBJECTID": 3}, "geometry": {"rings": []}},
@@ -461,7 +461,9 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
           {"attributes": {"OBJECTID": 6}}
         ]}
         """#)
-        let f = try allFeatures(try EsriJSONReplicaSource(url: url))
+        let polygons = try EsriJSONReplicaSource(url: url)
+        #expect(polygons.replica.layers[0].fields.map(\.name) == ["OBJECTID"])
+        let f = try allFeatures(polygons)
         #expect(f[0].geometry == Geometry(.polygon([Path(vertices: [Vertex(x: 0, y: 1), Vertex(x: 0, y: 3), Vertex(x: 2, y: 3),
                                                                     Vertex(x: 2, y: 1), Vertex(x: 0, y: 1)])])))
         #expect(f[1].geometry == Geometry(.polygon([Path(vertices: [Vertex(x: 0, y: 0), Vertex(x: 0, y: 0)],

@@ -75,6 +75,8 @@ enum EsriSchema {
                 throw ReadingError(.unexpectedType, "a field without a 'name'", at: location)
             }
             let typeName = item["type"]?.string ?? ""
+            // The shape column some services list among the fields is the geometry, not an attribute.
+            if typeName == "esriFieldTypeGeometry" { continue }
             guard let type = FieldType(rawValue: typeName) else {
                 throw ReadingError(.unsupported, "field '\(name)' has the unknown type '\(typeName)'", at: location)
             }
