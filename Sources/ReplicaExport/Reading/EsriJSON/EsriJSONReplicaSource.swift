@@ -83,7 +83,20 @@ public final class EsriJSONReplicaSource: ReplicaSource {
             var schema: LayerSchema
             var aliases: [String: String] = [:]
             for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
-            if let fields = try EsriSchema.fields(meta["fields"], location: loc) {
+            // A layer resource the user gave (or kept beside the page) is the fuller schema: name,
+            // domains, exact types. The page's own `fields` come next; values are the last resort.
+            let resource = schemaLayers.count == 1 ? schemaLayers.first : schemaLayers.last(where: { $0.id == 0 })
+            if var resource {
+                if resource.name.isEmpty { resource.name = stem }
+                if resource.spatialReference == nil {
+                    resource.spatialReference = EsriSchema.spatialReference(meta["spatialReference"])
+                }
+                if resource.geometryType == nil, let gtype = EsriSchema.geometryType(meta["geometryType"]?.string) {
+                    resource.geometryType = gtype
+                    resource.kind = .featureLayer
+                }
+                schema = resource
+            } else if let fields = try EsriSchema.fields(meta["fields"], location: loc) {
                 let withAliases = fields.map { f -> Field in
                     var f = f
                     if f.alias == nil { f.alias = aliases[f.name] }
@@ -99,9 +112,6 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                                      globalIdField: meta["globalIdFieldName"]?.string
                                         ?? withAliases.first(where: { $0.type == .globalID })?.name,
                                      fields: withOID, schemaSource: .featureSet)
-            } else if schemaLayers.count == 1, var only = schemaLayers.first {
-                only.name = only.name.isEmpty ? stem : only.name
-                schema = only
             } else {
                 schema = LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
                                      hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
