@@ -83,18 +83,42 @@ import Testing
         #expect(WriterFixtures.listing(dir).isEmpty)  // aborted: nothing left
     }
 
-    @Test func gdalRefusalIsThrownWithGDALMessageAndFeatureLocation() throws {
+    @Test func repeatedObjectIDsGetNewIDsWithoutTakingGenuineOnes() throws {
         let dir = try TestPaths.makeTemporaryDirectory("gdb-dupfid")
         defer { try? FileManager.default.removeItem(at: dir) }
         let layer = LayerSchema(id: 1, name: "dups", kind: .table, objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "label", type: .string)],
+                                schemaSource: .layerResource)
+        // 5 repeats; 0 is no valid FID; 6 comes after the repeat and must keep its ObjectID.
+        let rows: [(Int64, String)] = [(5, "a"), (2, "b"), (5, "c"), (0, "d"), (6, "e"), (3, "f")]
+        let (writer, outputs) = try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
+            features: rows.map { PreparedFeature(attributes: [.int64($0.0), .string($0.1)], geometry: nil) })
+        #expect(outputs.first?.featureCount == 6)
+        let ds = try GDALReadDataset(url: dir.appendingPathComponent("replica.gdb"))
+        let read = try ds.features("dups")
+        var byLabel: [String: Int64] = [:]
+        for feature in read { if case .string(let label) = feature.values.last { byLabel[label] = feature.fid } }
+        #expect(byLabel.count == 6)
+        #expect(byLabel["a"] == 5 && byLabel["b"] == 2 && byLabel["e"] == 6 && byLabel["f"] == 3)
+        #expect(byLabel["c"] == 7 && byLabel["d"] == 8)  // new ids above every genuine one
+        #expect(writer.diagnostics.contains { $0.message.contains("2 feature(s) repeat an earlier ObjectID") })
+    }
+
+    @Test func gdalRefusalIsThrownWithGDALMessageAndFeatureLocation() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdb-refusal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A coordinate far below the grid origin of a geographic FileGDB cannot be encoded: GDAL refuses it.
+        let layer = LayerSchema(id: 1, name: "far", geometryType: .point,
+                                spatialReference: SpatialReference(wkid: 4326), objectIdField: "OBJECTID",
                                 fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
+        let point = { (x: Double) in PreparedGeometry(.point(Vertex(x: x, y: 10))) }
         #expect {
             try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
-                                     features: [PreparedFeature(attributes: [.int64(5)], geometry: nil),
-                                                PreparedFeature(attributes: [.int64(5)], geometry: nil)])
+                                     features: [PreparedFeature(attributes: [.int64(1)], geometry: point(10)),
+                                                PreparedFeature(attributes: [.int64(2)], geometry: point(-1e15))])
         } throws: { error in
             guard let e = error as? WritingError else { return false }
-            return e.code == .gdal && e.message.contains("GDAL:") && e.location.layer == "dups" && e.location.featureIndex == 1
+            return e.message.contains("GDAL") && e.location.layer == "far" && e.location.featureIndex == 1
         }
         #expect(WriterFixtures.listing(dir).isEmpty)
     }

@@ -19,7 +19,17 @@ public enum WKB {
 
     /// `keepM: false` drops M (for formats that cannot hold it).
     static func encode(_ geometry: PreparedGeometry, keepM: Bool) -> [UInt8] {
+        var replaced = 0
+        return encode(geometry, keepM: keepM, missingM: nil, replacedMissingM: &replaced)
+    }
+
+    /// `missingM`: written instead of a NaN M ("no measure") for formats that cannot encode NaN;
+    /// `replacedMissingM` counts the substitutions.
+    static func encode(_ geometry: PreparedGeometry, keepM: Bool, missingM: Double?,
+                       replacedMissingM: inout Int) -> [UInt8] {
         var encoder = Encoder(hasZ: geometry.hasZ, hasM: geometry.hasM && keepM)
+        encoder.missingM = missingM
+        defer { replacedMissingM += encoder.replacedMissingM }
         encoder.reserve(for: geometry.shape)
         switch geometry.shape {
         case .point(let v):
@@ -61,6 +71,8 @@ public enum WKB {
 
     struct Encoder {
         var bytes: [UInt8] = []
+        var missingM: Double?
+        var replacedMissingM = 0
         let hasZ: Bool
         let hasM: Bool
         let dimensionOffset: UInt32
@@ -111,7 +123,16 @@ public enum WKB {
             double(v.x)
             double(v.y)
             if hasZ { double(v.z) }
-            if hasM { double(v.m) }
+            if hasM { measure(v.m) }
+        }
+
+        @inline(__always) mutating func measure(_ m: Double) {
+            if m.isNaN, let missingM {
+                replacedMissingM += 1
+                double(missingM)
+            } else {
+                double(m)
+            }
         }
 
         /// The interior point of a circular arc: XY given, Z and M the mean of the segment's ends.
@@ -119,7 +140,7 @@ public enum WKB {
             double(p.x)
             double(p.y)
             if hasZ { double((a.z + b.z) / 2) }
-            if hasM { double((a.m + b.m) / 2) }
+            if hasM { measure((a.m + b.m) / 2) }
         }
 
         /// A path as a LineString, or a CompoundCurve when it has arcs.

@@ -79,6 +79,9 @@ public final class CSVWriter: FormatWriter {
         let w = try created.createLayer(name: base, spatialReference: layer.spatialReference, geometry: geometry,
                                         options: options, columns: columns, fidSource: nil, at: loc)
         core.reportRenames(w, layer: layer, file: file)
+        // WKT has no spelling for a missing measure that GDAL reads back ("nan" fails to parse):
+        // use Esri's no-data measure, as the shapefile writer does.
+        w.missingMReplacement = -Double.greatestFiniteMagnitude
         dataset = created
         writer = w
     }

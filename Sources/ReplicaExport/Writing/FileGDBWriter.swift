@@ -114,6 +114,9 @@ public final class FileGDBWriter: FormatWriter {
             core.note("stored as '\(writer.layerName)'", layer: layer.name, file: gdbName)
         }
         core.reportRenames(writer, layer: layer, file: gdbName)
+        // GDAL 3.6.2 cannot encode a NaN M ("no measure") in a FileGDB and refuses the feature;
+        // 0 is written instead and reported.
+        writer.missingMReplacement = 0
         layerWriter = writer
     }
 
@@ -139,7 +142,13 @@ public final class FileGDBWriter: FormatWriter {
     public func endLayer() throws {
         let layer = try core.requireLayer("endLayer")
         if let layerWriter {
+            try layerWriter.writeDeferred()
             core.reportLosses(layerWriter, layer: layer, file: gdbName)
+            if let first = layerWriter.firstReassignedFID {
+                core.note("\(layerWriter.reassignedFIDs) feature(s) repeat an earlier ObjectID or have one below 1 "
+                          + "(first: \(first.value) at feature \(first.featureIndex)); FileGDB ObjectIDs are unique "
+                          + "and positive, so they were given new ObjectIDs", layer: layer.name, file: gdbName)
+            }
             core.outputs.append(WrittenOutput(url: finalURL, layerName: layer.name, featureCount: layerWriter.featureCount))
         }
         layerWriter = nil

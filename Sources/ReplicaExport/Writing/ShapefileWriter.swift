@@ -164,6 +164,8 @@ public final class ShapefileWriter: FormatWriter {
                                              geometry: geometry, options: options, columns: columns,
                                              fidSource: nil, at: loc)
         core.reportRenames(writer, layer: layer, file: file)
+        // The shapefile specification's "no data" measure is any value below -1e38 (NaN is not allowed).
+        writer.missingMReplacement = -Double.greatestFiniteMagnitude
         sinks[file] = Sink(dataset: dataset, writer: writer, file: file)
         sinkOrder.append(file)
         return file

@@ -42,6 +42,10 @@ final class WriterCore {
 
     /// One diagnostic per column and kind of loss, after a layer is written.
     func reportLosses(_ writer: GDALLayerWriter, layer: LayerSchema, file: String? = nil) {
+        if writer.replacedMissingM > 0, let replacement = writer.missingMReplacement {
+            note("\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: "
+                 + "written as M = \(replacement)", layer: layer.name, file: file)
+        }
         for (column, loss) in zip(writer.columns, writer.losses) {
             if loss.millisecondsDropped > 0 {
                 note("milliseconds dropped from \(loss.millisecondsDropped) value(s): this format keeps whole seconds",

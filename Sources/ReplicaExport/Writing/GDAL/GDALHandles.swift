@@ -195,6 +195,8 @@ final class GDALFeature {
     }
 
     func setFID(_ fid: Int64) { _ = OGR_F_SetFID(handle, GIntBig(fid)) }
+    /// The FID (after OGR_L_CreateFeature, the one the driver gave).
+    var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
     func setNull(_ index: Int32) { OGR_F_SetFieldNull(handle, index) }
     func set(_ index: Int32, int32 value: Int32) { OGR_F_SetFieldInteger(handle, index, value) }
     func set(_ index: Int32, int64 value: Int64) { OGR_F_SetFieldInteger64(handle, index, GIntBig(value)) }
@@ -232,6 +234,13 @@ struct GDALLayer {
     }
 
     func createFeature(_ feature: GDALFeature) -> OGRErr { OGR_L_CreateFeature(handle, feature.handle) }
+
+    /// Whether a feature with this FID exists (an indexed look-up in drivers with random access).
+    func hasFeature(_ fid: Int64) -> Bool {
+        guard let found = OGR_L_GetFeature(handle, GIntBig(fid)) else { return false }
+        OGR_F_Destroy(found)
+        return true
+    }
 
     func syncToDisk() -> OGRErr { OGR_L_SyncToDisk(handle) }
 }

@@ -155,6 +155,18 @@ final class GDALLayerWriter {
     private let keepM: Bool
     private let location: ErrorLocation
     private(set) var featureCount = 0
+    /// Written instead of a NaN M where the driver cannot encode NaN (GDAL 3.6.2's FileGDB).
+    var missingMReplacement: Double?
+    /// How many NaN M values were replaced.
+    private(set) var replacedMissingM = 0
+    /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
+    /// and were given a new one by the driver: count, and the first (value, feature index).
+    private(set) var reassignedFIDs = 0
+    private(set) var firstReassignedFID: (value: Int64, featureIndex: Int)?
+    /// Features whose ObjectID could not be kept, written last by `writeDeferred()`.
+    private var deferred: [(PreparedFeature, ErrorLocation)] = []
+    /// The largest FID written so far: any FID above it is certainly free.
+    private var largestFID: Int64 = 0
     /// Per column, what was lost (counted by feature).
     private(set) var losses: [GDALColumnLosses]
 
@@ -185,16 +197,40 @@ final class GDALLayerWriter {
     }
 
     private func writeOne(_ f: PreparedFeature, errors: GDALErrorCollector, at location: ErrorLocation) throws {
-        let start = errors.count
+        var fid: Int64 = -1  // OGRNullFID: the driver assigns one
         if let fidSource {
-            if let fid = f.attributes[fidSource].integerValue {
-                feature.setFID(fid)
-            } else {
+            guard let value = f.attributes[fidSource].integerValue else {
                 throw WritingError(.dataLoss, "the ObjectID is null or not an integer", at: location)
             }
-        } else {
-            feature.setFID(-1)  // OGRNullFID
+            // An ObjectID is kept as the FID unless it cannot be: FIDs are positive and unique, and a
+            // payload may repeat an ObjectID (query pages do). Only an FID at or below the largest
+            // written so far needs the (indexed) look-up. A feature whose ObjectID cannot be kept waits
+            // for the end of the layer, so that the id the driver then gives it (largest + 1) can never
+            // take the ObjectID of a feature still to come.
+            guard value > 0 && (value > largestFID || !layer.hasFeature(value)) else {
+                reassignedFIDs += 1
+                if firstReassignedFID == nil { firstReassignedFID = (value, location.featureIndex ?? 0) }
+                deferred.append((f, location))
+                return
+            }
+            fid = value
         }
+        try create(f, fid: fid, errors: errors, at: location)
+    }
+
+    /// Writes the features whose ObjectID could not be kept, with new FIDs. Call at the end of the layer.
+    func writeDeferred() throws {
+        guard !deferred.isEmpty else { return }
+        let pending = deferred
+        deferred.removeAll()
+        try GDALErrorScope.run(at: location) { errors in
+            for (f, here) in pending { try create(f, fid: -1, errors: errors, at: here) }
+        }
+    }
+
+    private func create(_ f: PreparedFeature, fid: Int64, errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        feature.setFID(fid)
+        let start = errors.count
         for (i, column) in columns.enumerated() {
             switch column.encoding {
             case .geometryX, .geometryY, .geometryZ:
@@ -204,13 +240,14 @@ final class GDALLayerWriter {
             }
         }
         if let g = f.geometry {
-            let wkb = WKB.encode(g, keepM: keepM)
+            let wkb = WKB.encode(g, keepM: keepM, missingM: missingMReplacement, replacedMissingM: &replacedMissingM)
             feature.setGeometry(try GDALGeometry.fromWKB(wkb, errors: errors, at: location))
         } else {
             feature.setGeometry(nil)
         }
         let err = layer.createFeature(feature)
         try errors.check(err, "writing the feature", since: start, at: location)
+        largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
         if let warning = errors.warnings(since: start).first {
             throw WritingError(.dataLoss, "GDAL: \(warning.text)", at: location)
