@@ -73,7 +73,7 @@ import Testing
         let before = EndToEnd.listing(output)
         let second = try EndToEnd.cli(["convert", input, "--format", "geojson", "--output", output.path])
         #expect(second.status != 0)
-        #expect(second.stderr.contains("overwrite"), "\(second.stderr)")
+        #expect(second.stderr.contains("already exists") && second.stderr.contains("overwrit"), "\(second.stderr)")
         #expect(EndToEnd.listing(output) == before)
         let third = try EndToEnd.cli(["convert", input, "--format", "geojson", "--output", output.path, "--overwrite"])
         #expect(third.status == 0, "\(third.stderr)")

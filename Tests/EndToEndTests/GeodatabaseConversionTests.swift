@@ -23,8 +23,9 @@ import Testing
         let root = try EndToEnd.makeTemporaryDirectory("gdb")
         defer { try? FileManager.default.removeItem(at: root) }
         for format in Self.formats {
+            // One run per format, into ROOT/<format>: each read is checked on its own.
             let output = root.appendingPathComponent(format)
-            let result = try EndToEnd.cli(["convert", input.path, "--format", format, "--output", output.path])
+            let result = try EndToEnd.cli(["convert", input.path, "--format", format, "--output", root.path])
             try #require(result.status == 0, "\(format): \(result.stderr)")
             let report = try EndToEnd.python("verify_geodatabase.py",
                                              ["--input", input.path, "--output-dir", output.path, "--format", format])

@@ -124,13 +124,21 @@ def compare_value(ftype, expected, actual, fmt):
             got = float(actual)
         except (TypeError, ValueError):
             return "number %r -> %r" % (expected, actual)
+        if fmt == "shapefile" and ftype not in ("esriFieldTypeOID", "esriFieldTypeInteger", "esriFieldTypeSmallInteger", "esriFieldTypeBigInteger") \
+                and isinstance(expected, float):
+            # A .dbf stores reals as fixed-point text with 15 decimals.
+            return None if abs(got - expected) <= 5e-16 + 1e-15 * abs(expected) else "real %r -> %r" % (expected, actual)
         if ftype == "esriFieldTypeSingle":
             return None if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-6) else "single %r -> %r" % (expected, actual)
         return None if got == float(expected) or math.isclose(got, expected, rel_tol=1e-15) else "number %r -> %r" % (expected, actual)
     # strings
-    if fmt == "shapefile" and expected == "" and actual is None:
-        return None  # a .dbf cannot tell an empty string from null
+    if fmt == "shapefile" and isinstance(expected, str) and expected.rstrip(" ") == (actual or ""):
+        return None  # a .dbf pads text with spaces: trailing spaces, and empty vs null, are not kept
     return None if str(actual) == str(expected) else "string %r -> %r" % (expected, actual)
+
+def layer_key(name):
+    """Layer names as compared: drivers launder characters (FileGDB turns '-' into '_')."""
+    return re.sub(r"[^0-9a-z]", "_", name.lower())
 
 def open_outputs(outdir, fmt):
     """{layer name (lower case): [(ogr layer, dataset)]}."""
@@ -152,7 +160,7 @@ def open_outputs(outdir, fmt):
         keep.append(ds)
         for i in range(ds.GetLayerCount()):
             lyr = ds.GetLayer(i)
-            found.setdefault(lyr.GetName().lower(), []).append(lyr)
+            found.setdefault(layer_key(lyr.GetName()), []).append(lyr)
     return found, keep
 
 def shapefile_mapping(outdir, layer_name):
@@ -206,9 +214,9 @@ def main():
     for layer_id, name, fields, gtype, sr, features in load_layers(payload, schema):
         name = name or names.get(str(layer_id)) or "layer_%s" % layer_id
         field_types = {fd["name"]: fd["type"] for fd in (fields or [])}
-        candidates = outputs.get(name.lower(), [])
-        if not candidates:
-            candidates = [l for key, ls in outputs.items() if key.startswith(name.lower() + "_") for l in ls]
+        candidates = outputs.get(layer_key(name), [])
+        if not candidates:  # a shapefile per geometry type: <layer>_points, <layer>_polygons, ...
+            candidates = [l for key, ls in outputs.items() if key.startswith(layer_key(name) + "_") for l in ls]
         out_features = []
         for lyr in candidates:
             lyr.ResetReading()
@@ -233,11 +241,39 @@ def main():
             wgs = osr.SpatialReference(); wgs.ImportFromEPSG(4326)
             wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
             transform = osr.CoordinateTransformation(src_srs, wgs)
+        oid_field = next((n for n, t in field_types.items() if t == "esriFieldTypeOID"), None) \
+            or next((k for k in (features[0].get("attributes") or {}) if k.lower() in ("objectid", "fid")), None) if features else None
+        seen, repeated_oids = set(), set()
+        for ft in features:
+            v = (ft.get("attributes") or {}).get(oid_field)
+            if v in seen:
+                repeated_oids.add(v)
+            seen.add(v)
+        if a.format == "filegdb" and oid_field:
+            # FileGDB reads back in ObjectID order; a feature whose ObjectID repeats an earlier one
+            # is written last with a new ObjectID.
+            firsts, repeats, taken = [], [], set()
+            for ft in features:
+                v = (ft.get("attributes") or {}).get(oid_field)
+                (repeats if v in taken or not isinstance(v, int) or v < 1 else firsts).append(ft)
+                taken.add(v)
+            firsts.sort(key=lambda ft: ft["attributes"][oid_field])
+            features = firsts + repeats
         for index, (inp, out) in enumerate(zip(features, out_features)):
             attrs = inp.get("attributes") or {}
             for key, value in attrs.items():
                 target = mapping.get(key, key)
                 actual_name = out_names.get(target.lower())
+                fid_column = (candidates[0].GetFIDColumn() or "").lower() if candidates else ""
+                if actual_name is None and fid_column == key.lower():
+                    if a.format == "filegdb" and value in repeated_oids and index >= len(features) - len(repeats):
+                        report["checked"] += 1  # FileGDB ObjectIDs are unique: a repeated one gets a new id
+                        continue
+                    problem = compare_value("esriFieldTypeOID", value, out.GetFID(), a.format)
+                    if problem:
+                        mismatch("%s feature %d field %s (FID): %s" % (name, index, key, problem))
+                    report["checked"] += 1
+                    continue
                 if actual_name is None:
                     if a.format == "filegdb" and out_names.get(target.lower() + "_"):
                         actual_name = out_names[target.lower() + "_"]  # OBJECTID beside the OID column
@@ -297,7 +333,10 @@ def main():
             tolerance = 1e-7 if a.format == "geojson" else 1e-6
             if src_srs is not None and src_srs.IsGeographic() and a.format != "geojson":
                 tolerance = 1e-8
-            key = lambda v: (round(v[0], 4), round(v[1], 4))
+            # Sorted with Z and M too: a ring's closing vertex may repeat XY with another Z or M, and a
+            # reoriented ring starts at the other one.
+            key = lambda v: (round(v[0], 4), round(v[1], 4), v[2] if v[2] is not None else 0,
+                             v[3] if v[3] is not None and v[3] == v[3] else 0)
             ws, gs = sorted(want, key=key), sorted(got, key=key)
             if len(ws) != len(gs):
                 mismatch("%s feature %d: %d vertices in, %d out" % (name, index, len(ws), len(gs)))

@@ -80,15 +80,32 @@ public struct Exporter: Sendable {
                               at: ErrorLocation(file: request.outputDirectory.path), cause: error as NSError)
         }
 
-        // Writers are opened before anything is read so that a refused output (exists, not
-        // writable) fails the run before any work is done.
+        // Each format writes into its own subdirectory (`DIR/filegdb`, `DIR/shapefile`, ...): the
+        // formats' side files (.prj, .csvt, .cpg) never collide and a script finds each format in
+        // one known place. Writers are opened before anything is read so that a refused output
+        // (exists, not writable) fails the run before any work is done.
         var writers: [any FormatWriter] = []
-        let writerRequest = WriterRequest(outputDirectory: request.outputDirectory, replica: replica,
-                                          overwrite: request.overwrite)
+        var createdDirectories: [URL] = []
+        func removeCreatedDirectories() {
+            for directory in createdDirectories.reversed() {
+                if (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.isEmpty == true {
+                    try? FileManager.default.removeItem(at: directory)
+                }
+            }
+        }
         do {
-            for type in writerTypes { writers.append(try type.init(request: writerRequest)) }
+            for type in writerTypes {
+                let directory = request.outputDirectory.appendingPathComponent(type.formatName, isDirectory: true)
+                if !FileManager.default.fileExists(atPath: directory.path) {
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    createdDirectories.append(directory)
+                }
+                let writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite)
+                writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
+            }
         } catch {
             writers.forEach { $0.abort() }
+            removeCreatedDirectories()
             throw error
         }
 
@@ -107,7 +124,7 @@ public struct Exporter: Sendable {
             for (position, layerIndex) in layerIndices.enumerated() {
                 let layer = replica.layers[position]
                 logger.debug("layer \(layer.name): writing", metadata: ["formats": "\(writerTypes.map { $0.formatName })"])
-                for writer in writers { try writer.beginLayer(layer) }
+                for writer in writers { try Self.naming(writer) { try writer.beginLayer(layer) } }
                 var featureIndex = 0
                 try source.features(inLayer: layerIndex, batchSize: request.batchSize) { batch in
                     var prepared: [Bool: [PreparedFeature]] = [:]
@@ -117,16 +134,16 @@ public struct Exporter: Sendable {
                                                      diagnostics: &geometryDiagnostics)
                     }
                     for (writer, keep) in zip(writers, keepsArcs) {
-                        try writer.write(prepared[keep]!)
+                        try Self.naming(writer) { try writer.write(prepared[keep]!) }
                     }
                     featureIndex += batch.count
                 }
-                for writer in writers { try writer.endLayer() }
+                for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
                 featuresRead[layer.name] = featureIndex
             }
             var outputs: [String: [WrittenOutput]] = [:]
             for writer in writers {
-                outputs[type(of: writer).formatName] = try writer.commit()
+                outputs[type(of: writer).formatName] = try Self.naming(writer) { try writer.commit() }
             }
             var diagnostics = source.diagnostics + geometryDiagnostics.all
             var curves: [String: CurveStatistics] = [:]
@@ -141,6 +158,7 @@ public struct Exporter: Sendable {
                                 keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
         } catch {
             writers.forEach { $0.abort() }
+            removeCreatedDirectories()
             throw Self.locate(error, file: inputPath)
         }
     }
@@ -185,6 +203,20 @@ public struct Exporter: Sendable {
             if statistics.beziersDensified > 0 { parts.append("\(statistics.beziersDensified) Bezier curves") }
             guard !parts.isEmpty else { return nil }
             return Diagnostic("\(format): densified \(parts.joined(separator: ", ")); GDAL has no true-curve type for them")
+        }
+    }
+
+    /// Runs a writer call; a writing error it throws names the format.
+    static func naming<T>(_ writer: any FormatWriter, _ body: () throws -> T) throws -> T {
+        try naming(type(of: writer).formatName, body)
+    }
+
+    static func naming<T>(_ format: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as WritingError {
+            error.message = "\(format): \(error.message)"
+            throw error
         }
     }
 
