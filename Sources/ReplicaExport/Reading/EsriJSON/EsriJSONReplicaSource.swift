@@ -144,7 +144,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                 layers[i].globalIdField = result.globalId
                 layers[i].inferredFields = result.fields.map(\.name)
                 diagnostics.append(Diagnostic(
-                    "layer '\(layers[i].name)': no schema found, field types inferred from values; give --schema FILE with the service's layer resources for exact types",
+                    "no schema found, field types inferred from values; give --schema FILE with the service's layer resources for exact types",
                     at: ErrorLocation(file: file, layer: layers[i].name)))
             }
             if layers[i].geometryType == nil {
