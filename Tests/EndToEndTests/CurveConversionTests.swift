@@ -71,11 +71,15 @@ import Testing
 
     // MARK: 1. Analytic shapes, with and without the bit
 
-    @Test(arguments: [false, true])
-    func analyticShapesKeepAreaAndLengthInEveryFormat(trueCurves: Bool) throws {
+    /// No option, `--true-curves`, and the createReplica bit set with another bit beside 256.
+    static let curveOptions: [[String]] = [[], ["--true-curves"], ["--sync-data-options", "257"]]
+
+    @Test(arguments: curveOptions)
+    func analyticShapesKeepAreaAndLengthInEveryFormat(options: [String]) throws {
+        let trueCurves = !options.isEmpty
         let output = try EndToEnd.makeTemporaryDirectory("curves")
         defer { try? FileManager.default.removeItem(at: output) }
-        let conversion = try Self.convert(Self.curves, into: output, trueCurves ? ["--true-curves"] : [])
+        let conversion = try Self.convert(Self.curves, into: output, options)
         let names = Self.circular.union(Self.neverCurves)
 
         for format in Self.formats {
