@@ -24,29 +24,14 @@ import Testing
         var stderr: String
     }
 
-    /// Converts `input` to all four formats. In the flat output layout the shapefile's and the CSV's
-    /// `<layer>.prj` collide, so CSV runs on its own; once each format writes into `DIR/<format>/`
-    /// the oracle finds the files there (it searches recursively).
+    /// Converts `input` to all four formats in one run (one read feeding every writer: arcs kept for
+    /// the formats that can hold them, densified for the others); each format lands in `DIR/<format>`.
     static func convert(_ input: URL, into output: URL, _ options: [String]) throws -> Conversion {
-        var stderr = ""
-        var directories: [String: URL] = [:]
-        for (run, formats) in [("run1", ["filegdb", "shapefile", "geojson"]), ("run2", ["csv"])] {
-            let directory = output.appendingPathComponent(run)
-            let result = try EndToEnd.cli(["convert", input.path, "--format", formats.joined(separator: ","),
-                                           "--output", directory.path] + options)
-            try #require(result.status == 0, "convert \(formats) \(options) failed: \(result.stderr)")
-            stderr += result.stderr
-            for format in formats { directories[format] = formatDirectory(directory, format) }
-        }
-        return Conversion(directories: directories, stderr: stderr)
-    }
-
-    /// `DIR/<format>` when the per-format layout is in place, else `DIR`.
-    static func formatDirectory(_ directory: URL, _ format: String) -> URL {
-        let sub = directory.appendingPathComponent(format)
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: sub.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? sub : directory
+        let result = try EndToEnd.cli(["convert", input.path, "--format", formats.joined(separator: ","),
+                                       "--output", output.path] + options)
+        try #require(result.status == 0, "convert \(options) failed: \(result.stderr)")
+        let directories = Dictionary(uniqueKeysWithValues: formats.map { ($0, output.appendingPathComponent($0)) })
+        return Conversion(directories: directories, stderr: result.stderr)
     }
 
     typealias Object = [String: Any]
@@ -259,7 +244,7 @@ import Testing
             let result = try EndToEnd.cli(["convert", Self.curves.path, "--format", "shapefile", "--output", directory.path,
                                            "--max-deviation", String(tolerance)])
             try #require(result.status == 0, "convert --max-deviation \(tolerance) failed: \(result.stderr)")
-            let features = try Self.measureShapes(Self.formatDirectory(directory, "shapefile"), "shapefile")
+            let features = try Self.measureShapes(directory.appendingPathComponent("shapefile"), "shapefile")
             var vertices: [String: Int] = [:]
             for (name, feature) in features { vertices[name] = Self.int(feature, "vertex_count") }
             counts[tolerance] = vertices
