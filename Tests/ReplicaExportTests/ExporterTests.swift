@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+@testable import ReplicaExport
+
+/// The exporter's own decisions, on an in-memory source: the true-curve bit (given or stored in
+/// the payload), layer selection, createReplica parameters, and what a failed run leaves behind.
+@Suite struct ExporterTests {
+    /// A replica held in memory: one polygon layer whose only feature is a full circle.
+    final class MemorySource: ReplicaSource {
+        let replica: Replica
+        let diagnostics: [Diagnostic] = []
+        let features: [[Feature]]
+        init(replica: Replica, features: [[Feature]]) {
+            self.replica = replica
+            self.features = features
+        }
+        func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
+            var start = 0
+            let all = features[layerIndex]
+            while start < all.count {
+                try body(Array(all[start..<min(start + batchSize, all.count)]))
+                start += batchSize
+            }
+        }
+    }
+
+    static let circleLayer = LayerSchema(
+        id: 3, name: "circles", geometryType: .polygon, spatialReference: SpatialReference(wkid: 26912),
+        objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
+    static let tableLayer = LayerSchema(
+        id: 4, name: "notes", kind: .table, objectIdField: "OBJECTID",
+        fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "text", type: .string)], schemaSource: .layerResource)
+
+    /// A clockwise (Esri exterior) full circle of radius 50 in the 4-item center form.
+    static func circle(_ oid: Int64) -> Feature {
+        let start = Vertex(x: 500_050, y: 4_000_000)
+        let ring = Path(vertices: [start, start], curves: [CurveSegment(
+            index: 0, kind: .circularArcByCenter(center: XY(x: 500_000, y: 4_000_000), isMinor: false, isClockwise: true))])
+        return Feature(attributes: [.int64(oid)], geometry: Geometry(.polygon([ring])))
+    }
+
+    static func source(storedOptions: Int?) -> MemorySource {
+        MemorySource(
+            replica: Replica(name: "memory", syncModel: SyncModel.none, syncDataOptions: storedOptions,
+                             layers: [circleLayer, tableLayer]),
+            features: [[circle(1), circle(2)], [Feature(attributes: [.int64(1), .string("hello")])]])
+    }
+
+    /// Whether the FileGDB written to `directory` holds curve geometry.
+    static func fileGDBHasCurves(_ directory: URL) throws -> Bool {
+        let dataset = try GDALReadDataset(url: directory.appendingPathComponent("filegdb/memory.gdb"))
+        let wkt = try dataset.features("circles").compactMap(\.geometryWKT)
+        #expect(wkt.count == 2)
+        return wkt.allSatisfy { $0.hasPrefix("MULTISURFACE") || $0.hasPrefix("CURVEPOLYGON") }
+    }
+
+    @Test func theTrueCurveBitStoredInThePayloadApplies() throws {
+        for (stored, given, expectCurves) in [(256, nil, true), (nil, nil, false), (256, 0, false), (nil, 256 | 1, true)] as [(Int?, Int?, Bool)] {
+            let output = try TestPaths.makeTemporaryDirectory("exporter-bit")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb"],
+                                        outputDirectory: output, syncDataOptions: given)
+            let report = try Exporter().export(from: Self.source(storedOptions: stored), request: request)
+            #expect(report.keptTrueCurves == expectCurves, "stored \(String(describing: stored)), given \(String(describing: given))")
+            #expect(try Self.fileGDBHasCurves(output) == expectCurves)
+            #expect(report.curves["filegdb"]?.curvesKept == (expectCurves ? 2 : 0))
+            #expect(report.curves["filegdb"]?.circularArcsDensified == (expectCurves ? 0 : 2))
+        }
+    }
+
+    @Test func oneReadFeedsEveryFormatEachPreparedForItself() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-all")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["geojson", "filegdb", "shapefile", "csv"],
+                                    outputDirectory: output, syncDataOptions: 256)
+        let report = try Exporter().export(from: Self.source(storedOptions: nil), request: request)
+        #expect(report.featuresRead == ["circles": 2, "notes": 1])
+        for format in ["filegdb", "shapefile", "csv", "geojson"] {
+            #expect(report.featuresWritten(format: format) == 3, "\(format)")
+        }
+        #expect(report.curves["filegdb"]?.curvesKept == 2 && report.curves["csv"]?.curvesKept == 2)
+        #expect(report.curves["shapefile"]?.circularArcsDensified == 2 && report.curves["geojson"]?.circularArcsDensified == 2)
+        #expect(report.diagnostics.contains { $0.message.contains("geojson: densified 2 circular arcs") })
+        #expect(report.summary.contains("memory: 2 layers, 3 features read"))
+    }
+
+    @Test func layerSelectionAndUnknownLayers() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-layers")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["csv"], outputDirectory: output,
+                                    layerIds: [4])
+        let report = try Exporter().export(from: Self.source(storedOptions: nil), request: request)
+        #expect(report.replica.layers.map(\.name) == ["notes"])
+        #expect(FileListing.files(output) == ["csv/notes.csv", "csv/notes.csvt"])
+        request.layerIds = [7]
+        request.overwrite = true
+        #expect { try Exporter().export(from: Self.source(storedOptions: nil), request: request) } throws: { error in
+            (error as? ExportError)?.message.contains("layer 7 is not in the payload") == true
+        }
+    }
+
+    @Test func unknownFormatsAndBadOptionsAreRefusedBeforeAnythingIsWritten() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-refused")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let bad = [
+            ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["kml"], outputDirectory: output),
+            ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: [], outputDirectory: output),
+        ]
+        for request in bad {
+            #expect(throws: ExportError.self) { try Exporter().export(from: Self.source(storedOptions: nil), request: request) }
+        }
+        #expect(throws: ExportError.self) {
+            try Exporter().export(ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["csv"],
+                                                outputDirectory: output, maxDeviation: -1))
+        }
+        #expect(FileListing.files(output).isEmpty)
+    }
+
+    @Test func aFailedRunLeavesNothingThatLooksComplete() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-failed")
+        defer { try? FileManager.default.removeItem(at: output) }
+        // The second layer's feature has a string where the ObjectID belongs: the writers refuse it
+        // after the first layer was written completely.
+        let broken = MemorySource(
+            replica: Replica(name: "memory", layers: [Self.circleLayer, Self.tableLayer]),
+            features: [[Self.circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
+        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv", "geojson", "shapefile"],
+                                    outputDirectory: output)
+        #expect(throws: (any Error).self) { try Exporter().export(from: broken, request: request) }
+        #expect(FileListing.files(output).isEmpty, "\(FileListing.files(output))")
+    }
+
+    @Test func createReplicaParameters() throws {
+        let input = URL(fileURLWithPath: "/r.json"), output = URL(fileURLWithPath: "/out")
+        let request = try ExportRequest(createReplicaParameters: [
+            "dataFormat": "filegdb", "syncModel": "none", "layers": "[0, 2]",
+            "replicaOptions": #"{"syncDataOptions": 257}"#], input: input, outputDirectory: output)
+        #expect(request.formats == ["filegdb"] && request.layerIds == [0, 2] && request.syncDataOptions == 257)
+        #expect(throws: ExportError.self) {
+            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "syncModel": "perReplica"],
+                              input: input, outputDirectory: output)
+        }
+        #expect(throws: ExportError.self) {
+            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "layers": "roads"], input: input, outputDirectory: output)
+        }
+        #expect(throws: ExportError.self) {
+            try ExportRequest(createReplicaParameters: ["syncModel": "none"], input: input, outputDirectory: output)
+        }
+        #expect(throws: ExportError.self) {
+            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "replicaOptions": "{nope"], input: input, outputDirectory: output)
+        }
+    }
+}
+
+/// Files below a directory, relative and sorted (directories themselves left out).
+enum FileListing {
+    static func files(_ directory: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+        var names: [String] = []
+        while let url = enumerator?.nextObject() as? URL {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                names.append(String(url.path.dropFirst(directory.path.count + 1)))
+            }
+        }
+        return names.sorted()
+    }
+}
