@@ -2,7 +2,9 @@
 # Installs the C libraries the package links against (GDAL, SQLite, libzip) and GDAL's command-line
 # tools, from Debian's packages. Safe to run again: apt-get skips what is installed.
 set -euo pipefail
-packages=(pkg-config libgdal-dev libsqlite3-dev libzip-dev gdal-bin python3-gdal)
+# sqlite3 (the CLI) and python3-gdal are for the tests: they edit copies of geodatabases and read
+# outputs back through GDAL's Python bindings as an independent check.
+packages=(pkg-config libgdal-dev libsqlite3-dev libzip-dev gdal-bin python3-gdal sqlite3)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
