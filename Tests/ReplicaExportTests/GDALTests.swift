@@ -149,5 +149,7 @@ enum WriterFixtures {
         #expect(ValueText.base64([0, 1, 2, 254, 255]) == "AAEC/v8=")
         #expect(ValueText.base64([77, 97]) == "TWE=")
         #expect(ValueText.guidBracedUpper("a1b2c3d4-e5f6-4789-abcd-ef0123456789") == "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}")
+        #expect(ValueText.guidBracedUpper("{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}") == "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}")
+        #expect(ValueText.guidBracedUpper("{a1b2c3d4-e5f6-4789-abcd-ef0123456789}") == "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}")
     }
 }

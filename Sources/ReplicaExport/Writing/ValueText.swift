@@ -117,10 +117,27 @@ enum ValueText {
 
     /// `{UPPER-CASE}`, from either spelling.
     static func guidBracedUpper(_ guid: String) -> String {
-        var core = Substring(guid)
-        if core.hasPrefix("{") { core = core.dropFirst() }
-        if core.hasSuffix("}") { core = core.dropLast() }
-        return "{" + core.uppercased() + "}"
+        var guid = guid
+        // Runs per value: the common spellings ({UPPER} as given, or lower case without braces)
+        // are handled on the bytes.
+        return guid.withUTF8 { bytes -> String in
+            var core = bytes[...]
+            if core.first == UInt8(ascii: "{") { core = core.dropFirst() }
+            if core.last == UInt8(ascii: "}") { core = core.dropLast() }
+            if core.count == bytes.count - 2, !core.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) {
+                return String(decoding: bytes, as: UTF8.self)  // already {UPPER}
+            }
+            return String(unsafeUninitializedCapacity: core.count + 2) { out in
+                out[0] = UInt8(ascii: "{")
+                var i = 1
+                for c in core {
+                    out[i] = (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) ? c - 32 : c
+                    i += 1
+                }
+                out[i] = UInt8(ascii: "}")
+                return i + 1
+            }
+        }
     }
 
     /// A float32 as the double its shortest decimal text denotes (1.1f -> 1.1).

@@ -112,21 +112,27 @@ enum EsriValues {
         "\"" + (s.count > 40 ? String(s.prefix(40)) + "..." : s) + "\""
     }
 
+    /// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`, with or without braces. Runs per value: no allocation.
     static func isGUID(_ s: String) -> Bool {
-        var u = Array(s.utf8)[...]
-        if u.first == UInt8(ascii: "{") {
-            guard u.last == UInt8(ascii: "}") else { return false }
-            u = u.dropFirst().dropLast()
-        }
-        guard u.count == 36 else { return false }
-        for (i, c) in u.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                if c != UInt8(ascii: "-") { return false }
-            } else if !isHex(c) {
-                return false
+        var s = s
+        return s.withUTF8 { bytes in
+            var u = bytes[...]
+            if u.first == UInt8(ascii: "{") {
+                guard u.last == UInt8(ascii: "}") else { return false }
+                u = u.dropFirst().dropLast()
             }
+            guard u.count == 36 else { return false }
+            var i = 0
+            for c in u {
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    if c != UInt8(ascii: "-") { return false }
+                } else if !isHex(c) {
+                    return false
+                }
+                i += 1
+            }
+            return true
         }
-        return true
     }
 
     private static func isHex(_ c: UInt8) -> Bool {
