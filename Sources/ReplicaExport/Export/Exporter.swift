@@ -118,29 +118,66 @@ public struct Exporter: Sendable {
                                                keepTrueCurves: keep, maxDeviation: request.maxDeviation)
         }
 
-        var featuresRead: [String: Int] = [:]
-        var geometryDiagnostics = DiagnosticLog()
-        do {
-            for (position, layerIndex) in layerIndices.enumerated() {
-                let layer = replica.layers[position]
-                logger.debug("layer \(layer.name): writing", metadata: ["formats": "\(writerTypes.map { $0.formatName })"])
-                for writer in writers { try Self.naming(writer) { try writer.beginLayer(layer) } }
-                var featureIndex = 0
-                try source.features(inLayer: layerIndex, batchSize: request.batchSize) { batch in
-                    var prepared: [Bool: [PreparedFeature]] = [:]
-                    for keep in preparers.keys {
-                        prepared[keep] = try prepare(batch, firstIndex: featureIndex, layer: layer,
-                                                     preparer: &preparers[keep]!, file: inputPath,
-                                                     diagnostics: &geometryDiagnostics)
+        // Reading and preparing run on a producer thread, writing (GDAL, one thread per dataset)
+        // on this one; a pipe of a few batches joins them, so both cores work and memory stays flat.
+        // The producer owns the source, the preparers and what it counts until it has finished.
+        let pipe = BoundedPipe<PipelineItem>(capacity: 4)
+        let produced = ProducerState(preparers: preparers)
+        let batchSize = request.batchSize
+        startThread(name: "replica-export reader") { [self] in
+            do {
+                for (position, layerIndex) in layerIndices.enumerated() {
+                    let layer = replica.layers[position]
+                    try pipe.put(.beginLayer(position))
+                    var featureIndex = 0
+                    try source.features(inLayer: layerIndex, batchSize: batchSize) { batch in
+                        var prepared: [Bool: [PreparedFeature]] = [:]
+                        for keep in produced.preparers.keys {
+                            prepared[keep] = try prepare(batch, firstIndex: featureIndex, layer: layer,
+                                                         preparer: &produced.preparers[keep]!, file: inputPath,
+                                                         diagnostics: &produced.geometryDiagnostics)
+                        }
+                        try pipe.put(.batch(prepared))
+                        featureIndex += batch.count
                     }
-                    for (writer, keep) in zip(writers, keepsArcs) {
-                        try Self.naming(writer) { try writer.write(prepared[keep]!) }
-                    }
-                    featureIndex += batch.count
+                    produced.featuresRead[layer.name] = featureIndex
+                    try pipe.put(.endLayer)
                 }
-                for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
-                featuresRead[layer.name] = featureIndex
+                pipe.finish()
+            } catch {
+                pipe.finish(throwing: error)
             }
+        }
+
+        do {
+            do {
+                var layer: LayerSchema?
+                while let item = try pipe.take() {
+                    switch item {
+                    case .beginLayer(let position):
+                        let next = replica.layers[position]
+                        logger.debug("layer \(next.name): writing", metadata: ["formats": "\(writerTypes.map { $0.formatName })"])
+                        for writer in writers { try Self.naming(writer) { try writer.beginLayer(next) } }
+                        layer = next
+                    case .batch(let prepared):
+                        for (writer, keep) in zip(writers, keepsArcs) {
+                            try Self.naming(writer) { try writer.write(prepared[keep]!) }
+                        }
+                    case .endLayer:
+                        for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
+                        layer = nil
+                    }
+                }
+                assert(layer == nil, "the reader ended inside a layer")
+            } catch {
+                pipe.cancel()
+                pipe.waitUntilFinished()
+                throw error
+            }
+            pipe.waitUntilFinished()
+            preparers = produced.preparers
+            let featuresRead = produced.featuresRead
+            let geometryDiagnostics = produced.geometryDiagnostics
             var outputs: [String: [WrittenOutput]] = [:]
             for writer in writers {
                 outputs[type(of: writer).formatName] = try Self.naming(writer) { try writer.commit() }
@@ -161,6 +198,22 @@ public struct Exporter: Sendable {
             removeCreatedDirectories()
             throw Self.locate(error, file: inputPath)
         }
+    }
+
+    /// What the reader thread hands to the writing thread.
+    private enum PipelineItem {
+        case beginLayer(Int)
+        /// Prepared features, keyed by whether the writer keeps circular arcs.
+        case batch([Bool: [PreparedFeature]])
+        case endLayer
+    }
+
+    /// What the reader thread owns while it runs; read by the writing thread only after it finished.
+    private final class ProducerState: @unchecked Sendable {
+        var preparers: [Bool: GeometryPreparer]
+        var featuresRead: [String: Int] = [:]
+        var geometryDiagnostics = DiagnosticLog()
+        init(preparers: [Bool: GeometryPreparer]) { self.preparers = preparers }
     }
 
     private func prepare(_ batch: [Feature], firstIndex: Int, layer: LayerSchema,

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A bounded hand-off between one producing thread and one consuming thread.
+///
+/// The exporter reads and prepares features on a producer thread while the calling thread writes
+/// them through GDAL: both cores work, and at most `capacity` items are ever in flight, so memory
+/// stays flat. Either side can stop the other: the producer by failing (the consumer's `take`
+/// rethrows its error), the consumer by cancelling (the producer's next `put` throws).
+final class BoundedPipe<Item>: @unchecked Sendable {
+    /// Thrown by `put` once the consumer has given up.
+    struct Cancelled: Error {}
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private let capacity: Int
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Blocks while the pipe is full; throws ``Cancelled`` when the consumer has stopped.
+    func put(_ item: Item) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { throw Cancelled() }
+        items.append(item)
+        condition.broadcast()
+    }
+
+    /// The producer is done; `error` ends the consumer's loop with that error.
+    func finish(throwing error: (any Error)? = nil) {
+        condition.lock()
+        finished = true
+        if failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next item; nil once the producer finished and everything was taken. Rethrows the
+    /// producer's error.
+    func take() throws -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !finished { condition.wait() }
+        if let failure, !cancelled { throw failure }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// The consumer has stopped: wakes and fails a blocked producer, drops what is queued.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until the producer called `finish`.
+    func waitUntilFinished() {
+        condition.lock()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// Runs `body` on a new thread. The thread owns what `body` captures until it returns; callers
+/// hand results back through a ``BoundedPipe`` and wait for it to finish before touching them.
+func startThread(name: String, _ body: @escaping () -> Void) {
+    let work = UncheckedSendable(body)
+    let thread = Thread { work.value() }
+    thread.name = name
+    thread.stackSize = 8 << 20
+    thread.start()
+}
+
+/// Moves a value across a thread boundary whose safety the caller guarantees (see `startThread`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
