@@ -95,7 +95,7 @@ public final class CSVWriter: FormatWriter {
     public func endLayer() throws {
         let layer = try core.requireLayer("endLayer")
         if let dataset, let writer {
-            try dataset.close()
+            try core.closeLayerFile(dataset, writer, layer: layer, file: file)
             // GDAL's .csvt says String for the columns we format ourselves: write the real types.
             if let directory {
                 let csvt = directory.appendingPathComponent((file as NSString).deletingPathExtension + ".csvt")
@@ -106,9 +106,6 @@ public final class CSVWriter: FormatWriter {
                                        at: core.location(layer), cause: error as NSError)
                 }
             }
-            core.reportLosses(writer, layer: layer, file: file)
-            core.outputs.append(WrittenOutput(url: core.staging.finalURL(file), layerName: layer.name,
-                                              featureCount: writer.featureCount))
         }
         dataset = nil
         writer = nil
@@ -117,16 +114,12 @@ public final class CSVWriter: FormatWriter {
 
     public func commit() throws -> [WrittenOutput] {
         if core.currentLayer != nil { try endLayer() }
-        try core.staging.commit()
-        core.finished = true
-        return core.outputs
+        return try core.commitOutputs()
     }
 
     public func abort() {
         writer = nil
         dataset = nil
-        core.staging.abort()
-        core.currentLayer = nil
-        core.finished = true
+        core.abortOutputs()
     }
 }

@@ -167,16 +167,12 @@ public final class FileGDBWriter: FormatWriter {
             try dataset?.close()
             dataset = nil
         }
-        try core.staging.commit()
-        core.finished = true
-        return core.outputs
+        return try core.commitOutputs()
     }
 
     public func abort() {
         layerWriter = nil
         dataset = nil  // closed by deinit, errors ignored
-        core.staging.abort()
-        core.currentLayer = nil
-        core.finished = true
+        core.abortOutputs()
     }
 }

@@ -73,12 +73,7 @@ public final class GeoJSONWriter: FormatWriter {
 
     public func endLayer() throws {
         let layer = try core.requireLayer("endLayer")
-        if let dataset, let writer {
-            try dataset.close()
-            core.reportLosses(writer, layer: layer, file: file)
-            core.outputs.append(WrittenOutput(url: core.staging.finalURL(file), layerName: layer.name,
-                                              featureCount: writer.featureCount))
-        }
+        if let dataset, let writer { try core.closeLayerFile(dataset, writer, layer: layer, file: file) }
         dataset = nil
         writer = nil
         core.currentLayer = nil
@@ -86,16 +81,12 @@ public final class GeoJSONWriter: FormatWriter {
 
     public func commit() throws -> [WrittenOutput] {
         if core.currentLayer != nil { try endLayer() }
-        try core.staging.commit()
-        core.finished = true
-        return core.outputs
+        return try core.commitOutputs()
     }
 
     public func abort() {
         writer = nil
         dataset = nil
-        core.staging.abort()
-        core.currentLayer = nil
-        core.finished = true
+        core.abortOutputs()
     }
 }

@@ -193,10 +193,7 @@ public final class ShapefileWriter: FormatWriter {
         }
         for file in sinkOrder {
             let s = sinks[file]!
-            try s.dataset.close()
-            core.reportLosses(s.writer, layer: layer, file: file)
-            core.outputs.append(WrittenOutput(url: core.staging.finalURL(file), layerName: layer.name,
-                                              featureCount: s.writer.featureCount))
+            try core.closeLayerFile(s.dataset, s.writer, layer: layer, file: file)
         }
         sinks = [:]
         sinkOrder = []
@@ -206,16 +203,12 @@ public final class ShapefileWriter: FormatWriter {
 
     public func commit() throws -> [WrittenOutput] {
         if core.currentLayer != nil { try endLayer() }
-        try core.staging.commit()
-        core.finished = true
-        return core.outputs
+        return try core.commitOutputs()
     }
 
     public func abort() {
         sinks = [:]
         sinkOrder = []
-        core.staging.abort()
-        core.currentLayer = nil
-        core.finished = true
+        core.abortOutputs()
     }
 }

@@ -24,6 +24,27 @@ final class WriterCore {
 
     func location(_ layer: LayerSchema) -> ErrorLocation { ErrorLocation(layer: layer.name) }
 
+    /// Closes one output file of a layer (flushing it) and records it, with what it lost.
+    func closeLayerFile(_ dataset: GDALOutputDataset, _ writer: GDALLayerWriter, layer: LayerSchema, file: String) throws {
+        try dataset.close()
+        reportLosses(writer, layer: layer, file: file)
+        outputs.append(WrittenOutput(url: staging.finalURL(file), layerName: layer.name, featureCount: writer.featureCount))
+    }
+
+    /// Moves every staged output into place.
+    func commitOutputs() throws -> [WrittenOutput] {
+        try staging.commit()
+        finished = true
+        return outputs
+    }
+
+    /// Removes everything staged.
+    func abortOutputs() {
+        staging.abort()
+        currentLayer = nil
+        finished = true
+    }
+
     func requireLayer(_ what: String) throws -> LayerSchema {
         guard let layer = currentLayer else {
             throw WritingError(.unsupported, "\(what) called outside beginLayer / endLayer")
