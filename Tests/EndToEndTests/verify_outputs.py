@@ -277,18 +277,11 @@ def main():
                 if actual_name is None:
                     if a.format == "filegdb" and out_names.get(target.lower() + "_"):
                         actual_name = out_names[target.lower() + "_"]  # OBJECTID beside the OID column
-                    elif a.format == "filegdb" and field_types.get(key) == "esriFieldTypeOID":
-                        actual = out.GetFID()
-                        problem = compare_value("esriFieldTypeOID", value, actual, a.format)
+                    elif a.format in ("filegdb", "geojson") and field_types.get(key) == "esriFieldTypeOID":
+                        # The ObjectID became the FileGDB FID or the GeoJSON feature id.
+                        problem = compare_value("esriFieldTypeOID", value, out.GetFID(), a.format)
                         if problem:
-                            mismatch("%s feature %d field %s (FID): %s" % (name, index, key, problem))
-                        report["checked"] += 1
-                        continue
-                    elif a.format == "geojson" and field_types.get(key) == "esriFieldTypeOID":
-                        actual = out.GetFID()
-                        problem = compare_value("esriFieldTypeOID", value, actual, a.format)
-                        if problem:
-                            mismatch("%s feature %d field %s (id): %s" % (name, index, key, problem))
+                            mismatch("%s feature %d field %s (feature id): %s" % (name, index, key, problem))
                         report["checked"] += 1
                         continue
                     else:
