@@ -82,7 +82,7 @@ struct Convert: ParsableCommand {
         }
         print(report.summary)
         for diagnostic in report.diagnostics {
-            printError("warning: \(diagnostic)")
+            printWarning(diagnostic)
         }
     }
 }

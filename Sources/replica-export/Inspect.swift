@@ -17,7 +17,7 @@ struct Inspect: ParsableCommand {
             let source = try ReplicaSources.open(URL(fileURLWithPath: input),
                                                  schemaURL: schema.map { URL(fileURLWithPath: $0) })
             print(source.replica.outline)
-            for diagnostic in source.diagnostics { printError("warning: \(diagnostic)") }
+            for diagnostic in source.diagnostics { printWarning(diagnostic) }
         } catch {
             throw fail(error)
         }

@@ -16,12 +16,27 @@ struct ReplicaExportCommand: ParsableCommand {
 func fail(_ error: any Error) -> ExitCode {
     let text: String
     switch error {
-    case let error as any ReplicaExportError: text = error.description
+    case let error as ReplicaExportError: text = error.description + commandLineHint(error.code)
     case let error as ValidationError: text = error.message
     default: text = String(describing: error)
     }
     FileHandle.standardError.write(Data("replica-export: error: \(text)\n".utf8))
     return ExitCode.failure
+}
+
+/// The flag that answers an error, where one does: library messages never name flags.
+func commandLineHint(_ code: ReplicaExportError.Code) -> String {
+    switch code {
+    case .outputExists: return " (--overwrite replaces it)"
+    default: return ""
+    }
+}
+
+/// A diagnostic as a warning line, with the flag that answers it where one does.
+func printWarning(_ diagnostic: Diagnostic) {
+    var line = "warning: \(diagnostic)"
+    if diagnostic.code == .schemaInferred { line += " (--schema FILE)" }
+    printError(line)
 }
 
 func printError(_ line: String) {

@@ -49,7 +49,7 @@ import Testing
         try "old".write(to: dir.appendingPathComponent("sites.csv"), atomically: true, encoding: .utf8)
         let layer = WriterFixtures.allTypesLayer(name: "sites")
         let writer = try CSVWriter(request: WriterFixtures.request(dir, layers: [layer]))
-        #expect { try writer.beginLayer(layer) } throws: { ($0 as? WritingError)?.code == .outputExists }
+        #expect { try writer.beginLayer(layer) } throws: { ($0 as? ReplicaExportError)?.code == .outputExists }
         writer.abort()
         #expect(WriterFixtures.listing(dir) == ["sites.csv"])
         #expect(try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8) == "old")

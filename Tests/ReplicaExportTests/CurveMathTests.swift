@@ -103,18 +103,18 @@ enum GNToolsSamples {
     }
 
     @Test func degenerateCurvesThrow() {
-        #expect(throws: GeometryError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ResolvedCurve.resolve(start: xy(1, 1), end: xy(2, 2), kind: .circularArcByCenter(center: xy(1, 1), isMinor: true, isClockwise: false))
         }
         for ratio in [0.0, -0.5, 1.5, Double.nan] {
-            #expect(throws: GeometryError.self) {
+            #expect(throws: ReplicaExportError.self) {
                 try ResolvedCurve.resolve(start: xy(1, 0), end: xy(0, 1), kind: .ellipticArc(center: xy(0, 0), isMinor: true, isClockwise: false, rotation: 0, semiMajorAxis: 1, minorMajorRatio: ratio))
             }
         }
-        #expect(throws: GeometryError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ResolvedCurve.resolve(start: xy(.nan, 0), end: xy(0, 1), kind: .bezier(control1: xy(0, 0), control2: xy(1, 1)))
         }
-        #expect(throws: GeometryError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ResolvedCurve.resolve(start: xy(0, 0), end: xy(0, 1), kind: .circularArc(interior: xy(.infinity, 1)))
         }
         // The error names the segment when it comes through a path.
@@ -123,7 +123,7 @@ enum GNToolsSamples {
         do {
             _ = try Densifier(maxDeviation: 0.01).densify(path)
             Issue.record("expected an error")
-        } catch let error as GeometryError {
+        } catch let error as ReplicaExportError {
             #expect(error.code == .invalidCurve)
             #expect(error.location.detail == "segment 1")
         } catch { Issue.record("unexpected \(error)") }

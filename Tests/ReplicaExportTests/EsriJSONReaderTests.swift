@@ -130,13 +130,13 @@ func compareWithOracle(_ file: String, oracleFile: String? = nil) throws {
     }
 }
 
-func expectReadingError(_ code: ReadingError.Code, _ body: () throws -> Void,
-                        sourceLocation: SourceLocation = #_sourceLocation) -> ReadingError? {
+func expectReadingError(_ code: ReplicaExportError.Code, _ body: () throws -> Void,
+                        sourceLocation: SourceLocation = #_sourceLocation) -> ReplicaExportError? {
     do {
         try body()
         Issue.record("no error, expected \(code)", sourceLocation: sourceLocation)
         return nil
-    } catch let error as ReadingError {
+    } catch let error as ReplicaExportError {
         #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
         return error
     } catch {
@@ -493,7 +493,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         let error = expectReadingError(.schemaMismatch) { _ = try allFeatures(source) }
         #expect(error?.location.featureIndex == 1)
         #expect(error?.location.byteOffset == 146)
-        #expect(error?.location.file == url.path)
+        #expect(error?.location.input == url.path)
         // Without one: found by the inference pass when the file is opened.
         let replica = try writeTemp(#"{"layers": [{"id": 0, "features": [{"geometry": {"x": 1, "y": 2}}, {"geometry": {"rings": [[[0, 0], [1, 1], [0, 0]]]}}]}]}"#)
         let inferred = expectReadingError(.unexpectedType) { _ = try EsriJSONReplicaSource(url: replica) }
@@ -557,7 +557,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
             let error = expectReadingError(.unexpectedType) { _ = try allFeatures(bad) }
             #expect(error?.location.featureIndex == 1, "\(attributes)")
             #expect(error?.location.layer == "t")
-            #expect(error?.location.file == payload.path)
+            #expect(error?.location.input == payload.path)
             #expect(error?.location.byteOffset != nil)
             #expect(error?.message.contains("'\(field)'") == true, "\(String(describing: error))")
         }
@@ -672,12 +672,12 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
                 for i in source.replica.layers.indices { _ = try allFeatures(source, layer: i) }
             }
             #expect(error?.location.byteOffset != nil, "cut \(cut)")
-            #expect(error?.location.file == url.path)
+            #expect(error?.location.input == url.path)
         }
     }
 
     @Test(arguments: [
-        (#"{"replicaName": "x", "layers": 5}"#, ReadingError.Code.unexpectedType),
+        (#"{"replicaName": "x", "layers": 5}"#, ReplicaExportError.Code.unexpectedType),
         (#"{"layers": [{"id": 0, "features": {}}]}"#, .unexpectedType),
         (#"{"layers": [{"id": "zero", "features": []}]}"#, .unexpectedType),
         (#"{"layers": [{"features": []}]}"#, .unexpectedType),
@@ -689,11 +689,11 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         (#"{"layers": [{"id": 0,}]}"#, .syntax),
         (#"{"layers": [}"#, .unexpectedType),
     ])
-    func wrongTypes(json: String, code: ReadingError.Code) throws {
+    func wrongTypes(json: String, code: ReplicaExportError.Code) throws {
         let url = try writeTemp(json)
         let error = expectReadingError(code) { _ = try EsriJSONReplicaSource(url: url) }
         #expect(error?.location.byteOffset != nil, "\(json)")
-        #expect(error?.location.file == url.path)
+        #expect(error?.location.input == url.path)
     }
 
     @Test(arguments: [
@@ -712,7 +712,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         let missing = expectReadingError(.fileNotFound) {
             _ = try EsriJSONReplicaSource(url: URL(fileURLWithPath: "/nonexistent/replica.json"))
         }
-        #expect(missing?.location.file == "/nonexistent/replica.json")
+        #expect(missing?.location.input == "/nonexistent/replica.json")
         let empty = expectReadingError(.truncated) { _ = try EsriJSONReplicaSource(url: try writeTemp("  \n")) }
         #expect(empty?.message.contains("empty") == true)
         #expect(empty?.location.byteOffset != nil)

@@ -116,10 +116,10 @@ import Testing
             let s = try JSONScanner(url: url, chunkSize: 3)
             _ = try s.readValue()
             Issue.record("no error for \(json)")
-        } catch let error as ReadingError {
+        } catch let error as ReplicaExportError {
             #expect(error.code == .syntax, "\(json): \(error)")
             #expect(error.location.byteOffset == offset, "\(json): \(error)")
-            #expect(error.location.file == url.path)
+            #expect(error.location.input == url.path)
         }
     }
 
@@ -135,7 +135,7 @@ import Testing
                     let s = try JSONScanner(url: url, chunkSize: 4)
                     if skip { try s.skipValue() } else { _ = try s.readValue() }
                     Issue.record("no error at cut \(cut)")
-                } catch let error as ReadingError {
+                } catch let error as ReplicaExportError {
                     #expect(error.code == .truncated, "cut \(cut) skip \(skip): \(error)")
                     #expect(error.location.byteOffset != nil)
                     #expect((error.location.byteOffset ?? -1) <= cut)

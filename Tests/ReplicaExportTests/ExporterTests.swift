@@ -80,7 +80,9 @@ import Testing
         }
         #expect(report.curves["filegdb"]?.curvesKept == 2 && report.curves["csv"]?.curvesKept == 2)
         #expect(report.curves["shapefile"]?.circularArcsDensified == 2 && report.curves["geojson"]?.circularArcsDensified == 2)
-        #expect(report.diagnostics.contains { $0.message.contains("geojson: densified 2 circular arcs") })
+        #expect(report.diagnostics.contains {
+            $0.code == .curvesDensified && $0.location.format == "geojson" && $0.message.contains("densified 2 circular arcs")
+        })
         #expect(report.summary.contains("memory: 2 layers, 3 features read"))
     }
 
@@ -95,7 +97,7 @@ import Testing
         request.layerIds = [7]
         request.overwrite = true
         #expect { try Exporter().export(from: Self.source(storedOptions: nil), request: request) } throws: { error in
-            (error as? ExportError)?.message.contains("layer 7 is not in the payload") == true
+            (error as? ReplicaExportError)?.message.contains("layer 7 is not in the payload") == true
         }
     }
 
@@ -107,9 +109,9 @@ import Testing
             ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: [], outputDirectory: output),
         ]
         for request in bad {
-            #expect(throws: ExportError.self) { try Exporter().export(from: Self.source(storedOptions: nil), request: request) }
+            #expect(throws: ReplicaExportError.self) { try Exporter().export(from: Self.source(storedOptions: nil), request: request) }
         }
-        #expect(throws: ExportError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try Exporter().export(ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["csv"],
                                                 outputDirectory: output, maxDeviation: -1))
         }
@@ -136,17 +138,17 @@ import Testing
             "dataFormat": "filegdb", "syncModel": "none", "layers": "[0, 2]",
             "replicaOptions": #"{"syncDataOptions": 257}"#], input: input, outputDirectory: output)
         #expect(request.formats == ["filegdb"] && request.layerIds == [0, 2] && request.syncDataOptions == 257)
-        #expect(throws: ExportError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "syncModel": "perReplica"],
                               input: input, outputDirectory: output)
         }
-        #expect(throws: ExportError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "layers": "roads"], input: input, outputDirectory: output)
         }
-        #expect(throws: ExportError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ExportRequest(createReplicaParameters: ["syncModel": "none"], input: input, outputDirectory: output)
         }
-        #expect(throws: ExportError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "replicaOptions": "{nope"], input: input, outputDirectory: output)
         }
     }

@@ -76,7 +76,7 @@ import Testing
                                      features: [PreparedFeature(attributes: [.int64(1), .int64(1 << 62)], geometry: nil),
                                                 PreparedFeature(attributes: [.int64(2), .int64((1 << 53) + 1)], geometry: nil)])
         } throws: { error in
-            guard let e = error as? WritingError else { return false }
+            guard let e = error as? ReplicaExportError else { return false }
             return e.code == .dataLoss && e.location.layer == "t" && e.location.featureIndex == 1
                 && e.location.detail == "field 'big'"
         }
@@ -117,7 +117,7 @@ import Testing
                                      features: [PreparedFeature(attributes: [.int64(1)], geometry: point(10)),
                                                 PreparedFeature(attributes: [.int64(2)], geometry: point(-1e15))])
         } throws: { error in
-            guard let e = error as? WritingError else { return false }
+            guard let e = error as? ReplicaExportError else { return false }
             return e.message.contains("GDAL") && e.location.layer == "far" && e.location.featureIndex == 1
         }
         #expect(WriterFixtures.listing(dir).isEmpty)

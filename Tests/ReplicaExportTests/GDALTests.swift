@@ -96,7 +96,7 @@ enum WriterFixtures {
         #expect {
             _ = try GDALSpatialReference.from(SpatialReference(wkid: 999_999_999), at: ErrorLocation(layer: "x"))
         } throws: { error in
-            guard let e = error as? WritingError else { return false }
+            guard let e = error as? ReplicaExportError else { return false }
             return e.code == .gdal && e.location.layer == "x"
         }
     }
@@ -107,7 +107,7 @@ enum WriterFixtures {
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir.path)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path) }
         if getuid() == 0 { return }  // root ignores permissions
-        #expect(throws: WritingError.self) {
+        #expect(throws: ReplicaExportError.self) {
             try WriterFixtures.write(CSVWriter.self, into: dir, layer: WriterFixtures.allTypesLayer(), features: [])
         }
     }
@@ -120,8 +120,8 @@ enum WriterFixtures {
         #expect {
             _ = try GDALReadDataset(url: bogus)
         } throws: { error in
-            guard let e = error as? WritingError else { return false }
-            return e.code == .gdal && e.message.contains("GDAL") && e.location.file == bogus.path
+            guard let e = error as? ReplicaExportError else { return false }
+            return e.code == .gdal && e.message.contains("GDAL") && e.location.input == bogus.path
         }
     }
 

@@ -141,7 +141,7 @@ import Testing
         do {
             _ = try preparer.prepare(Geometry(.polyline([esriSquare(0, 0, 1), bad])), spatialReference: nil)
             Issue.record("expected an error")
-        } catch let error as GeometryError {
+        } catch let error as ReplicaExportError {
             #expect(error.location.detail == "part 1, segment 1")
         }
     }

@@ -31,7 +31,7 @@ enum MGDB {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         if p.terminationStatus != 0 {
-            throw ReadingError(.unreadable, "sqlite3 failed: \(String(decoding: errData, as: UTF8.self))")
+            throw ReplicaExportError(.unreadable, "sqlite3 failed: \(String(decoding: errData, as: UTF8.self))")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -308,15 +308,15 @@ struct MobileGeodatabaseTests {
         #expect(!FileManager.default.fileExists(atPath: copy.path + "-shm"))
     }
 
-    func expectReadingError(_ url: URL, _ code: ReadingError.Code, _ text: String) {
+    func expectReadingError(_ url: URL, _ code: ReplicaExportError.Code, _ text: String) {
         do {
             let s = try MobileGeodatabaseSource(url: url)
             for i in s.replica.layers.indices { _ = try MGDB.all(s, layer: i) }
             Issue.record("opened \(url.lastPathComponent) without error")
-        } catch let e as ReadingError {
+        } catch let e as ReplicaExportError {
             #expect(e.code == code, "\(e)")
             #expect(e.description.contains(text), "\(e)")
-            #expect(e.location.file == url.path)
+            #expect(e.location.input == url.path)
         } catch {
             Issue.record("unexpected error \(error)")
         }

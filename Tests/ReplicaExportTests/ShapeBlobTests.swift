@@ -141,11 +141,11 @@ struct ShapeBlobTests {
         #expect(d.header.pointCount == 0)
     }
 
-    func expectFailure(_ blob: [UInt8], _ code: ReadingError.Code, containing text: String) {
+    func expectFailure(_ blob: [UInt8], _ code: ReplicaExportError.Code, containing text: String) {
         do {
             _ = try ShapeBlob.decode(blob, grid: grid)
             Issue.record("decoded a bad blob")
-        } catch let e as ReadingError {
+        } catch let e as ReplicaExportError {
             #expect(e.code == code)
             #expect(e.message.contains(text), "\(e.message)")
         } catch {

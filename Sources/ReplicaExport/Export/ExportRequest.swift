@@ -48,11 +48,11 @@ public struct ExportRequest: Sendable {
     /// (`0,1` or `[0,1]`) and `replicaOptions` (`{"syncDataOptions": 256}`).
     public init(createReplicaParameters parameters: [String: String], input: URL, outputDirectory: URL) throws {
         if let model = parameters["syncModel"], model.lowercased() != "none" {
-            throw ExportError(.invalidOption,
+            throw ReplicaExportError(.invalidOption,
                               "syncModel '\(model)' creates a replica to sync; an export takes syncModel=none")
         }
         guard let dataFormat = parameters["dataFormat"], !dataFormat.isEmpty else {
-            throw ExportError(.invalidOption, "dataFormat is missing; give one of filegdb, shapefile, csv, geojson")
+            throw ReplicaExportError(.invalidOption, "dataFormat is missing; give one of filegdb, shapefile, csv, geojson")
         }
         var layerIds: [Int]?
         if let layers = parameters["layers"], !layers.isEmpty {
@@ -61,7 +61,7 @@ public struct ExportRequest: Sendable {
             var ids: [Int] = []
             for item in items {
                 guard let id = Int(item) else {
-                    throw ExportError(.invalidOption, "layers '\(layers)' is not a list of layer ids such as 0,1,2")
+                    throw ReplicaExportError(.invalidOption, "layers '\(layers)' is not a list of layer ids such as 0,1,2")
                 }
                 ids.append(id)
             }
@@ -70,11 +70,11 @@ public struct ExportRequest: Sendable {
         var syncDataOptions: Int?
         if let options = parameters["replicaOptions"], !options.isEmpty {
             guard let object = try? JSONSerialization.jsonObject(with: Data(options.utf8)) as? [String: Any] else {
-                throw ExportError(.invalidOption, "replicaOptions '\(options)' is not a JSON object such as {\"syncDataOptions\": 256}")
+                throw ReplicaExportError(.invalidOption, "replicaOptions '\(options)' is not a JSON object such as {\"syncDataOptions\": 256}")
             }
             if let value = object["syncDataOptions"] {
                 guard let number = value as? Int, number >= 0 else {
-                    throw ExportError(.invalidOption, "replicaOptions.syncDataOptions must be a non-negative integer bit set")
+                    throw ReplicaExportError(.invalidOption, "replicaOptions.syncDataOptions must be a non-negative integer bit set")
                 }
                 syncDataOptions = number
             }

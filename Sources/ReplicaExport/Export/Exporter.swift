@@ -25,10 +25,10 @@ public struct Exporter: Sendable {
     public func export(_ request: ExportRequest) throws -> ExportReport {
         let writerTypes = try resolveFormats(request.formats)
         guard request.batchSize > 0 else {
-            throw ExportError(.invalidOption, "batch size must be positive, got \(request.batchSize)")
+            throw ReplicaExportError(.invalidOption, "batch size must be positive, got \(request.batchSize)")
         }
         if let deviation = request.maxDeviation, !(deviation > 0 && deviation.isFinite) {
-            throw ExportError(.invalidOption, "maximum deviation must be a positive distance, got \(deviation)")
+            throw ReplicaExportError(.invalidOption, "maximum deviation must be a positive distance, got \(deviation)")
         }
         let source = try ReplicaSources.open(request.input, schemaURL: request.schema)
         return try export(from: source, request: request, writerTypes: writerTypes)
@@ -41,13 +41,13 @@ public struct Exporter: Sendable {
 
     private func resolveFormats(_ names: [String]) throws -> [any FormatWriter.Type] {
         guard !names.isEmpty else {
-            throw ExportError(.unknownFormat, "no output format given; choose from \(registry.formatNames.joined(separator: ", "))")
+            throw ReplicaExportError(.unknownOutputFormat, "no output format given; choose from \(registry.formatNames.joined(separator: ", "))")
         }
         var seen = Set<String>()
         var types: [any FormatWriter.Type] = []
         for name in names {
             guard let type = registry.writer(named: name) else {
-                throw ExportError(.unknownFormat,
+                throw ReplicaExportError(.unknownOutputFormat,
                                   "unknown format '\(name)'; choose from \(registry.formatNames.joined(separator: ", "))")
             }
             if seen.insert(type.formatName).inserted { types.append(type) }
@@ -62,9 +62,9 @@ public struct Exporter: Sendable {
         if let wanted = request.layerIds {
             let known = Set(replica.layers.map(\.id))
             if let missing = wanted.first(where: { !known.contains($0) }) {
-                throw ExportError(.invalidOption,
+                throw ReplicaExportError(.invalidOption,
                                   "layer \(missing) is not in the payload; it has layers \(replica.layers.map { String($0.id) }.joined(separator: ", "))",
-                                  at: ErrorLocation(file: inputPath))
+                                  at: ErrorLocation(input: inputPath))
             }
         }
         let layerIndices = replica.layers.indices.filter { request.layerIds?.contains(replica.layers[$0].id) ?? true }
@@ -76,8 +76,8 @@ public struct Exporter: Sendable {
         do {
             try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
         } catch {
-            throw ExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
-                              at: ErrorLocation(file: request.outputDirectory.path), cause: error as NSError)
+            throw ReplicaExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
+                              at: ErrorLocation(input: request.outputDirectory.path), cause: error as NSError)
         }
 
         // Each format writes into its own subdirectory (`DIR/filegdb`, `DIR/shapefile`, ...): the
@@ -188,7 +188,7 @@ public struct Exporter: Sendable {
                 let name = type(of: writer).formatName
                 let statistics = preparers[keep]!.statistics
                 curves[name] = statistics
-                diagnostics += writer.diagnostics.map { Diagnostic("\(name): \($0.message)", at: $0.location) }
+                diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
             }
             diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
             return ExportReport(replica: replica, outputs: outputs, featuresRead: featuresRead,
@@ -226,15 +226,15 @@ public struct Exporter: Sendable {
             if let input = feature.geometry {
                 do {
                     geometry = try preparer.prepare(input, spatialReference: layer.spatialReference)
-                } catch var error as GeometryError {
+                } catch var error as ReplicaExportError {
                     error.location = error.location.filled(
-                        from: ErrorLocation(file: file, layer: layer.name, featureIndex: firstIndex + offset))
+                        from: ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset))
                     throw error
                 }
                 if !preparer.diagnostics.isEmpty {
-                    let here = ErrorLocation(file: file, layer: layer.name, featureIndex: firstIndex + offset)
+                    let here = ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset)
                     diagnostics.append(contentsOf: preparer.takeDiagnostics().map {
-                        Diagnostic($0.message, at: $0.location.filled(from: here))
+                        $0.located(here)
                     })
                 }
             }
@@ -255,11 +255,12 @@ public struct Exporter: Sendable {
             if statistics.ellipticArcsDensified > 0 { parts.append("\(statistics.ellipticArcsDensified) elliptic arcs") }
             if statistics.beziersDensified > 0 { parts.append("\(statistics.beziersDensified) Bezier curves") }
             guard !parts.isEmpty else { return nil }
-            return Diagnostic("\(format): densified \(parts.joined(separator: ", ")); GDAL has no true-curve type for them")
+            return Diagnostic(.curvesDensified, "densified \(parts.joined(separator: ", ")); GDAL has no true-curve type for them",
+                              at: ErrorLocation(format: format))
         }
     }
 
-    /// Runs a writer call; a writing error it throws names the format.
+    /// Runs a writer call; an error it throws names the format.
     static func naming<T>(_ writer: any FormatWriter, _ body: () throws -> T) throws -> T {
         try naming(type(of: writer).formatName, body)
     }
@@ -267,24 +268,14 @@ public struct Exporter: Sendable {
     static func naming<T>(_ format: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch var error as WritingError {
-            error.message = "\(format): \(error.message)"
-            throw error
+        } catch let error as ReplicaExportError {
+            throw error.located(ErrorLocation(format: format))
         }
     }
 
     /// Adds the input file to an error's location when the thrower did not know it.
     static func locate(_ error: any Error, file: String) -> any Error {
-        func fill<E: ReplicaExportError>(_ error: E) -> E {
-            var copy = error
-            copy.location = copy.location.filled(from: ErrorLocation(file: file))
-            return copy
-        }
-        switch error {
-        case let error as ReadingError: return fill(error)
-        case let error as GeometryError: return fill(error)
-        case let error as WritingError: return error
-        default: return error
-        }
+        guard let error = error as? ReplicaExportError else { return error }
+        return error.location.format == nil ? error.located(ErrorLocation(input: file)) : error
     }
 }

@@ -180,36 +180,36 @@ public struct ResolvedCurve: Sendable, Equatable {
 
     // MARK: Resolution
 
-    /// Interprets an Esri segment form from `start` to `end`. Throws ``GeometryError`` with code
+    /// Interprets an Esri segment form from `start` to `end`. Throws ``ReplicaExportError`` with code
     /// `.invalidCurve` for non-finite values, a zero radius, or an elliptic ratio outside (0, 1].
     public static func resolve(start: XY, end: XY, kind: CurveKind) throws -> ResolvedCurve {
         guard start.isFinite, end.isFinite else {
-            throw GeometryError(.invalidCurve, "a curve segment has a non-finite end point")
+            throw ReplicaExportError(.invalidCurve, "a curve segment has a non-finite end point")
         }
         switch kind {
         case .circularArc(let interior):
             guard interior.isFinite else {
-                throw GeometryError(.invalidCurve, "a circular arc has a non-finite interior point")
+                throw ReplicaExportError(.invalidCurve, "a circular arc has a non-finite interior point")
             }
             return threePointArc(start: start, interior: interior, end: end)
 
         case .circularArcByCenter(let center, _, let isClockwise):
             guard center.isFinite else {
-                throw GeometryError(.invalidCurve, "a circular arc has a non-finite center")
+                throw ReplicaExportError(.invalidCurve, "a circular arc has a non-finite center")
             }
             return try centerArc(start: start, end: end, center: center, isClockwise: isClockwise,
                                  origin: .circularArc)
 
         case .ellipticArc(let center, _, let isClockwise, let rotation, let semiMajorAxis, let ratio):
             guard center.isFinite, rotation.isFinite, semiMajorAxis.isFinite, ratio.isFinite else {
-                throw GeometryError(.invalidCurve, "an elliptic arc has a non-finite parameter")
+                throw ReplicaExportError(.invalidCurve, "an elliptic arc has a non-finite parameter")
             }
             guard ratio > 0, ratio <= 1 + 1e-12 else {
-                throw GeometryError(.invalidCurve,
+                throw ReplicaExportError(.invalidCurve,
                                     "an elliptic arc has minor/major ratio \(ratio); it must be in (0, 1]")
             }
             guard semiMajorAxis > 0 else {
-                throw GeometryError(.invalidCurve,
+                throw ReplicaExportError(.invalidCurve,
                                     "an elliptic arc has semi-major axis \(semiMajorAxis); it must be positive")
             }
             if ratio >= 1 - 1e-12 {
@@ -221,7 +221,7 @@ public struct ResolvedCurve: Sendable, Equatable {
 
         case .bezier(let c1, let c2):
             guard c1.isFinite, c2.isFinite else {
-                throw GeometryError(.invalidCurve, "a Bezier curve has a non-finite control point")
+                throw ReplicaExportError(.invalidCurve, "a Bezier curve has a non-finite control point")
             }
             return ResolvedCurve(start: start, end: end, form: .bezier(control1: c1, control2: c2), origin: .bezier)
         }
@@ -265,7 +265,7 @@ public struct ResolvedCurve: Sendable, Equatable {
                                   origin: Origin) throws -> ResolvedCurve {
         let radius = (s - c).norm
         guard radius > 0, radius.isFinite else {
-            throw GeometryError(.invalidCurve, "a circular arc has zero radius (its start is its center)")
+            throw ReplicaExportError(.invalidCurve, "a circular arc has zero radius (its start is its center)")
         }
         let aS = atan2(s.y - c.y, s.x - c.x)
         let full = (e - s).norm <= 1e-12 * radius

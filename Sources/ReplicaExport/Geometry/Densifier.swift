@@ -227,7 +227,7 @@ public struct Densifier: Sendable {
                 let curve: ResolvedCurve
                 do {
                     curve = try ResolvedCurve.resolve(start: a.xy, end: b.xy, kind: c.kind)
-                } catch var error as GeometryError {
+                } catch var error as ReplicaExportError {
                     error.location = error.location.filled(from: ErrorLocation(detail: "segment \(i - 1)"))
                     throw error
                 }
@@ -243,7 +243,7 @@ public struct Densifier: Sendable {
     public func densify(_ geometry: Geometry) throws -> Geometry {
         func paths(_ list: [Path]) throws -> [Path] {
             try list.enumerated().map { index, path in
-                do { return try densify(path) } catch var error as GeometryError {
+                do { return try densify(path) } catch var error as ReplicaExportError {
                     error.location.detail = "part \(index), " + (error.location.detail ?? "")
                     throw error
                 }

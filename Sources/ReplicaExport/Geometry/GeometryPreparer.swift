@@ -82,7 +82,9 @@ public struct GeometryPreparer: Sendable {
     }
 
     private mutating func note(_ message: String, detail: String) {
-        if diagnostics.count < diagnosticLimit { diagnostics.append(Diagnostic(message, at: ErrorLocation(detail: detail))) }
+        if diagnostics.count < diagnosticLimit {
+            diagnostics.append(Diagnostic(.geometryRepaired, message, at: ErrorLocation(detail: detail)))
+        }
     }
 
     public mutating func prepare(_ geometry: Geometry, spatialReference: SpatialReference?) throws -> PreparedGeometry {
@@ -106,7 +108,7 @@ public struct GeometryPreparer: Sendable {
     }
 
     private func located<T>(part: Int, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch var error as GeometryError {
+        do { return try body() } catch var error as ReplicaExportError {
             error.location.detail = "part \(part)" + (error.location.detail.map { ", " + $0 } ?? "")
             throw error
         }

@@ -14,7 +14,7 @@ public enum Rings {
                 let curve: ResolvedCurve
                 do {
                     curve = try ResolvedCurve.resolve(start: a.xy, end: b.xy, kind: path.curves[curveIndex].kind)
-                } catch var error as GeometryError {
+                } catch var error as ReplicaExportError {
                     error.location = error.location.filled(from: ErrorLocation(detail: "segment \(i)"))
                     throw error
                 }

@@ -15,33 +15,33 @@ public enum ReplicaSources {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ReadingError(.fileNotFound, "no such file; check the path",
-                               at: ErrorLocation(file: path))
+            throw ReplicaExportError(.fileNotFound, "no such file; check the path",
+                               at: ErrorLocation(input: path))
         }
         guard !isDirectory.boolValue else {
-            throw ReadingError(.unreadable, "is a directory, not a replica payload; give a .json or .geodatabase file (the batch converter takes directories)",
-                               at: ErrorLocation(file: path))
+            throw ReplicaExportError(.unreadable, "is a directory, not a replica payload; give a .json or .geodatabase file (the batch converter takes directories)",
+                               at: ErrorLocation(input: path))
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReadingError(.unreadable, "cannot be opened for reading; check its permissions",
-                               at: ErrorLocation(file: path))
+            throw ReplicaExportError(.unreadable, "cannot be opened for reading; check its permissions",
+                               at: ErrorLocation(input: path))
         }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())
         if head.isEmpty {
-            throw ReadingError(.truncated, "the file is empty; the download may have failed",
-                               at: ErrorLocation(file: path, byteOffset: 0))
+            throw ReplicaExportError(.truncated, "the file is empty; the download may have failed",
+                               at: ErrorLocation(input: path, byteOffset: 0))
         }
         if head.starts(with: Array("SQLite format 3\0".utf8)) { return .mobileGeodatabase }
         var index = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while index < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[index]) { index += 1 }
         if index < head.count, head[index] == UInt8(ascii: "{") { return .esriJSON }
         if index == head.count {
-            throw ReadingError(.truncated, "the file holds only white space", at: ErrorLocation(file: path, byteOffset: index))
+            throw ReplicaExportError(.truncated, "the file holds only white space", at: ErrorLocation(input: path, byteOffset: index))
         }
-        throw ReadingError(.unknownFormat,
+        throw ReplicaExportError(.unknownFormat,
                            "neither an Esri JSON replica payload (a JSON object) nor a mobile geodatabase (an SQLite file); give the output of createReplica with dataFormat json or sqlite",
-                           at: ErrorLocation(file: path, byteOffset: index))
+                           at: ErrorLocation(input: path, byteOffset: index))
     }
 
     /// Opens `url` with the reader its content calls for.

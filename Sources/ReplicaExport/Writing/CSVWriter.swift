@@ -30,7 +30,7 @@ public final class CSVWriter: FormatWriter {
         var loc = core.location(layer)
         let base = core.names.name(for: layer)
         file = "\(base).csv"
-        loc.file = file
+        loc.output = file
         let siblings = ["\(base).csvt", "\(base).prj"]
         try core.staging.checkAvailable([file] + siblings, at: loc)
         let dir = try core.staging.makeGroup(label: file, obsolete: siblings, at: loc)
@@ -66,7 +66,7 @@ public final class CSVWriter: FormatWriter {
                 var name = axis, n = 1
                 while taken.contains(name.lowercased()) { name = "\(axis)_\(n)"; n += 1 }
                 if name != axis {
-                    core.note("point coordinate column named '\(name)': '\(axis)' is a field", layer: layer.name, file: file)
+                    core.note(.fieldRenamed, "point coordinate column named '\(name)': '\(axis)' is a field", layer: layer.name, file: file)
                 }
                 columns.append(GDALColumnSpec(name: name, type: .string, source: 0, encoding: encoding, sourceName: name))
                 csvtTypes.append("Real")
@@ -102,7 +102,7 @@ public final class CSVWriter: FormatWriter {
                 do {
                     try (csvtTypes.joined(separator: ",") + "\n").write(to: csvt, atomically: false, encoding: .utf8)
                 } catch {
-                    throw WritingError(.fileSystem, "cannot write '\(csvt.lastPathComponent)': \(error.localizedDescription)",
+                    throw ReplicaExportError(.fileSystem, "cannot write '\(csvt.lastPathComponent)': \(error.localizedDescription)",
                                        at: core.location(layer), cause: error as NSError)
                 }
             }

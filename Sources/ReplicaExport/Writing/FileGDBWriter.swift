@@ -28,14 +28,14 @@ public final class FileGDBWriter: FormatWriter {
         if base.lowercased().hasSuffix(".gdb") { base = String(base.dropLast(4)) }
         gdbName = base + ".gdb"
         core = WriterCore(request: request)
-        try core.staging.checkAvailable([gdbName], at: ErrorLocation(file: gdbName))
+        try core.staging.checkAvailable([gdbName], at: ErrorLocation(output: gdbName))
     }
 
     private var finalURL: URL { core.staging.finalURL(gdbName) }
 
     private func openDataset() throws -> GDALOutputDataset {
         if let dataset { return dataset }
-        let location = ErrorLocation(file: gdbName)
+        let location = ErrorLocation(output: gdbName)
         let dir = try core.staging.makeGroup(label: gdbName, at: location)
         let created = try GDALOutputDataset(driver: "OpenFileGDB", path: dir.appendingPathComponent(gdbName).path,
                                             location: location)
@@ -60,7 +60,7 @@ public final class FileGDBWriter: FormatWriter {
                 (spec.type, spec.width, spec.encoding) = (.string, 38, .guidBracedUpper)
                 guidColumns.append(field.name)
                 if field.type == .globalID {
-                    core.note("GlobalID kept as a GUID column with the replica's values (a GlobalID column would be regenerated)",
+                    core.note(.typeChanged, "GlobalID kept as a GUID column with the replica's values (a GlobalID column would be regenerated)",
                          layer: layer.name, field: field.name)
                 }
             case .smallInteger: (spec.type, spec.subtype, spec.encoding) = (.integer, .int16, .integer)
@@ -74,11 +74,11 @@ public final class FileGDBWriter: FormatWriter {
             case .dateOnly: (spec.type, spec.encoding) = (.date, .dateOnly)
             case .timeOnly:
                 (spec.type, spec.width, spec.encoding) = (.string, 12, .timeOnlyISO)
-                core.note("TimeOnly stored as text HH:MM:SS.sss: GDAL 3.6 cannot write a time-only FileGDB field",
+                core.note(.typeChanged, "TimeOnly stored as text HH:MM:SS.sss: GDAL 3.6 cannot write a time-only FileGDB field",
                      layer: layer.name, field: field.name)
             case .timestampOffset:
                 (spec.type, spec.width, spec.encoding) = (.string, 29, .timestampOffsetISO)
-                core.note("TimestampOffset stored as ISO 8601 text with its offset: GDAL 3.6 would convert it to UTC and drop the offset",
+                core.note(.typeChanged, "TimestampOffset stored as ISO 8601 text with its offset: GDAL 3.6 would convert it to UTC and drop the offset",
                      layer: layer.name, field: field.name)
             case .blob, .raster: (spec.type, spec.encoding) = (.binary, .binary)
             }
@@ -87,7 +87,7 @@ public final class FileGDBWriter: FormatWriter {
                     spec.domainName = domain.name
                     domainFields.append((domain, spec.type, spec.subtype))
                 } else {
-                    core.note("domain '\(domain.name)' not attached: FileGDB domains apply to numbers and text only",
+                    core.note(.domainDropped, "domain '\(domain.name)' not attached: FileGDB domains apply to numbers and text only",
                          layer: layer.name, field: field.name)
                 }
             }
@@ -111,7 +111,7 @@ public final class FileGDBWriter: FormatWriter {
         let writer = try dataset.createLayer(name: name, spatialReference: layer.spatialReference, geometry: geometry,
                                              options: options, columns: columns, fidSource: oid, at: loc)
         if writer.layerName != layer.name {
-            core.note("stored as '\(writer.layerName)'", layer: layer.name, file: gdbName)
+            core.note(.layerRenamed, "stored as '\(writer.layerName)'", layer: layer.name, file: gdbName)
         }
         core.reportRenames(writer, layer: layer, file: gdbName)
         // GDAL 3.6.2 cannot encode a NaN M ("no measure") in a FileGDB and refuses the feature;
@@ -145,7 +145,7 @@ public final class FileGDBWriter: FormatWriter {
             try layerWriter.writeDeferred()
             core.reportLosses(layerWriter, layer: layer, file: gdbName)
             if let first = layerWriter.firstReassignedFID {
-                core.note("\(layerWriter.reassignedFIDs) feature(s) repeat an earlier ObjectID or have one below 1 "
+                core.note(.objectIDReassigned, "\(layerWriter.reassignedFIDs) feature(s) repeat an earlier ObjectID or have one below 1 "
                           + "(first: \(first.value) at feature \(first.featureIndex)); FileGDB ObjectIDs are unique "
                           + "and positive, so they were given new ObjectIDs", layer: layer.name, file: gdbName)
             }

@@ -26,7 +26,7 @@ public final class GeoJSONWriter: FormatWriter {
         var loc = core.location(layer)
         let base = core.names.name(for: layer)
         file = "\(base).geojson"
-        loc.file = file
+        loc.output = file
         try core.staging.checkAvailable([file], at: loc)
         let dir = try core.staging.makeGroup(label: file, at: loc)
         let hasGeometry = layer.kind != .table && layer.geometryType != nil
@@ -49,10 +49,10 @@ public final class GeoJSONWriter: FormatWriter {
             columns.append(spec)
         }
         if hasGeometry && layer.hasM {
-            core.note("M values dropped: GeoJSON has no measures", layer: layer.name, file: file)
+            core.note(.measuresDropped, "M values dropped: GeoJSON has no measures", layer: layer.name, file: file)
         }
         if hasGeometry && layer.spatialReference == nil {
-            core.note("no spatial reference: coordinates written as given, assumed to be WGS84 longitude/latitude",
+            core.note(.noSpatialReference, "no spatial reference: coordinates written as given, assumed to be WGS84 longitude/latitude",
                       layer: layer.name, file: file)
         }
         let created = try GDALOutputDataset(driver: "GeoJSON", path: dir.appendingPathComponent(file).path, location: loc)

@@ -25,7 +25,7 @@ final class OutputStaging {
     func checkAvailable(_ names: [String], at location: ErrorLocation) throws {
         guard !overwrite else { return }
         for name in names where fileManager.fileExists(atPath: finalURL(name).path) {
-            throw WritingError(.outputExists, "'\(finalURL(name).path)' already exists; allow overwriting to replace it",
+            throw ReplicaExportError(.outputExists, "'\(finalURL(name).path)' already exists; allow overwriting to replace it",
                                at: location)
         }
     }
@@ -37,7 +37,7 @@ final class OutputStaging {
         do {
             try fileManager.createDirectory(at: dir, withIntermediateDirectories: false)
         } catch {
-            throw WritingError(.fileSystem, "cannot create the temporary output '\(dir.path)': \(error.localizedDescription)",
+            throw ReplicaExportError(.fileSystem, "cannot create the temporary output '\(dir.path)': \(error.localizedDescription)",
                                at: location, cause: error as NSError)
         }
         groups.append(Group(directory: dir, obsolete: obsolete))
@@ -53,7 +53,7 @@ final class OutputStaging {
             for item in items.sorted() {
                 let target = finalURL(item)
                 if fileManager.fileExists(atPath: target.path) && !overwrite {
-                    throw WritingError(.outputExists, "'\(target.path)' already exists; allow overwriting to replace it")
+                    throw ReplicaExportError(.outputExists, "'\(target.path)' already exists; allow overwriting to replace it")
                 }
                 moves.append((group.directory.appendingPathComponent(item), target))
             }
@@ -74,10 +74,10 @@ final class OutputStaging {
             }
             for group in groups { try? fileManager.removeItem(at: group.directory) }
             groups.removeAll()
-        } catch let error as WritingError {
+        } catch let error as ReplicaExportError {
             throw error
         } catch {
-            throw WritingError(.fileSystem, "moving outputs into place failed: \(error.localizedDescription)",
+            throw ReplicaExportError(.fileSystem, "moving outputs into place failed: \(error.localizedDescription)",
                                cause: error as NSError)
         }
     }

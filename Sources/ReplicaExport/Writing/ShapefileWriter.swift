@@ -71,7 +71,7 @@ public final class ShapefileWriter: FormatWriter {
 
         let kept = layer.fields.enumerated().filter { _, f in
             if f.type == .blob || f.type == .raster {
-                core.note("blob field skipped: shapefiles have no binary field type", layer: layer.name, field: f.name)
+                core.note(.fieldDropped, "blob field skipped: shapefiles have no binary field type", layer: layer.name, field: f.name)
                 return false
             }
             return true
@@ -82,7 +82,7 @@ public final class ShapefileWriter: FormatWriter {
         for ((i, field), short) in zip(kept, shorts) {
             if short != field.name {
                 mapping.append((field.name, short))
-                core.note("field name shortened to '\(short)'", layer: layer.name, field: field.name, file: "\(base).dbf")
+                core.note(.fieldRenamed, "field name shortened to '\(short)'", layer: layer.name, field: field.name, file: "\(base).dbf")
             }
             var spec = GDALColumnSpec(name: short, type: .string, nullable: true, source: i, encoding: .string,
                                       sourceName: field.name)
@@ -101,7 +101,7 @@ public final class ShapefileWriter: FormatWriter {
             case .blob, .raster: continue
             }
             if field.domain != nil {
-                core.note("domain '\(field.domain!.name)' not kept: shapefiles have no domains", layer: layer.name, field: field.name)
+                core.note(.domainDropped, "domain '\(field.domain!.name)' not kept: shapefiles have no domains", layer: layer.name, field: field.name)
             }
             columns.append(spec)
         }
@@ -111,7 +111,7 @@ public final class ShapefileWriter: FormatWriter {
             do {
                 try text.write(to: dir.appendingPathComponent("\(base).fieldnames.csv"), atomically: false, encoding: .utf8)
             } catch {
-                throw WritingError(.fileSystem, "cannot write the field name mapping: \(error.localizedDescription)",
+                throw ReplicaExportError(.fileSystem, "cannot write the field name mapping: \(error.localizedDescription)",
                                    at: loc, cause: error as NSError)
             }
         }
@@ -136,11 +136,11 @@ public final class ShapefileWriter: FormatWriter {
         else if effective == mainType { file = "\(layerBase).shp" }
         else { file = "\(layerBase)_\(Self.suffix(effective!)).shp" }
         if sinks[file] != nil { return file }
-        guard let dir = stagingDirectory else { throw WritingError(.unsupported, "no layer open") }
+        guard let dir = stagingDirectory else { throw ReplicaExportError(.invalidState, "no layer open") }
         var loc = core.location(layer)
-        loc.file = file
+        loc.output = file
         if !isTable && effective != mainType {
-            core.note("features of type \(effective!.rawValue) written to '\(file)': a shapefile holds one geometry type",
+            core.note(.geometryTypeSplit, "features of type \(effective!.rawValue) written to '\(file)': a shapefile holds one geometry type",
                       layer: layer.name, file: file)
         }
         let geometry: GDALGeometrySpec

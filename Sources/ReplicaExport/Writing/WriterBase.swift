@@ -17,9 +17,10 @@ final class WriterCore {
         self.staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
     }
 
-    func note(_ message: String, layer: String? = nil, field: String? = nil, file: String? = nil) {
-        diagnostics.append(Diagnostic(message, at: ErrorLocation(file: file, layer: layer,
-                                                                detail: field.map { "field '\($0)'" })))
+    func note(_ code: Diagnostic.Code, _ message: String, layer: String? = nil, field: String? = nil,
+              file: String? = nil, count: Int? = nil) {
+        diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: layer, field: field, output: file),
+                                      count: count))
     }
 
     func location(_ layer: LayerSchema) -> ErrorLocation { ErrorLocation(layer: layer.name) }
@@ -47,15 +48,15 @@ final class WriterCore {
 
     func requireLayer(_ what: String) throws -> LayerSchema {
         guard let layer = currentLayer else {
-            throw WritingError(.unsupported, "\(what) called outside beginLayer / endLayer")
+            throw ReplicaExportError(.invalidState, "\(what) called outside beginLayer / endLayer")
         }
         return layer
     }
 
     func startLayer(_ layer: LayerSchema) throws {
-        if finished { throw WritingError(.unsupported, "the writer was already committed or aborted") }
+        if finished { throw ReplicaExportError(.invalidState, "the writer was already committed or aborted") }
         if let current = currentLayer {
-            throw WritingError(.unsupported, "beginLayer('\(layer.name)') while layer '\(current.name)' is open")
+            throw ReplicaExportError(.invalidState, "beginLayer('\(layer.name)') while layer '\(current.name)' is open")
         }
         currentLayer = layer
         nextFeatureIndex = 0
@@ -64,20 +65,20 @@ final class WriterCore {
     /// One diagnostic per column and kind of loss, after a layer is written.
     func reportLosses(_ writer: GDALLayerWriter, layer: LayerSchema, file: String? = nil) {
         if writer.replacedMissingM > 0, let replacement = writer.missingMReplacement {
-            note("\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: "
+            note(.missingMeasureReplaced, "\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: "
                  + "written as M = \(replacement)", layer: layer.name, file: file)
         }
         for (column, loss) in zip(writer.columns, writer.losses) {
             if loss.millisecondsDropped > 0 {
-                note("milliseconds dropped from \(loss.millisecondsDropped) value(s): this format keeps whole seconds",
+                note(.millisecondsDropped, "milliseconds dropped from \(loss.millisecondsDropped) value(s): this format keeps whole seconds",
                      layer: layer.name, field: column.sourceName, file: file)
             }
             if loss.timeOfDayDropped > 0 {
-                note("time of day dropped from \(loss.timeOfDayDropped) value(s): this format keeps the date only",
+                note(.timeOfDayDropped, "time of day dropped from \(loss.timeOfDayDropped) value(s): this format keeps the date only",
                      layer: layer.name, field: column.sourceName, file: file)
             }
             if loss.truncated > 0 {
-                note("\(loss.truncated) value(s) truncated to the format's maximum text length",
+                note(.valueTruncated, "\(loss.truncated) value(s) truncated to the format's maximum text length",
                      layer: layer.name, field: column.sourceName, file: file)
             }
         }
@@ -86,7 +87,7 @@ final class WriterCore {
     /// Diagnostics for names the driver changed.
     func reportRenames(_ writer: GDALLayerWriter, layer: LayerSchema, file: String? = nil) {
         for (column, created) in zip(writer.columns, writer.createdNames) where created != column.name {
-            note("field renamed to '\(created)' by the driver", layer: layer.name, field: column.sourceName, file: file)
+            note(.fieldRenamed, "field renamed to '\(created)' by the driver", layer: layer.name, field: column.sourceName, file: file)
         }
     }
 

@@ -131,7 +131,7 @@ final class EsriGeometryParser {
         }
         if sawEnvelope { kinds.append(.envelope) }
         if kinds.count > 1 {
-            throw ReadingError(.unexpectedType, "a geometry with members of several geometry types", at: s.location(start))
+            throw ReplicaExportError(.unexpectedType, "a geometry with members of several geometry types", at: s.location(start))
         }
         guard let kind = kinds.first else { return result }  // {} : empty
 
@@ -144,7 +144,7 @@ final class EsriGeometryParser {
             result.sawM = flagM ?? (m != nil)
             if pointEmpty || x == nil { return result }
             guard let x, let y else {
-                throw ReadingError(.unexpectedType, "a point with 'x' but no 'y'", at: s.location(start))
+                throw ReplicaExportError(.unexpectedType, "a point with 'x' but no 'y'", at: s.location(start))
             }
             if x.isNaN { return result }
             let vz = hasZ ? (z ?? 0) : 0
@@ -208,7 +208,7 @@ final class EsriGeometryParser {
         case .a(let center, let minor, let clockwise, let rest):
             if rest.isEmpty { return .circularArcByCenter(center: center, isMinor: minor, isClockwise: clockwise) }
             guard rest.count == 3 else {
-                throw ReadingError(.unexpectedType, "an arc segment 'a' must have 4 or 7 items", at: s.location(at))
+                throw ReplicaExportError(.unexpectedType, "an arc segment 'a' must have 4 or 7 items", at: s.location(at))
             }
             return .ellipticArc(center: center, isMinor: minor, isClockwise: clockwise, rotation: rest[0],
                                 semiMajorAxis: rest[1], minorMajorRatio: rest[2])
@@ -247,7 +247,7 @@ final class EsriGeometryParser {
         let b = try s.peekValueStart()
         if b == UInt8(ascii: "t") || b == UInt8(ascii: "f") || b == UInt8(ascii: "n") { return try s.readLiteral() ?? false }
         if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) { return try s.readNumber().doubleValue != 0 }
-        throw ReadingError(.unexpectedType, "'hasZ'/'hasM' must be a boolean", at: s.location())
+        throw ReplicaExportError(.unexpectedType, "'hasZ'/'hasM' must be a boolean", at: s.location())
     }
 
     /// A point member: a number, null or "NaN" (nil for both).
@@ -259,16 +259,16 @@ final class EsriGeometryParser {
             let at = s.offset
             let text = try s.readString()
             if text == "NaN" { return nil }
-            throw ReadingError(.unexpectedType, "'\(name)' must be a number, found the string \(EsriValues.quoted(text))",
+            throw ReplicaExportError(.unexpectedType, "'\(name)' must be a number, found the string \(EsriValues.quoted(text))",
                                at: s.location(at))
         }
-        throw ReadingError(.unexpectedType, "'\(name)' must be a number", at: s.location())
+        throw ReplicaExportError(.unexpectedType, "'\(name)' must be a number", at: s.location())
     }
 
     private func readParts(_ s: JSONScanner, allowCurves: Bool) throws -> [RawPart] {
         if try s.consumeNull() { return [] }
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
-            throw ReadingError(.unexpectedType, "paths / rings must be an array of arrays", at: s.location())
+            throw ReplicaExportError(.unexpectedType, "paths / rings must be an array of arrays", at: s.location())
         }
         try s.beginArray()
         var parts: [RawPart] = []
@@ -282,7 +282,7 @@ final class EsriGeometryParser {
     /// An array of vertices (and, in curve forms, segment objects).
     private func readPart(_ s: JSONScanner, allowCurves: Bool) throws -> RawPart {
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
-            throw ReadingError(.unexpectedType, "expected an array of coordinates", at: s.location())
+            throw ReplicaExportError(.unexpectedType, "expected an array of coordinates", at: s.location())
         }
         try s.beginArray()
         var part = RawPart()
@@ -294,13 +294,13 @@ final class EsriGeometryParser {
             } else if b == UInt8(ascii: "{") && allowCurves {
                 let at = s.offset
                 if part.arity.isEmpty {
-                    throw ReadingError(.unexpectedType, "a curve segment must follow a start vertex", at: s.location(at))
+                    throw ReplicaExportError(.unexpectedType, "a curve segment must follow a start vertex", at: s.location(at))
                 }
                 let index = part.arity.count &- 1
                 let curve = try readSegment(s, into: &part)
                 part.curves.append((index, curve))
             } else {
-                throw ReadingError(.unexpectedType, allowCurves ? "expected a vertex [x, y, ...] or a segment {\"c\"|\"a\"|\"b\": [...]}"
+                throw ReplicaExportError(.unexpectedType, allowCurves ? "expected a vertex [x, y, ...] or a segment {\"c\"|\"a\"|\"b\": [...]}"
                                                                 : "expected a vertex [x, y, ...]",
                                    at: s.location())
             }
@@ -324,7 +324,7 @@ final class EsriGeometryParser {
                 _ = try s.readLiteral()
                 v = .nan
             } else {
-                throw ReadingError(.unexpectedType, "a coordinate must be a number", at: s.location())
+                throw ReplicaExportError(.unexpectedType, "a coordinate must be a number", at: s.location())
             }
             switch n {
             case 0: c.0 = v
@@ -336,7 +336,7 @@ final class EsriGeometryParser {
             n &+= 1
         }
         if n < 2 {
-            throw ReadingError(.unexpectedType, "a vertex needs at least x and y", at: s.location(at))
+            throw ReplicaExportError(.unexpectedType, "a vertex needs at least x and y", at: s.location(at))
         }
         part.coords.append(c.0)
         part.coords.append(c.1)
@@ -364,17 +364,17 @@ final class EsriGeometryParser {
         try s.beginObject()
         var first = true
         guard try s.nextMember(first: &first, key: &key), key.count == 1 else {
-            throw ReadingError(.unexpectedType, "a curve segment must be {\"c\"|\"a\"|\"b\": [...]}", at: s.location(at))
+            throw ReplicaExportError(.unexpectedType, "a curve segment must be {\"c\"|\"a\"|\"b\": [...]}", at: s.location(at))
         }
         let letter = key[0]
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
-            throw ReadingError(.unexpectedType, "a curve segment's value must be an array", at: s.location())
+            throw ReplicaExportError(.unexpectedType, "a curve segment's value must be an array", at: s.location())
         }
         try s.beginArray()
         var afirst = true
         func item() throws {
             guard try s.nextElement(first: &afirst) else {
-                throw ReadingError(.unexpectedType, "a curve segment with too few items", at: s.location(at))
+                throw ReplicaExportError(.unexpectedType, "a curve segment with too few items", at: s.location(at))
             }
         }
         try item()
@@ -404,19 +404,19 @@ final class EsriGeometryParser {
             curve = .a(center: center, minor: minor, clockwise: clockwise, rest: rest)
             if !first { // object must end now
                 if try s.nextMember(first: &first, key: &key) {
-                    throw ReadingError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
+                    throw ReplicaExportError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
                 }
             }
             return curve
         default:
-            throw ReadingError(.unexpectedType, "unknown curve segment '\(Character(Unicode.Scalar(letter)))' (expected c, a or b)",
+            throw ReplicaExportError(.unexpectedType, "unknown curve segment '\(Character(Unicode.Scalar(letter)))' (expected c, a or b)",
                                at: s.location(at))
         }
         if try s.nextElement(first: &afirst) {
-            throw ReadingError(.unexpectedType, "a curve segment with too many items", at: s.location(at))
+            throw ReplicaExportError(.unexpectedType, "a curve segment with too many items", at: s.location(at))
         }
         if try s.nextMember(first: &first, key: &key) {
-            throw ReadingError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
+            throw ReplicaExportError(.unexpectedType, "a curve segment object must have exactly one member", at: s.location(at))
         }
         return curve
     }

@@ -69,8 +69,8 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                     schema = found
                 } else {
                     if schemaFile != nil {
-                        diagnostics.append(Diagnostic("the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
-                                                      at: ErrorLocation(file: file, layer: "layer_\(id)")))
+                        diagnostics.append(Diagnostic(.inputIrregular, "the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
+                                                      at: ErrorLocation(input: file, layer: "layer_\(id)")))
                     }
                     schema = LayerSchema(id: id, schemaSource: .inferred)
                 }
@@ -79,7 +79,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
             }
         case .featureSet:
             let meta = survey.meta
-            let loc = ErrorLocation(file: file, layer: stem)
+            let loc = ErrorLocation(input: file, layer: stem)
             var schema: LayerSchema
             var aliases: [String: String] = [:]
             for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
@@ -143,9 +143,9 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                 layers[i].objectIdField = result.oid
                 layers[i].globalIdField = result.globalId
                 layers[i].inferredFields = result.fields.map(\.name)
-                diagnostics.append(Diagnostic(
-                    "no schema found, field types inferred from values; give --schema FILE with the service's layer resources for exact types",
-                    at: ErrorLocation(file: file, layer: layers[i].name)))
+                diagnostics.append(Diagnostic(.schemaInferred,
+                    "no schema found, field types inferred from values; give the service's layer resources as the schema for exact types",
+                    at: ErrorLocation(input: file, layer: layers[i].name)))
             }
             if layers[i].geometryType == nil {
                 layers[i].geometryType = inference.geometryType
@@ -171,7 +171,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         if let s = meta["syncModel"]?.string {
             syncModel = SyncModel(rawValue: s)
             if syncModel == nil {
-                diagnostics.append(Diagnostic("unknown syncModel '\(s)' ignored", at: ErrorLocation(file: file)))
+                diagnostics.append(Diagnostic(.inputIrregular, "unknown syncModel '\(s)' ignored", at: ErrorLocation(input: file)))
             }
         }
         self.replica = Replica(name: meta["replicaName"]?.string ?? stem, id: meta["replicaID"]?.string,
@@ -204,7 +204,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         try s.beginArray()
         var first = true
         while try s.nextElement(first: &first) {
-            let loc = ErrorLocation(file: url.path, layer: layer.name, featureIndex: featureIndex)
+            let loc = ErrorLocation(input: url.path, layer: layer.name, featureIndex: featureIndex)
             do {
                 try s.beginObject()
                 var ofirst = true
@@ -212,7 +212,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                     if key == Array("attributes".utf8) {
                         guard collectFields, !(try s.consumeNull()) else { try s.skipValue(); continue }
                         guard try s.peekValueStart() == UInt8(ascii: "{") else {
-                            throw ReadingError(.unexpectedType, "'attributes' must be an object", at: s.location())
+                            throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
                         }
                         try s.beginObject()
                         var afirst = true
@@ -227,7 +227,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                                 inference.observe(i, number: try s.readNumber())
                             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                                throw ReadingError(.unexpectedType,
+                                throw ReplicaExportError(.unexpectedType,
                                                    "attribute '\(inference.fields[i].name)' holds an object or array; attribute values must be scalars",
                                                    at: s.location(at))
                             default:
@@ -240,7 +240,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                         let g = try parser.parse(s)
                         if let t = g.type {
                             if let known = inference.geometryType, known != t {
-                                throw ReadingError(.unexpectedType,
+                                throw ReplicaExportError(.unexpectedType,
                                                    "a \(t.rawValue) geometry in a layer whose earlier geometries are \(known.rawValue)",
                                                    at: s.location(at))
                             }
@@ -256,7 +256,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
                         try s.skipValue()
                     }
                 }
-            } catch var error as ReadingError {
+            } catch var error as ReplicaExportError {
                 error.location = error.location.filled(from: loc)
                 throw error
             }
@@ -269,7 +269,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
 
     public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
         guard replica.layers.indices.contains(layerIndex) else {
-            throw ReadingError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }
         let layer = replica.layers[layerIndex]
         guard let offset = plans[layerIndex].featuresOffset else { return }
@@ -285,8 +285,8 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         while try s.nextElement(first: &first) {
             do {
                 batch.append(try reader.read(s))
-            } catch var error as ReadingError {
-                error.location = error.location.filled(from: ErrorLocation(file: url.path, layer: layer.name,
+            } catch var error as ReplicaExportError {
+                error.location = error.location.filled(from: ErrorLocation(input: url.path, layer: layer.name,
                                                                            featureIndex: featureIndex))
                 throw error
             }
@@ -299,12 +299,12 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         if !batch.isEmpty { try body(batch) }
         for name in reader.unknownFields where !reportedUnknownFields.contains("\(layerIndex)\u{0}\(name)") {
             reportedUnknownFields.insert("\(layerIndex)\u{0}\(name)")
-            diagnostics.append(Diagnostic("attribute '\(name)' is not a field of the layer's schema; its values were ignored",
-                                          at: ErrorLocation(file: url.path, layer: layer.name)))
+            diagnostics.append(Diagnostic(.inputSkipped, "attribute '\(name)' is not a field of the layer's schema; its values were ignored",
+                                          at: ErrorLocation(input: url.path, layer: layer.name)))
         }
         if reader.droppedTableGeometries > 0 {
-            diagnostics.append(Diagnostic("\(reader.droppedTableGeometries) features of this table carry a geometry; it was ignored",
-                                          at: ErrorLocation(file: url.path, layer: layer.name)))
+            diagnostics.append(Diagnostic(.inputSkipped, "\(reader.droppedTableGeometries) features of this table carry a geometry; it was ignored",
+                                          at: ErrorLocation(input: url.path, layer: layer.name)))
         }
     }
 
@@ -312,7 +312,7 @@ public final class EsriJSONReplicaSource: ReplicaSource {
 
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
         guard replica.layers.indices.contains(layerIndex) else {
-            throw ReadingError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }
         guard let offset = plans[layerIndex].attachmentsOffset else { return }
         let layerName = replica.layers[layerIndex].name
@@ -324,18 +324,18 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         while try s.nextElement(first: &first) {
             _ = try s.peekValueStart()
             let at = s.offset
-            let loc = ErrorLocation(file: url.path, layer: layerName, byteOffset: at, detail: "attachment \(index)")
+            let loc = ErrorLocation(input: url.path, layer: layerName, byteOffset: at, detail: "attachment \(index)")
             let v = try s.readValue()
             guard case .object = v else {
-                throw ReadingError(.unexpectedType, "an attachment must be an object, found \(v.kindName)", at: loc)
+                throw ReplicaExportError(.unexpectedType, "an attachment must be an object, found \(v.kindName)", at: loc)
             }
             guard let id = v["attachmentId"]?.int64 ?? v["id"]?.int64 else {
-                throw ReadingError(.unexpectedType, "an attachment without a numeric 'attachmentId'", at: loc)
+                throw ReplicaExportError(.unexpectedType, "an attachment without a numeric 'attachmentId'", at: loc)
             }
             var data: [UInt8]?
             if let encoded = v["data"]?.string {
                 guard let decoded = Data(base64Encoded: encoded, options: [.ignoreUnknownCharacters]) else {
-                    throw ReadingError(.unexpectedType, "the attachment's 'data' is not base64", at: loc)
+                    throw ReplicaExportError(.unexpectedType, "the attachment's 'data' is not base64", at: loc)
                 }
                 data = [UInt8](decoded)
             }
@@ -387,7 +387,7 @@ struct FeatureReader {
 
     mutating func read(_ s: JSONScanner) throws -> Feature {
         guard try s.peekValueStart() == UInt8(ascii: "{") else {
-            throw ReadingError(.unexpectedType, "a feature must be an object", at: s.location())
+            throw ReplicaExportError(.unexpectedType, "a feature must be an object", at: s.location())
         }
         try s.beginObject()
         var attributes = [Value](repeating: .null, count: layer.fields.count)
@@ -397,7 +397,7 @@ struct FeatureReader {
             if key == Self.attributesKey {
                 if try s.consumeNull() { continue }
                 guard try s.peekValueStart() == UInt8(ascii: "{") else {
-                    throw ReadingError(.unexpectedType, "'attributes' must be an object", at: s.location())
+                    throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
                 }
                 try s.beginObject()
                 var afirst = true
@@ -421,7 +421,7 @@ struct FeatureReader {
                     }
                     if let expectedType = layer.geometryType, expectedType != t,
                        !(expectedType == .envelope && t == .polygon) {
-                        throw ReadingError(.schemaMismatch,
+                        throw ReplicaExportError(.schemaMismatch,
                                            "a \(t.rawValue) geometry in a layer of \(expectedType.rawValue)",
                                            at: s.location(at))
                     }
@@ -434,9 +434,9 @@ struct FeatureReader {
         return Feature(attributes: attributes, geometry: geometry)
     }
 
-    private func typeError(_ field: Field, _ message: String, at: Int, s: JSONScanner) -> ReadingError {
-        ReadingError(.unexpectedType, "field '\(field.name)' (\(field.type.rawValue)): \(message)",
-                     at: ErrorLocation(file: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
+    private func typeError(_ field: Field, _ message: String, at: Int, s: JSONScanner) -> ReplicaExportError {
+        ReplicaExportError(.unexpectedType, "field '\(field.name)' (\(field.type.rawValue)): \(message)",
+                     at: ErrorLocation(input: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
     }
 
     private func readValue(_ s: JSONScanner, field: Field) throws -> Value {

@@ -44,7 +44,7 @@ enum EsriSchema {
             for item in v["codedValues"]?.array ?? [] {
                 guard let codeJSON = item["code"] else { continue }
                 guard let code = coerceCode(codeJSON, to: fieldType) else {
-                    throw ReadingError(.unexpectedType,
+                    throw ReplicaExportError(.unexpectedType,
                                        "coded value domain '\(name)': code \(codeJSON) does not fit the field type \(fieldType.rawValue)",
                                        at: location)
                 }
@@ -54,7 +54,7 @@ enum EsriSchema {
         case "range":
             guard let r = v["range"]?.array, r.count == 2,
                   let lo = coerceCode(r[0], to: fieldType), let hi = coerceCode(r[1], to: fieldType) else {
-                throw ReadingError(.unexpectedType, "range domain '\(name)': 'range' must be [min, max] fitting the field type",
+                throw ReplicaExportError(.unexpectedType, "range domain '\(name)': 'range' must be [min, max] fitting the field type",
                                    at: location)
             }
             return .range(name: name, minimum: lo, maximum: hi)
@@ -67,18 +67,18 @@ enum EsriSchema {
         guard let v else { return nil }
         guard let items = v.array else {
             if v.isNull { return nil }
-            throw ReadingError(.unexpectedType, "'fields' must be an array, found \(v.kindName)", at: location)
+            throw ReplicaExportError(.unexpectedType, "'fields' must be an array, found \(v.kindName)", at: location)
         }
         var result: [Field] = []
         for item in items {
             guard let name = item["name"]?.string else {
-                throw ReadingError(.unexpectedType, "a field without a 'name'", at: location)
+                throw ReplicaExportError(.unexpectedType, "a field without a 'name'", at: location)
             }
             let typeName = item["type"]?.string ?? ""
             // The shape column some services list among the fields is the geometry, not an attribute.
             if typeName == "esriFieldTypeGeometry" { continue }
             guard let type = FieldType(rawValue: typeName) else {
-                throw ReadingError(.unsupported, "field '\(name)' has the unknown type '\(typeName)'", at: location)
+                throw ReplicaExportError(.unsupported, "field '\(name)' has the unknown type '\(typeName)'", at: location)
             }
             var loc = location
             loc.detail = "field '\(name)'"
@@ -112,9 +112,9 @@ enum EsriSchema {
 
     /// One layer resource. `isTable` when it came from the `tables` array.
     static func layer(_ v: JSONValue, isTable: Bool, file: String) throws -> LayerSchema {
-        let location = ErrorLocation(file: file, layer: v["name"]?.string, detail: "layer resource")
+        let location = ErrorLocation(input: file, layer: v["name"]?.string, detail: "layer resource")
         guard let id = v["id"]?.int else {
-            throw ReadingError(.unexpectedType, "a layer resource without a numeric 'id'", at: location)
+            throw ReplicaExportError(.unexpectedType, "a layer resource without a numeric 'id'", at: location)
         }
         let kind: LayerSchema.Kind = (isTable || v["type"]?.string == "Table") ? .table : .featureLayer
         let declared = try self.fields(v["fields"], location: location) ?? []
@@ -139,11 +139,11 @@ enum EsriSchema {
     static func read(url: URL, chunkSize: Int) throws -> [LayerSchema] {
         let scanner = try JSONScanner(url: url, chunkSize: chunkSize)
         guard let first = try scanner.peekNonSpace() else {
-            throw ReadingError(.truncated, "the schema file is empty", at: ErrorLocation(file: url.path, byteOffset: 0))
+            throw ReplicaExportError(.truncated, "the schema file is empty", at: ErrorLocation(input: url.path, byteOffset: 0))
         }
         guard first == UInt8(ascii: "{") else {
-            throw ReadingError(.unknownFormat, "a schema file must be a JSON object: the service's layer resources (/FeatureServer/layers?f=json) or one layer (/FeatureServer/N?f=json)",
-                               at: ErrorLocation(file: url.path, byteOffset: scanner.offset))
+            throw ReplicaExportError(.unknownFormat, "a schema file must be a JSON object: the service's layer resources (/FeatureServer/layers?f=json) or one layer (/FeatureServer/N?f=json)",
+                               at: ErrorLocation(input: url.path, byteOffset: scanner.offset))
         }
         let doc = try scanner.readValue()
         if !(try scanner.atEndOfInput()) { throw scanner.syntaxError("unexpected content after the top-level object") }
@@ -152,19 +152,19 @@ enum EsriSchema {
             for (key, isTable) in [("layers", false), ("tables", true)] {
                 guard let list = doc[key], !list.isNull else { continue }
                 guard let items = list.array else {
-                    throw ReadingError(.unexpectedType, "'\(key)' must be an array, found \(list.kindName)",
-                                       at: ErrorLocation(file: url.path))
+                    throw ReplicaExportError(.unexpectedType, "'\(key)' must be an array, found \(list.kindName)",
+                                       at: ErrorLocation(input: url.path))
                 }
                 for item in items { result.append(try layer(item, isTable: isTable, file: url.path)) }
             }
         } else if doc["fields"] != nil && (doc["id"] != nil || doc["name"] != nil || doc["type"] != nil) {
             result.append(try layer(doc, isTable: false, file: url.path))
         } else if let error = doc["error"] {
-            throw ReadingError(.unknownFormat, "the schema file holds a service error, not layer resources: \(error["message"]?.string ?? "")",
-                               at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unknownFormat, "the schema file holds a service error, not layer resources: \(error["message"]?.string ?? "")",
+                               at: ErrorLocation(input: url.path))
         } else {
-            throw ReadingError(.unknownFormat, "not a layer resource: expected {\"layers\": [...], \"tables\": [...]} or one layer with 'fields' and 'id'",
-                               at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unknownFormat, "not a layer resource: expected {\"layers\": [...], \"tables\": [...]} or one layer with 'fields' and 'id'",
+                               at: ErrorLocation(input: url.path))
         }
         return result
     }

@@ -27,8 +27,8 @@ enum JSONNumber: Equatable {
 /// the file's size; a token may span any number of chunk boundaries. It does not build a document:
 /// callers walk objects and arrays with ``beginObject()`` / ``nextMember(first:key:)`` and
 /// ``beginArray()`` / ``nextElement(first:)``, read scalars, and ``skipValue()`` what they do not need.
-/// Every error is a ``ReadingError`` carrying the file and the byte offset; end of input inside a
-/// value is ``ReadingError/Code/truncated``.
+/// Every error is a ``ReplicaExportError`` carrying the file and the byte offset; end of input inside a
+/// value is ``ReplicaExportError/Code/truncated``.
 final class JSONScanner {
     let path: String
     let chunkSize: Int
@@ -53,17 +53,17 @@ final class JSONScanner {
         if fd < 0 {
             let err = errno
             if err == ENOENT || err == ENOTDIR {
-                throw ReadingError(.fileNotFound,
+                throw ReplicaExportError(.fileNotFound,
                                    "no such file; check the path (give the createReplica result file, or a query page saved with f=json)",
-                                   at: ErrorLocation(file: url.path))
+                                   at: ErrorLocation(input: url.path))
             }
-            throw ReadingError(.unreadable, "cannot open the file: \(String(cString: strerror(err)))",
-                               at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unreadable, "cannot open the file: \(String(cString: strerror(err)))",
+                               at: ErrorLocation(input: url.path))
         }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            throw ReadingError(.unreadable, "this is a directory, not a JSON file", at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unreadable, "this is a directory, not a JSON file", at: ErrorLocation(input: url.path))
         }
         self.fd = fd
         self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: self.chunkSize)
@@ -78,15 +78,15 @@ final class JSONScanner {
     // MARK: errors
 
     func location(_ at: Int? = nil) -> ErrorLocation {
-        ErrorLocation(file: path, byteOffset: at ?? offset)
+        ErrorLocation(input: path, byteOffset: at ?? offset)
     }
 
-    func syntaxError(_ message: String, at: Int? = nil) -> ReadingError {
-        ReadingError(.syntax, "invalid JSON: \(message)", at: location(at))
+    func syntaxError(_ message: String, at: Int? = nil) -> ReplicaExportError {
+        ReplicaExportError(.syntax, "invalid JSON: \(message)", at: location(at))
     }
 
-    func truncatedError(_ what: String) -> ReadingError {
-        ReadingError(.truncated, "the file ends in the middle of \(what); it was probably cut short (an interrupted download?)",
+    func truncatedError(_ what: String) -> ReplicaExportError {
+        ReplicaExportError(.truncated, "the file ends in the middle of \(what); it was probably cut short (an interrupted download?)",
                      at: location())
     }
 
@@ -99,7 +99,7 @@ final class JSONScanner {
             return
         }
         if lseek(fd, off_t(fileOffset), SEEK_SET) < 0 {
-            throw ReadingError(.unreadable, "cannot seek: \(String(cString: strerror(errno)))", at: location(fileOffset))
+            throw ReplicaExportError(.unreadable, "cannot seek: \(String(cString: strerror(errno)))", at: location(fileOffset))
         }
         base = fileOffset
         count = 0
@@ -117,7 +117,7 @@ final class JSONScanner {
             let n = read(fd, buffer, chunkSize)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ReadingError(.unreadable, "read failed: \(String(cString: strerror(errno)))", at: location())
+                throw ReplicaExportError(.unreadable, "read failed: \(String(cString: strerror(errno)))", at: location())
             }
             if n == 0 { atEOF = true; return false }
             count = n

@@ -33,22 +33,22 @@ struct Survey {
         var survey = Survey()
         let file = url.path
         guard let firstByte = try s.peekNonSpace() else {
-            throw ReadingError(.truncated, "the file is empty (a failed or interrupted download?)",
-                               at: ErrorLocation(file: file, byteOffset: s.offset))
+            throw ReplicaExportError(.truncated, "the file is empty (a failed or interrupted download?)",
+                               at: ErrorLocation(input: file, byteOffset: s.offset))
         }
         guard firstByte == UInt8(ascii: "{") else {
             if firstByte == UInt8(ascii: "[") {
-                throw ReadingError(.notAReplica,
+                throw ReplicaExportError(.notAReplica,
                                    "the file holds a JSON array, not a createReplica result (an object with 'layers') or a query page (an object with 'features')",
-                                   at: ErrorLocation(file: file, byteOffset: s.offset))
+                                   at: ErrorLocation(input: file, byteOffset: s.offset))
             }
             if firstByte == UInt8(ascii: "<") {
-                throw ReadingError(.notAReplica, "the file looks like HTML or XML, not JSON (an error page saved instead of the data?)",
-                                   at: ErrorLocation(file: file, byteOffset: s.offset))
+                throw ReplicaExportError(.notAReplica, "the file looks like HTML or XML, not JSON (an error page saved instead of the data?)",
+                                   at: ErrorLocation(input: file, byteOffset: s.offset))
             }
             _ = try s.readValue()
-            throw ReadingError(.notAReplica, "the file holds a bare JSON value, not a createReplica result or a query page",
-                               at: ErrorLocation(file: file, byteOffset: 0))
+            throw ReplicaExportError(.notAReplica, "the file holds a bare JSON value, not a createReplica result or a query page",
+                               at: ErrorLocation(input: file, byteOffset: 0))
         }
         try s.beginObject()
         var key: [UInt8] = []
@@ -83,8 +83,8 @@ struct Survey {
         }
 
         if survey.meta["type"]?.string == "FeatureCollection" || survey.meta["type"]?.string == "Feature" {
-            throw ReadingError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
-                               at: ErrorLocation(file: file))
+            throw ReplicaExportError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
+                               at: ErrorLocation(input: file))
         }
         if sawLayers {
             survey.kind = .replica
@@ -101,26 +101,26 @@ struct Survey {
             } else {
                 what = "a createReplica response with transportType esriTransportTypeUrl; download the file at its URL"
             }
-            throw ReadingError(.pointerPayload,
+            throw ReplicaExportError(.pointerPayload,
                                "this is a job pointer, not data: \(what) first, and give that file instead. URL: \(target)",
-                               at: ErrorLocation(file: file))
+                               at: ErrorLocation(input: file))
         } else if let error = survey.meta["error"] {
-            throw ReadingError(.notAReplica,
+            throw ReplicaExportError(.notAReplica,
                                "the file holds a service error, not data: \(error["code"].map { "\($0.int ?? 0) " } ?? "")\(error["message"]?.string ?? "")",
-                               at: ErrorLocation(file: file))
+                               at: ErrorLocation(input: file))
         } else if survey.meta["fields"] != nil {
-            throw ReadingError(.notAReplica,
-                               "this looks like a layer resource (a schema) without features; give it as the schema (--schema FILE) beside the payload",
-                               at: ErrorLocation(file: file))
+            throw ReplicaExportError(.notAReplica,
+                               "this looks like a layer resource (a schema) without features; give it as the schema of the payload it describes, or keep it beside the payload as <payload-stem>.layers.json",
+                               at: ErrorLocation(input: file))
         } else if otherKeys.contains(where: { geometryKeys.contains($0) }) {
-            throw ReadingError(.notAReplica,
+            throw ReplicaExportError(.notAReplica,
                                "this is a bare Esri JSON geometry, not a createReplica result (an object with 'layers') or a query page (an object with 'features')",
-                               at: ErrorLocation(file: file))
+                               at: ErrorLocation(input: file))
         } else {
             let keys = (Array(survey.meta.keys).sorted() + otherKeys).prefix(8).joined(separator: ", ")
-            throw ReadingError(.notAReplica,
+            throw ReplicaExportError(.notAReplica,
                                "not a createReplica result (no 'layers') nor a query page (no 'features'); top-level keys: \(keys.isEmpty ? "none" : keys)",
-                               at: ErrorLocation(file: file))
+                               at: ErrorLocation(input: file))
         }
         return survey
     }
@@ -142,8 +142,8 @@ struct Survey {
             ok = true
         }
         if !ok {
-            throw ReadingError(.unexpectedType, "'\(name)' has the wrong type (\(v.kindName))",
-                               at: ErrorLocation(file: file, byteOffset: at))
+            throw ReplicaExportError(.unexpectedType, "'\(name)' has the wrong type (\(v.kindName))",
+                               at: ErrorLocation(input: file, byteOffset: at))
         }
     }
 
@@ -152,7 +152,7 @@ struct Survey {
         let at = s.offset
         if try s.consumeNull() { return }
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
-            throw ReadingError(.unexpectedType, "'layers' must be an array of layers", at: ErrorLocation(file: file, byteOffset: at))
+            throw ReplicaExportError(.unexpectedType, "'layers' must be an array of layers", at: ErrorLocation(input: file, byteOffset: at))
         }
         try s.beginArray()
         var first = true
@@ -160,8 +160,8 @@ struct Survey {
         while try s.nextElement(first: &first) {
             let entryAt = s.offset
             guard try s.peekValueStart() == UInt8(ascii: "{") else {
-                throw ReadingError(.unexpectedType, "each of 'layers' must be an object {id, features, attachments}",
-                                   at: ErrorLocation(file: file, byteOffset: entryAt))
+                throw ReplicaExportError(.unexpectedType, "each of 'layers' must be an object {id, features, attachments}",
+                                   at: ErrorLocation(input: file, byteOffset: entryAt))
             }
             try s.beginObject()
             var id: Int?
@@ -174,8 +174,8 @@ struct Survey {
                     let idAt = s.offset
                     let v = try s.readValue()
                     guard let n = v.int else {
-                        throw ReadingError(.unexpectedType, "a layer 'id' must be an integer, found \(v.kindName)",
-                                           at: ErrorLocation(file: file, byteOffset: idAt))
+                        throw ReplicaExportError(.unexpectedType, "a layer 'id' must be an integer, found \(v.kindName)",
+                                           at: ErrorLocation(input: file, byteOffset: idAt))
                     }
                     id = n
                 case "features":
@@ -191,7 +191,7 @@ struct Survey {
                 }
             }
             guard let id else {
-                throw ReadingError(.unexpectedType, "a layer without an 'id'", at: ErrorLocation(file: file, byteOffset: entryAt))
+                throw ReplicaExportError(.unexpectedType, "a layer without an 'id'", at: ErrorLocation(input: file, byteOffset: entryAt))
             }
             survey.layers.append(LayerEntry(id: id, plan: plan))
         }
@@ -204,8 +204,8 @@ struct Survey {
         if try s.consumeNull() { return plan }
         let b = try s.peekValueStart()
         guard b == UInt8(ascii: "[") else {
-            throw ReadingError(.unexpectedType, "'\(what)' must be an array",
-                               at: ErrorLocation(file: file, layer: layer, byteOffset: s.offset))
+            throw ReplicaExportError(.unexpectedType, "'\(what)' must be an array",
+                               at: ErrorLocation(input: file, layer: layer, byteOffset: s.offset))
         }
         plan.featuresOffset = s.offset
         try s.beginArray()
@@ -213,8 +213,8 @@ struct Survey {
         var n = 0
         while try s.nextElement(first: &first) {
             if try s.peekValueStart() != UInt8(ascii: "{") {
-                throw ReadingError(.unexpectedType, "each of '\(what)' must be an object",
-                                   at: ErrorLocation(file: file, layer: layer, featureIndex: what == "features" ? n : nil,
+                throw ReplicaExportError(.unexpectedType, "each of '\(what)' must be an object",
+                                   at: ErrorLocation(input: file, layer: layer, featureIndex: what == "features" ? n : nil,
                                                      byteOffset: s.offset))
             }
             try s.skipValue()

@@ -24,22 +24,22 @@ public final class MobileGeodatabaseSource: ReplicaSource {
     public init(url: URL, checkIntegrity: Bool) throws {
         self.url = url
         let file = url.path
-        let here = ErrorLocation(file: file)
+        let here = ErrorLocation(input: file)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
-            throw ReadingError(.fileNotFound, "no such file", at: here)
+            throw ReplicaExportError(.fileNotFound, "no such file", at: here)
         }
         guard !isDirectory.boolValue else {
-            throw ReadingError(.unreadable, "this is a directory, not a mobile geodatabase file", at: here)
+            throw ReplicaExportError(.unreadable, "this is a directory, not a mobile geodatabase file", at: here)
         }
         // Not SQLite at all: say so before SQLite does, in our words.
         guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw ReadingError(.unreadable, "the file cannot be opened for reading", at: here)
+            throw ReplicaExportError(.unreadable, "the file cannot be opened for reading", at: here)
         }
         let head = (try? handle.read(upToCount: 100)) ?? Data()
         try? handle.close()
         guard head.count == 100, head.prefix(16) == Data("SQLite format 3\0".utf8) else {
-            throw ReadingError(.corrupt, head.isEmpty
+            throw ReplicaExportError(.corrupt, head.isEmpty
                 ? "the file is empty; a mobile geodatabase (.geodatabase) is an SQLite database: copy it again from its source"
                 : "the file is not an SQLite database, so not a mobile geodatabase (.geodatabase), whatever its name says: check that this is the right file and that it was copied completely",
                 at: here)
@@ -52,7 +52,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
         if checkIntegrity {
             let problems = try db.rows("PRAGMA quick_check(5)") { $0.text(0) ?? "" }
             if problems != ["ok"] {
-                throw ReadingError(.corrupt, "the SQLite file is damaged (integrity check: \(problems.joined(separator: "; "))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: here)
+                throw ReplicaExportError(.corrupt, "the SQLite file is damaged (integrity check: \(problems.joined(separator: "; "))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: here)
             }
         }
 
@@ -72,13 +72,13 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             return ["inserts", "updates", "deletes"].contains(String(rest[rest.index(after: underscore)...]))
         }
         if !deltaTables.isEmpty && tables["gdb_serviceitems"] == nil {
-            throw ReadingError(.notAReplica, "this is a sync DELTA geodatabase (tables \(deltaTables.sorted().prefix(3).joined(separator: ", "))...): the changes of a synchronization, not a replica; export the replica itself (createReplica with dataFormat=sqlite), or apply the delta to it in ArcGIS first", at: here)
+            throw ReplicaExportError(.notAReplica, "this is a sync DELTA geodatabase (tables \(deltaTables.sorted().prefix(3).joined(separator: ", "))...): the changes of a synchronization, not a replica; export the replica itself (createReplica with dataFormat=sqlite), or apply the delta to it in ArcGIS first", at: here)
         }
         guard tables["gdb_items"] != nil else {
-            throw ReadingError(.notAReplica, "an SQLite database but not a mobile geodatabase: it has no GDB_Items catalog (application_id 0x\(String(applicationID, radix: 16)), expected 0x45737269 \"Esri\"); open a .geodatabase made by ArcGIS (createReplica with dataFormat=sqlite, Runtime or Pro)", at: here)
+            throw ReplicaExportError(.notAReplica, "an SQLite database but not a mobile geodatabase: it has no GDB_Items catalog (application_id 0x\(String(applicationID, radix: 16)), expected 0x45737269 \"Esri\"); open a .geodatabase made by ArcGIS (createReplica with dataFormat=sqlite, Runtime or Pro)", at: here)
         }
         if applicationID != 0x45737269 {
-            notes.append(Diagnostic("application_id is 0x\(String(applicationID, radix: 16)), not 0x45737269 (\"Esri\"); read as a mobile geodatabase because it has GDB_Items", at: here))
+            notes.append(Diagnostic(.inputIrregular, "application_id is 0x\(String(applicationID, radix: 16)), not 0x45737269 (\"Esri\"); read as a mobile geodatabase because it has GDB_Items", at: here))
         }
 
         // --- Catalog tables.
@@ -133,7 +133,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             }) where type != 0 {
                 guard let info, let data = info.data(using: .utf8),
                       let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                    notes.append(Diagnostic("GDB_ServiceItems entry '\(name)' has no readable layer JSON; its schema comes from the catalog alone", at: here))
+                    notes.append(Diagnostic(.inputIrregular, "GDB_ServiceItems entry '\(name)' has no readable layer JSON; its schema comes from the catalog alone", at: here))
                     continue
                 }
                 serviceLayers[name.lowercased()] = json
@@ -147,7 +147,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             if let xml = item.definition, let d = parseDomain(xml) {
                 domains[d.name] = d
             } else {
-                notes.append(Diagnostic("domain '\(item.name)' has a definition this reader does not understand; fields using it get no domain", at: here))
+                notes.append(Diagnostic(.inputSkipped, "domain '\(item.name)' has a definition this reader does not understand; fields using it get no domain", at: here))
             }
         }
 
@@ -167,7 +167,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             case "esriSyncModelPerReplica": syncModel = .perReplica
             case "esriSyncModelNone": syncModel = SyncModel.none
             case let other?:
-                notes.append(Diagnostic("unknown replica sync model '\(other)'", at: here))
+                notes.append(Diagnostic(.inputIrregular, "unknown replica sync model '\(other)'", at: here))
             case nil: break
             }
             let datasets = xml.descendants("GPSyncDataset")
@@ -198,7 +198,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
 
         for item in classItems {
             guard let table = tables[item.tableName.lowercased()] else {
-                notes.append(Diagnostic("the catalog lists '\(item.name)' but the file has no such table; skipped", at: here))
+                notes.append(Diagnostic(.inputSkipped, "the catalog lists '\(item.name)' but the file has no such table; skipped", at: here))
                 continue
             }
             let lowerTable = table.lowercased()
@@ -212,7 +212,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                 nextRunningID += 1
             }
             tableToLayerID[lowerTable] = layerID
-            let layerLocation = ErrorLocation(file: file, layer: table)
+            let layerLocation = ErrorLocation(input: file, layer: table)
 
             // Columns as the table really has them.
             let info = try db.rows("PRAGMA table_info(\(SQLName.quote(table)))") {
@@ -253,18 +253,18 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                 }
                 let declared = fieldType(declared: col.declared)
                 if declared.isGeometry {
-                    notes.append(Diagnostic("column '\(col.name)' holds geometry but is not the registered shape column; skipped", at: layerLocation))
+                    notes.append(Diagnostic(.inputSkipped, "column '\(col.name)' holds geometry but is not the registered shape column; skipped", at: layerLocation))
                     continue
                 }
                 var type: FieldType
                 var length: Int?
                 if let reg = columnRegistry[lowerTable + "\u{0}" + lower] {
                     if reg.sde == 8 {
-                        notes.append(Diagnostic("column '\(col.name)' holds geometry but is not the registered shape column; skipped", at: layerLocation))
+                        notes.append(Diagnostic(.inputSkipped, "column '\(col.name)' holds geometry but is not the registered shape column; skipped", at: layerLocation))
                         continue
                     }
                     guard let t = fieldType(sdeType: reg.sde) ?? declared.type else {
-                        notes.append(Diagnostic("column '\(col.name)' has ArcSDE type \(reg.sde) and declared type '\(col.declared)', which this reader does not know; skipped", at: layerLocation))
+                        notes.append(Diagnostic(.inputSkipped, "column '\(col.name)' has ArcSDE type \(reg.sde) and declared type '\(col.declared)', which this reader does not know; skipped", at: layerLocation))
                         continue
                     }
                     type = t
@@ -274,7 +274,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                     type = t
                     length = declared.length
                 } else {
-                    notes.append(Diagnostic("column '\(col.name)' has declared type '\(col.declared)', which this reader does not know; skipped", at: layerLocation))
+                    notes.append(Diagnostic(.inputSkipped, "column '\(col.name)' has declared type '\(col.declared)', which this reader does not know; skipped", at: layerLocation))
                     continue
                 }
                 let jf = jsonFields[lower]
@@ -309,7 +309,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                     raw = domains[name]
                     if raw == nil, let jd = jf?["domain"] as? [String: Any] { raw = parseDomain(json: jd) }
                     if raw == nil {
-                        notes.append(Diagnostic("field '\(col.name)' names domain '\(name)', which the file does not define", at: layerLocation))
+                        notes.append(Diagnostic(.inputIrregular, "field '\(col.name)' names domain '\(name)', which the file does not define", at: layerLocation))
                     }
                 } else if let jd = jf?["domain"] as? [String: Any] {
                     raw = (jd["name"] as? String).flatMap { domains[$0] } ?? parseDomain(json: jd)
@@ -318,7 +318,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                     if let d = typedDomain(raw, for: type) {
                         field.domain = d
                     } else {
-                        notes.append(Diagnostic("domain '\(raw.name)' has codes that do not fit field '\(col.name)' (\(type.rawValue)); the field gets no domain", at: layerLocation))
+                        notes.append(Diagnostic(.inputIrregular, "domain '\(raw.name)' has codes that do not fit field '\(col.name)' (\(type.rawValue)); the field gets no domain", at: layerLocation))
                     }
                 }
                 fields.append(field)
@@ -333,7 +333,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             var spatialReference: SpatialReference?
             let isFeatureClass = item.type == GDBItemType.featureClass
             if isFeatureClass, shapeColumn == nil {
-                notes.append(Diagnostic("feature class without a registered shape column in st_geometry_columns; read as a table", at: layerLocation))
+                notes.append(Diagnostic(.inputIrregular, "feature class without a registered shape column in st_geometry_columns; read as a table", at: layerLocation))
             }
             if let g = geometryColumn, shapeColumn != nil {
                 let base = g.geometryType % 1000
@@ -343,7 +343,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                 case 5: geometryType = .polyline
                 case 6: geometryType = .polygon
                 default:
-                    throw ReadingError(.unsupported, "geometry type code \(g.geometryType) in st_geometry_columns is not one this reader knows (1 point, 4 multipoint, 5 line, 6 polygon, +1000 Z, +2000 M)", at: layerLocation)
+                    throw ReplicaExportError(.unsupported, "geometry type code \(g.geometryType) in st_geometry_columns is not one this reader knows (1 point, 4 multipoint, 5 line, 6 polygon, +1000 Z, +2000 M)", at: layerLocation)
                 }
                 let dims = g.geometryType / 1000
                 hasZ = dims == 1 || dims == 3
@@ -369,7 +369,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                 } else if g.srid == 3857 || g.srid == 102100 {
                     grid = ShapeGrid(xOrigin: -20037700, yOrigin: -30241100, xyScale: 1e4, zOrigin: -100000, zScale: 10000, mOrigin: -100000, mScale: 10000)
                 } else {
-                    throw ReadingError(.unsupported, "no coordinate grid (origin and scale) found for srid \(g.srid): not in st_aux_spatial_reference_systems, the class definition or the layer JSON", at: layerLocation)
+                    throw ReplicaExportError(.unsupported, "no coordinate grid (origin and scale) found for srid \(g.srid): not in st_aux_spatial_reference_systems, the class definition or the layer JSON", at: layerLocation)
                 }
                 // CRS: class XML, st_aux, layer JSON, the column srid.
                 var sr = SpatialReference()
@@ -390,9 +390,9 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                     sr.xyTolerance = number(jsonSR, "xyTolerance")
                 } else if g.srid < 300000 {
                     sr.wkid = g.srid
-                    notes.append(Diagnostic("spatial reference taken from the column's srid \(g.srid) alone", at: layerLocation))
+                    notes.append(Diagnostic(.inputIrregular, "spatial reference taken from the column's srid \(g.srid) alone", at: layerLocation))
                 } else {
-                    notes.append(Diagnostic("no spatial reference found for srid \(g.srid)", at: layerLocation))
+                    notes.append(Diagnostic(.noSpatialReference, "no spatial reference found for srid \(g.srid)", at: layerLocation))
                 }
                 sr.xyResolution = grid.map { 1 / $0.xyScale }
                 spatialReference = sr
@@ -433,7 +433,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
                   let destination = xml.child("DestinationClassNames")?.string("Name").map(strip),
                   let oi = layerPlans.firstIndex(where: { $0.table.lowercased() == origin.lowercased() }),
                   let di = layerPlans.firstIndex(where: { $0.table.lowercased() == destination.lowercased() }) else {
-                notes.append(Diagnostic("relationship class '\(item.name)' relates classes this reader does not export; skipped", at: here))
+                notes.append(Diagnostic(.inputSkipped, "relationship class '\(item.name)' relates classes this reader does not export; skipped", at: here))
                 continue
             }
             let cardinality = xml.string("Cardinality").flatMap(Relationship.Cardinality.init(rawValue:)) ?? .oneToMany
@@ -482,7 +482,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
 
     public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
         guard plans.indices.contains(layerIndex) else {
-            throw ReadingError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(input: url.path))
         }
         let plan = plans[layerIndex]
         let layerName = replica.layers[layerIndex].name
@@ -507,12 +507,12 @@ public final class MobileGeodatabaseSource: ReplicaSource {
             var geometry: Geometry?
             if plan.shapeColumn != nil, !stmt.isNull(shapeIndex), let grid = plan.grid {
                 guard stmt.type(shapeIndex) == .blob else {
-                    throw ReadingError(.corrupt, "the shape column holds a \(stmt.type(shapeIndex)) value, not a shape blob",
+                    throw ReplicaExportError(.corrupt, "the shape column holds a \(stmt.type(shapeIndex)) value, not a shape blob",
                                        at: location(plan, layer: layerName, row: row, oid: oidIndex.map { attributes[$0] }))
                 }
                 do {
                     geometry = try stmt.withBlob(shapeIndex) { try ShapeBlob.decode($0, grid: grid) }.geometry
-                } catch var error as ReadingError {
+                } catch var error as ReplicaExportError {
                     error.location = error.location.filled(from: location(plan, layer: layerName, row: row, oid: oidIndex.map { attributes[$0] }))
                     throw error
                 }
@@ -530,16 +530,16 @@ public final class MobileGeodatabaseSource: ReplicaSource {
     func location(_ plan: LayerPlan, layer: String, row: Int, oid: Value?) -> ErrorLocation {
         var detail = "table \(plan.table)"
         if let name = plan.oidColumn, let v = oid?.integerValue { detail += ", \(name) \(v)" }
-        return ErrorLocation(file: url.path, layer: layer, featureIndex: row, detail: detail)
+        return ErrorLocation(input: url.path, layer: layer, featureIndex: row, detail: detail)
     }
 
     @inline(__always)
     func value(_ stmt: SQLiteStatement, _ i: Int32, _ column: ColumnPlan, plan: LayerPlan, layer: String, row: Int) throws -> Value {
         let type = stmt.type(i)
         if type == .null { return .null }
-        func mismatch(_ what: String) -> ReadingError {
-            ReadingError(.schemaMismatch, "column '\(column.name)' holds \(what), which does not fit its declared type (\(column.storage))",
-                         at: ErrorLocation(file: url.path, layer: layer, featureIndex: row, detail: "table \(plan.table)"))
+        func mismatch(_ what: String) -> ReplicaExportError {
+            ReplicaExportError(.schemaMismatch, "column '\(column.name)' holds \(what), which does not fit its declared type (\(column.storage))",
+                         at: ErrorLocation(input: url.path, layer: layer, featureIndex: row, detail: "table \(plan.table)"))
         }
         func integer() throws -> Int64 {
             switch type {
@@ -590,7 +590,7 @@ public final class MobileGeodatabaseSource: ReplicaSource {
 
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
         guard plans.indices.contains(layerIndex) else {
-            throw ReadingError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(input: url.path))
         }
         let plan = plans[layerIndex]
         guard let table = plan.attachmentTable else { return }

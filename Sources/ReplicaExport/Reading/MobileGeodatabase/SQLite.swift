@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 // The only file of the project that talks to SQLite's C API. Each handle is its own Swift type that
-// frees it in deinit; every SQLite failure becomes a `ReadingError` naming the file and the SQL.
+// frees it in deinit; every SQLite failure becomes a `ReplicaExportError` naming the file and the SQL.
 
 /// A read-only, immutable SQLite connection: nothing is ever written or created beside the file
 /// (no journal, no `-wal` / `-shm`), whatever journal mode the file was left in.
@@ -19,8 +19,9 @@ final class SQLiteConnection {
         guard rc == SQLITE_OK, let db else {
             let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             if let db { sqlite3_close_v2(db) }
-            throw ReadingError(.unreadable, "SQLite cannot open the file: \(detail)",
-                               at: ErrorLocation(file: url.path))
+            throw ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)",
+                               at: ErrorLocation(input: url.path),
+                               cause: SQLiteError(extendedResultCode: rc, message: detail))
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
@@ -72,19 +73,20 @@ final class SQLiteConnection {
     }
 
     /// Maps an SQLite result code to a reading error.
-    func error(_ rc: Int32, sql: String?) -> ReadingError {
+    func error(_ rc: Int32, sql: String?) -> ReplicaExportError {
         let message = String(cString: sqlite3_errmsg(handle))
         let primary = rc & 0xFF
-        let location = ErrorLocation(file: path, detail: sql.map { "SQL: \($0)" })
+        let location = ErrorLocation(input: path, detail: sql.map { "SQL: \($0)" })
+        let cause = SQLiteError(extendedResultCode: rc, message: message, sql: sql)
         switch primary {
         case SQLITE_NOTADB:
-            return ReadingError(.corrupt, "the file is not an SQLite database (\(message)); a mobile geodatabase (.geodatabase) is an SQLite file: check that this is the right file and that it was copied completely", at: location)
+            return ReplicaExportError(.corrupt, "the file is not an SQLite database (\(message)); a mobile geodatabase (.geodatabase) is an SQLite file: check that this is the right file and that it was copied completely", at: location, cause: cause)
         case SQLITE_CORRUPT:
-            return ReadingError(.corrupt, "the SQLite file is damaged (\(message)); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: location)
+            return ReplicaExportError(.corrupt, "the SQLite file is damaged (\(message)); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: location, cause: cause)
         case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PERM:
-            return ReadingError(.unreadable, "the file cannot be read (\(message))", at: location)
+            return ReplicaExportError(.unreadable, "the file cannot be read (\(message))", at: location, cause: cause)
         default:
-            return ReadingError(.unreadable, "SQLite error \(rc): \(message)", at: location)
+            return ReplicaExportError(.unreadable, "SQLite error \(rc): \(message)", at: location, cause: cause)
         }
     }
 }

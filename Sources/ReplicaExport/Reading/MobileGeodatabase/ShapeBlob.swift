@@ -56,7 +56,7 @@ public enum ShapeBlob {
 
     static let magic: UInt8 = 0x64
 
-    /// Decodes one blob. Errors are `ReadingError`s whose message says what and at which byte of the
+    /// Decodes one blob. Errors are `ReplicaExportError`s whose message says what and at which byte of the
     /// blob; the caller adds the file, table and row.
     public static func decode(_ bytes: [UInt8], grid: ShapeGrid) throws -> Decoded {
         try bytes.withUnsafeBytes { try decode($0, grid: grid) }
@@ -262,8 +262,8 @@ public enum ShapeBlob {
         return Decoded(header: header, geometry: Geometry(shape, hasZ: hasZ, hasM: false), storedBox: stored)
     }
 
-    static func fail(_ code: ReadingError.Code, _ message: String) -> ReadingError {
-        ReadingError(code, message)
+    static func fail(_ code: ReplicaExportError.Code, _ message: String) -> ReplicaExportError {
+        ReplicaExportError(code, message)
     }
 
     struct Reader {

@@ -57,7 +57,7 @@ private let collectingErrorHandler: CPLErrorHandler = { errorClass, number, mess
 /// Runs GDAL calls with a collecting error handler installed on the current thread.
 enum GDALErrorScope {
     /// Runs `body` with CPLErrors collected; any failure raised inside (even by a call that returned
-    /// success) is thrown as `WritingError(.gdal)` at `location`. Warnings are left to `body` to judge.
+    /// success) is thrown as `ReplicaExportError(.gdal)` at `location`. Warnings are left to `body` to judge.
     static func run<T>(at location: ErrorLocation = .init(), _ body: (GDALErrorCollector) throws -> T) throws -> T {
         GDALRuntime.ensureRegistered()
         let collector = GDALErrorCollector()
@@ -69,7 +69,9 @@ enum GDALErrorScope {
         }
         let result = try body(collector)
         if let failure = collector.failures().first {
-            throw WritingError(.gdal, "GDAL: \(failure.text)", at: location)
+            // Raised by a call that returned success: which one is not known here.
+            throw ReplicaExportError(.gdal, "GDAL: \(failure.text)", at: location,
+                                     cause: GDALCallError(function: "CPLError", cplError: failure.number, message: failure.text))
         }
         return result
     }
@@ -85,18 +87,21 @@ enum GDALErrorScope {
 
 extension GDALErrorCollector {
     /// Throws when `ok` is false or a failure was raised since `start`: GDAL's own message when it
-    /// gave one, else `what`.
-    func check(_ ok: Bool, _ what: String, since start: Int = 0, at location: ErrorLocation) throws {
+    /// gave one, else `what`. The cause names `function`, the C call that was checked.
+    func check(_ ok: Bool, _ what: String, function: String, since start: Int = 0, at location: ErrorLocation) throws {
         let failures = failures(since: start)
         if ok && failures.isEmpty { return }
         let detail = failures.map(\.text).joined(separator: "; ")
         var text = detail.isEmpty ? String(cString: CPLGetLastErrorMsg()) : detail
         if text.isEmpty { text = "no message" }
-        throw WritingError(.gdal, "\(what) failed: GDAL: \(text)", at: location)
+        let number = failures.first?.number ?? CPLGetLastErrorNo()
+        throw ReplicaExportError(.gdal, "\(what) failed: GDAL: \(text)", at: location,
+                                 cause: GDALCallError(function: function, cplError: number, message: text))
     }
 
-    func check(_ err: OGRErr, _ what: String, since start: Int = 0, at location: ErrorLocation) throws {
-        try check(err == OGRERR_NONE, what, since: start, at: location)
+    /// The same for a call that returns an `OGRErr`.
+    func check(_ err: OGRErr, _ what: String, function: String, since start: Int = 0, at location: ErrorLocation) throws {
+        try check(err == OGRERR_NONE, what, function: function, since: start, at: location)
     }
 }
 

@@ -37,7 +37,7 @@ final class GDALSpatialReference {
             if let srs = fromEsriWKT(wkt) { return srs }
         }
         let described = codes.map(String.init).joined(separator: ", ")
-        throw WritingError(.gdal, "GDAL cannot resolve the spatial reference (wkid \(described.isEmpty ? "none" : described)"
+        throw ReplicaExportError(.gdal, "GDAL cannot resolve the spatial reference (wkid \(described.isEmpty ? "none" : described)"
                            + (reference.wkt == nil ? "" : ", with WKT") + ")", at: location)
     }
 
@@ -81,7 +81,7 @@ final class GDALCoordinateTransformation {
     init(from source: GDALSpatialReference, to target: GDALSpatialReference, at location: ErrorLocation = .init()) throws {
         handle = try GDALErrorScope.run(at: location) { errors in
             let h = OCTNewCoordinateTransformation(source.handle, target.handle)
-            try errors.check(h != nil, "creating a coordinate transformation", at: location)
+            try errors.check(h != nil, "creating a coordinate transformation", function: "OCTNewCoordinateTransformation", at: location)
             return h!
         }
     }
@@ -111,7 +111,7 @@ final class GDALGeometry {
         let err = bytes.withUnsafeBytes { raw in
             OGR_G_CreateFromWkbEx(raw.baseAddress, nil, &geometry, raw.count)
         }
-        try errors.check(err == OGRERR_NONE && geometry != nil, "parsing WKB", since: start, at: location)
+        try errors.check(err == OGRERR_NONE && geometry != nil, "parsing WKB", function: "OGR_G_CreateFromWkbEx", since: start, at: location)
         return GDALGeometry(owning: geometry!)
     }
 
@@ -229,7 +229,7 @@ struct GDALLayer {
     func createField(_ field: GDALFieldDefinition, errors: GDALErrorCollector, at location: ErrorLocation) throws -> String {
         let start = errors.count
         let err = OGR_L_CreateField(handle, field.handle, 1)
-        try errors.check(err, "creating field '\(String(cString: OGR_Fld_GetNameRef(field.handle)))'", since: start, at: location)
+        try errors.check(err, "creating field '\(String(cString: OGR_Fld_GetNameRef(field.handle)))'", function: "OGR_L_CreateField", since: start, at: location)
         return fieldName(at: fieldCount - 1)
     }
 
@@ -261,12 +261,12 @@ final class GDALDataset {
                        errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
         GDALRuntime.ensureRegistered()
         guard let driver = GDALGetDriverByName(driverName) else {
-            throw WritingError(.gdal, "GDAL has no '\(driverName)' driver", at: location)
+            throw ReplicaExportError(.gdal, "GDAL has no '\(driverName)' driver", at: location)
         }
         let list = GDALStringList(options)
         let start = errors.count
         let h = GDALCreate(driver, path, 0, 0, 0, GDT_Unknown, list.pointer)
-        try errors.check(h != nil, "creating \(driverName) dataset '\(path)'", since: start, at: location)
+        try errors.check(h != nil, "creating \(driverName) dataset '\(path)'", function: "GDALCreate", since: start, at: location)
         return GDALDataset(handle: h!)
     }
 
@@ -275,7 +275,7 @@ final class GDALDataset {
         GDALRuntime.ensureRegistered()
         let start = errors.count
         let h = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil)
-        try errors.check(h != nil, "opening '\(path)'", since: start, at: location)
+        try errors.check(h != nil, "opening '\(path)'", function: "GDALOpenEx", since: start, at: location)
         return GDALDataset(handle: h!)
     }
 
@@ -285,7 +285,7 @@ final class GDALDataset {
         handle = nil
         let start = errors.count
         GDALClose(h)
-        try errors.check(true, "closing the dataset", since: start, at: location)
+        try errors.check(true, "closing the dataset", function: "GDALClose", since: start, at: location)
     }
 
     func createLayer(name: String, srs: GDALSpatialReference?, geometryType: OGRwkbGeometryType,
@@ -293,7 +293,7 @@ final class GDALDataset {
         let list = GDALStringList(options)
         let start = errors.count
         let h = GDALDatasetCreateLayer(handle, name, srs?.handle, geometryType, list.pointer)
-        try errors.check(h != nil, "creating layer '\(name)'", since: start, at: location)
+        try errors.check(h != nil, "creating layer '\(name)'", function: "GDALDatasetCreateLayer", since: start, at: location)
         return GDALLayer(dataset: self, handle: h!)
     }
 
@@ -339,7 +339,7 @@ final class GDALDataset {
         }
         let start = errors.count
         guard let h else {
-            try errors.check(false, "creating domain '\(domain.name)'", since: start, at: location)
+            try errors.check(false, "creating domain '\(domain.name)'", function: "OGR_CodedFldDomain_Create", since: start, at: location)
             return
         }
         defer { OGR_FldDomain_Destroy(h) }
@@ -347,9 +347,10 @@ final class GDALDataset {
         let ok = GDALDatasetAddFieldDomain(handle, h, &reason)
         let why = takeGDALString(reason)
         if !ok, let why, errors.failures(since: start).isEmpty {
-            throw WritingError(.gdal, "adding domain '\(domain.name)' failed: GDAL: \(why)", at: location)
+            throw ReplicaExportError(.gdal, "adding domain '\(domain.name)' failed: GDAL: \(why)", at: location,
+                                     cause: GDALCallError(function: "GDALDatasetAddFieldDomain", cplError: 0, message: why))
         }
-        try errors.check(ok, "adding domain '\(domain.name)'", since: start, at: location)
+        try errors.check(ok, "adding domain '\(domain.name)'", function: "GDALDatasetAddFieldDomain", since: start, at: location)
     }
 
     private static func codeText(_ value: Value) -> String {

@@ -200,7 +200,7 @@ final class GDALLayerWriter {
         var fid: Int64 = -1  // OGRNullFID: the driver assigns one
         if let fidSource {
             guard let value = f.attributes[fidSource].integerValue else {
-                throw WritingError(.dataLoss, "the ObjectID is null or not an integer", at: location)
+                throw ReplicaExportError(.dataLoss, "the ObjectID is null or not an integer", at: location)
             }
             // An ObjectID is kept as the FID unless it cannot be: FIDs are positive and unique, and a
             // payload may repeat an ObjectID (query pages do). Only an FID at or below the largest
@@ -246,11 +246,11 @@ final class GDALLayerWriter {
             feature.setGeometry(nil)
         }
         let err = layer.createFeature(feature)
-        try errors.check(err, "writing the feature", since: start, at: location)
+        try errors.check(err, "writing the feature", function: "OGR_L_CreateFeature", since: start, at: location)
         largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
         if let warning = errors.warnings(since: start).first {
-            throw WritingError(.dataLoss, "GDAL: \(warning.text)", at: location)
+            throw ReplicaExportError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
     }
@@ -268,10 +268,10 @@ final class GDALLayerWriter {
         }
     }
 
-    private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> WritingError {
+    private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> ReplicaExportError {
         var here = location
         here.detail = "field '\(spec.sourceName)'"
-        return WritingError(.unsupported, "value \(value) does not fit the field's encoding \(spec.encoding)", at: here)
+        return ReplicaExportError(.invalidState, "value \(value) does not fit the field's encoding \(spec.encoding)", at: here)
     }
 
     @inline(__always)
@@ -290,7 +290,7 @@ final class GDALLayerWriter {
             if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v {
                 var here = location
                 here.detail = "field '\(spec.sourceName)'"
-                throw WritingError(.dataLoss, "the value \(v) cannot be stored exactly: this format keeps 64-bit integers as doubles (53 bits)", at: here)
+                throw ReplicaExportError(.dataLoss, "the value \(v) cannot be stored exactly: this format keeps 64-bit integers as doubles (53 bits)", at: here)
             }
             feature.set(index, int64: v)
         case .real:

@@ -111,7 +111,7 @@ public final class GDALReadDataset {
 
     public init(url: URL) throws {
         path = url.path
-        let location = ErrorLocation(file: url.path)
+        let location = ErrorLocation(input: url.path)
         dataset = try GDALErrorScope.run(at: location) { errors in
             try GDALDataset.openReadOnly(path: url.path, errors: errors, at: location)
         }
@@ -123,7 +123,7 @@ public final class GDALReadDataset {
 
     private func ogrLayer(_ name: String) throws -> GDALLayer {
         guard let layer = dataset.layer(named: name) else {
-            throw WritingError(.gdal, "no layer '\(name)' in \(path); layers: \(layerNames)", at: .init(file: path))
+            throw ReplicaExportError(.gdal, "no layer '\(name)' in \(path); layers: \(layerNames)", at: .init(input: path))
         }
         return layer
     }

@@ -1,0 +1,139 @@
+/// Something the user should know that did not stop the export: an inferred schema, a densified
+/// curve, a renamed field, a value a format could not hold. Data, not text: a code to match on, a
+/// severity, the place, and how many features it concerns; the batch report, the service response
+/// and the command line render the same values.
+public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var code: Code
+    public var severity: Severity
+    public var message: String
+    public var location: ErrorLocation
+    /// How many values or features this concerns, when it was counted.
+    public var count: Int?
+
+    public init(_ code: Code, _ message: String, at location: ErrorLocation = .init(), count: Int? = nil,
+                severity: Severity? = nil) {
+        self.code = code
+        self.severity = severity ?? (code.isLoss ? .loss : .warning)
+        self.message = message
+        self.location = location
+        self.count = count
+    }
+
+    public var description: String { location.isEmpty ? message : "\(location): \(message)" }
+
+    /// How much a diagnostic matters.
+    public enum Severity: String, Sendable, Codable, Comparable {
+        /// For information: nothing was changed (a schema source, a layout choice).
+        case info
+        /// The input was repaired or interpreted; nothing the format could hold was lost.
+        case warning
+        /// A value or geometry was not written as given because the format cannot hold it.
+        case loss
+
+        private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+
+    /// A stable diagnostic code; new codes may be added in any release.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible,
+                        ExpressibleByStringLiteral {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+        public var description: String { rawValue }
+
+        /// Whether a diagnostic with this code reports a loss (a value not written as given).
+        public var isLoss: Bool { Self.losses.contains(self) }
+
+        // Reading.
+        /// Field types were inferred from the values: no schema came with the payload.
+        public static let schemaInferred: Code = "schemaInferred"
+        /// Something in the input was skipped (unknown keys, unused tables).
+        public static let inputSkipped: Code = "inputSkipped"
+        /// The input was interpreted where it was ambiguous or irregular.
+        public static let inputIrregular: Code = "inputIrregular"
+
+        // Geometry.
+        /// A ring or arc was repaired (orphan hole, degenerate ring, elliptic arc off its ellipse).
+        public static let geometryRepaired: Code = "geometryRepaired"
+        /// True curves were densified because the format has no type for them.
+        public static let curvesDensified: Code = "curvesDensified"
+
+        // Naming and layout.
+        /// A field was renamed (by the driver, shortened, or to avoid a collision).
+        public static let fieldRenamed: Code = "fieldRenamed"
+        /// A layer was stored under another name.
+        public static let layerRenamed: Code = "layerRenamed"
+        /// A field type was stored as another type that keeps every value (e.g. TimeOnly as ISO text).
+        public static let typeChanged: Code = "typeChanged"
+        /// Features of another geometry type went to a file of their own.
+        public static let geometryTypeSplit: Code = "geometryTypeSplit"
+        /// The layer has no spatial reference; coordinates were written as given.
+        public static let noSpatialReference: Code = "noSpatialReference"
+        /// ObjectIDs that repeat or are not positive were given new ones.
+        public static let objectIDReassigned: Code = "objectIDReassigned"
+
+        // Losses: what a format cannot hold.
+        /// Milliseconds of dates dropped (whole seconds kept).
+        public static let millisecondsDropped: Code = "millisecondsDropped"
+        /// Time of day of dates dropped (date kept).
+        public static let timeOfDayDropped: Code = "timeOfDayDropped"
+        /// Text truncated to the format's maximum length.
+        public static let valueTruncated: Code = "valueTruncated"
+        /// A field the format has no type for was not written.
+        public static let fieldDropped: Code = "fieldDropped"
+        /// Attribute domains not kept.
+        public static let domainDropped: Code = "domainDropped"
+        /// M values dropped.
+        public static let measuresDropped: Code = "measuresDropped"
+        /// Missing M values (NaN) written as a stand-in value.
+        public static let missingMeasureReplaced: Code = "missingMeasureReplaced"
+        /// Attachments not kept by this format.
+        public static let attachmentsDropped: Code = "attachmentsDropped"
+        /// Relationship classes not kept by this format.
+        public static let relationshipsDropped: Code = "relationshipsDropped"
+        /// Subtypes not kept by this format.
+        public static let subtypesDropped: Code = "subtypesDropped"
+
+        /// Diagnostics left out because too many were raised (``DiagnosticLog``).
+        public static let omitted: Code = "omitted"
+
+        static let losses: Set<Code> = [
+            .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .fieldDropped, .domainDropped,
+            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .relationshipsDropped, .subtypesDropped,
+        ]
+    }
+}
+
+/// Collects diagnostics up to a limit and counts the rest, so that one flaw repeated in a million
+/// features is one readable warning list, not a million lines.
+public struct DiagnosticLog: Sendable {
+    public private(set) var entries: [Diagnostic] = []
+    public private(set) var omitted = 0
+    public let limit: Int
+
+    public init(limit: Int = 50) { self.limit = limit }
+
+    public mutating func append(_ diagnostic: Diagnostic) {
+        if entries.count < limit { entries.append(diagnostic) } else { omitted += 1 }
+    }
+
+    public mutating func append(contentsOf diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { append(diagnostic) }
+    }
+
+    /// The entries, plus one that says how many were left out.
+    public var all: [Diagnostic] {
+        omitted == 0 ? entries
+            : entries + [Diagnostic(.omitted, "\(omitted) more warnings like these were not listed", count: omitted)]
+    }
+}
+
+extension Diagnostic {
+    /// A copy whose location has its gaps filled from `outer`.
+    func located(_ outer: ErrorLocation) -> Diagnostic {
+        var copy = self
+        copy.location = location.filled(from: outer)
+        return copy
+    }
+}
