@@ -6,7 +6,9 @@ import Testing
 /// are converted with and without `--true-curves` to all four formats, read back through GDAL by the
 /// independent oracle `verify_curves.py`, and compared with analytic areas and lengths.
 @Suite struct CurveConversionTests {
-    static let formats = ["filegdb", "shapefile", "csv", "geojson"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
+    /// The formats that keep circular arcs as true curves when the bit asks for them.
+    static let curveFormats = ["filegdb", "csv", "geopackage"]
     static let curves = EndToEnd.testData("curves/curves.replica.json")
     static let shapes = EndToEnd.testData("curves/curves.shapes.json")
 
@@ -89,7 +91,7 @@ import Testing
                     #expect(error < 1e-3, "\(label): length \(feature["length"]!) vs \(feature["expected_length"]!), relative error \(error)")
                 }
                 // Where curves may be: circular arcs in FileGDB and CSV, with the bit, and nothing else.
-                let expectCurve = trueCurves && ["filegdb", "csv"].contains(format) && Self.circular.contains(name)
+                let expectCurve = trueCurves && Self.curveFormats.contains(format) && Self.circular.contains(name)
                 #expect(nonlinear == expectCurve, "\(label): read back as \(feature["type"]!)")
                 if format == "csv", let keyword = feature["wkt_keyword"] as? String {
                     #expect(Self.bool(feature, "wkt_has_curve_keyword") == expectCurve, "\(label): WKT \(keyword)")
@@ -127,7 +129,7 @@ import Testing
         // What was densified is said on stderr (with the bit: the user asked for curves and did not
         // get all of them). 2 elliptic arcs and 3 Beziers are in the payload, 5 circular arcs.
         if trueCurves {
-            for format in ["filegdb", "csv"] {
+            for format in Self.curveFormats {
                 #expect(conversion.stderr.contains("\(format): densified 2 elliptic arcs, 3 Bezier curves"), "\(conversion.stderr)")
             }
             for format in ["shapefile", "geojson"] {
@@ -218,7 +220,7 @@ import Testing
                 let ringsError = try #require(Self.double(feature, "area_rel_error_vs_rings_member"))
                 #expect(curveError < 1e-2, "\(label): area \(feature["area"]!) vs the curves' \(source["curve_area"]!)")
                 #expect(ringsError > 0.2, "\(label): area \(feature["area"]!) close to the rings member's")
-                let keepsArc = trueCurves && ["filegdb", "csv"].contains(format)
+                let keepsArc = trueCurves && Self.curveFormats.contains(format)
                 #expect(Self.bool(feature, "nonlinear") == keepsArc, "\(label): \(feature["type"]!)")
             } else {
                 // A Bezier and an elliptic arc: densified in every format, even with the bit.

@@ -14,7 +14,7 @@ import Testing
         "ArcGISRuntimeBook_sf_parking_meters_10.3.1.geodatabase",
         "MmpkTest_USA_mmpk_p12_feature_service_data.geodatabase",
     ]
-    static let formats = ["filegdb", "shapefile", "csv", "geojson"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
 
     @Test(arguments: files)
     func convertsToAllFormats(_ file: String) throws {
@@ -33,7 +33,7 @@ import Testing
             let outputCounts = report["output_counts"] as? [Int] ?? []
             #expect(!sqlCounts.isEmpty)
             #expect(outputCounts == sqlCounts, "\(format): SQL counts \(sqlCounts), written \(outputCounts)")
-            if format == "filegdb" {
+            if ["filegdb", "geopackage"].contains(format) {
                 let mismatches = report["extent_mismatches"] as? [Any] ?? ["missing"]
                 #expect(mismatches.isEmpty, "extents: \(mismatches)")
                 let domains = report["domains"] as? [String: Any] ?? [:]

@@ -21,7 +21,7 @@ from osgeo import ogr, osr, gdal
 gdal.UseExceptions()
 ogr.UseExceptions()
 
-PATTERNS = {"filegdb": "**/*.gdb", "shapefile": "**/*.shp", "csv": "**/*.csv", "geojson": "**/*.geojson"}
+PATTERNS = {"filegdb": "**/*.gdb", "shapefile": "**/*.shp", "csv": "**/*.csv", "geojson": "**/*.geojson", "geopackage": "**/*.gpkg"}
 
 
 def srs(epsg):

@@ -44,7 +44,7 @@ def sql_layers(path):
     return out
 
 def outputs(outdir, fmt):
-    pattern = {"filegdb": "*.gdb", "shapefile": "*.shp", "csv": "*.csv", "geojson": "*.geojson"}[fmt]
+    pattern = {"filegdb": "*.gdb", "shapefile": "*.shp", "csv": "*.csv", "geojson": "*.geojson", "geopackage": "*.gpkg"}[fmt]
     paths = [p for p in glob.glob(os.path.join(outdir, pattern)) if not p.endswith(".fieldnames.csv")]
     if fmt == "shapefile":  # tables are lone .dbf files
         paths += [p for p in glob.glob(os.path.join(outdir, "*.dbf")) if not os.path.exists(p[:-4] + ".shp")]
@@ -67,8 +67,8 @@ def main():
     report = {"sql_counts": sorted(c for c, _, _ in sql.values()),
               "output_counts": sorted(lyr.GetFeatureCount() for _, lyr in layers),
               "extent_mismatches": [], "extents_checked": 0, "domains": {}}
-    if a.format == "filegdb":
-        # Extents: each output feature class's extent against GDB_Layers (same CRS in FileGDB).
+    if a.format in ("filegdb", "geopackage"):
+        # Extents: each output feature class's extent against GDB_Layers (same CRS in both).
         sql_extents = sorted(e for _, e, _ in sql.values() if e)
         out_extents = []
         for ds, lyr in layers:

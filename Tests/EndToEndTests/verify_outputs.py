@@ -149,6 +149,8 @@ def open_outputs(outdir, fmt):
     elif fmt == "shapefile":
         paths = glob.glob(os.path.join(outdir, "*.shp")) + [p for p in glob.glob(os.path.join(outdir, "*.dbf"))
                                                           if not os.path.exists(p[:-4] + ".shp")]
+    elif fmt == "geopackage":
+        paths = glob.glob(os.path.join(outdir, "*.gpkg"))
     elif fmt == "csv":
         paths = glob.glob(os.path.join(outdir, "*.csv"))
         paths = [p for p in paths if not p.endswith(".fieldnames.csv")]
@@ -249,7 +251,7 @@ def main():
             if v in seen:
                 repeated_oids.add(v)
             seen.add(v)
-        if a.format == "filegdb" and oid_field:
+        if a.format in ("filegdb", "geopackage") and oid_field:
             # FileGDB reads back in ObjectID order; a feature whose ObjectID repeats an earlier one
             # is written last with a new ObjectID.
             firsts, repeats, taken = [], [], set()
@@ -266,7 +268,7 @@ def main():
                 actual_name = out_names.get(target.lower())
                 fid_column = (candidates[0].GetFIDColumn() or "").lower() if candidates else ""
                 if actual_name is None and fid_column == key.lower():
-                    if a.format == "filegdb" and value in repeated_oids and index >= len(features) - len(repeats):
+                    if a.format in ("filegdb", "geopackage") and value in repeated_oids and index >= len(features) - len(repeats):
                         report["checked"] += 1  # FileGDB ObjectIDs are unique: a repeated one gets a new id
                         continue
                     problem = compare_value("esriFieldTypeOID", value, out.GetFID(), a.format)
@@ -277,7 +279,7 @@ def main():
                 if actual_name is None:
                     if a.format == "filegdb" and out_names.get(target.lower() + "_"):
                         actual_name = out_names[target.lower() + "_"]  # OBJECTID beside the OID column
-                    elif a.format in ("filegdb", "geojson") and field_types.get(key) == "esriFieldTypeOID":
+                    elif a.format in ("filegdb", "geopackage", "geojson") and field_types.get(key) == "esriFieldTypeOID":
                         # The ObjectID became the FileGDB FID or the GeoJSON feature id.
                         problem = compare_value("esriFieldTypeOID", value, out.GetFID(), a.format)
                         if problem:
@@ -343,7 +345,7 @@ def main():
                     if g[2] is None or abs(w[2] - g[2]) > 1e-6 * max(1.0, abs(w[2])):
                         mismatch("%s feature %d: z %r -> %r" % (name, index, w[2], g[2]))
                         break
-                if w[3] is not None and a.format in ("filegdb", "shapefile", "csv"):
+                if w[3] is not None and a.format in ("filegdb", "geopackage", "shapefile", "csv"):
                     if g[3] is None or abs(w[3] - g[3]) > 1e-6 * max(1.0, abs(w[3])):
                         mismatch("%s feature %d: m %r -> %r" % (name, index, w[3], g[3]))
                         break

@@ -78,7 +78,7 @@ import Testing
         } throws: { error in
             guard let e = error as? ReplicaExportError else { return false }
             return e.code == .dataLoss && e.location.layer == "t" && e.location.featureIndex == 1
-                && e.location.detail == "field 'big'"
+                && e.location.field == "big"
         }
         #expect(WriterFixtures.listing(dir).isEmpty)  // aborted: nothing left
     }

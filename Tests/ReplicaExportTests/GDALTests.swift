@@ -55,15 +55,17 @@ enum WriterFixtures {
         }
     }
 
-    static func request(_ dir: URL, name: String = "replica", layers: [LayerSchema], overwrite: Bool = false) -> WriterRequest {
-        WriterRequest(outputDirectory: dir, replica: Replica(name: name, layers: layers), overwrite: overwrite)
+    static func request(_ dir: URL, name: String = "replica", layers: [LayerSchema], overwrite: Bool = false,
+                        keepsCircularArcs: Bool = false) -> WriterRequest {
+        WriterRequest(outputDirectory: dir, replica: Replica(name: name, layers: layers), overwrite: overwrite,
+                      keepsCircularArcs: keepsCircularArcs)
     }
 
     /// Writes one layer with a writer type and commits.
     @discardableResult
     static func write<W: FormatWriter>(_ type: W.Type, into dir: URL, layer: LayerSchema, features: [PreparedFeature],
-                                       name: String = "replica") throws -> (W, [WrittenOutput]) {
-        let writer = try W(request: request(dir, name: name, layers: [layer]))
+                                       name: String = "replica", keepsCircularArcs: Bool = false) throws -> (W, [WrittenOutput]) {
+        let writer = try W(request: request(dir, name: name, layers: [layer], keepsCircularArcs: keepsCircularArcs))
         do {
             try writer.beginLayer(layer)
             try writer.write(features)

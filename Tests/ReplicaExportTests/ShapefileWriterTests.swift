@@ -4,9 +4,9 @@ import Testing
 
 @Suite struct ShapefileWriterTests {
     @Test func shortNamesAreUniqueWithinTenBytes() {
-        #expect(ShapefileWriter.shortNames(["description_long_1", "description_long_2", "descriptio", "id"])
+        #expect(FieldNames.shortened(["description_long_1", "description_long_2", "descriptio", "id"], maxBytes: 10)
                 == ["descriptio", "descript_1", "descript_2", "id"])
-        #expect(ShapefileWriter.shortNames(["ÄÄÄÄÄÄ"]) == ["ÄÄÄÄÄ"])  // 10 bytes, no split character
+        #expect(FieldNames.shortened(["ÄÄÄÄÄÄ"], maxBytes: 10) == ["ÄÄÄÄÄ"])  // 10 bytes, no split character
     }
 
     @Test func allTypesWithShortenedNamesZMAndUTF8() throws {

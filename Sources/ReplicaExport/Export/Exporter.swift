@@ -58,34 +58,51 @@ public struct Exporter: Sendable {
     private func export(from source: any ReplicaSource, request: ExportRequest,
                         writerTypes: [any FormatWriter.Type]) throws -> ExportReport {
         let inputPath = request.input.path
-        var replica = source.replica
+        let selection = try selectLayers(of: source.replica, request: request)
+        let syncDataOptions = request.syncDataOptions ?? source.replica.syncDataOptions ?? 0
+        let keepTrueCurves = syncDataOptions & ExportRequest.trueCurvesBit != 0
+
+        let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
+        let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
+        do {
+            let run = try runPipe(source: source, selection: selection, writers: opened.writers, keys: keys,
+                                  request: request)
+            return try assembleReport(source: source, replica: selection.replica, writers: opened.writers, keys: keys,
+                                      run: run, keepTrueCurves: keepTrueCurves)
+        } catch {
+            opened.writers.forEach { $0.abort() }
+            opened.removeCreatedDirectories()
+            throw Self.locate(error, file: inputPath)
+        }
+    }
+
+    /// The layers the request asks for, as positions in the source and as the replica written.
+    private struct LayerSelection {
+        var replica: Replica
+        /// Index in the source's `replica.layers` of each written layer.
+        var sourceIndices: [Int]
+    }
+
+    private func selectLayers(of replica: Replica, request: ExportRequest) throws -> LayerSelection {
         if let wanted = request.layerIds {
             let known = Set(replica.layers.map(\.id))
             if let missing = wanted.first(where: { !known.contains($0) }) {
                 throw ReplicaExportError(.invalidOption,
-                                  "layer \(missing) is not in the payload; it has layers \(replica.layers.map { String($0.id) }.joined(separator: ", "))",
-                                  at: ErrorLocation(input: inputPath))
+                                         "layer \(missing) is not in the payload; it has layers \(replica.layers.map { String($0.id) }.joined(separator: ", "))",
+                                         at: ErrorLocation(input: request.input.path))
             }
         }
-        let layerIndices = replica.layers.indices.filter { request.layerIds?.contains(replica.layers[$0].id) ?? true }
-        replica.layers = layerIndices.map { replica.layers[$0] }
+        let indices = replica.layers.indices.filter { request.layerIds?.contains(replica.layers[$0].id) ?? true }
+        var selected = replica
+        selected.layers = indices.map { replica.layers[$0] }
+        return LayerSelection(replica: selected, sourceIndices: indices)
+    }
 
-        let syncDataOptions = request.syncDataOptions ?? source.replica.syncDataOptions ?? 0
-        let keepTrueCurves = syncDataOptions & ExportRequest.trueCurvesBit != 0
-
-        do {
-            try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ReplicaExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
-                              at: ErrorLocation(input: request.outputDirectory.path), cause: error as NSError)
-        }
-
-        // Each format writes into its own subdirectory (`DIR/filegdb`, `DIR/shapefile`, ...): the
-        // formats' side files (.prj, .csvt, .cpg) never collide and a script finds each format in
-        // one known place. Writers are opened before anything is read so that a refused output
-        // (exists, not writable) fails the run before any work is done.
+    /// The writers of one run, and the format folders created for them (removed again on failure).
+    private struct OpenedWriters {
         var writers: [any FormatWriter] = []
         var createdDirectories: [URL] = []
+
         func removeCreatedDirectories() {
             for directory in createdDirectories.reversed() {
                 if (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.isEmpty == true {
@@ -93,49 +110,71 @@ public struct Exporter: Sendable {
                 }
             }
         }
+    }
+
+    /// Each format writes into its own subdirectory (`DIR/filegdb`, `DIR/shapefile`, ...): the
+    /// formats' side files (.prj, .csvt, .cpg) never collide and a script finds each format in one
+    /// known place. Writers are opened before anything is read so that a refused output (exists,
+    /// not writable) fails the run before any work is done.
+    private func openWriters(_ types: [any FormatWriter.Type], keys: [PreparationKey], replica: Replica,
+                             request: ExportRequest) throws -> OpenedWriters {
         do {
-            for type in writerTypes {
+            try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ReplicaExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
+                                     at: ErrorLocation(output: request.outputDirectory.path), cause: error as NSError)
+        }
+        var opened = OpenedWriters()
+        do {
+            for (type, key) in zip(types, keys) {
                 let directory = request.outputDirectory.appendingPathComponent(type.formatName, isDirectory: true)
                 if !FileManager.default.fileExists(atPath: directory.path) {
                     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                    createdDirectories.append(directory)
+                    opened.createdDirectories.append(directory)
                 }
-                let writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite)
-                writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
+                let writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
+                                                  keepsCircularArcs: key.keepsCircularArcs)
+                opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
             }
         } catch {
-            writers.forEach { $0.abort() }
-            removeCreatedDirectories()
+            opened.writers.forEach { $0.abort() }
+            opened.removeCreatedDirectories()
             throw error
         }
+        return opened
+    }
 
-        // Preparation depends only on whether a writer keeps circular arcs, so writers share
-        // at most two preparers and each geometry is prepared at most twice.
-        let keepsArcs = writers.map { keepTrueCurves && type(of: $0).capabilities.contains(.circularArcs) }
-        var preparers: [Bool: GeometryPreparer] = [:]
-        for keep in Set(keepsArcs) {
-            preparers[keep] = GeometryPreparer(capabilities: keep ? [.circularArcs] : [],
-                                               keepTrueCurves: keep, maxDeviation: request.maxDeviation)
-        }
+    /// What the reading side counted, handed over once it finished.
+    private struct PipeResult {
+        var preparers: [PreparationKey: GeometryPreparer]
+        var featuresRead: [String: Int]
+        var geometryDiagnostics: DiagnosticLog
+    }
 
-        // Reading and preparing run on a producer thread, writing (GDAL, one thread per dataset)
-        // on this one; a pipe of a few batches joins them, so both cores work and memory stays flat.
-        // The producer owns the source, the preparers and what it counts until it has finished.
+    /// Reads and prepares on a producer thread, writes (GDAL, one thread per dataset) on this one; a
+    /// pipe of a few batches joins them, so both cores work and memory stays flat. Each feature is
+    /// prepared once per distinct ``PreparationKey``, not once per writer.
+    private func runPipe(source: any ReplicaSource, selection: LayerSelection, writers: [any FormatWriter],
+                         keys: [PreparationKey], request: ExportRequest) throws -> PipeResult {
         let pipe = BoundedPipe<PipelineItem>(capacity: 4)
+        var preparers: [PreparationKey: GeometryPreparer] = [:]
+        for key in Set(keys) { preparers[key] = GeometryPreparer(key, maxDeviation: request.maxDeviation) }
+        // The producer owns the source, the preparers and what it counts until it has finished.
         let produced = ProducerState(preparers: preparers)
         let batchSize = request.batchSize
+        let inputPath = request.input.path
         startThread(name: "replica-export reader") { [self] in
             do {
-                for (position, layerIndex) in layerIndices.enumerated() {
-                    let layer = replica.layers[position]
+                for (position, layerIndex) in selection.sourceIndices.enumerated() {
+                    let layer = selection.replica.layers[position]
                     try pipe.put(.beginLayer(position))
                     var featureIndex = 0
                     try source.features(inLayer: layerIndex, batchSize: batchSize) { batch in
-                        var prepared: [Bool: [PreparedFeature]] = [:]
-                        for keep in produced.preparers.keys {
-                            prepared[keep] = try prepare(batch, firstIndex: featureIndex, layer: layer,
-                                                         preparer: &produced.preparers[keep]!, file: inputPath,
-                                                         diagnostics: &produced.geometryDiagnostics)
+                        var prepared: [PreparationKey: [PreparedFeature]] = [:]
+                        for key in produced.preparers.keys {
+                            prepared[key] = try prepare(batch, firstIndex: featureIndex, layer: layer,
+                                                        preparer: &produced.preparers[key]!, file: inputPath,
+                                                        diagnostics: &produced.geometryDiagnostics)
                         }
                         try pipe.put(.batch(prepared))
                         featureIndex += batch.count
@@ -150,70 +189,71 @@ public struct Exporter: Sendable {
         }
 
         do {
-            do {
-                var layer: LayerSchema?
-                while let item = try pipe.take() {
-                    switch item {
-                    case .beginLayer(let position):
-                        let next = replica.layers[position]
-                        logger.debug("layer \(next.name): writing", metadata: ["formats": "\(writerTypes.map { $0.formatName })"])
-                        for writer in writers { try Self.naming(writer) { try writer.beginLayer(next) } }
-                        layer = next
-                    case .batch(let prepared):
-                        for (writer, keep) in zip(writers, keepsArcs) {
-                            try Self.naming(writer) { try writer.write(prepared[keep]!) }
-                        }
-                    case .endLayer:
-                        for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
-                        layer = nil
+            var layer: LayerSchema?
+            while let item = try pipe.take() {
+                switch item {
+                case .beginLayer(let position):
+                    let next = selection.replica.layers[position]
+                    logger.debug("layer \(next.name): writing", metadata: ["formats": "\(writers.map { type(of: $0).formatName })"])
+                    for writer in writers { try Self.naming(writer) { try writer.beginLayer(next) } }
+                    layer = next
+                case .batch(let prepared):
+                    for (writer, key) in zip(writers, keys) {
+                        try Self.naming(writer) { try writer.write(prepared[key]!) }
                     }
+                case .endLayer:
+                    for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
+                    layer = nil
                 }
-                assert(layer == nil, "the reader ended inside a layer")
-            } catch {
-                pipe.cancel()
-                pipe.waitUntilFinished()
-                throw error
             }
-            pipe.waitUntilFinished()
-            preparers = produced.preparers
-            let featuresRead = produced.featuresRead
-            let geometryDiagnostics = produced.geometryDiagnostics
-            var outputs: [String: [WrittenOutput]] = [:]
-            for writer in writers {
-                outputs[type(of: writer).formatName] = try Self.naming(writer) { try writer.commit() }
-            }
-            var diagnostics = source.diagnostics + geometryDiagnostics.all
-            var curves: [String: CurveStatistics] = [:]
-            for (writer, keep) in zip(writers, keepsArcs) {
-                let name = type(of: writer).formatName
-                let statistics = preparers[keep]!.statistics
-                curves[name] = statistics
-                diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
-            }
-            diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
-            return ExportReport(replica: replica, outputs: outputs, featuresRead: featuresRead,
-                                keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
+            assert(layer == nil, "the reader ended inside a layer")
         } catch {
-            writers.forEach { $0.abort() }
-            removeCreatedDirectories()
-            throw Self.locate(error, file: inputPath)
+            pipe.cancel()
+            pipe.waitUntilFinished()
+            throw error
         }
+        pipe.waitUntilFinished()
+        return PipeResult(preparers: produced.preparers, featuresRead: produced.featuresRead,
+                          geometryDiagnostics: produced.geometryDiagnostics)
+    }
+
+    /// Hands the rest of the replica to the writers, commits them and gathers what happened.
+    private func assembleReport(source: any ReplicaSource, replica: Replica, writers: [any FormatWriter],
+                                keys: [PreparationKey], run: PipeResult, keepTrueCurves: Bool) throws -> ExportReport {
+        let relationships = replica.relationshipClasses
+        for writer in writers {
+            try Self.naming(writer) { try writer.write(relationships: relationships) }
+        }
+        var outputs: [String: [WrittenOutput]] = [:]
+        for writer in writers {
+            outputs[type(of: writer).formatName] = try Self.naming(writer) { try writer.commit() }
+        }
+        var diagnostics = source.diagnostics + run.geometryDiagnostics.all
+        var curves: [String: CurveStatistics] = [:]
+        for (writer, key) in zip(writers, keys) {
+            let name = type(of: writer).formatName
+            curves[name] = run.preparers[key]!.statistics
+            diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
+        }
+        diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
+        return ExportReport(replica: replica, outputs: outputs, featuresRead: run.featuresRead,
+                            keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
     }
 
     /// What the reader thread hands to the writing thread.
     private enum PipelineItem {
         case beginLayer(Int)
-        /// Prepared features, keyed by whether the writer keeps circular arcs.
-        case batch([Bool: [PreparedFeature]])
+        /// Prepared features, by the preparation their writers need.
+        case batch([PreparationKey: [PreparedFeature]])
         case endLayer
     }
 
     /// What the reader thread owns while it runs; read by the writing thread only after it finished.
     private final class ProducerState: @unchecked Sendable {
-        var preparers: [Bool: GeometryPreparer]
+        var preparers: [PreparationKey: GeometryPreparer]
         var featuresRead: [String: Int] = [:]
         var geometryDiagnostics = DiagnosticLog()
-        init(preparers: [Bool: GeometryPreparer]) { self.preparers = preparers }
+        init(preparers: [PreparationKey: GeometryPreparer]) { self.preparers = preparers }
     }
 
     private func prepare(_ batch: [Feature], firstIndex: Int, layer: LayerSchema,
@@ -226,16 +266,12 @@ public struct Exporter: Sendable {
             if let input = feature.geometry {
                 do {
                     geometry = try preparer.prepare(input, spatialReference: layer.spatialReference)
-                } catch var error as ReplicaExportError {
-                    error.location = error.location.filled(
-                        from: ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset))
-                    throw error
+                } catch let error as ReplicaExportError {
+                    throw error.located(ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset))
                 }
                 if !preparer.diagnostics.isEmpty {
                     let here = ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset)
-                    diagnostics.append(contentsOf: preparer.takeDiagnostics().map {
-                        $0.located(here)
-                    })
+                    diagnostics.append(contentsOf: preparer.takeDiagnostics().map { $0.located(here) })
                 }
             }
             result.append(PreparedFeature(attributes: feature.attributes, geometry: geometry))

@@ -29,6 +29,17 @@ public struct CurveStatistics: Sendable, Equatable {
     }
 }
 
+/// What preparing a geometry depends on, derived from a writer's profile: writers with equal keys
+/// share one preparation of each feature.
+struct PreparationKey: Hashable, Sendable {
+    /// Circular arcs stay true curves (the request keeps them and the format can hold them).
+    var keepsCircularArcs: Bool
+
+    init(profile: WriterProfile, trueCurvesRequested: Bool) {
+        keepsCircularArcs = profile.keepsCircularArcs(trueCurvesRequested: trueCurvesRequested)
+    }
+}
+
 /// The one place that decides, per output writer, what happens to curves, and that turns Esri rings
 /// into OGC polygons.
 ///
@@ -64,6 +75,12 @@ public struct GeometryPreparer: Sendable {
         self.keepTrueCurves = keepTrueCurves
         self.maxDeviation = maxDeviation
         self.maxAngleStepDegrees = maxAngleStepDegrees
+    }
+
+    /// The preparer for writers whose profiles give `key`.
+    init(_ key: PreparationKey, maxDeviation: Double?) {
+        self.init(capabilities: key.keepsCircularArcs ? [.circularArcs] : [], keepTrueCurves: key.keepsCircularArcs,
+                  maxDeviation: maxDeviation)
     }
 
     /// Whether circular arcs survive as curves for this writer.

@@ -130,3 +130,50 @@ public struct Attachment: Sendable, Equatable {
         self.data = data
     }
 }
+
+/// A relationship class of the replica, from its origin's side: the layer resources'
+/// `relationships[]` entries of both ends joined by their id.
+public struct RelationshipClass: Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    public var originLayerId: Int
+    public var destinationLayerId: Int
+    /// The key in the origin (usually its GlobalID or ObjectID).
+    public var originKeyField: String
+    /// The foreign key in the destination, when the destination's resource names it.
+    public var destinationKeyField: String?
+    public var cardinality: Relationship.Cardinality
+    public var isComposite: Bool
+
+    public init(id: Int, name: String, originLayerId: Int, destinationLayerId: Int, originKeyField: String,
+                destinationKeyField: String?, cardinality: Relationship.Cardinality, isComposite: Bool) {
+        self.id = id
+        self.name = name
+        self.originLayerId = originLayerId
+        self.destinationLayerId = destinationLayerId
+        self.originKeyField = originKeyField
+        self.destinationKeyField = destinationKeyField
+        self.cardinality = cardinality
+        self.isComposite = isComposite
+    }
+}
+
+extension Replica {
+    /// Every relationship class whose origin is one of the replica's layers, once, in layer order.
+    public var relationshipClasses: [RelationshipClass] {
+        var seen = Set<Int>()
+        var classes: [RelationshipClass] = []
+        for layer in layers {
+            for relationship in layer.relationships where relationship.role == .origin && seen.insert(relationship.id).inserted {
+                let destination = layers.first { $0.id == relationship.relatedLayerId }?
+                    .relationships.first { $0.id == relationship.id && $0.role == .destination }
+                classes.append(RelationshipClass(
+                    id: relationship.id, name: relationship.name, originLayerId: layer.id,
+                    destinationLayerId: relationship.relatedLayerId, originKeyField: relationship.keyField,
+                    destinationKeyField: destination?.keyField, cardinality: relationship.cardinality,
+                    isComposite: relationship.isComposite))
+            }
+        }
+        return classes
+    }
+}

@@ -1,43 +1,21 @@
 import Foundation
 
-/// What an output format can hold; the exporter prepares each feature to fit.
-public struct WriterCapabilities: OptionSet, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-
-    /// Circular arcs can be kept as true curves (elliptic arcs and Beziers never can through GDAL).
-    public static let circularArcs = WriterCapabilities(rawValue: 1 << 0)
-    /// Attribute domains are kept.
-    public static let domains = WriterCapabilities(rawValue: 1 << 1)
-    /// Attachments can be stored.
-    public static let attachments = WriterCapabilities(rawValue: 1 << 2)
-    /// One output layer may hold several geometry types.
-    public static let mixedGeometryTypes = WriterCapabilities(rawValue: 1 << 3)
-    /// Binary fields are stored as binary.
-    public static let binaryFields = WriterCapabilities(rawValue: 1 << 4)
-    /// Z values are kept.
-    public static let zValues = WriterCapabilities(rawValue: 1 << 5)
-    /// M values are kept.
-    public static let mValues = WriterCapabilities(rawValue: 1 << 6)
-    /// All layers of one input go into one output file (a FileGDB).
-    public static let multipleLayersPerFile = WriterCapabilities(rawValue: 1 << 7)
-    /// Output must be WGS84 longitude/latitude (RFC 7946).
-    public static let requiresWGS84 = WriterCapabilities(rawValue: 1 << 8)
-}
-
 /// What a writer is asked to produce.
-public struct WriterRequest: Sendable {
+struct WriterRequest: Sendable {
     /// The directory the outputs go into; it exists.
     public var outputDirectory: URL
     /// The replica being written (name, ids, all layer schemas).
     public var replica: Replica
     /// Replace outputs that already exist instead of failing.
     public var overwrite: Bool
+    /// Circular arcs reach this writer as true curves.
+    var keepsCircularArcs: Bool
 
-    public init(outputDirectory: URL, replica: Replica, overwrite: Bool = false) {
+    init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory
         self.replica = replica
         self.overwrite = overwrite
+        self.keepsCircularArcs = keepsCircularArcs
     }
 }
 
@@ -56,10 +34,12 @@ public struct WrittenOutput: Sendable, Equatable {
 /// An output format. Lifecycle: `init`, then per layer `beginLayer` / `write`* / `endLayer`, then
 /// `commit` (renames temporary outputs into place) or, on any failure, `abort` (removes them).
 /// Nothing a writer leaves behind before `commit` looks like a complete output.
-public protocol FormatWriter: AnyObject {
-    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`.
-    static var formatName: String { get }
-    static var capabilities: WriterCapabilities { get }
+///
+/// What the format can hold is declared in its ``profile``; the exporter acts on it (which curves
+/// to keep, what to report as not kept) without knowing the format.
+protocol FormatWriter: AnyObject {
+    /// The format, declared: name, capabilities, field-type table.
+    static var profile: WriterProfile { get }
 
     init(request: WriterRequest) throws
 
@@ -68,6 +48,15 @@ public protocol FormatWriter: AnyObject {
     /// Writes features of the current layer. Attributes are indexed like the layer's fields.
     func write(_ features: [PreparedFeature]) throws
     func endLayer() throws
+
+    /// Writes attachments of the current layer (called between its features and `endLayer`), for
+    /// formats whose profile has ``WriterCapabilities/attachments``. The default keeps none and
+    /// says how many were not kept.
+    func write(attachments: [Attachment], of layer: LayerSchema) throws
+    /// Writes the replica's relationship classes (called once, before `commit`), for formats whose
+    /// profile has ``WriterCapabilities/relationships``. The default keeps none and says so.
+    func write(relationships: [RelationshipClass]) throws
+
     /// Moves every output into place and returns them.
     func commit() throws -> [WrittenOutput]
     /// Removes everything written so far. Safe to call at any point, more than once.
@@ -75,6 +64,28 @@ public protocol FormatWriter: AnyObject {
 
     /// What the user should know (renamed fields, lost precision).
     var diagnostics: [Diagnostic] { get }
+    /// Adds a diagnostic to ``diagnostics`` (for the defaults of the hooks above).
+    func report(_ diagnostic: Diagnostic)
+}
+
+extension FormatWriter {
+    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    static var formatName: String { profile.formatName }
+    static var capabilities: WriterCapabilities { profile.capabilities }
+
+    func write(attachments: [Attachment], of layer: LayerSchema) throws {
+        guard !attachments.isEmpty else { return }
+        report(Diagnostic(.attachmentsDropped,
+                          "\(attachments.count) attachment(s) not kept: \(Self.formatName) cannot hold attachments",
+                          at: ErrorLocation(layer: layer.name), count: attachments.count))
+    }
+
+    func write(relationships: [RelationshipClass]) throws {
+        guard !relationships.isEmpty else { return }
+        report(Diagnostic(.relationshipsDropped,
+                          "\(relationships.count) relationship class(es) not kept: \(Self.formatName) cannot hold them",
+                          count: relationships.count))
+    }
 }
 
 /// The known output formats by name; adding a format is one line here.
@@ -82,18 +93,23 @@ public protocol FormatWriter: AnyObject {
 public struct WriterRegistry: @unchecked Sendable {
     private var writers: [String: any FormatWriter.Type]
 
-    public init(_ writers: [any FormatWriter.Type]) {
+    init(_ writers: [any FormatWriter.Type]) {
         self.writers = Dictionary(writers.map { ($0.formatName, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// Adds or replaces a format.
-    public mutating func register(_ writer: any FormatWriter.Type) {
+    mutating func register(_ writer: any FormatWriter.Type) {
         writers[writer.formatName] = writer
     }
 
     /// The writer for a createReplica `dataFormat` name, case-insensitively.
-    public func writer(named name: String) -> (any FormatWriter.Type)? {
+    func writer(named name: String) -> (any FormatWriter.Type)? {
         writers[name.lowercased()]
+    }
+
+    /// What the format of a createReplica `dataFormat` name can hold, case-insensitively.
+    public func profile(named name: String) -> WriterProfile? {
+        writer(named: name)?.profile
     }
 
     /// Every registered format name, sorted.
@@ -101,8 +117,9 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The four built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
     public static var standard: WriterRegistry {
-        WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self])
+        WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
+                        GeoPackageWriter.self])
     }
 }

@@ -47,6 +47,10 @@ struct GDALColumnSpec: Sendable {
     var encoding: ValueEncoding
     /// The source field's name, for messages.
     var sourceName: String
+    /// The source field's type; nil for columns that are not fields (CSV's point X / Y).
+    var sourceType: FieldType?
+    /// The domain to create and attach, when the format keeps domains.
+    var domain: Domain?
 }
 
 /// The OGR geometry type of a layer.
@@ -123,7 +127,7 @@ final class GDALOutputDataset {
                 if let alias = column.alias, !alias.isEmpty { field.setAlternativeName(alias) }
                 if let domain = column.domainName { field.setDomainName(domain) }
                 var fieldLocation = location
-                fieldLocation.detail = "field '\(column.sourceName)'"
+                fieldLocation.field = column.sourceName
                 created.append(try layer.createField(field, errors: errors, at: fieldLocation))
             }
             return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
@@ -270,7 +274,7 @@ final class GDALLayerWriter {
 
     private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> ReplicaExportError {
         var here = location
-        here.detail = "field '\(spec.sourceName)'"
+        here.field = spec.sourceName
         return ReplicaExportError(.invalidState, "value \(value) does not fit the field's encoding \(spec.encoding)", at: here)
     }
 
@@ -289,7 +293,7 @@ final class GDALLayerWriter {
             guard let v = value.integerValue else { throw mismatch(value, spec, location) }
             if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v {
                 var here = location
-                here.detail = "field '\(spec.sourceName)'"
+                here.field = spec.sourceName
                 throw ReplicaExportError(.dataLoss, "the value \(v) cannot be stored exactly: this format keeps 64-bit integers as doubles (53 bits)", at: here)
             }
             feature.set(index, int64: v)

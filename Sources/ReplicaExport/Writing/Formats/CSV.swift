@@ -1,0 +1,93 @@
+import Foundation
+
+/// CSV through GDAL: one UTF-8 `<layer>.csv` per layer with a `<layer>.csvt` of column types.
+///
+/// Geometry as a `WKT` first column for every geometry type (ISO WKT: Z, M and circular arcs kept
+/// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. Dates are ISO 8601 UTC with
+/// milliseconds (`2024-03-15T13:45:30.250Z`), DateOnly `2024-03-15`, TimeOnly `13:45:30.250`,
+/// TimestampOffset `2024-03-15T15:45:30.250+02:00`; doubles as their shortest round-trip text
+/// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell; cells are
+/// quoted only when they must be. A `.prj` is written beside it when the layer has an SRS.
+/// Loses: domains, aliases, nullability (none of them has a place in CSV).
+enum CSVFormat: GDALFormat {
+    static let profile = WriterProfile(
+        formatName: "csv", driverName: "CSV",
+        capabilities: [.circularArcs, .mixedGeometryTypes, .zValues, .mValues],
+        layout: .filePerLayer(extension: "csv", siblings: ["csvt", "prj"]),
+        columns: FieldTypeTable([
+            .objectID: .column(.integer64, .integer64),
+            .bigInteger: .column(.integer64, .integer64),
+            .smallInteger: .column(.integer, .integer, subtype: .int16),
+            .integer: .column(.integer, .integer),
+            .single: .column(.string, .numberText),
+            .double: .column(.string, .numberText),
+            .string: .column(.string, .string),
+            .xml: .column(.string, .string),
+            .globalID: .column(.string, .guidAsGiven),
+            .guid: .column(.string, .guidAsGiven),
+            .date: .column(.string, .dateISO),
+            .dateOnly: .column(.string, .dateOnlyISO),
+            .timeOnly: .column(.string, .timeOnlyISO),
+            .timestampOffset: .column(.string, .timestampOffsetISO),
+            .blob: .column(.string, .base64),
+            .raster: .column(.string, .base64),
+        ]),
+        // WKT has no spelling for a missing measure that GDAL reads back ("nan" fails to parse):
+        // Esri's no-data measure, as in shapefiles.
+        missingMeasure: -Double.greatestFiniteMagnitude,
+        layerOptions: ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"])
+
+    static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
+        hasGeometry(layer) ? ["GEOMETRY=AS_WKT"] : []
+    }
+
+    /// `X`, `Y` (and `Z`) for point layers, renamed `X_1`... when a field already has the name.
+    static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] {
+        guard hasGeometry(layer) && layer.geometryType == .point else { return [] }
+        let taken = takenNames.union(["wkt"])
+        var axes: [(String, ValueEncoding)] = [("X", .geometryX), ("Y", .geometryY)]
+        if layer.hasZ { axes.append(("Z", .geometryZ)) }
+        return axes.map { axis, encoding in
+            var name = axis, n = 1
+            while taken.contains(name.lowercased()) { name = "\(axis)_\(n)"; n += 1 }
+            if name != axis {
+                notes.note(.fieldRenamed, "point coordinate column named '\(name)': '\(axis)' is a field")
+            }
+            return GDALColumnSpec(name: name, type: .string, source: 0, encoding: encoding, sourceName: name)
+        }
+    }
+
+    /// GDAL's `.csvt` says String for the columns formatted here: rewrite it with the real types.
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
+        let types = (hasGeometry(layer) ? ["WKT"] : []) + columns.map { csvType($0.sourceType) }
+        let csvt = (file as NSString).deletingPathExtension + ".csvt"
+        do {
+            try (types.joined(separator: ",") + "\n").write(to: directory.appendingPathComponent(csvt),
+                                                             atomically: false, encoding: .utf8)
+        } catch {
+            throw ReplicaExportError(.fileSystem, "cannot write '\(csvt)': \(error.localizedDescription)",
+                                     at: ErrorLocation(layer: layer.name, output: csvt), cause: error as NSError)
+        }
+    }
+
+    /// The `.csvt` type of a field type; nil (a point coordinate column) is Real.
+    static func csvType(_ type: FieldType?) -> String {
+        switch type {
+        case nil: return "Real"
+        case .objectID?, .bigInteger?: return "Integer64"
+        case .smallInteger?: return "Integer(Int16)"
+        case .integer?: return "Integer"
+        case .single?: return "Real(Float32)"
+        case .double?: return "Real"
+        case .date?, .timestampOffset?: return "DateTime"
+        case .dateOnly?: return "Date"
+        case .timeOnly?: return "Time"
+        case .string?, .xml?, .globalID?, .guid?, .blob?, .raster?: return "String"
+        }
+    }
+
+    private static func hasGeometry(_ layer: LayerSchema) -> Bool { layer.kind != .table && layer.geometryType != nil }
+}
+
+/// Writes CSV (`csv`).
+typealias CSVWriter = GDALFormatWriter<CSVFormat>

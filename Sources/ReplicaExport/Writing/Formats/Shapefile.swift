@@ -1,0 +1,69 @@
+import Foundation
+
+/// ESRI Shapefile through GDAL: one shapefile per layer (a lone `.dbf` for tables).
+///
+/// Field names are cut to 10 bytes without collisions (`descriptio`, `descript_1`), the mapping
+/// written beside the files as `<layer>.fieldnames.csv` and reported. Text is UTF-8 (`.cpg`), the
+/// `.prj` comes from the SRS, Z and M are kept (a missing M as the shapefile "no data" measure,
+/// below -1e38). A layer whose features mix geometry types gets one shapefile per extra type
+/// (`<layer>_points.shp`, ...), created when first needed.
+/// Loses: time of day of dates (date only), blobs (no binary type), text beyond 254 bytes
+/// (truncated), doubles keep 15 decimals (fixed-point `.dbf` numbers). TimeOnly and
+/// TimestampOffset become ISO text.
+enum ShapefileFormat: GDALFormat {
+    static let profile = WriterProfile(
+        formatName: "shapefile", driverName: "ESRI Shapefile",
+        capabilities: [.zValues, .mValues],
+        layout: .filePerLayer(extension: "shp",
+                              siblings: ["shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx", "fieldnames.csv"],
+                              tableExtension: "dbf"),
+        columns: FieldTypeTable([
+            .objectID: .column(.integer64, .integer64, width: .fixed(18)),
+            .smallInteger: .column(.integer, .integer, width: .fixed(6)),
+            .integer: .column(.integer, .integer, width: .fixed(11)),
+            .bigInteger: .column(.integer64, .integer64, width: .fixed(20)),
+            .single: .column(.real, .realShortestDecimal, width: .fixed(33), precision: 15),
+            .double: .column(.real, .realShortestDecimal, width: .fixed(33), precision: 15),
+            .globalID: .column(.string, .guidAsGiven, width: .fixed(38)),
+            .guid: .column(.string, .guidAsGiven, width: .fixed(38)),
+            .string: .column(.string, .stringMaxBytes(254), width: .fixed(254)),
+            .xml: .column(.string, .stringMaxBytes(254), width: .fixed(254)),
+            .date: .column(.date, .dateToDate),
+            .dateOnly: .column(.date, .dateOnly),
+            .timeOnly: .column(.string, .timeOnlyISO, width: .fixed(12)),
+            .timestampOffset: .column(.string, .timestampOffsetISO, width: .fixed(29)),
+            .blob: .dropped(reason: "blob field skipped: shapefiles have no binary field type"),
+            .raster: .dropped(reason: "blob field skipped: shapefiles have no binary field type"),
+        ]),
+        // The shapefile specification's "no data" measure is any value below -1e38 (NaN is not allowed).
+        missingMeasure: -Double.greatestFiniteMagnitude,
+        maxFieldNameBytes: 10,
+        layerOptions: ["ENCODING=UTF-8"])
+
+    static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
+        columns.contains { $0.type == .string } ? ["RESIZE=YES"] : []
+    }
+
+    /// Writes `<layer>.fieldnames.csv` (original,short) when names had to be shortened.
+    static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {
+        let renamed = columns.filter { $0.name != $0.sourceName }
+        guard !renamed.isEmpty else { return }
+        var text = "original,short\n"
+        for column in renamed { text += csvField(column.sourceName) + "," + csvField(column.name) + "\n" }
+        let file = "\(baseName).fieldnames.csv"
+        do {
+            try text.write(to: directory.appendingPathComponent(file), atomically: false, encoding: .utf8)
+        } catch {
+            throw ReplicaExportError(.fileSystem, "cannot write the field name mapping: \(error.localizedDescription)",
+                                     at: ErrorLocation(layer: layer.name, output: file), cause: error as NSError)
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// Writes shapefiles (`shapefile`).
+typealias ShapefileWriter = GDALFormatWriter<ShapefileFormat>

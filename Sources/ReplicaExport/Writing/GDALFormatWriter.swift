@@ -1,0 +1,455 @@
+import Foundation
+
+/// A format GDAL writes, declared: its profile, and the few hooks where the format differs from the
+/// generic path (extra creation options, extra columns, files written beside a layer's file).
+/// Every hook has a default; most formats need one or two.
+protocol GDALFormat {
+    static var profile: WriterProfile { get }
+
+    /// Layer creation options beyond the profile's own, for this layer and its planned columns.
+    static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String]
+
+    /// Columns after the fields (CSV's point X / Y / Z). `takenNames` are the fields' column names.
+    static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec]
+
+    /// Called once the columns are planned, with the layer's staging directory (file-per-layer
+    /// formats): a format writes side files here (shapefile's field-name mapping).
+    static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String,
+                               directory: URL) throws
+
+    /// Called after one of the layer's files was closed, in the staging directory.
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws
+}
+
+extension GDALFormat {
+    static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] { [] }
+    static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] { [] }
+    static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {}
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
+}
+
+/// The diagnostics of one layer as a writer plans it; appended to the writer's list.
+struct LayerNotes {
+    let layer: String
+    let output: String?
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(layer: String, output: String?) {
+        self.layer = layer
+        self.output = output
+    }
+
+    mutating func note(_ code: Diagnostic.Code, _ message: String, field: String? = nil, output: String? = nil,
+                       count: Int? = nil) {
+        diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: layer, field: field,
+                                                                       output: output ?? self.output),
+                                      count: count))
+    }
+}
+
+/// The one writer of every GDAL format: acts on the format's ``WriterProfile`` the way GDAL's generic
+/// layer code acts on a driver's declared capabilities.
+///
+/// Layout: a one-dataset format (FileGDB, GeoPackage) gets `<replica>.<ext>` holding every layer; a
+/// file-per-layer format (shapefile, CSV, GeoJSON) gets `<layer>.<ext>` and, when it cannot mix
+/// geometry types, `<layer>_<type>s.<ext>` for features of other types, created on first use.
+/// Everything is written under temporary names (``OutputStaging``) and renamed at ``commit()``.
+final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
+    static var profile: WriterProfile { Format.profile }
+    private var profile: WriterProfile { Format.profile }
+
+    private let request: WriterRequest
+    private let staging: OutputStaging
+    private var names = OutputNames()
+    private(set) var diagnostics: [Diagnostic] = []
+    private var outputs: [WrittenOutput] = []
+    private var finished = false
+
+    /// The one dataset of a one-dataset format, opened on first use.
+    private var sharedDataset: (dataset: GDALOutputDataset, directory: URL)?
+    private var addedDomains: Set<String> = []
+
+    /// The layer being written.
+    private struct OpenLayer {
+        var schema: LayerSchema
+        var baseName: String
+        var directory: URL
+        var columns: [GDALColumnSpec]
+        var featureIDField: Int?
+        /// Features written so far (their layer-wide index).
+        var nextFeatureIndex = 0
+        /// By file name, in creation order.
+        var sinks: [Sink] = []
+    }
+    private struct Sink {
+        var file: String
+        var geometryType: GeometryType?
+        /// Own dataset of a file-per-layer format; nil for the shared one.
+        var dataset: GDALOutputDataset?
+        var writer: GDALLayerWriter
+    }
+    private var open: OpenLayer?
+
+    init(request: WriterRequest) throws {
+        self.request = request
+        staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
+        if case .oneDataset = profile.layout {
+            try staging.checkAvailable([datasetFileName], at: ErrorLocation(output: datasetFileName))
+        }
+    }
+
+    func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+
+    // MARK: layers
+
+    func beginLayer(_ layer: LayerSchema) throws {
+        if finished { throw ReplicaExportError(.invalidState, "the writer was already committed or aborted") }
+        if let current = open {
+            throw ReplicaExportError(.invalidState, "beginLayer('\(layer.name)') while layer '\(current.schema.name)' is open")
+        }
+        let baseName = names.name(for: layer)
+        let directory: URL
+        var output: String?
+        switch profile.layout {
+        case .oneDataset:
+            directory = try sharedDatasetOpened().directory
+            output = datasetFileName
+        case .filePerLayer(let ext, let siblings, let tableExtension):
+            let main = "\(baseName).\(isTable(layer) ? tableExtension ?? ext : ext)"
+            var finals = [main] + siblings.map { "\(baseName).\($0)" }
+            if splitsGeometryTypes(layer) {
+                for type in GeometryType.splitTypes { finals += ([ext] + siblings).map { "\(baseName)_\(type.fileSuffix).\($0)" } }
+            }
+            let location = ErrorLocation(layer: layer.name, output: main)
+            try staging.checkAvailable(finals, at: location)
+            directory = try staging.makeGroup(label: main, obsolete: finals.filter { $0 != main }, at: location)
+            if !splitsGeometryTypes(layer) { output = main }
+        }
+        var notes = LayerNotes(layer: layer.name, output: output)
+        let featureIDField = profile.featureID == .none ? nil : objectIDIndex(layer)
+        var columns = planColumns(layer, featureIDField: featureIDField, notes: &notes)
+        columns += Format.extraColumns(for: layer, takenNames: Set(columns.map { $0.name.lowercased() }), notes: &notes)
+        if hasGeometry(layer) && layer.hasM && !profile.capabilities.contains(.mValues) {
+            notes.note(.measuresDropped, "M values dropped: \(profile.formatName) has no measures")
+        }
+        if hasGeometry(layer) && layer.spatialReference == nil && profile.capabilities.contains(.requiresWGS84) {
+            notes.note(.noSpatialReference,
+                       "no spatial reference: coordinates written as given, assumed to be WGS84 longitude/latitude")
+        }
+        diagnostics += notes.diagnostics
+        try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
+        open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
+                         featureIDField: featureIDField)
+        // A format that splits geometry types creates each file when a feature first needs it (so a
+        // layer whose features all have another type gets no empty main file); others at once.
+        if !splitsGeometryTypes(layer) { _ = try sinkIndex(for: nil) }
+    }
+
+    func write(_ features: [PreparedFeature]) throws {
+        guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
+        if splitsGeometryTypes(layer.schema) {
+            // Runs of one geometry type go to that type's file.
+            var start = 0
+            while start < features.count {
+                let type = features[start].geometry?.geometryType
+                var end = start + 1
+                while end < features.count && features[end].geometry?.geometryType == type { end += 1 }
+                let sink = try sinkIndex(for: type)
+                try open!.sinks[sink].writer.write(features[start..<end], firstIndex: layer.nextFeatureIndex + start)
+                start = end
+            }
+        } else {
+            try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
+        }
+        open!.nextFeatureIndex += features.count
+    }
+
+    func endLayer() throws {
+        guard let layer = open else { throw ReplicaExportError(.invalidState, "endLayer called outside beginLayer / endLayer") }
+        // A feature layer without features still gets its (empty) main file.
+        if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
+        for sink in open!.sinks {
+            try sink.writer.writeDeferred()
+            reportLosses(sink.writer, layer: layer.schema, output: sink.file)
+            if let dataset = sink.dataset {
+                try dataset.close()
+                try Format.didCloseFile(sink.file, columns: layer.columns, layer: layer.schema, directory: layer.directory)
+            }
+            outputs.append(WrittenOutput(url: staging.finalURL(sink.file), layerName: layer.schema.name,
+                                         featureCount: sink.writer.featureCount))
+        }
+        open = nil
+    }
+
+    // MARK: commit and abort
+
+    func commit() throws -> [WrittenOutput] {
+        if open != nil { try endLayer() }
+        if case .oneDataset = profile.layout {
+            // A replica without layers still gives an (empty) dataset.
+            try sharedDatasetOpened().dataset.close()
+            sharedDataset = nil
+        }
+        try staging.commit()
+        finished = true
+        return outputs
+    }
+
+    func abort() {
+        open = nil
+        sharedDataset = nil  // closed by deinit, errors ignored
+        staging.abort()
+        finished = true
+    }
+
+    // MARK: planning
+
+    private var datasetFileName: String {
+        guard case .oneDataset(let ext) = profile.layout else { return "" }
+        var base = OutputNames.sanitize(request.replica.name)
+        if base.isEmpty { base = "replica" }
+        if base.lowercased().hasSuffix(".\(ext)") { base = String(base.dropLast(ext.count + 1)) }
+        return "\(base).\(ext)"
+    }
+
+    private func sharedDatasetOpened() throws -> (dataset: GDALOutputDataset, directory: URL) {
+        if let sharedDataset { return sharedDataset }
+        let location = ErrorLocation(output: datasetFileName)
+        let directory = try staging.makeGroup(label: datasetFileName, at: location)
+        let created = try GDALOutputDataset(driver: profile.driverName,
+                                            path: directory.appendingPathComponent(datasetFileName).path,
+                                            options: profile.datasetOptions, location: location)
+        sharedDataset = (created, directory)
+        return (created, directory)
+    }
+
+    private func isTable(_ layer: LayerSchema) -> Bool { layer.kind == .table || layer.geometryType == nil }
+    private func hasGeometry(_ layer: LayerSchema) -> Bool { !isTable(layer) }
+
+    private func splitsGeometryTypes(_ layer: LayerSchema) -> Bool {
+        guard case .filePerLayer = profile.layout else { return false }
+        return hasGeometry(layer) && !profile.capabilities.contains(.mixedGeometryTypes)
+    }
+
+    /// The layer's OID field index, when the layer names one.
+    private func objectIDIndex(_ layer: LayerSchema) -> Int? {
+        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
+        return layer.fields.firstIndex { $0.type == .objectID }
+    }
+
+    /// Each field through the profile's table: its column, or the reported reason it has none.
+    private func planColumns(_ layer: LayerSchema, featureIDField: Int?, notes: inout LayerNotes) -> [GDALColumnSpec] {
+        // A format whose feature id IS a named column (FileGDB, GeoPackage) gets the OID only there.
+        let oidIsColumn = featureIDField != nil && profile.featureID == .objectIDColumn
+        var planned: [(index: Int, field: Field, rule: ColumnRule)] = []
+        for (i, field) in layer.fields.enumerated() {
+            if oidIsColumn && i == featureIDField { continue }
+            switch profile.columns[field.type] {
+            case .dropped(let reason):
+                notes.note(.fieldDropped, reason, field: field.name)
+            case .column(let rule):
+                planned.append((i, field, rule))
+            }
+        }
+        let names = shortenedNames(planned.map(\.field.name))
+        var columns: [GDALColumnSpec] = []
+        for ((i, field, rule), name) in zip(planned, names) {
+            if name != field.name {
+                notes.note(.fieldRenamed, "field name shortened to '\(name)'", field: field.name)
+            }
+            var spec = GDALColumnSpec(name: name, type: rule.type, subtype: rule.subtype, source: i,
+                                      encoding: rule.encoding, sourceName: field.name, sourceType: field.type)
+            switch rule.width {
+            case .driverDefault: break
+            case .fixed(let width): spec.width = width
+            case .fieldLength: spec.width = field.length ?? 0
+            }
+            spec.precision = rule.precision
+            if profile.capabilities.contains(.nullability) { spec.nullable = field.nullable }
+            if profile.capabilities.contains(.aliases) { spec.alias = field.alias }
+            if let note = rule.note { notes.note(.typeChanged, note, field: field.name) }
+            if let domain = field.domain {
+                if !profile.capabilities.contains(.domains) {
+                    notes.note(.domainDropped, "domain '\(domain.name)' not kept: \(profile.formatName) has no domains",
+                               field: field.name)
+                } else if [.smallInteger, .integer, .bigInteger, .single, .double, .string].contains(field.type) {
+                    spec.domainName = domain.name
+                    spec.domain = domain
+                } else {
+                    notes.note(.domainDropped,
+                               "domain '\(domain.name)' not attached: \(profile.formatName) domains apply to numbers and text only",
+                               field: field.name)
+                }
+            }
+            columns.append(spec)
+        }
+        return columns
+    }
+
+    /// Field names cut to the profile's limit, unique case-insensitively.
+    private func shortenedNames(_ names: [String]) -> [String] {
+        guard let limit = profile.maxFieldNameBytes else { return names }
+        return FieldNames.shortened(names, maxBytes: limit)
+    }
+
+    // MARK: sinks
+
+    /// The index in `open.sinks` of the file for features of `type` (nil: the layer's own type),
+    /// created on first use.
+    private func sinkIndex(for type: GeometryType?) throws -> Int {
+        guard let layer = open else { throw ReplicaExportError(.invalidState, "no layer open") }
+        let schema = layer.schema
+        let effective = isTable(schema) ? nil : (type ?? schema.geometryType)
+        if let found = layer.sinks.firstIndex(where: { $0.geometryType == effective }) { return found }
+
+        let dataset: GDALOutputDataset
+        let ownDataset: GDALOutputDataset?
+        let file: String
+        let layerName: String
+        switch profile.layout {
+        case .oneDataset:
+            dataset = try sharedDatasetOpened().dataset
+            ownDataset = nil
+            file = datasetFileName
+            layerName = layer.baseName
+        case .filePerLayer(let ext, _, let tableExtension):
+            if isTable(schema) {
+                file = "\(layer.baseName).\(tableExtension ?? ext)"
+            } else if effective == schema.geometryType || !splitsGeometryTypes(schema) {
+                file = "\(layer.baseName).\(ext)"
+            } else {
+                file = "\(layer.baseName)_\(effective!.fileSuffix).\(ext)"
+                diagnostics.append(Diagnostic(
+                    .geometryTypeSplit,
+                    "features of type \(effective!.rawValue) written to '\(file)': a \(profile.formatName) file holds one geometry type",
+                    at: ErrorLocation(layer: schema.name, output: file)))
+            }
+            layerName = (file as NSString).deletingPathExtension
+            dataset = try GDALOutputDataset(driver: profile.driverName,
+                                            path: layer.directory.appendingPathComponent(file).path,
+                                            options: profile.datasetOptions,
+                                            location: ErrorLocation(layer: schema.name, output: file))
+            ownDataset = dataset
+        }
+        let location = ErrorLocation(layer: schema.name, output: file)
+        for column in layer.columns {
+            if let domain = column.domain, !addedDomains.contains(domain.name) {
+                try dataset.addDomain(domain, type: column.type, subtype: column.subtype, at: location)
+                addedDomains.insert(domain.name)
+            }
+        }
+        let geometry = geometrySpec(schema, type: effective)
+        let options = profile.layerOptions
+            + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
+        let writer = try dataset.createLayer(name: layerName, spatialReference: isTable(schema) ? nil : schema.spatialReference,
+                                             geometry: geometry, options: options, columns: layer.columns,
+                                             fidSource: layer.featureIDField,
+                                             keepM: profile.capabilities.contains(.mValues), at: location)
+        writer.missingMReplacement = profile.missingMeasure
+        if case .oneDataset = profile.layout, writer.layerName != schema.name {
+            diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
+                                          at: ErrorLocation(layer: schema.name, output: file)))
+        }
+        for (column, created) in zip(writer.columns, writer.createdNames) where created != column.name {
+            diagnostics.append(Diagnostic(.fieldRenamed, "field renamed to '\(created)' by the driver",
+                                          at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
+        }
+        open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
+        return open!.sinks.count - 1
+    }
+
+    /// The OGR geometry type of a layer's file: typed unless the format mixes types in one layer.
+    private func geometrySpec(_ layer: LayerSchema, type: GeometryType?) -> GDALGeometrySpec {
+        guard let type, hasGeometry(layer) else { return GDALGeometrySpec(kind: .none) }
+        let hasM = layer.hasM && profile.capabilities.contains(.mValues)
+        if profile.capabilities.contains(.mixedGeometryTypes) {
+            return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)
+        }
+        var kind = GDALGeometrySpec.Kind.multiKind(of: type)
+        if request.keepsCircularArcs && profile.curvesNeedCurveLayerType {
+            if kind == .multiLineString { kind = .multiCurve }
+            if kind == .multiPolygon { kind = .multiSurface }
+        }
+        return GDALGeometrySpec(kind: kind, hasZ: layer.hasZ, hasM: hasM)
+    }
+
+    // MARK: losses
+
+    /// One diagnostic per column and kind of loss, after a file of the layer is written.
+    private func reportLosses(_ writer: GDALLayerWriter, layer: LayerSchema, output: String) {
+        func note(_ code: Diagnostic.Code, _ message: String, field: String? = nil, count: Int) {
+            diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: layer.name, field: field, output: output),
+                                          count: count))
+        }
+        if writer.replacedMissingM > 0, let replacement = writer.missingMReplacement {
+            note(.missingMeasureReplaced, "\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: "
+                 + "written as M = \(replacement)", count: writer.replacedMissingM)
+        }
+        for (column, loss) in zip(writer.columns, writer.losses) {
+            if loss.millisecondsDropped > 0 {
+                note(.millisecondsDropped, "milliseconds dropped from \(loss.millisecondsDropped) value(s): this format keeps whole seconds",
+                     field: column.sourceName, count: loss.millisecondsDropped)
+            }
+            if loss.timeOfDayDropped > 0 {
+                note(.timeOfDayDropped, "time of day dropped from \(loss.timeOfDayDropped) value(s): this format keeps the date only",
+                     field: column.sourceName, count: loss.timeOfDayDropped)
+            }
+            if loss.truncated > 0 {
+                note(.valueTruncated, "\(loss.truncated) value(s) truncated to the format's maximum text length",
+                     field: column.sourceName, count: loss.truncated)
+            }
+        }
+        if let first = writer.firstReassignedFID {
+            note(.objectIDReassigned, "\(writer.reassignedFIDs) feature(s) repeat an earlier ObjectID or have one below 1 "
+                 + "(first: \(first.value) at feature \(first.featureIndex)); \(profile.formatName) ObjectIDs are unique "
+                 + "and positive, so they were given new ObjectIDs", count: writer.reassignedFIDs)
+        }
+    }
+}
+
+extension GeometryType {
+    /// The types a file-per-layer format that cannot mix them splits into, in file-name order.
+    static let splitTypes: [GeometryType] = [.point, .multipoint, .polyline, .polygon]
+
+    /// `points`, `multipoints`, `polylines`, `polygons`: the suffix of a split file.
+    var fileSuffix: String {
+        switch self {
+        case .point: return "points"
+        case .multipoint: return "multipoints"
+        case .polyline: return "polylines"
+        case .polygon, .envelope: return "polygons"
+        }
+    }
+}
+
+extension GDALGeometrySpec.Kind {
+    /// The OGR type a layer of an Esri geometry type is created with: lines and polygons as multi
+    /// types, since an Esri polyline or polygon may have several parts.
+    static func multiKind(of type: GeometryType) -> Self {
+        switch type {
+        case .point: return .point
+        case .multipoint: return .multiPoint
+        case .polyline: return .multiLineString
+        case .polygon, .envelope: return .multiPolygon
+        }
+    }
+}
+
+/// Field names within a format's length limit.
+enum FieldNames {
+    /// Names cut to `maxBytes` UTF-8 bytes, made unique case-insensitively with `_1`, `_2`... suffixes.
+    static func shortened(_ names: [String], maxBytes: Int, reserved: Set<String> = []) -> [String] {
+        var used = Set(reserved.map { $0.lowercased() })
+        return names.map { name in
+            var candidate = ValueText.truncated(name, maxBytes: maxBytes) ?? name
+            var n = 1
+            while used.contains(candidate.lowercased()) {
+                let suffix = "_\(n)"
+                candidate = (ValueText.truncated(name, maxBytes: maxBytes - suffix.utf8.count) ?? name) + suffix
+                n += 1
+            }
+            used.insert(candidate.lowercased())
+            return candidate
+        }
+    }
+}

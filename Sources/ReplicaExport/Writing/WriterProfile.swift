@@ -1,0 +1,148 @@
+/// What an output format can hold, declared once per format, as GDAL drivers declare their
+/// capabilities: the exporter, the geometry preparer and the generic GDAL writer act on these flags.
+public struct WriterCapabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Circular arcs can be kept as true curves (elliptic arcs and Beziers never can through GDAL).
+    public static let circularArcs = WriterCapabilities(rawValue: 1 << 0)
+    /// Attribute domains are kept.
+    public static let domains = WriterCapabilities(rawValue: 1 << 1)
+    /// Attachments can be stored inside the format.
+    public static let attachments = WriterCapabilities(rawValue: 1 << 2)
+    /// One output layer may hold several geometry types; without it, other types go to files of their own.
+    public static let mixedGeometryTypes = WriterCapabilities(rawValue: 1 << 3)
+    /// Binary fields are stored as binary.
+    public static let binaryFields = WriterCapabilities(rawValue: 1 << 4)
+    /// Z values are kept.
+    public static let zValues = WriterCapabilities(rawValue: 1 << 5)
+    /// M values are kept.
+    public static let mValues = WriterCapabilities(rawValue: 1 << 6)
+    /// All layers of one input go into one output file (a FileGDB, a GeoPackage).
+    public static let multipleLayersPerFile = WriterCapabilities(rawValue: 1 << 7)
+    /// Output must be WGS84 longitude/latitude (RFC 7946).
+    public static let requiresWGS84 = WriterCapabilities(rawValue: 1 << 8)
+    /// Relationship classes are kept.
+    public static let relationships = WriterCapabilities(rawValue: 1 << 9)
+    /// Field nullability is kept.
+    public static let nullability = WriterCapabilities(rawValue: 1 << 10)
+    /// Field aliases are kept.
+    public static let aliases = WriterCapabilities(rawValue: 1 << 11)
+}
+
+/// An output format, declared: its name, its GDAL driver, what it can hold, and how each field type
+/// becomes a column. One generic writer (``GDALFormatWriter``) writes every profile; a new format
+/// is a profile and, where it needs them, a few hooks (``GDALFormat``).
+public struct WriterProfile: Sendable {
+    /// The createReplica `dataFormat` name (`filegdb`, `shapefile`, ...), lower case.
+    public let formatName: String
+    /// What the format can hold.
+    public let capabilities: WriterCapabilities
+    /// GDAL's driver name.
+    let driverName: String
+    let layout: Layout
+    /// What becomes of the ObjectID besides its attribute.
+    let featureID: FeatureIDRule
+    let columns: FieldTypeTable
+    /// Written instead of a missing M (NaN) where the format cannot store NaN; nil = NaN is kept.
+    let missingMeasure: Double?
+    /// The longest field name, in UTF-8 bytes, when the format limits it (shapefile: 10).
+    let maxFieldNameBytes: Int?
+    /// Layers that may receive true curves must be declared with a curve type (MultiCurve,
+    /// MultiSurface) or the driver refuses them (GeoPackage); FileGDB takes curves in any line or
+    /// polygon layer.
+    let curvesNeedCurveLayerType: Bool
+    /// Dataset creation options and layer creation options every layer gets.
+    let datasetOptions: [String]
+    let layerOptions: [String]
+
+    init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
+         featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
+         curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = []) {
+        self.formatName = formatName
+        self.driverName = driverName
+        self.capabilities = capabilities
+        self.layout = layout
+        self.featureID = featureID
+        self.columns = columns
+        self.missingMeasure = missingMeasure
+        self.maxFieldNameBytes = maxFieldNameBytes
+        self.curvesNeedCurveLayerType = curvesNeedCurveLayerType
+        self.datasetOptions = datasetOptions
+        self.layerOptions = layerOptions
+    }
+
+    /// Where a format's layers go.
+    enum Layout: Sendable, Equatable {
+        /// One dataset for the whole replica, `<replica>.<extension>` (a directory for `gdb`).
+        case oneDataset(extension: String)
+        /// One file per layer, `<layer>.<extension>`, with side files the driver writes beside it
+        /// (`.prj`, `.csvt`, ...); `tableExtension` for layers without geometry when it differs.
+        case filePerLayer(extension: String, siblings: [String], tableExtension: String? = nil)
+    }
+
+    /// What becomes of a layer's ObjectID.
+    enum FeatureIDRule: Sendable, Equatable {
+        /// Nothing: the ObjectID is an ordinary column.
+        case none
+        /// The ObjectID field is the dataset's FID column (`FID=<name>`), and only that (FileGDB,
+        /// GeoPackage): repeated or non-positive ids get new ones, reported.
+        case objectIDColumn
+        /// The ObjectID is the feature's id and stays an attribute too (GeoJSON's `id`).
+        case featureIDAndAttribute
+    }
+
+    /// Whether circular arcs reach this format as true curves when the request keeps them.
+    func keepsCircularArcs(trueCurvesRequested: Bool) -> Bool {
+        trueCurvesRequested && capabilities.contains(.circularArcs)
+    }
+}
+
+/// How a field of one type becomes a column: a row of a profile's field-type table.
+struct ColumnRule: Sendable {
+    enum Width: Sendable { case driverDefault, fixed(Int), fieldLength }
+    var type: GDALColumnType
+    var subtype: GDALColumnSubtype = .none
+    var width: Width = .driverDefault
+    var precision = 0
+    var encoding: ValueEncoding
+    /// Said once per field when the type is stored as another that keeps every value (TimeOnly as text).
+    var note: String?
+
+    init(_ type: GDALColumnType, _ encoding: ValueEncoding, subtype: GDALColumnSubtype = .none,
+         width: Width = .driverDefault, precision: Int = 0, note: String? = nil) {
+        self.type = type
+        self.subtype = subtype
+        self.width = width
+        self.precision = precision
+        self.encoding = encoding
+        self.note = note
+    }
+}
+
+/// A profile's field-type table: every ``FieldType`` maps to a rule, or to the reason the format
+/// cannot hold it (the field is then not written, and the loss reported).
+struct FieldTypeTable: Sendable {
+    enum Entry: Sendable {
+        case column(ColumnRule)
+        case dropped(reason: String)
+    }
+    private let entries: [FieldType: Entry]
+
+    /// `rules` must name every field type: a format that forgets one fails at its first use in tests.
+    init(_ rules: [FieldType: Entry]) {
+        precondition(Set(rules.keys) == Set(FieldType.allCases),
+                     "a field-type table names every type; missing: \(Set(FieldType.allCases).subtracting(rules.keys))")
+        entries = rules
+    }
+
+    subscript(type: FieldType) -> Entry { entries[type]! }
+}
+
+extension FieldTypeTable.Entry {
+    static func column(_ type: GDALColumnType, _ encoding: ValueEncoding, subtype: GDALColumnSubtype = .none,
+                       width: ColumnRule.Width = .driverDefault, precision: Int = 0,
+                       note: String? = nil) -> Self {
+        .column(ColumnRule(type, encoding, subtype: subtype, width: width, precision: precision, note: note))
+    }
+}
