@@ -31,38 +31,38 @@ import Foundation
 // - `.bezier`: the cubic Bezier start, control1, control2, end.
 
 /// An axis-aligned bounding box.
-public struct BoundingBox: Sendable, Equatable {
-    public var minX: Double
-    public var minY: Double
-    public var maxX: Double
-    public var maxY: Double
+struct BoundingBox: Sendable, Equatable {
+    var minX: Double
+    var minY: Double
+    var maxX: Double
+    var maxY: Double
 
-    public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
+    init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
         self.minX = minX
         self.minY = minY
         self.maxX = maxX
         self.maxY = maxY
     }
 
-    public init(_ point: XY) {
+    init(_ point: XY) {
         self.init(minX: point.x, minY: point.y, maxX: point.x, maxY: point.y)
     }
 
-    public mutating func include(_ point: XY) {
+    mutating func include(_ point: XY) {
         minX = Swift.min(minX, point.x)
         minY = Swift.min(minY, point.y)
         maxX = Swift.max(maxX, point.x)
         maxY = Swift.max(maxY, point.y)
     }
 
-    public mutating func include(_ box: BoundingBox) {
+    mutating func include(_ box: BoundingBox) {
         minX = Swift.min(minX, box.minX)
         minY = Swift.min(minY, box.minY)
         maxX = Swift.max(maxX, box.maxX)
         maxY = Swift.max(maxY, box.maxY)
     }
 
-    public func contains(_ point: XY) -> Bool {
+    func contains(_ point: XY) -> Bool {
         point.x >= minX && point.x <= maxX && point.y >= minY && point.y <= maxY
     }
 }
@@ -70,13 +70,13 @@ public struct BoundingBox: Sendable, Equatable {
 // MARK: - Small vector helpers (internal)
 
 extension XY {
-    @inlinable static func + (a: XY, b: XY) -> XY { XY(x: a.x + b.x, y: a.y + b.y) }
-    @inlinable static func - (a: XY, b: XY) -> XY { XY(x: a.x - b.x, y: a.y - b.y) }
-    @inlinable static func * (s: Double, a: XY) -> XY { XY(x: s * a.x, y: s * a.y) }
-    @inlinable func dot(_ b: XY) -> Double { x * b.x + y * b.y }
-    @inlinable func cross(_ b: XY) -> Double { x * b.y - y * b.x }
-    @inlinable var norm: Double { (x * x + y * y).squareRoot() }
-    @inlinable var isFinite: Bool { x.isFinite && y.isFinite }
+    static func + (a: XY, b: XY) -> XY { XY(x: a.x + b.x, y: a.y + b.y) }
+    static func - (a: XY, b: XY) -> XY { XY(x: a.x - b.x, y: a.y - b.y) }
+    static func * (s: Double, a: XY) -> XY { XY(x: s * a.x, y: s * a.y) }
+    func dot(_ b: XY) -> Double { x * b.x + y * b.y }
+    func cross(_ b: XY) -> Double { x * b.y - y * b.x }
+    var norm: Double { (x * x + y * y).squareRoot() }
+    var isFinite: Bool { x.isFinite && y.isFinite }
     static let zero = XY(x: 0, y: 0)
 }
 
@@ -133,8 +133,8 @@ func integrate(_ a: Double, _ b: Double, pieces: Int, _ f: (Double) -> Double) -
 // MARK: - ResolvedCurve
 
 /// One segment resolved to an exact parametric curve P(t), t in [0, 1], P(0) == start, P(1) == end.
-public struct ResolvedCurve: Sendable, Equatable {
-    public enum Form: Sendable, Equatable {
+struct ResolvedCurve: Sendable, Equatable {
+    enum Form: Sendable, Equatable {
         /// A straight segment (a degenerate circular arc resolves to this).
         case line
         /// A circular arc: `sweep` is signed (counter-clockwise positive), |sweep| <= 2 pi; 2 pi = full circle.
@@ -148,15 +148,15 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// What the input said: used for statistics (an elliptic arc with ratio 1 resolves to `.circle`).
-    public enum Origin: Sendable, Equatable { case circularArc, ellipticArc, bezier }
+    enum Origin: Sendable, Equatable { case circularArc, ellipticArc, bezier }
 
-    public let start: XY
-    public let end: XY
-    public let form: Form
-    public let origin: Origin
+    let start: XY
+    let end: XY
+    let form: Form
+    let origin: Origin
     /// Residual of the start (end) from the circle/ellipse, blended in linearly; zero for consistent input.
-    public let startOffset: XY
-    public let endOffset: XY
+    let startOffset: XY
+    let endOffset: XY
 
     init(start: XY, end: XY, form: Form, origin: Origin, startOffset: XY = .zero, endOffset: XY = .zero) {
         self.start = start
@@ -168,10 +168,10 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// True for circular arcs (including elliptic arcs with ratio 1).
-    public var isCircular: Bool { if case .circle = form { return true } else { return false } }
+    var isCircular: Bool { if case .circle = form { return true } else { return false } }
 
     /// True for a full circle (|sweep| == 2 pi).
-    public var isFullCircle: Bool {
+    var isFullCircle: Bool {
         if case .circle(_, _, _, let sweep) = form { return abs(sweep) >= 2 * Double.pi }
         return false
     }
@@ -182,7 +182,7 @@ public struct ResolvedCurve: Sendable, Equatable {
 
     /// Interprets an Esri segment form from `start` to `end`. Throws ``ReplicaExportError`` with code
     /// `.invalidCurve` for non-finite values, a zero radius, or an elliptic ratio outside (0, 1].
-    public static func resolve(start: XY, end: XY, kind: CurveKind) throws -> ResolvedCurve {
+    static func resolve(start: XY, end: XY, kind: CurveKind) throws -> ResolvedCurve {
         guard start.isFinite, end.isFinite else {
             throw ReplicaExportError(.invalidCurve, "a curve segment has a non-finite end point")
         }
@@ -333,7 +333,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     // MARK: Evaluation
 
     /// The point at parameter `t` in [0, 1]; exactly `start` at 0 and `end` at 1.
-    public func point(at t: Double) -> XY {
+    func point(at t: Double) -> XY {
         if t <= 0 { return start }
         if t >= 1 { return end }
         let base: XY
@@ -358,7 +358,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// dP/dt at parameter `t` (not normalized).
-    public func derivative(at t: Double) -> XY {
+    func derivative(at t: Double) -> XY {
         let offsetRate = endOffset - startOffset
         switch form {
         case .line:
@@ -379,7 +379,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// The unit tangent at `t` (zero where the derivative vanishes, e.g. at a Bezier cusp).
-    public func tangent(at t: Double) -> XY {
+    func tangent(at t: Double) -> XY {
         let d = derivative(at: t)
         let n = d.norm
         return n > 0 ? (1 / n) * d : .zero
@@ -398,7 +398,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// The length of the curve between parameters `t0` and `t1` (t0 <= t1).
-    public func length(from t0: Double, to t1: Double) -> Double {
+    func length(from t0: Double, to t1: Double) -> Double {
         switch form {
         case .line:
             return (end - start).norm * (t1 - t0)
@@ -410,10 +410,10 @@ public struct ResolvedCurve: Sendable, Equatable {
     }
 
     /// The length of the whole curve.
-    public var length: Double { length(from: 0, to: 1) }
+    var length: Double { length(from: 0, to: 1) }
 
     /// The fraction of the arc length reached at parameter `t` (for interpolating Z and M).
-    public func lengthFraction(at t: Double, totalLength: Double) -> Double {
+    func lengthFraction(at t: Double, totalLength: Double) -> Double {
         if t <= 0 { return 0 }
         if t >= 1 { return 1 }
         switch form {
@@ -431,7 +431,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     /// the integral of ((x - o.x) dy - (y - o.y) dx) / 2 along the curve. Exact (closed form) for
     /// circles, ellipses and Beziers; summed over a closed ring it is the ring's true area.
     /// Choose `origin` near the ring (its first vertex) to keep precision for large coordinates.
-    public func signedAreaContribution(origin o: XY = XY(x: 0, y: 0)) -> Double {
+    func signedAreaContribution(origin o: XY = XY(x: 0, y: 0)) -> Double {
         let s = start - o, e = end - o
         switch form {
         case .line:
@@ -480,7 +480,7 @@ public struct ResolvedCurve: Sendable, Equatable {
 
     /// The exact bounding box of the curve (for curves with endpoint offsets: of the circle/ellipse
     /// part widened by the offsets).
-    public var boundingBox: BoundingBox {
+    var boundingBox: BoundingBox {
         var box = BoundingBox(start)
         box.include(end)
         switch form {
@@ -546,7 +546,7 @@ public struct ResolvedCurve: Sendable, Equatable {
     /// The circular arc as Esri/OGC three-point arcs with each interior at the angular midpoint:
     /// one arc, or two half circles for a full circle. Each element is (interior, end, parameter of end);
     /// the first arc starts at `start`. Nil for anything but a circle.
-    public func threePointArcs() -> [(interior: XY, end: XY, endParameter: Double)]? {
+    func threePointArcs() -> [(interior: XY, end: XY, endParameter: Double)]? {
         guard isCircular else { return nil }
         if isFullCircle {
             return [(point(at: 0.25), point(at: 0.5), 0.5), (point(at: 0.75), end, 1)]

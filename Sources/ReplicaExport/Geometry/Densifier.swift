@@ -1,10 +1,10 @@
 import Foundation
 
 /// The densification tolerance rule, in one place.
-public enum CurveTolerance {
+enum CurveTolerance {
     /// XY resolution assumed when the spatial reference does not say: 0.0001 m (projected) or
     /// 1e-9 degrees (geographic), Esri's defaults.
-    public static func xyResolution(for spatialReference: SpatialReference?) -> Double {
+    static func xyResolution(for spatialReference: SpatialReference?) -> Double {
         if let resolution = spatialReference?.xyResolution, resolution.isFinite, resolution > 0 {
             return resolution
         }
@@ -13,7 +13,7 @@ public enum CurveTolerance {
 
     /// ArcGIS's documented automatic densification deviation: 2 x XY resolution x 100
     /// (0.02 m at the default resolution). An explicit positive, finite `override` wins.
-    public static func maxDeviation(for spatialReference: SpatialReference?, override: Double? = nil) -> Double {
+    static func maxDeviation(for spatialReference: SpatialReference?, override: Double? = nil) -> Double {
         if let override, override.isFinite, override > 0 { return override }
         return 2 * xyResolution(for: spatialReference) * 100
     }
@@ -28,27 +28,27 @@ public enum CurveTolerance {
 /// found by bisection (deviation measured by sampling the sub-curve and refining the maximum by
 /// golden-section search). At a Bezier cusp the tangent reverses, so no chord sequence can meet the
 /// angle bound there; the deviation bound is still met.
-public struct Densifier: Sendable {
-    public var maxDeviation: Double
+struct Densifier: Sendable {
+    var maxDeviation: Double
     /// Radians.
-    public var maxAngleStep: Double
+    var maxAngleStep: Double
     /// No curve yields more vertices than this (protects against absurd tolerances); if it is reached
     /// the deviation bound is not met for that curve.
-    public var maxVerticesPerCurve: Int = 100_000
+    var maxVerticesPerCurve: Int = 100_000
     /// Checks the angle between consecutive chords of adaptively split curves (off only in tests, to
     /// compute the minimum under the deviation and per-chord turning bounds alone).
     var enforcesChordAngle = true
 
     /// `maxDeviation` must be positive and finite (otherwise the default rule's 0.02 is used);
     /// the angle step is clamped to [0.1, 180] degrees.
-    public init(maxDeviation: Double, maxAngleStepDegrees: Double = 10) {
+    init(maxDeviation: Double, maxAngleStepDegrees: Double = 10) {
         self.maxDeviation = maxDeviation.isFinite && maxDeviation > 0 ? maxDeviation : CurveTolerance.maxDeviation(for: nil)
         let degrees = maxAngleStepDegrees.isFinite ? Swift.min(180, Swift.max(0.1, maxAngleStepDegrees)) : 10
         self.maxAngleStep = degrees * Double.pi / 180
     }
 
     /// Densifier with the default tolerance for a spatial reference.
-    public init(spatialReference: SpatialReference?, maxDeviation: Double? = nil, maxAngleStepDegrees: Double = 10) {
+    init(spatialReference: SpatialReference?, maxDeviation: Double? = nil, maxAngleStepDegrees: Double = 10) {
         self.init(maxDeviation: CurveTolerance.maxDeviation(for: spatialReference, override: maxDeviation),
                   maxAngleStepDegrees: maxAngleStepDegrees)
     }
@@ -56,7 +56,7 @@ public struct Densifier: Sendable {
     // MARK: Parameters
 
     /// The curve parameters of the vertices to emit, from 0 to 1 inclusive, increasing.
-    public func parameters(for curve: ResolvedCurve) -> [Double] {
+    func parameters(for curve: ResolvedCurve) -> [Double] {
         switch curve.form {
         case .line:
             return [0, 1]
@@ -70,7 +70,7 @@ public struct Densifier: Sendable {
 
     /// The fewest equal steps for an arc of `radius` and |sweep|: each step's sagitta
     /// r (1 - cos(step/2)) <= maxDeviation and step <= maxAngleStep.
-    public func circleSteps(radius: Double, sweep: Double) -> Int {
+    func circleSteps(radius: Double, sweep: Double) -> Int {
         guard sweep > 0, radius > 0 else { return 1 }
         let x = maxDeviation / radius
         let halfStep: Double
@@ -90,7 +90,7 @@ public struct Densifier: Sendable {
     }
 
     /// The largest distance between the curve on [t0, t1] and the chord P(t0)-P(t1).
-    public func chordDeviation(_ curve: ResolvedCurve, _ t0: Double, _ t1: Double) -> Double {
+    func chordDeviation(_ curve: ResolvedCurve, _ t0: Double, _ t1: Double) -> Double {
         let a = curve.point(at: t0), b = curve.point(at: t1)
         let samples = 16
         var best = 0.0, bestIndex = 0
@@ -121,7 +121,7 @@ public struct Densifier: Sendable {
     }
 
     /// Total turning of the tangent on [t0, t1] (radians), by sampling.
-    public func turning(_ curve: ResolvedCurve, _ t0: Double, _ t1: Double) -> Double {
+    func turning(_ curve: ResolvedCurve, _ t0: Double, _ t1: Double) -> Double {
         let samples = 16
         var total = 0.0
         var previous: Double?
@@ -197,7 +197,7 @@ public struct Densifier: Sendable {
 
     /// The vertices replacing a curve from `start` to `end`, both included exactly; Z and M
     /// interpolated linearly in arc length.
-    public func densify(_ curve: ResolvedCurve, from start: Vertex, to end: Vertex) -> [Vertex] {
+    func densify(_ curve: ResolvedCurve, from start: Vertex, to end: Vertex) -> [Vertex] {
         let ts = parameters(for: curve)
         let total = curve.length
         var out: [Vertex] = []
@@ -213,7 +213,7 @@ public struct Densifier: Sendable {
 
     /// A path with every curve replaced by chords (linear segments pass through unchanged).
     /// Errors name the segment: `detail` is "segment i".
-    public func densify(_ path: Path) throws -> Path {
+    func densify(_ path: Path) throws -> Path {
         guard !path.curves.isEmpty else { return Path(vertices: path.vertices) }
         var out: [Vertex] = []
         out.reserveCapacity(path.vertices.count * 4)
@@ -240,7 +240,7 @@ public struct Densifier: Sendable {
     }
 
     /// A geometry with every curve densified; errors name the part and segment.
-    public func densify(_ geometry: Geometry) throws -> Geometry {
+    func densify(_ geometry: Geometry) throws -> Geometry {
         func paths(_ list: [Path]) throws -> [Path] {
             try list.enumerated().map { index, path in
                 do { return try densify(path) } catch var error as ReplicaExportError {

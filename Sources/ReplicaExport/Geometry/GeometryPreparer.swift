@@ -56,20 +56,20 @@ struct PreparationKey: Hashable, Sendable {
 /// - Points and multipoints pass through; hasZ/hasM are kept as the input says.
 ///
 /// Errors carry `detail` "part p, segment s" (or "ring r"); callers fill in file, layer and feature.
-public struct GeometryPreparer: Sendable {
-    public let capabilities: WriterCapabilities
-    public let keepTrueCurves: Bool
+struct GeometryPreparer: Sendable {
+    let capabilities: WriterCapabilities
+    let keepTrueCurves: Bool
     /// Explicit maximum deviation; nil = the default rule for each spatial reference.
-    public let maxDeviation: Double?
-    public let maxAngleStepDegrees: Double
+    let maxDeviation: Double?
+    let maxAngleStepDegrees: Double
 
-    public private(set) var statistics = CurveStatistics()
+    private(set) var statistics = CurveStatistics()
     /// Repairs made so far (orphan holes, kept degenerate rings, inconsistent elliptic arcs).
-    public private(set) var diagnostics: [Diagnostic] = []
+    private(set) var diagnostics: [Diagnostic] = []
     /// At most this many diagnostics are kept (the statistics still count everything).
-    public var diagnosticLimit = 1000
+    var diagnosticLimit = 1000
 
-    public init(capabilities: WriterCapabilities, keepTrueCurves: Bool, maxDeviation: Double? = nil,
+    init(capabilities: WriterCapabilities, keepTrueCurves: Bool, maxDeviation: Double? = nil,
                 maxAngleStepDegrees: Double = 10) {
         self.capabilities = capabilities
         self.keepTrueCurves = keepTrueCurves
@@ -84,16 +84,16 @@ public struct GeometryPreparer: Sendable {
     }
 
     /// Whether circular arcs survive as curves for this writer.
-    public var keepsCircularArcs: Bool { keepTrueCurves && capabilities.contains(.circularArcs) }
+    var keepsCircularArcs: Bool { keepTrueCurves && capabilities.contains(.circularArcs) }
 
     /// The densifier used for a spatial reference.
-    public func densifier(for spatialReference: SpatialReference?) -> Densifier {
+    func densifier(for spatialReference: SpatialReference?) -> Densifier {
         Densifier(spatialReference: spatialReference, maxDeviation: maxDeviation,
                   maxAngleStepDegrees: maxAngleStepDegrees)
     }
 
     /// Takes the diagnostics collected so far (and clears them).
-    public mutating func takeDiagnostics() -> [Diagnostic] {
+    mutating func takeDiagnostics() -> [Diagnostic] {
         defer { diagnostics.removeAll() }
         return diagnostics
     }
@@ -104,7 +104,7 @@ public struct GeometryPreparer: Sendable {
         }
     }
 
-    public mutating func prepare(_ geometry: Geometry, spatialReference: SpatialReference?) throws -> PreparedGeometry {
+    mutating func prepare(_ geometry: Geometry, spatialReference: SpatialReference?) throws -> PreparedGeometry {
         let densifier = densifier(for: spatialReference)
         switch geometry.shape {
         case .point(let v):

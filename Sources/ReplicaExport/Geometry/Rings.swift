@@ -1,7 +1,7 @@
 import Foundation
 
 /// Ring orientation, reversal, containment and grouping.
-public enum Rings {
+enum Rings {
     /// Calls `body` for each segment: index, start, end and the resolved curve (nil for a straight segment).
     /// Errors name the segment.
     static func forEachSegment(of path: Path, _ body: (Int, Vertex, Vertex, ResolvedCurve?) throws -> Void) throws {
@@ -27,7 +27,7 @@ public enum Rings {
 
     /// The signed area of a ring including its curves (counter-clockwise positive). Exact for every
     /// segment form. A ring that does not repeat its first vertex is closed by a straight segment.
-    public static func signedArea(_ ring: Path) throws -> Double {
+    static func signedArea(_ ring: Path) throws -> Double {
         guard let first = ring.vertices.first?.xy else { return 0 }
         var sum = 0.0
         try forEachSegment(of: ring) { _, a, b, curve in
@@ -42,7 +42,7 @@ public enum Rings {
     }
 
     /// The length of a path including its curves.
-    public static func length(_ path: Path) throws -> Double {
+    static func length(_ path: Path) throws -> Double {
         var sum = 0.0
         try forEachSegment(of: path) { _, a, b, curve in
             sum += curve?.length ?? (b.xy - a.xy).norm
@@ -52,7 +52,7 @@ public enum Rings {
 
     /// The path run backwards, curves included: a three-point arc keeps its interior, center and
     /// elliptic arcs flip `isClockwise`, a Bezier swaps its controls; curve index i becomes n - 2 - i.
-    public static func reversed(_ path: Path) -> Path {
+    static func reversed(_ path: Path) -> Path {
         let n = path.vertices.count
         let curves = path.curves.reversed().map { segment -> CurveSegment in
             let kind: CurveKind
@@ -71,10 +71,10 @@ public enum Rings {
         return Path(vertices: path.vertices.reversed(), curves: curves)
     }
 
-    public enum Containment: Sendable, Equatable { case inside, outside, boundary }
+    enum Containment: Sendable, Equatable { case inside, outside, boundary }
 
     /// Point in a linear ring (use a densified ring), by crossing number; `boundary` within `tolerance`.
-    public static func locate(_ point: XY, in ring: [Vertex], tolerance: Double = 0) -> Containment {
+    static func locate(_ point: XY, in ring: [Vertex], tolerance: Double = 0) -> Containment {
         guard ring.count >= 3 else { return .outside }
         var inside = false
         var j = ring.count - 1
@@ -91,12 +91,12 @@ public enum Rings {
     }
 
     /// A ring prepared for grouping: its true signed area and a densified copy for containment tests.
-    public struct RingInfo: Sendable {
-        public var index: Int
-        public var signedArea: Double
-        public var densified: [Vertex]
-        public var box: BoundingBox
-        public init(index: Int, signedArea: Double, densified: [Vertex]) {
+    struct RingInfo: Sendable {
+        var index: Int
+        var signedArea: Double
+        var densified: [Vertex]
+        var box: BoundingBox
+        init(index: Int, signedArea: Double, densified: [Vertex]) {
             self.index = index
             self.signedArea = signedArea
             self.densified = densified
@@ -109,10 +109,10 @@ public enum Rings {
     /// The result of grouping Esri rings: each polygon is (exterior ring index, hole ring indices);
     /// `orphanHoles` are counter-clockwise rings that no exterior contains (they are listed as
     /// exteriors of their own polygons too).
-    public struct Grouping: Sendable, Equatable {
-        public var polygons: [(exterior: Int, holes: [Int])]
-        public var orphanHoles: [Int]
-        public static func == (l: Grouping, r: Grouping) -> Bool {
+    struct Grouping: Sendable, Equatable {
+        var polygons: [(exterior: Int, holes: [Int])]
+        var orphanHoles: [Int]
+        static func == (l: Grouping, r: Grouping) -> Bool {
             l.orphanHoles == r.orphanHoles && l.polygons.count == r.polygons.count
                 && zip(l.polygons, r.polygons).allSatisfy { $0.exterior == $1.exterior && $0.holes == $1.holes }
         }
@@ -121,7 +121,7 @@ public enum Rings {
     /// Groups rings in Esri's convention (exterior clockwise = negative area, hole counter-clockwise):
     /// each hole goes to the smallest exterior that contains it, whatever the order. Polygons come in the
     /// order of their exteriors; a hole no exterior contains becomes an exterior (reported in `orphanHoles`).
-    public static func group(_ rings: [RingInfo]) -> Grouping {
+    static func group(_ rings: [RingInfo]) -> Grouping {
         // Zero-area (degenerate) rings count as exteriors: they are kept as polygons of their own.
         let exteriors = rings.filter { $0.signedArea <= 0 }.sorted { abs($0.signedArea) < abs($1.signedArea) }
         var holesOf: [Int: [Int]] = [:]

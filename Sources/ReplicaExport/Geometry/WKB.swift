@@ -6,14 +6,14 @@
 /// polygon a Polygon or a CurvePolygon whose rings are LineStrings or CompoundCurves). Consecutive
 /// arcs share one CircularString. An empty shape is an empty collection (an empty point has NaN
 /// coordinates, as ISO WKB says).
-public enum WKB {
+enum WKB {
     /// ISO WKB type codes (2D).
     enum TypeCode: UInt32 {
         case point = 1, lineString = 2, polygon = 3, multiPoint = 4, multiLineString = 5, multiPolygon = 6
         case circularString = 8, compoundCurve = 9, curvePolygon = 10, multiCurve = 11, multiSurface = 12
     }
 
-    public static func encode(_ geometry: PreparedGeometry) -> [UInt8] {
+    static func encode(_ geometry: PreparedGeometry) -> [UInt8] {
         encode(geometry, keepM: true)
     }
 

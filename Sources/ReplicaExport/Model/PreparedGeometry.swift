@@ -1,8 +1,8 @@
 /// A geometry made ready for one writer by the geometry preparer: curves kept only where the writer
 /// can hold them (and then only circular arcs in three-point form), everything else densified;
 /// polygon rings grouped and oriented the OGC way.
-public struct PreparedGeometry: Sendable, Equatable {
-    public enum Shape: Sendable, Equatable {
+struct PreparedGeometry: Sendable, Equatable {
+    enum Shape: Sendable, Equatable {
         case point(Vertex)
         case multipoint([Vertex])
         /// The parts of a (multi) line.
@@ -13,17 +13,17 @@ public struct PreparedGeometry: Sendable, Equatable {
 
     /// In ``Path/curves`` only ``CurveKind/circularArc(interior:)`` may appear, and its interior point
     /// is the angular midpoint of the arc, so that its Z and M are the mean of the segment's ends.
-    public var shape: Shape
-    public var hasZ: Bool
-    public var hasM: Bool
+    var shape: Shape
+    var hasZ: Bool
+    var hasM: Bool
 
-    @inlinable public init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
+    public init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
         self.shape = shape
         self.hasZ = hasZ
         self.hasM = hasM
     }
 
-    public var geometryType: GeometryType {
+    var geometryType: GeometryType {
         switch shape {
         case .point: return .point
         case .multipoint: return .multipoint
@@ -33,7 +33,7 @@ public struct PreparedGeometry: Sendable, Equatable {
     }
 
     /// True when a circular arc was kept.
-    public var hasCurves: Bool {
+    var hasCurves: Bool {
         switch shape {
         case .point, .multipoint: return false
         case .lines(let paths): return paths.contains { !$0.curves.isEmpty }
@@ -43,10 +43,10 @@ public struct PreparedGeometry: Sendable, Equatable {
 }
 
 /// A feature ready for a writer: attributes as read, geometry prepared for that writer.
-public struct PreparedFeature: Sendable, Equatable {
-    public var attributes: [Value]
-    public var geometry: PreparedGeometry?
-    @inlinable public init(attributes: [Value], geometry: PreparedGeometry?) {
+struct PreparedFeature: Sendable, Equatable {
+    var attributes: [Value]
+    var geometry: PreparedGeometry?
+    public init(attributes: [Value], geometry: PreparedGeometry?) {
         self.attributes = attributes
         self.geometry = geometry
     }

@@ -1,14 +1,14 @@
 /// The coordinate grid of a geometry column: real = integer / scale + origin.
-public struct ShapeGrid: Sendable, Equatable {
-    public var xOrigin: Double
-    public var yOrigin: Double
-    public var xyScale: Double
-    public var zOrigin: Double
-    public var zScale: Double
-    public var mOrigin: Double
-    public var mScale: Double
+struct ShapeGrid: Sendable, Equatable {
+    var xOrigin: Double
+    var yOrigin: Double
+    var xyScale: Double
+    var zOrigin: Double
+    var zScale: Double
+    var mOrigin: Double
+    var mScale: Double
 
-    public init(xOrigin: Double, yOrigin: Double, xyScale: Double, zOrigin: Double = 0, zScale: Double = 1,
+    init(xOrigin: Double, yOrigin: Double, xyScale: Double, zOrigin: Double = 0, zScale: Double = 1,
                 mOrigin: Double = 0, mScale: Double = 1) {
         self.xOrigin = xOrigin
         self.yOrigin = yOrigin
@@ -20,7 +20,7 @@ public struct ShapeGrid: Sendable, Equatable {
     }
 
     /// Half a grid unit in XY, the precision of a stored coordinate.
-    public var halfUnit: Double { 0.5 / xyScale }
+    var halfUnit: Double { 0.5 / xyScale }
 }
 
 /// Decoder of the ST_Geometry shape blob of mobile geodatabases (FORMATS.md section 2).
@@ -28,27 +28,27 @@ public struct ShapeGrid: Sendable, Equatable {
 /// Strict: every byte is accounted for, and anything not understood (M values, curves, unknown
 /// kinds, trailing bytes, truncation, a stored bounding box that disagrees with the coordinates)
 /// throws instead of producing a geometry.
-public enum ShapeBlob {
+enum ShapeBlob {
     /// What the fixed header says.
-    public struct Header: Sendable, Equatable {
-        public var srid: Int
+    struct Header: Sendable, Equatable {
+        var srid: Int
         /// Points including part separators; 0 = empty.
-        public var pointCount: Int
+        var pointCount: Int
         /// 1 point, 2 multipoint, 5 polyline, 6 polygon.
-        public var kind: Int
-        public var hasZ: Bool
-        public var hasM: Bool
-        public var entity: Int
+        var kind: Int
+        var hasZ: Bool
+        var hasM: Bool
+        var entity: Int
     }
 
     /// The decoded geometry (nil when empty) and the stored integer bounding box when there is one.
-    public struct Decoded: Sendable, Equatable {
-        public var header: Header
-        public var geometry: Geometry?
+    struct Decoded: Sendable, Equatable {
+        var header: Header
+        var geometry: Geometry?
         /// xmin, ymin, xmax, ymax in real coordinates, when the blob stores a bounding box (N > 10).
-        public var storedBox: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)?
+        var storedBox: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)?
 
-        public static func == (a: Decoded, b: Decoded) -> Bool {
+        static func == (a: Decoded, b: Decoded) -> Bool {
             a.header == b.header && a.geometry == b.geometry
                 && a.storedBox.map { [$0.xmin, $0.ymin, $0.xmax, $0.ymax] } == b.storedBox.map { [$0.xmin, $0.ymin, $0.xmax, $0.ymax] }
         }
@@ -58,11 +58,11 @@ public enum ShapeBlob {
 
     /// Decodes one blob. Errors are `ReplicaExportError`s whose message says what and at which byte of the
     /// blob; the caller adds the file, table and row.
-    public static func decode(_ bytes: [UInt8], grid: ShapeGrid) throws -> Decoded {
+    static func decode(_ bytes: [UInt8], grid: ShapeGrid) throws -> Decoded {
         try bytes.withUnsafeBytes { try decode($0, grid: grid) }
     }
 
-    public static func decode(_ buffer: UnsafeRawBufferPointer, grid: ShapeGrid) throws -> Decoded {
+    static func decode(_ buffer: UnsafeRawBufferPointer, grid: ShapeGrid) throws -> Decoded {
         var reader = Reader(buffer: buffer)
         let count = buffer.count
         guard count >= 10 else {

@@ -377,5 +377,149 @@ final class GDALDataset {
         GDALStringList(owning: GDALDatasetGetFieldDomainNames(handle, nil)).strings
     }
 
-    func fieldDomain(named name: String) -> OGRFieldDomainH? { GDALDatasetGetFieldDomain(handle, name) }
+    /// `GDALDatasetGetFieldDomain`: the domain, owned by this dataset.
+    func fieldDomain(named name: String) -> GDALFieldDomainRef? {
+        GDALDatasetGetFieldDomain(handle, name).map { GDALFieldDomainRef(dataset: self, handle: $0) }
+    }
+}
+
+// MARK: reading back
+
+/// A field definition owned by its layer's definition: valid while the layer's dataset lives
+/// (``layer`` keeps it alive).
+struct GDALFieldDefinitionRef {
+    let layer: GDALLayer
+    let handle: OGRFieldDefnH
+
+    /// `OGR_Fld_GetNameRef`.
+    var name: String { String(cString: OGR_Fld_GetNameRef(handle)) }
+    /// `OGR_Fld_GetType`.
+    var type: OGRFieldType { OGR_Fld_GetType(handle) }
+    /// `OGR_GetFieldTypeName` of the type: "Integer", "Integer64", "Real", "String", "Date", ...
+    var typeName: String { String(cString: OGR_GetFieldTypeName(type)) }
+    /// `OGR_GetFieldSubTypeName` of `OGR_Fld_GetSubType`: "None", "Int16", "Float32", ...
+    var subtypeName: String { String(cString: OGR_GetFieldSubTypeName(OGR_Fld_GetSubType(handle))) }
+    /// `OGR_Fld_GetWidth`.
+    var width: Int { Int(OGR_Fld_GetWidth(handle)) }
+    /// `OGR_Fld_GetPrecision`.
+    var precision: Int { Int(OGR_Fld_GetPrecision(handle)) }
+    /// `OGR_Fld_IsNullable`.
+    var isNullable: Bool { OGR_Fld_IsNullable(handle) != 0 }
+    /// `OGR_Fld_GetAlternativeNameRef`; nil when empty.
+    var alternativeName: String? { nonEmpty(OGR_Fld_GetAlternativeNameRef(handle)) }
+    /// `OGR_Fld_GetDomainName`; nil when empty.
+    var domainName: String? { nonEmpty(OGR_Fld_GetDomainName(handle)) }
+}
+
+private func nonEmpty(_ text: UnsafePointer<CChar>?) -> String? {
+    guard let text, text.pointee != 0 else { return nil }
+    return String(cString: text)
+}
+
+extension GDALLayer {
+    /// `OGR_FD_GetFieldDefn` of the layer definition.
+    func fieldDefinition(at index: Int) -> GDALFieldDefinitionRef {
+        GDALFieldDefinitionRef(layer: self, handle: OGR_FD_GetFieldDefn(definition, Int32(index)))
+    }
+
+    /// `OGR_L_GetGeomType`.
+    var geometryType: OGRwkbGeometryType { OGR_L_GetGeomType(handle) }
+    /// `OGRGeometryTypeToName` of the layer's geometry type ("3D Multi Polygon", "None", ...).
+    var geometryTypeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
+    /// `OGR_L_GetFIDColumn`; empty when the driver has none.
+    var fidColumn: String { String(cString: OGR_L_GetFIDColumn(handle)) }
+    /// `OGR_L_GetFeatureCount` (forced: counts when the driver does not know).
+    var featureCount: Int { Int(OGR_L_GetFeatureCount(handle, 1)) }
+    /// `OGR_L_GetSpatialRef`, cloned so that it outlives the layer.
+    var spatialReference: GDALSpatialReference? { OGR_L_GetSpatialRef(handle).flatMap(GDALSpatialReference.cloning) }
+
+    /// `OGR_L_ResetReading`: the next `nextFeature()` returns the first feature.
+    func resetReading() { OGR_L_ResetReading(handle) }
+
+    /// `OGR_L_GetNextFeature`: the next feature, owned by the caller; nil at the end. GDAL's
+    /// complaints about unreadable features are not raised here: a reader checks what it gets.
+    func nextFeature() -> GDALFeature? {
+        GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
+    }
+}
+
+extension GDALFeature {
+    /// `OGR_F_IsFieldSetAndNotNull`.
+    func hasValue(_ index: Int32) -> Bool { OGR_F_IsFieldSetAndNotNull(handle, index) != 0 }
+    /// `OGR_F_GetFieldAsInteger64`.
+    func int64(_ index: Int32) -> Int64 { Int64(OGR_F_GetFieldAsInteger64(handle, index)) }
+    /// `OGR_F_GetFieldAsDouble`.
+    func double(_ index: Int32) -> Double { OGR_F_GetFieldAsDouble(handle, index) }
+    /// `OGR_F_GetFieldAsString`.
+    func string(_ index: Int32) -> String { String(cString: OGR_F_GetFieldAsString(handle, index)) }
+    /// `OGR_F_GetFieldAsBinary`, copied.
+    func binary(_ index: Int32) -> [UInt8] {
+        var count: Int32 = 0
+        guard let bytes = OGR_F_GetFieldAsBinary(handle, index, &count) else { return [] }
+        return Array(UnsafeBufferPointer(start: bytes, count: Int(count)))
+    }
+    /// `OGR_F_GetFieldAsDateTimeEx`; `tzFlag` 0 unknown, 1 local, 100 UTC.
+    func dateTime(_ index: Int32) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Float, tzFlag: Int) {
+        var y: Int32 = 0, mo: Int32 = 0, d: Int32 = 0, h: Int32 = 0, mi: Int32 = 0, tz: Int32 = 0
+        var s: Float = 0
+        _ = OGR_F_GetFieldAsDateTimeEx(handle, index, &y, &mo, &d, &h, &mi, &s, &tz)
+        return (Int(y), Int(mo), Int(d), Int(h), Int(mi), s, Int(tz))
+    }
+    /// `OGR_F_GetGeometryRef`, cloned with `OGR_G_Clone` so that it outlives the feature.
+    var geometry: GDALGeometry? { OGR_F_GetGeometryRef(handle).map { GDALGeometry(owning: OGR_G_Clone($0)) } }
+}
+
+extension GDALGeometry {
+    /// `OGRGeometryTypeToName` of the geometry's type ("Multi Surface", "3D Measured Point", ...).
+    var typeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
+}
+
+/// A field domain owned by its dataset (``dataset`` keeps it alive).
+struct GDALFieldDomainRef {
+    let dataset: GDALDataset
+    let handle: OGRFieldDomainH
+
+    enum Kind: Sendable { case coded, range, glob }
+
+    /// `OGR_FldDomain_GetDomainType`.
+    var kind: Kind {
+        switch OGR_FldDomain_GetDomainType(handle) {
+        case OFDT_CODED: return .coded
+        case OFDT_RANGE: return .range
+        default: return .glob
+        }
+    }
+    /// `OGR_GetFieldTypeName` of `OGR_FldDomain_GetFieldType`.
+    var fieldTypeName: String { String(cString: OGR_GetFieldTypeName(OGR_FldDomain_GetFieldType(handle))) }
+
+    /// `OGR_CodedFldDomain_GetEnumeration`: codes and values as text.
+    var codedValues: [(code: String, value: String?)] {
+        guard kind == .coded, var entry = OGR_CodedFldDomain_GetEnumeration(handle) else { return [] }
+        var result: [(String, String?)] = []
+        while let code = entry.pointee.pszCode {
+            result.append((String(cString: code), entry.pointee.pszValue.map { String(cString: $0) }))
+            entry += 1
+        }
+        return result
+    }
+
+    /// `OGR_RangeFldDomain_GetMin` / `OGR_RangeFldDomain_GetMax` as text; nil = unbounded.
+    var range: (minimum: String?, maximum: String?) {
+        guard kind == .range else { return (nil, nil) }
+        let type = OGR_FldDomain_GetFieldType(handle)
+        var inclusive = false
+        return (OGR_RangeFldDomain_GetMin(handle, &inclusive).flatMap { Self.text($0, type) },
+                OGR_RangeFldDomain_GetMax(handle, &inclusive).flatMap { Self.text($0, type) })
+    }
+
+    /// `OGR_RawField_IsUnset` / `OGR_RawField_IsNull`, then the value as text.
+    private static func text(_ field: UnsafePointer<OGRField>, _ type: OGRFieldType) -> String? {
+        if OGR_RawField_IsUnset(field) != 0 || OGR_RawField_IsNull(field) != 0 { return nil }
+        switch type {
+        case OFTInteger: return String(field.pointee.Integer)
+        case OFTInteger64: return String(field.pointee.Integer64)
+        case OFTReal: return String(field.pointee.Real)
+        default: return nil
+        }
+    }
 }
