@@ -39,6 +39,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace outputs that already exist.")
     var overwrite = false
 
+    @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
+    var report: String?
+
     @Flag(name: .shortAndLong, help: "Print progress details.")
     var verbose = false
 
@@ -74,14 +77,21 @@ struct Convert: ParsableCommand {
             overwrite: overwrite)
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
-        let report: ExportReport
+        let result: ExportReport
         do {
-            report = try Exporter(logger: logger).export(request)
+            result = try Exporter(logger: logger).export(request)
         } catch {
             throw fail(error)
         }
-        print(report.summary)
-        for diagnostic in report.diagnostics {
+        if let report {
+            do {
+                try writeJSON(result.json(), to: report)
+            } catch {
+                throw fail(error)
+            }
+        }
+        if report != "-" { print(result.summary) }
+        for diagnostic in result.diagnostics {
             printWarning(diagnostic)
         }
     }

@@ -39,6 +39,15 @@ func printWarning(_ diagnostic: Diagnostic) {
     printError(line)
 }
 
+/// Writes JSON to a file, or to stdout for "-".
+func writeJSON(_ data: Data, to path: String) throws {
+    if path == "-" {
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    } else {
+        try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -84,6 +84,14 @@ import Testing
             $0.code == .curvesDensified && $0.location.format == "geojson" && $0.message.contains("densified 2 circular arcs")
         })
         #expect(report.summary.contains("memory: 2 layers, 3 features read"))
+        // The report is data: its JSON decodes to the same report, diagnostics with their codes.
+        let decoded = try JSONDecoder().decode(ExportReport.self, from: report.json())
+        #expect(decoded.replica == report.replica)
+        #expect(decoded.diagnostics == report.diagnostics)
+        #expect(decoded.outputs == report.outputs && decoded.featuresRead == report.featuresRead)
+        let object = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        let first = try #require((object["diagnostics"] as? [[String: Any]])?.first { $0["code"] as? String == "curvesDensified" })
+        #expect((first["location"] as? [String: Any])?["format"] as? String != nil)
     }
 
     @Test func layerSelectionAndUnknownLayers() throws {

@@ -60,9 +60,8 @@ import Testing
             #expect(abs(x - 2.35) < 1e-9)
         } else { Issue.record("no point geometry") }
         // Diagnostics: milliseconds dropped, TimeOnly as text.
-        let messages = writer.diagnostics.map(\.description)
-        #expect(messages.contains { $0.contains("stamp") && $0.contains("milliseconds") })
-        #expect(messages.contains { $0.contains("clock") && $0.contains("TimeOnly") })
+        #expect(writer.diagnostics.contains { $0.code == .millisecondsDropped && $0.location.field == "stamp" && $0.count == 1 })
+        #expect(writer.diagnostics.contains { $0.code == .typeChanged && $0.location.field == "clock" })
     }
 
     @Test func bigIntegerBeyond53BitsIsDataLoss() throws {
@@ -101,7 +100,7 @@ import Testing
         #expect(byLabel.count == 6)
         #expect(byLabel["a"] == 5 && byLabel["b"] == 2 && byLabel["e"] == 6 && byLabel["f"] == 3)
         #expect(byLabel["c"] == 7 && byLabel["d"] == 8)  // new ids above every genuine one
-        #expect(writer.diagnostics.contains { $0.message.contains("2 feature(s) repeat an earlier ObjectID") })
+        #expect(writer.diagnostics.contains { $0.code == .objectIDReassigned && $0.count == 2 })
     }
 
     @Test func gdalRefusalIsThrownWithGDALMessageAndFeatureLocation() throws {

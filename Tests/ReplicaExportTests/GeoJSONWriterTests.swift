@@ -33,7 +33,7 @@ import Testing
         #expect(coordinates.count == 3)  // Z kept, M dropped
         #expect(abs(coordinates[0] - 2.35) < 1e-6 && abs(coordinates[1] - 48.85) < 1e-6)
         #expect(coordinates[2] == 35)
-        #expect(writer.diagnostics.contains { $0.message.contains("M values dropped") })
+        #expect(writer.diagnostics.contains { $0.code == .measuresDropped && $0.severity == .loss })
     }
 
     @Test func feetAndRingOrientation() throws {

@@ -46,10 +46,9 @@ import Testing
         // Int64 beyond 2^53 exact in the .dbf (width 20 reads back as Real, so check the text).
         let dbf = try Data(contentsOf: dir.appendingPathComponent("sites.dbf"))
         #expect(String(decoding: dbf, as: UTF8.self).contains("9007199254740992"))
-        let messages = writer.diagnostics.map(\.description)
-        #expect(messages.contains { $0.contains("descript_1") })
-        #expect(messages.contains { $0.contains("time of day dropped") })
-        #expect(messages.contains { $0.contains("blob field skipped") })
+        #expect(writer.diagnostics.contains { $0.code == .fieldRenamed && $0.message.contains("descript_1") })
+        #expect(writer.diagnostics.contains { $0.code == .timeOfDayDropped && $0.location.field == "stamp" && $0.count == 2 })
+        #expect(writer.diagnostics.contains { $0.code == .fieldDropped && $0.location.field == "bytes" && $0.severity == .loss })
     }
 
     @Test func mixedGeometryTypesGoToOneShapefileEach() throws {

@@ -84,8 +84,11 @@ public struct ExportRequest: Sendable {
     }
 }
 
-/// What an export did.
-public struct ExportReport: Sendable {
+/// What an export did: data, rendered as the command line's summary, a service's response or a
+/// batch report's entry (it is `Codable`; ``json()`` gives the standard rendering).
+public struct ExportReport: Sendable, Codable {
+    /// The input file.
+    public var input: URL?
     /// The replica as read (metadata and schemas).
     public var replica: Replica
     /// Per format, the outputs written.
@@ -99,8 +102,31 @@ public struct ExportReport: Sendable {
     /// Everything the user should know, from reader, preparer and writers.
     public var diagnostics: [Diagnostic]
 
+    public init(input: URL? = nil, replica: Replica, outputs: [String: [WrittenOutput]], featuresRead: [String: Int],
+                keptTrueCurves: Bool, curves: [String: CurveStatistics], diagnostics: [Diagnostic]) {
+        self.input = input
+        self.replica = replica
+        self.outputs = outputs
+        self.featuresRead = featuresRead
+        self.keptTrueCurves = keptTrueCurves
+        self.curves = curves
+        self.diagnostics = diagnostics
+    }
+
     /// Features written to all outputs of `format`.
     public func featuresWritten(format: String) -> Int {
         outputs[format, default: []].reduce(0) { $0 + $1.featureCount }
+    }
+
+    /// The diagnostics that report a value or geometry not written as given.
+    public var losses: [Diagnostic] { diagnostics.filter { $0.severity == .loss } }
+
+    /// The report as pretty-printed JSON with sorted keys (non-finite numbers as strings).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                      negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(self)
     }
 }

@@ -67,7 +67,7 @@ public struct Exporter: Sendable {
         do {
             let run = try runPipe(source: source, selection: selection, writers: opened.writers, keys: keys,
                                   request: request)
-            return try assembleReport(source: source, replica: selection.replica, writers: opened.writers, keys: keys,
+            return try assembleReport(input: request.input, source: source, replica: selection.replica, writers: opened.writers, keys: keys,
                                       run: run, keepTrueCurves: keepTrueCurves)
         } catch {
             opened.writers.forEach { $0.abort() }
@@ -218,7 +218,7 @@ public struct Exporter: Sendable {
     }
 
     /// Hands the rest of the replica to the writers, commits them and gathers what happened.
-    private func assembleReport(source: any ReplicaSource, replica: Replica, writers: [any FormatWriter],
+    private func assembleReport(input: URL, source: any ReplicaSource, replica: Replica, writers: [any FormatWriter],
                                 keys: [PreparationKey], run: PipeResult, keepTrueCurves: Bool) throws -> ExportReport {
         let relationships = replica.relationshipClasses
         for writer in writers {
@@ -236,7 +236,7 @@ public struct Exporter: Sendable {
             diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
         }
         diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
-        return ExportReport(replica: replica, outputs: outputs, featuresRead: run.featuresRead,
+        return ExportReport(input: input, replica: replica, outputs: outputs, featuresRead: run.featuresRead,
                             keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
     }
 

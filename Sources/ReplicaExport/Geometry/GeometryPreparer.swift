@@ -1,7 +1,7 @@
 import Foundation
 
 /// How many curves the preparer kept or densified, so that a run can say what it did.
-public struct CurveStatistics: Sendable, Equatable {
+public struct CurveStatistics: Sendable, Equatable, Codable {
     /// Circular arcs handed to the writer as true curves (three-point form; a full circle counts once).
     public var curvesKept = 0
     /// Circular arcs (both circular forms and elliptic arcs with ratio 1) densified.

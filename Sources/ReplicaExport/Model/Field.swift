@@ -1,5 +1,5 @@
 /// An `esriFieldType`.
-public enum FieldType: String, Sendable, Equatable, CaseIterable {
+public enum FieldType: String, Sendable, Equatable, CaseIterable, Codable {
     case objectID = "esriFieldTypeOID"
     case globalID = "esriFieldTypeGlobalID"
     case guid = "esriFieldTypeGUID"
@@ -38,7 +38,7 @@ public enum FieldType: String, Sendable, Equatable, CaseIterable {
 }
 
 /// One attribute field of a layer.
-public struct Field: Sendable, Equatable {
+public struct Field: Sendable, Equatable, Codable {
     public var name: String
     public var type: FieldType
     public var alias: String?
@@ -61,7 +61,7 @@ public struct Field: Sendable, Equatable {
 }
 
 /// An attribute domain.
-public enum Domain: Sendable, Equatable {
+public enum Domain: Sendable, Equatable, Codable {
     /// `codedValue`: codes (typed like the field) and their names.
     case codedValue(name: String, codes: [CodedValue])
     /// `range`: inclusive minimum and maximum.
@@ -75,7 +75,7 @@ public enum Domain: Sendable, Equatable {
 }
 
 /// One entry of a coded-value domain.
-public struct CodedValue: Sendable, Equatable {
+public struct CodedValue: Sendable, Equatable, Codable {
     public var code: Value
     public var name: String
     public init(code: Value, name: String) {

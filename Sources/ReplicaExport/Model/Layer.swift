@@ -1,5 +1,5 @@
 /// The geometry type of a layer (`esriGeometry*`).
-public enum GeometryType: String, Sendable, Equatable, CaseIterable {
+public enum GeometryType: String, Sendable, Equatable, CaseIterable, Codable {
     case point = "esriGeometryPoint"
     case multipoint = "esriGeometryMultipoint"
     case polyline = "esriGeometryPolyline"
@@ -8,7 +8,7 @@ public enum GeometryType: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Where a layer's schema came from; inferred schemas are reported to the user.
-public enum SchemaSource: String, Sendable, Equatable {
+public enum SchemaSource: String, Sendable, Equatable, Codable {
     /// The service's layer resource (`/FeatureServer/layers?f=json` or `/FeatureServer/N?f=json`).
     case layerResource
     /// A feature-service query page (FeatureSet) carrying `fields`.
@@ -20,8 +20,8 @@ public enum SchemaSource: String, Sendable, Equatable {
 }
 
 /// The schema of one layer or table of a replica.
-public struct LayerSchema: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable { case featureLayer, table }
+public struct LayerSchema: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Equatable, Codable { case featureLayer, table }
 
     /// The service layer id (`layers[].id`).
     public var id: Int
@@ -73,13 +73,13 @@ public struct LayerSchema: Sendable, Equatable {
 }
 
 /// A relationship class as a layer resource describes it (`relationships[]`).
-public struct Relationship: Sendable, Equatable {
-    public enum Cardinality: String, Sendable, Equatable {
+public struct Relationship: Sendable, Equatable, Codable {
+    public enum Cardinality: String, Sendable, Equatable, Codable {
         case oneToOne = "esriRelCardinalityOneToOne"
         case oneToMany = "esriRelCardinalityOneToMany"
         case manyToMany = "esriRelCardinalityManyToMany"
     }
-    public enum Role: String, Sendable, Equatable {
+    public enum Role: String, Sendable, Equatable, Codable {
         case origin = "esriRelRoleOrigin"
         case destination = "esriRelRoleDestination"
     }
@@ -105,7 +105,7 @@ public struct Relationship: Sendable, Equatable {
 }
 
 /// An attachment of a feature: referenced by URL or carrying its bytes.
-public struct Attachment: Sendable, Equatable {
+public struct Attachment: Sendable, Equatable, Codable {
     public var attachmentId: Int64
     public var globalId: String?
     public var parentGlobalId: String?
@@ -133,7 +133,7 @@ public struct Attachment: Sendable, Equatable {
 
 /// A relationship class of the replica, from its origin's side: the layer resources'
 /// `relationships[]` entries of both ends joined by their id.
-public struct RelationshipClass: Sendable, Equatable {
+public struct RelationshipClass: Sendable, Equatable, Codable {
     public var id: Int
     public var name: String
     public var originLayerId: Int

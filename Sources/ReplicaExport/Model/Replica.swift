@@ -1,12 +1,12 @@
 /// The createReplica `syncModel`.
-public enum SyncModel: String, Sendable, Equatable {
+public enum SyncModel: String, Sendable, Equatable, Codable {
     case perReplica, perLayer, none
 }
 
 /// Everything about a replica except its features: small, fully in memory.
 ///
 /// Features are streamed separately through ``ReplicaSource/features(inLayer:batchSize:_:)``.
-public struct Replica: Sendable, Equatable {
+public struct Replica: Sendable, Equatable, Codable {
     /// `replicaName`, or the source file's stem when the payload has none.
     public var name: String
     /// `replicaID` as given (with or without braces), if any.

@@ -1,5 +1,5 @@
 /// A spatial reference as Esri gives it: well-known ids, WKT, and the coordinate grid.
-public struct SpatialReference: Sendable, Equatable {
+public struct SpatialReference: Sendable, Equatable, Codable {
     /// `wkid`: an EPSG code or an Esri-only code such as 102100.
     public var wkid: Int?
     /// `latestWkid`: preferred over `wkid` when present.

@@ -20,7 +20,7 @@ struct WriterRequest: Sendable {
 }
 
 /// One file or directory a writer produced, and how many features went into it.
-public struct WrittenOutput: Sendable, Equatable {
+public struct WrittenOutput: Sendable, Equatable, Codable {
     public var url: URL
     public var layerName: String
     public var featureCount: Int
