@@ -30,10 +30,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ReplicaExportTests", dependencies: ["ReplicaExport"]),
+        // Paths, listings, private copies and process runners that every test target shares.
+        .target(name: "ReplicaExportTestSupport", path: "Tests/ReplicaExportTestSupport"),
+        .testTarget(name: "ReplicaExportTests", dependencies: ["ReplicaExport", "ReplicaExportTestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ReplicaExport"],
+            dependencies: ["ReplicaExport", "ReplicaExportTestSupport"],
             // The GDAL-Python oracles the tests run; not Swift sources.
             exclude: ["verify_outputs.py", "verify_geodatabase.py", "peak_memory.py", "verify_curves.py"]
         ),

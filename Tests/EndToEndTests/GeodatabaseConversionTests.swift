@@ -18,7 +18,9 @@ import Testing
 
     @Test(arguments: files)
     func convertsToAllFormats(_ file: String) throws {
-        let input = EndToEnd.testData("mobilegdb/" + file)
+        // A private copy alone in its folder: anything the reader created beside it would show.
+        let input = try TestPaths.privateCopy(of: "mobilegdb/" + file)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
         let before = try Data(contentsOf: input)
         let root = try EndToEnd.makeTemporaryDirectory("gdb")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -52,7 +54,7 @@ import Testing
         }
         // Reading never changes the input or creates anything beside it.
         #expect(try Data(contentsOf: input) == before)
-        let siblings = EndToEnd.listing(input.deletingLastPathComponent()).filter { $0.hasPrefix(file) }
+        let siblings = TestPaths.entries(input.deletingLastPathComponent())
         #expect(siblings == [file], "\(siblings)")
     }
 

@@ -6,13 +6,13 @@ import Testing
 @Suite struct StreamingMemoryTests {
     func peakMemory(features: Int, geometry: String, formats: String, in directory: URL) throws -> Int {
         let input = directory.appendingPathComponent("synthetic_\(features).json")
-        let generator = EndToEnd.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py")
-        let generated = try EndToEnd.run(URL(fileURLWithPath: "/usr/bin/python3"),
+        let generator = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py")
+        let generated = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"),
                                          [generator.path, String(features), input.path, "--geometry", geometry])
         try #require(generated.status == 0, "\(generated.stderr)")
         let output = directory.appendingPathComponent("out_\(features)")
         let measured = try EndToEnd.python("peak_memory.py", [
-            EndToEnd.executable.path, "convert", input.path, "--format", formats, "--output", output.path])
+            Processes.replicaExport.path, "convert", input.path, "--format", formats, "--output", output.path])
         try #require(measured["status"] as? Int == 0, "\(measured["stderr"] ?? "")")
         return measured["maxrss_kib"] as? Int ?? 0
     }

@@ -8,7 +8,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let layer = WriterFixtures.allTypesLayer(name: "sites", hasZ: true)
         try WriterFixtures.write(CSVWriter.self, into: dir, layer: layer, features: WriterFixtures.points(hasZ: true))
-        #expect(WriterFixtures.listing(dir) == ["sites.csv", "sites.csvt", "sites.prj"])
+        #expect(TestPaths.entries(dir) == ["sites.csv", "sites.csvt", "sites.prj"])
         let text = try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .newlines) }
         #expect(lines[0] == "WKT,OBJECTID,small,whole,big,single,dbl,name,stamp,day,clock,offsetted,gid,GlobalID,bytes,doc,X,Y,Z")
@@ -51,7 +51,7 @@ import Testing
         let writer = try CSVWriter(request: WriterFixtures.request(dir, layers: [layer]))
         #expect { try writer.beginLayer(layer) } throws: { ($0 as? ReplicaExportError)?.code == .outputExists }
         writer.abort()
-        #expect(WriterFixtures.listing(dir) == ["sites.csv"])
+        #expect(TestPaths.entries(dir) == ["sites.csv"])
         #expect(try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8) == "old")
         // With overwrite, the old output is replaced only at commit.
         let replacing = try CSVWriter(request: WriterFixtures.request(dir, layers: [layer], overwrite: true))
@@ -61,7 +61,7 @@ import Testing
         #expect(try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8) == "old")
         _ = try replacing.commit()
         #expect(try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8).hasPrefix("WKT,"))
-        #expect(WriterFixtures.listing(dir) == ["sites.csv", "sites.csvt", "sites.prj"])
+        #expect(TestPaths.entries(dir) == ["sites.csv", "sites.csvt", "sites.prj"])
     }
 
     @Test func abortLeavesNothingAndFinalNameAbsentWhileWriting() throws {
@@ -72,8 +72,8 @@ import Testing
         try writer.beginLayer(layer)
         try writer.write(WriterFixtures.points())
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("sites.csv").path))
-        #expect(WriterFixtures.listing(dir).allSatisfy { $0.hasPrefix(".sites.csv.partial-") })
+        #expect(TestPaths.entries(dir).allSatisfy { $0.hasPrefix(".sites.csv.partial-") })
         writer.abort()
-        #expect(WriterFixtures.listing(dir).isEmpty)
+        #expect(TestPaths.entries(dir).isEmpty)
     }
 }

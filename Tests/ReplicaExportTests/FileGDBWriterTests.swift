@@ -11,7 +11,7 @@ import Testing
                                                          features: WriterFixtures.points())
         #expect(outputs.map(\.url.lastPathComponent) == ["replica.gdb"])
         #expect(outputs.first?.featureCount == 3)
-        #expect(WriterFixtures.listing(dir) == ["replica.gdb"])
+        #expect(TestPaths.entries(dir) == ["replica.gdb"])
         let ds = try GDALReadDataset(url: dir.appendingPathComponent("replica.gdb"))
         let info = try ds.layerInfo("all_types")
         #expect(info.fidColumn == "OBJECTID")
@@ -79,7 +79,7 @@ import Testing
             return e.code == .dataLoss && e.location.layer == "t" && e.location.featureIndex == 1
                 && e.location.field == "big"
         }
-        #expect(WriterFixtures.listing(dir).isEmpty)  // aborted: nothing left
+        #expect(TestPaths.entries(dir).isEmpty)  // aborted: nothing left
     }
 
     @Test func repeatedObjectIDsGetNewIDsWithoutTakingGenuineOnes() throws {
@@ -119,7 +119,7 @@ import Testing
             guard let e = error as? ReplicaExportError else { return false }
             return e.message.contains("GDAL") && e.location.layer == "far" && e.location.featureIndex == 1
         }
-        #expect(WriterFixtures.listing(dir).isEmpty)
+        #expect(TestPaths.entries(dir).isEmpty)
     }
 
     @Test func domainsAreAttachedToFields() throws {

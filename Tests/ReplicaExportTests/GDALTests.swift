@@ -76,11 +76,6 @@ enum WriterFixtures {
             throw error
         }
     }
-
-    /// Visible entries of a directory (no .partial temporaries), sorted.
-    static func listing(_ dir: URL) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
-    }
 }
 
 @Suite struct GDALTests {

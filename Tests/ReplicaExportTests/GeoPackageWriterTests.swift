@@ -13,7 +13,7 @@ import Testing
         rows[1].attributes[3] = .int64(9_007_199_254_740_993)  // 2^53 + 1: exact in GeoPackage
         let (writer, outputs) = try WriterFixtures.write(GeoPackageWriter.self, into: dir, layer: layer, features: rows)
         #expect(outputs.map(\.url.lastPathComponent) == ["replica.gpkg"])
-        #expect(WriterFixtures.listing(dir) == ["replica.gpkg"])
+        #expect(TestPaths.entries(dir) == ["replica.gpkg"])
         let ds = try GDALReadDataset(url: dir.appendingPathComponent("replica.gpkg"))
         let info = try ds.layerInfo("all_types")
         #expect(info.fidColumn == "OBJECTID")

@@ -21,7 +21,7 @@ import Testing
         }
         let (writer, outputs) = try WriterFixtures.write(ShapefileWriter.self, into: dir, layer: layer, features: features)
         #expect(outputs.map(\.url.lastPathComponent) == ["sites.shp"])
-        #expect(WriterFixtures.listing(dir) == ["sites.cpg", "sites.dbf", "sites.fieldnames.csv", "sites.prj", "sites.shp", "sites.shx"])
+        #expect(TestPaths.entries(dir) == ["sites.cpg", "sites.dbf", "sites.fieldnames.csv", "sites.prj", "sites.shp", "sites.shx"])
         let mapping = try String(contentsOf: dir.appendingPathComponent("sites.fieldnames.csv"), encoding: .utf8)
         #expect(mapping.contains("description_long_1,descriptio\n"))
         #expect(mapping.contains("description_long_2,descript_1\n"))
@@ -79,7 +79,7 @@ import Testing
         let layer = WriterFixtures.allTypesLayer(name: "inspections", geometry: nil)
         let rows = WriterFixtures.allTypesRows.map { PreparedFeature(attributes: $0, geometry: nil) }
         try WriterFixtures.write(ShapefileWriter.self, into: dir, layer: layer, features: rows)
-        #expect(WriterFixtures.listing(dir) == ["inspections.cpg", "inspections.dbf"])
+        #expect(TestPaths.entries(dir) == ["inspections.cpg", "inspections.dbf"])
         #expect(try GDALReadDataset(url: dir.appendingPathComponent("inspections.dbf")).features("inspections").count == 3)
     }
 }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Paths, temporary directories and listings, shared by every test target.
+public enum TestPaths {
+    /// The package root, found from this file's location.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // ReplicaExportTestSupport
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()
+
+    /// A file under `TestData/`.
+    public static func testData(_ relativePath: String) -> URL {
+        packageRoot.appendingPathComponent("TestData").appendingPathComponent(relativePath)
+    }
+
+    /// A new empty directory for one test; the caller removes it when done (or leaves it to the OS).
+    public static func makeTemporaryDirectory(_ label: String = "test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("replica-export-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A copy of a `TestData/` file alone in a new temporary directory: for tests that look at what
+    /// appears beside an input, which the shared TestData folder cannot show reliably.
+    public static func privateCopy(of relativePath: String) throws -> URL {
+        let source = testData(relativePath)
+        let directory = try makeTemporaryDirectory("input")
+        let copy = directory.appendingPathComponent(source.lastPathComponent)
+        try FileManager.default.copyItem(at: source, to: copy)
+        return copy
+    }
+
+    /// The entries directly in `directory`, sorted (hidden temporaries included: nothing may be left).
+    public static func entries(_ directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+    }
+
+    /// Every file and folder below `directory`, relative, sorted.
+    public static func listing(_ directory: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        var names: [String] = []
+        while let name = enumerator?.nextObject() as? String { names.append(name) }
+        return names.sorted()
+    }
+}
