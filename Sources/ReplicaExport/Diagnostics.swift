@@ -74,15 +74,17 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let objectIDReassigned: Code = "objectIDReassigned"
 
         // Losses: what a format cannot hold.
-        /// Milliseconds of dates dropped (whole seconds kept).
+        /// Dates rounded to the nearest second.
         public static let millisecondsDropped: Code = "millisecondsDropped"
         /// Time of day of dates dropped (date kept).
         public static let timeOfDayDropped: Code = "timeOfDayDropped"
         /// Text truncated to the format's maximum length.
         public static let valueTruncated: Code = "valueTruncated"
+        /// 64-bit integers beyond 2^53 rounded to the nearest double.
+        public static let integerRounded: Code = "integerRounded"
         /// A field the format has no type for was not written.
         public static let fieldDropped: Code = "fieldDropped"
-        /// Attribute domains not kept.
+        /// Attribute domains not kept (the values are; a warning, not a loss).
         public static let domainDropped: Code = "domainDropped"
         /// M values dropped.
         public static let measuresDropped: Code = "measuresDropped"
@@ -90,17 +92,17 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let missingMeasureReplaced: Code = "missingMeasureReplaced"
         /// Attachments not kept by this format.
         public static let attachmentsDropped: Code = "attachmentsDropped"
-        /// Relationship classes not kept by this format.
+        /// Relationship classes not kept by this format (the keys are; a warning, not a loss).
         public static let relationshipsDropped: Code = "relationshipsDropped"
-        /// Subtypes not kept by this format.
+        /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).
         public static let subtypesDropped: Code = "subtypesDropped"
 
         /// Diagnostics left out because too many were raised (``DiagnosticLog``).
         public static let omitted: Code = "omitted"
 
         static let losses: Set<Code> = [
-            .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .fieldDropped, .domainDropped,
-            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .relationshipsDropped, .subtypesDropped,
+            .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .fieldDropped,
+            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped,
         ]
     }
 }

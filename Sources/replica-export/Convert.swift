@@ -39,6 +39,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace outputs that already exist.")
     var overwrite = false
 
+    @Flag(help: "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported).")
+    var strict = false
+
     @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
     var report: String?
 
@@ -74,7 +77,8 @@ struct Convert: ParsableCommand {
             syncDataOptions: options,
             maxDeviation: maxDeviation,
             layerIds: layerIds,
-            overwrite: overwrite)
+            overwrite: overwrite,
+            strict: strict)
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
         let result: ExportReport
@@ -94,5 +98,10 @@ struct Convert: ParsableCommand {
         for diagnostic in result.diagnostics {
             printWarning(diagnostic)
         }
+        // Formats are independent: the others were committed, but the run did not do all it was asked.
+        for failure in result.failures {
+            printError("replica-export: error: \(failure)")
+        }
+        if !result.failures.isEmpty { throw ExitCode.failure }
     }
 }

@@ -763,9 +763,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         """#.utf8).write(to: dir.appendingPathComponent("big.layers.json"))
 
         let before = residentBytes()
-        let start = Date()
         let source = try EsriJSONReplicaSource(url: url)
-        let opened = Date().timeIntervalSince(start)
         #expect(source.featureCount(inLayer: 0) == count)
         let layer = source.replica.layers[0]
         #expect(layer.fields.map(\.type) == [.objectID, .string, .double, .smallInteger])
@@ -778,12 +776,12 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
             lastOID = batch.last?.attributes[0].integerValue ?? 0
             if total % 50_000 == 0 { peakResident = max(peakResident, residentBytes()) }
         }
-        let seconds = Date().timeIntervalSince(start)
         #expect(total == count)
         #expect(lastOID == Int64(count))
         let growth = peakResident - before
-        print("50 MB file: \(size) bytes, \(count) features, open (survey + inference) \(String(format: "%.2f", opened)) s, total \(String(format: "%.2f", seconds)) s, resident growth \(growth / 1_000_000) MB")
-        #expect(growth < 40_000_000, "resident memory grew by \(growth) bytes")
+        // The process's resident size counts the suites running beside this one too, so the bound
+        // is loose: a reader that held the document would need several times its 50 MB.
+        #expect(growth < 100_000_000, "resident memory grew by \(growth) bytes")
     }
 }
 

@@ -134,10 +134,63 @@ import Testing
         let broken = MemorySource(
             replica: Replica(name: "memory", layers: [Self.circleLayer, Self.tableLayer]),
             features: [[Self.circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
-        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv", "geojson", "shapefile"],
+        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["csv", "geojson", "shapefile"],
                                     outputDirectory: output)
         #expect(throws: (any Error).self) { try Exporter().export(from: broken, request: request) }
         #expect(FileListing.files(output).isEmpty, "\(FileListing.files(output))")
+        #expect(TestPaths.entries(output).isEmpty, "no empty format folders: \(TestPaths.entries(output))")
+    }
+
+    @Test func formatsAreIndependent() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-independent")
+        defer { try? FileManager.default.removeItem(at: output) }
+        // A feature without a usable ObjectID: FileGDB gives it a new one; the text formats refuse
+        // the value (a reader never hands one over, which makes it a sure way to fail a writer).
+        let broken = MemorySource(
+            replica: Replica(name: "memory", layers: [Self.circleLayer, Self.tableLayer]),
+            features: [[Self.circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
+        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv", "geojson"],
+                                    outputDirectory: output)
+        let report = try Exporter().export(from: broken, request: request)
+        #expect(report.failures.map(\.format).sorted() == ["csv", "geojson"])
+        #expect(report.failures.allSatisfy { $0.location.layer == "notes" && $0.location.featureIndex == 0 })
+        #expect(report.featuresWritten(format: "filegdb") == 2)
+        #expect(TestPaths.entries(output) == ["filegdb"])
+        let gdb = try GDALReadDataset(url: output.appendingPathComponent("filegdb/memory.gdb"))
+        #expect(try gdb.features("notes").count == 1)
+        #expect(report.diagnostics.contains { $0.code == .objectIDReassigned && $0.location.format == "filegdb" })
+    }
+
+    @Test func lossesAreWrittenAndReportedOrRefusedWhenStrict() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-strict")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let layer = LayerSchema(id: 0, name: "counts", kind: .table, objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "big", type: .bigInteger)],
+                                schemaSource: .layerResource)
+        let source = MemorySource(replica: Replica(name: "memory", layers: [layer]), features: [[
+            Feature(attributes: [.int64(7), .int64(5)]), Feature(attributes: [.int64(8), .int64(9_007_199_254_740_993)]),
+        ]])
+        var request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv"],
+                                    outputDirectory: output.appendingPathComponent("lenient"))
+        let report = try Exporter().export(from: source, request: request)
+        #expect(report.failures.isEmpty)
+        let loss = try #require(report.losses.first)
+        #expect(report.losses.count == 1)
+        #expect(loss.code == .integerRounded && loss.count == 1 && loss.location.objectID == 8
+                && loss.location.field == "big" && loss.location.format == "filegdb")
+        #expect(report.summary.contains("integerRounded"))
+        let csv = try String(contentsOf: output.appendingPathComponent("lenient/csv/counts.csv"), encoding: .utf8)
+        #expect(csv.contains("9007199254740993"))  // exact where the format can hold it
+
+        request.outputDirectory = output.appendingPathComponent("strict")
+        request.strict = true
+        #expect {
+            try Exporter().export(from: source, request: request)
+        } throws: { error in
+            guard let e = error as? ReplicaExportError else { return false }
+            return e.code == .dataLoss && e.location.objectID == 8 && e.location.field == "big" && e.location.format == "filegdb"
+        }
+        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("strict").path))
     }
 
     @Test func createReplicaParameters() throws {

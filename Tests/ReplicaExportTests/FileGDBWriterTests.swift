@@ -64,22 +64,46 @@ import Testing
         #expect(writer.diagnostics.contains { $0.code == .typeChanged && $0.location.field == "clock" })
     }
 
-    @Test func bigIntegerBeyond53BitsIsDataLoss() throws {
+    @Test func bigIntegerBeyond53BitsIsRoundedAndReported() throws {
         let dir = try TestPaths.makeTemporaryDirectory("gdb-big")
         defer { try? FileManager.default.removeItem(at: dir) }
         let layer = LayerSchema(id: 1, name: "t", kind: .table, objectIdField: "OBJECTID",
                                 fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "big", type: .bigInteger)],
                                 schemaSource: .layerResource)
-        #expect {
-            try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
-                                     features: [PreparedFeature(attributes: [.int64(1), .int64(1 << 62)], geometry: nil),
-                                                PreparedFeature(attributes: [.int64(2), .int64((1 << 53) + 1)], geometry: nil)])
-        } throws: { error in
-            guard let e = error as? ReplicaExportError else { return false }
-            return e.code == .dataLoss && e.location.layer == "t" && e.location.featureIndex == 1
-                && e.location.field == "big"
+        let (writer, _) = try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer, features: [
+            PreparedFeature(attributes: [.int64(1), .int64(1 << 62)], geometry: nil),  // a power of two: exact
+            PreparedFeature(attributes: [.int64(2), .int64((1 << 53) + 1)], geometry: nil),
+            PreparedFeature(attributes: [.int64(3), .int64(-(1 << 60) - 1)], geometry: nil),
+        ])
+        let ds = try GDALReadDataset(url: dir.appendingPathComponent("replica.gdb"))
+        let info = try ds.layerInfo("t")
+        #expect(info.fields.first { $0.name == "big" }?.type == "Real")  // GDAL 3.6.2: a Double column
+        let values: [Double?] = try ds.features("t").map { $0.value("big", in: info)?.double }
+        let inputs: [Int64] = [1 << 62, (1 << 53) + 1, -(1 << 60) - 1]
+        #expect(values == inputs.map { Double($0) })
+        let loss = try #require(writer.diagnostics.first { $0.code == .integerRounded })
+        #expect(loss.count == 2 && loss.location.objectID == 2 && loss.location.featureIndex == 1
+                && loss.location.field == "big" && loss.severity == .loss)
+    }
+
+    @Test func datesRoundToTheNearestSecond() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gdb-dates")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layer = LayerSchema(id: 1, name: "t", kind: .table, objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "when", type: .date)],
+                                schemaSource: .layerResource)
+        // 08.6 s, 08.4 s, 08.5 s, and before 1970 -0.6 s.
+        let stamps: [Int64] = [1_710_510_308_600, 1_710_510_308_400, 1_710_510_308_500, -600]
+        let (writer, _) = try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
+            features: stamps.enumerated().map { PreparedFeature(attributes: [.int64(Int64($0.offset + 1)), .date(milliseconds: $0.element)], geometry: nil) })
+        let ds = try GDALReadDataset(url: dir.appendingPathComponent("replica.gdb"))
+        let info = try ds.layerInfo("t")
+        let seconds = try ds.features("t").map { feature -> Float? in
+            if case .dateTime(_, _, _, _, _, let s, _)? = feature.value("when", in: info) { return s } else { return nil }
         }
-        #expect(TestPaths.entries(dir).isEmpty)  // aborted: nothing left
+        // 09, 08, 09; -0.6 s is 1969-12-31T23:59:59 (read back one second late: FORMATS.md).
+        #expect(seconds.prefix(3) == [9, 8, 9])
+        #expect(writer.diagnostics.first { $0.code == .millisecondsDropped }?.count == 4)
     }
 
     @Test func repeatedObjectIDsGetNewIDsWithoutTakingGenuineOnes() throws {

@@ -28,10 +28,14 @@ public struct ExportRequest: Sendable {
     public var overwrite: Bool
     /// Features handed from reader to writers at a time.
     public var batchSize: Int
+    /// Refuse the export, committing nothing, when a format cannot hold a value as given (see
+    /// ``Diagnostic/Severity/loss``); by default losses are written as closely as the format
+    /// allows and reported.
+    public var strict: Bool
 
     public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
                 syncDataOptions: Int? = nil, maxDeviation: Double? = nil, layerIds: [Int]? = nil,
-                overwrite: Bool = false, batchSize: Int = 1024) {
+                overwrite: Bool = false, batchSize: Int = 1024, strict: Bool = false) {
         self.input = input
         self.schema = schema
         self.formats = formats
@@ -41,6 +45,7 @@ public struct ExportRequest: Sendable {
         self.layerIds = layerIds
         self.overwrite = overwrite
         self.batchSize = batchSize
+        self.strict = strict
     }
 
     /// A request from createReplica's own parameters, as a service answering a `syncModel=none`
@@ -101,9 +106,12 @@ public struct ExportReport: Sendable, Codable {
     public var curves: [String: CurveStatistics]
     /// Everything the user should know, from reader, preparer and writers.
     public var diagnostics: [Diagnostic]
+    /// Formats that failed while others were committed; empty when every format was written.
+    public var failures: [ExportFailure]
 
     public init(input: URL? = nil, replica: Replica, outputs: [String: [WrittenOutput]], featuresRead: [String: Int],
-                keptTrueCurves: Bool, curves: [String: CurveStatistics], diagnostics: [Diagnostic]) {
+                keptTrueCurves: Bool, curves: [String: CurveStatistics], diagnostics: [Diagnostic],
+                failures: [ExportFailure] = []) {
         self.input = input
         self.replica = replica
         self.outputs = outputs
@@ -111,6 +119,7 @@ public struct ExportReport: Sendable, Codable {
         self.keptTrueCurves = keptTrueCurves
         self.curves = curves
         self.diagnostics = diagnostics
+        self.failures = failures
     }
 
     /// Features written to all outputs of `format`.
@@ -128,5 +137,33 @@ public struct ExportReport: Sendable, Codable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
                                                                       negativeInfinity: "-Infinity", nan: "NaN")
         return try encoder.encode(self)
+    }
+}
+
+/// A format that failed while the others of its export were committed: its outputs were removed.
+public struct ExportFailure: Sendable, Codable, CustomStringConvertible {
+    public var format: String
+    public var code: ReplicaExportError.Code
+    public var message: String
+    public var location: ErrorLocation
+    /// The underlying cause, as text.
+    public var cause: String?
+
+    public init(format: String, error: any Error) {
+        self.format = format
+        if let error = error as? ReplicaExportError {
+            code = error.code
+            message = error.message
+            location = error.location.filled(from: ErrorLocation(format: format))
+            cause = error.cause.map { String(describing: $0) }
+        } else {
+            code = .invalidState
+            message = String(describing: error)
+            location = ErrorLocation(format: format)
+        }
+    }
+
+    public var description: String {
+        "[\(code)] \(location): \(message)" + (cause.map { " (cause: \($0))" } ?? "")
     }
 }

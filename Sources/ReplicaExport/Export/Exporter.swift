@@ -20,8 +20,13 @@ public struct Exporter: Sendable {
         self.logger = logger
     }
 
-    /// Runs one export. On any error every output of this run is removed (nothing half-written
-    /// is left looking complete) and the error is rethrown with its location.
+    /// Runs one export.
+    ///
+    /// Formats are independent: when one format's writer fails, its outputs are removed and its
+    /// error is in ``ExportReport/failures``, and the other formats are still committed. When every
+    /// format fails, when the input is bad, or when ``ExportRequest/strict`` meets a loss, nothing
+    /// is committed (nothing half-written is left looking complete) and the error is thrown with its
+    /// location.
     public func export(_ request: ExportRequest) throws -> ExportReport {
         let writerTypes = try resolveFormats(request.formats)
         guard request.batchSize > 0 else {
@@ -64,15 +69,45 @@ public struct Exporter: Sendable {
 
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
         let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
+        let writers = WriterSet(opened.writers)
         do {
-            let run = try runPipe(source: source, selection: selection, writers: opened.writers, keys: keys,
-                                  request: request)
-            return try assembleReport(input: request.input, source: source, replica: selection.replica, writers: opened.writers, keys: keys,
-                                      run: run, keepTrueCurves: keepTrueCurves)
+            let run = try runPipe(source: source, selection: selection, writers: writers, keys: keys, request: request)
+            return try assembleReport(input: request.input, source: source, replica: selection.replica,
+                                      writers: writers, keys: keys, run: run, keepTrueCurves: keepTrueCurves,
+                                      request: request, opened: opened)
         } catch {
             opened.writers.forEach { $0.abort() }
             opened.removeCreatedDirectories()
             throw Self.locate(error, file: inputPath)
+        }
+    }
+
+    /// The writers of one run and which of them failed: a failed writer is aborted and skipped
+    /// from then on; the run fails only when all have.
+    private final class WriterSet {
+        let writers: [any FormatWriter]
+        private(set) var failures: [Int: any Error] = [:]
+
+        init(_ writers: [any FormatWriter]) { self.writers = writers }
+
+        var live: [(index: Int, writer: any FormatWriter)] {
+            writers.indices.filter { failures[$0] == nil }.map { ($0, writers[$0]) }
+        }
+
+        /// Runs `body` on each live writer; a writer that throws is aborted and recorded. Throws the
+        /// first failure once every writer has failed.
+        func each(_ body: (Int, any FormatWriter) throws -> Void) throws {
+            for (index, writer) in live {
+                do {
+                    try Exporter.naming(writer) { try body(index, writer) }
+                } catch {
+                    writer.abort()
+                    failures[index] = error
+                }
+            }
+            if failures.count == writers.count, let first = writers.indices.lazy.compactMap({ self.failures[$0] }).first {
+                throw first
+            }
         }
     }
 
@@ -101,10 +136,17 @@ public struct Exporter: Sendable {
     /// The writers of one run, and the format folders created for them (removed again on failure).
     private struct OpenedWriters {
         var writers: [any FormatWriter] = []
-        var createdDirectories: [URL] = []
+        /// Per writer, the folder this run created for it, if it did.
+        var createdDirectories: [URL?] = []
+        /// The output directory, when this run created it.
+        var createdOutputDirectory: URL?
 
-        func removeCreatedDirectories() {
-            for directory in createdDirectories.reversed() {
+        /// Removes the folders this run created and left empty: those of `indices`, or all of them
+        /// and the output directory (a failed run leaves no trace).
+        func removeCreatedDirectories(of indices: [Int]? = nil) {
+            var directories = (indices ?? Array(createdDirectories.indices)).reversed().compactMap { createdDirectories[$0] }
+            if indices == nil, let createdOutputDirectory { directories.append(createdOutputDirectory) }
+            for directory in directories {
                 if (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.isEmpty == true {
                     try? FileManager.default.removeItem(at: directory)
                 }
@@ -118,19 +160,24 @@ public struct Exporter: Sendable {
     /// not writable) fails the run before any work is done.
     private func openWriters(_ types: [any FormatWriter.Type], keys: [PreparationKey], replica: Replica,
                              request: ExportRequest) throws -> OpenedWriters {
+        var opened = OpenedWriters()
         do {
-            try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: request.outputDirectory.path) {
+                try FileManager.default.createDirectory(at: request.outputDirectory, withIntermediateDirectories: true)
+                opened.createdOutputDirectory = request.outputDirectory
+            }
         } catch {
             throw ReplicaExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
                                      at: ErrorLocation(output: request.outputDirectory.path), cause: error as NSError)
         }
-        var opened = OpenedWriters()
         do {
             for (type, key) in zip(types, keys) {
                 let directory = request.outputDirectory.appendingPathComponent(type.formatName, isDirectory: true)
                 if !FileManager.default.fileExists(atPath: directory.path) {
                     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                     opened.createdDirectories.append(directory)
+                } else {
+                    opened.createdDirectories.append(nil)
                 }
                 let writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
                                                   keepsCircularArcs: key.keepsCircularArcs)
@@ -154,7 +201,7 @@ public struct Exporter: Sendable {
     /// Reads and prepares on a producer thread, writes (GDAL, one thread per dataset) on this one; a
     /// pipe of a few batches joins them, so both cores work and memory stays flat. Each feature is
     /// prepared once per distinct ``PreparationKey``, not once per writer.
-    private func runPipe(source: any ReplicaSource, selection: LayerSelection, writers: [any FormatWriter],
+    private func runPipe(source: any ReplicaSource, selection: LayerSelection, writers: WriterSet,
                          keys: [PreparationKey], request: ExportRequest) throws -> PipeResult {
         let pipe = BoundedPipe<PipelineItem>(capacity: 4)
         var preparers: [PreparationKey: GeometryPreparer] = [:]
@@ -194,15 +241,14 @@ public struct Exporter: Sendable {
                 switch item {
                 case .beginLayer(let position):
                     let next = selection.replica.layers[position]
-                    logger.debug("layer \(next.name): writing", metadata: ["formats": "\(writers.map { type(of: $0).formatName })"])
-                    for writer in writers { try Self.naming(writer) { try writer.beginLayer(next) } }
+                    logger.debug("layer \(next.name): writing",
+                                 metadata: ["formats": "\(writers.live.map { type(of: $0.writer).formatName })"])
+                    try writers.each { _, writer in try writer.beginLayer(next) }
                     layer = next
                 case .batch(let prepared):
-                    for (writer, key) in zip(writers, keys) {
-                        try Self.naming(writer) { try writer.write(prepared[key]!) }
-                    }
+                    try writers.each { index, writer in try writer.write(prepared[keys[index]]!) }
                 case .endLayer:
-                    for writer in writers { try Self.naming(writer) { try writer.endLayer() } }
+                    try writers.each { _, writer in try writer.endLayer() }
                     layer = nil
                 }
             }
@@ -217,27 +263,43 @@ public struct Exporter: Sendable {
                           geometryDiagnostics: produced.geometryDiagnostics)
     }
 
-    /// Hands the rest of the replica to the writers, commits them and gathers what happened.
-    private func assembleReport(input: URL, source: any ReplicaSource, replica: Replica, writers: [any FormatWriter],
-                                keys: [PreparationKey], run: PipeResult, keepTrueCurves: Bool) throws -> ExportReport {
+    /// Hands the rest of the replica to the writers, refuses losses when the request is strict,
+    /// commits each writer that did not fail and gathers what happened.
+    private func assembleReport(input: URL, source: any ReplicaSource, replica: Replica, writers: WriterSet,
+                                keys: [PreparationKey], run: PipeResult, keepTrueCurves: Bool,
+                                request: ExportRequest, opened: OpenedWriters) throws -> ExportReport {
         let relationships = replica.relationshipClasses
-        for writer in writers {
-            try Self.naming(writer) { try writer.write(relationships: relationships) }
+        try writers.each { _, writer in try writer.write(relationships: relationships) }
+        if request.strict {
+            let losses = writers.live.flatMap { index, writer in
+                writer.diagnostics.filter { $0.severity == .loss }
+                    .map { $0.located(ErrorLocation(format: type(of: writer).formatName)) }
+            }
+            if let first = losses.first {
+                throw ReplicaExportError(.dataLoss, "\(first.message); a strict export refuses what a format cannot hold"
+                                         + (losses.count > 1 ? " (\(losses.count) losses in all)" : ""),
+                                         at: first.location)
+            }
         }
         var outputs: [String: [WrittenOutput]] = [:]
-        for writer in writers {
-            outputs[type(of: writer).formatName] = try Self.naming(writer) { try writer.commit() }
-        }
+        try writers.each { _, writer in outputs[type(of: writer).formatName] = try writer.commit() }
+
         var diagnostics = source.diagnostics + run.geometryDiagnostics.all
         var curves: [String: CurveStatistics] = [:]
-        for (writer, key) in zip(writers, keys) {
+        for (index, writer) in writers.live {
             let name = type(of: writer).formatName
-            curves[name] = run.preparers[key]!.statistics
+            curves[name] = run.preparers[keys[index]]!.statistics
             diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
         }
         diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
+        let failed = writers.writers.indices.filter { writers.failures[$0] != nil }
+        opened.removeCreatedDirectories(of: failed)
+        let failures = failed.map { index in
+            ExportFailure(format: type(of: writers.writers[index]).formatName,
+                          error: Self.locate(writers.failures[index]!, file: input.path))
+        }
         return ExportReport(input: input, replica: replica, outputs: outputs, featuresRead: run.featuresRead,
-                            keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics)
+                            keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics, failures: failures)
     }
 
     /// What the reader thread hands to the writing thread.

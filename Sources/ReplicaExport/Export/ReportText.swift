@@ -1,3 +1,5 @@
+import Foundation
+
 extension ExportReport {
     /// A short human summary: layers, features written per format and output.
     public var summary: String {
@@ -13,8 +15,31 @@ extension ExportReport {
                 lines.append("    \(output.url.path)  [\(output.layerName): \(output.featureCount)]")
             }
         }
+        let losses = self.losses
+        if !losses.isEmpty {
+            lines.append("  losses (what a format could not hold as given):")
+            lines.append(contentsOf: Self.table(
+                header: ["format", "layer", "field", "what", "values", "first OBJECTID"],
+                rows: losses.map { loss in
+                    [loss.location.format ?? "", loss.location.layer ?? "", loss.location.field ?? "",
+                     loss.code.rawValue, loss.count.map(String.init) ?? "", loss.location.objectID.map(String.init) ?? ""]
+                }).map { "    " + $0 })
+        }
+        for failure in failures {
+            lines.append("  \(failure.format): FAILED, nothing written: \(failure.message)")
+        }
         if !diagnostics.isEmpty { lines.append("  \(diagnostics.count) warning\(diagnostics.count == 1 ? "" : "s") (on stderr)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Left-aligned columns, two spaces apart.
+    static func table(header: [String], rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
     }
 }
 

@@ -343,7 +343,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
         let writer = try dataset.createLayer(name: layerName, spatialReference: isTable(schema) ? nil : schema.spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
-                                             fidSource: layer.featureIDField,
+                                             fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
         if case .oneDataset = profile.layout, writer.layerName != schema.name {
@@ -375,34 +375,41 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     // MARK: losses
 
-    /// One diagnostic per column and kind of loss, after a file of the layer is written.
+    /// One diagnostic per column and kind of loss, after a file of the layer is written, with the
+    /// count and the first feature (and its OBJECTID) it concerns.
     private func reportLosses(_ writer: GDALLayerWriter, layer: LayerSchema, output: String) {
-        func note(_ code: Diagnostic.Code, _ message: String, field: String? = nil, count: Int) {
-            diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: layer.name, field: field, output: output),
-                                          count: count))
+        func note(_ code: Diagnostic.Code, _ message: String, field: String? = nil, _ tally: LossTally) {
+            guard tally.count > 0 else { return }
+            diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: layer.name, featureIndex: tally.firstFeatureIndex,
+                                                                          objectID: tally.firstObjectID, field: field,
+                                                                          output: output),
+                                          count: tally.count))
         }
         if writer.replacedMissingM > 0, let replacement = writer.missingMReplacement {
-            note(.missingMeasureReplaced, "\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: "
-                 + "written as M = \(replacement)", count: writer.replacedMissingM)
+            diagnostics.append(Diagnostic(
+                .missingMeasureReplaced,
+                "\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: written as M = \(replacement)",
+                at: ErrorLocation(layer: layer.name, output: output), count: writer.replacedMissingM))
         }
         for (column, loss) in zip(writer.columns, writer.losses) {
-            if loss.millisecondsDropped > 0 {
-                note(.millisecondsDropped, "milliseconds dropped from \(loss.millisecondsDropped) value(s): this format keeps whole seconds",
-                     field: column.sourceName, count: loss.millisecondsDropped)
-            }
-            if loss.timeOfDayDropped > 0 {
-                note(.timeOfDayDropped, "time of day dropped from \(loss.timeOfDayDropped) value(s): this format keeps the date only",
-                     field: column.sourceName, count: loss.timeOfDayDropped)
-            }
-            if loss.truncated > 0 {
-                note(.valueTruncated, "\(loss.truncated) value(s) truncated to the format's maximum text length",
-                     field: column.sourceName, count: loss.truncated)
-            }
+            note(.millisecondsDropped, "\(loss.millisecondsDropped.count) date(s) rounded to the nearest second: this format keeps whole seconds",
+                 field: column.sourceName, loss.millisecondsDropped)
+            note(.timeOfDayDropped, "time of day dropped from \(loss.timeOfDayDropped.count) value(s): this format keeps the date only",
+                 field: column.sourceName, loss.timeOfDayDropped)
+            note(.valueTruncated, "\(loss.truncated.count) value(s) truncated to the format's maximum text length",
+                 field: column.sourceName, loss.truncated)
+            note(.integerRounded, "\(loss.integersRounded.count) value(s) beyond 2^53 rounded to the nearest double: this format keeps 64-bit integers as doubles",
+                 field: column.sourceName, loss.integersRounded)
         }
         if let first = writer.firstReassignedFID {
-            note(.objectIDReassigned, "\(writer.reassignedFIDs) feature(s) repeat an earlier ObjectID or have one below 1 "
-                 + "(first: \(first.value) at feature \(first.featureIndex)); \(profile.formatName) ObjectIDs are unique "
-                 + "and positive, so they were given new ObjectIDs", count: writer.reassignedFIDs)
+            let which = first.value.map { "first: \($0)" } ?? "first: none"
+            diagnostics.append(Diagnostic(
+                .objectIDReassigned,
+                "\(writer.reassignedFIDs) feature(s) lack an ObjectID, repeat an earlier one or have one below 1 "
+                    + "(\(which) at feature \(first.featureIndex)); \(profile.formatName) ObjectIDs are unique "
+                    + "and positive, so they were given new ObjectIDs",
+                at: ErrorLocation(layer: layer.name, featureIndex: first.featureIndex, objectID: first.value, output: output),
+                count: writer.reassignedFIDs))
         }
     }
 }

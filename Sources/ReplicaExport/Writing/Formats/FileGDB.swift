@@ -4,7 +4,8 @@
 /// Keeps: field types (SmallInteger as Int16, Single as Float32), aliases, nullability, ObjectIDs
 /// (as the FID), GUID and GlobalID values (as GUID columns: GDAL never makes a GlobalID column,
 /// which it would regenerate), coded and range domains, circular arcs as true curves, Z and M.
-/// Loses: milliseconds of dates (whole seconds), BigInteger beyond 2^53 (an error), TimeOnly and
+/// Loses: milliseconds of dates (rounded to the nearest second), BigInteger beyond 2^53 (a Double
+/// column: rounded to the nearest double), TimeOnly and
 /// TimestampOffset become ISO text; a missing M (NaN) is written as 0, which GDAL 3.6.2 needs.
 enum FileGDBFormat: GDALFormat {
     static let profile = WriterProfile(
@@ -19,7 +20,8 @@ enum FileGDBFormat: GDALFormat {
             .guid: .column(.string, .guidBracedUpper, width: .fixed(38)),
             .smallInteger: .column(.integer, .integer, subtype: .int16),
             .integer: .column(.integer, .integer),
-            .bigInteger: .column(.integer64, .integer64Within53Bits),
+            .bigInteger: .column(.integer64, .integer64Within53Bits,
+                                 note: "BigInteger stored as a Double column (GDAL 3.6.2's FileGDB has no 64-bit integer type): values beyond 2^53 are rounded, and reported"),
             .single: .column(.real, .real, subtype: .float32),
             .double: .column(.real, .real),
             .string: .column(.string, .string, width: .fieldLength),

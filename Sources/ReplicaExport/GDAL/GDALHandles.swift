@@ -395,6 +395,10 @@ struct GDALFieldDefinitionRef {
     var name: String { String(cString: OGR_Fld_GetNameRef(handle)) }
     /// `OGR_Fld_GetType`.
     var type: OGRFieldType { OGR_Fld_GetType(handle) }
+    /// `OGR_Fld_GetType` and `OGR_Fld_GetSubType`, as the writers' column types.
+    var columnType: (type: GDALColumnType, subtype: GDALColumnSubtype) {
+        (GDALColumnType(type), GDALColumnSubtype(OGR_Fld_GetSubType(handle)))
+    }
     /// `OGR_GetFieldTypeName` of the type: "Integer", "Integer64", "Real", "String", "Date", ...
     var typeName: String { String(cString: OGR_GetFieldTypeName(type)) }
     /// `OGR_GetFieldSubTypeName` of `OGR_Fld_GetSubType`: "None", "Int16", "Float32", ...
@@ -424,6 +428,8 @@ extension GDALLayer {
 
     /// `OGR_L_GetGeomType`.
     var geometryType: OGRwkbGeometryType { OGR_L_GetGeomType(handle) }
+    /// `OGR_L_GetGeomType` as the model sees it.
+    var geometrySpec: GDALGeometrySpec { GDALGeometrySpec(geometryType) }
     /// `OGRGeometryTypeToName` of the layer's geometry type ("3D Multi Polygon", "None", ...).
     var geometryTypeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
     /// `OGR_L_GetFIDColumn`; empty when the driver has none.

@@ -4,6 +4,22 @@ import Foundation
 /// The OGR field types the writers ask for (kept free of C types so that writers need no CGDAL).
 enum GDALColumnType: Sendable, Equatable {
     case integer, integer64, real, string, date, time, dateTime, binary
+    /// Types GDAL has and the writers never ask for (lists, wide strings).
+    case other
+
+    init(_ type: OGRFieldType) {
+        switch type {
+        case OFTInteger: self = .integer
+        case OFTInteger64: self = .integer64
+        case OFTReal: self = .real
+        case OFTString: self = .string
+        case OFTDate: self = .date
+        case OFTTime: self = .time
+        case OFTDateTime: self = .dateTime
+        case OFTBinary: self = .binary
+        default: self = .other
+        }
+    }
 
     var ogr: OGRFieldType {
         switch self {
@@ -15,12 +31,21 @@ enum GDALColumnType: Sendable, Equatable {
         case .time: return OFTTime
         case .dateTime: return OFTDateTime
         case .binary: return OFTBinary
+        case .other: return OFTString
         }
     }
 }
 
 enum GDALColumnSubtype: Sendable, Equatable {
     case none, int16, float32
+
+    init(_ subtype: OGRFieldSubType) {
+        switch subtype {
+        case OFSTInt16: self = .int16
+        case OFSTFloat32: self = .float32
+        default: self = .none
+        }
+    }
 
     var ogr: OGRFieldSubType {
         switch self {
@@ -62,6 +87,31 @@ struct GDALGeometrySpec: Sendable, Equatable {
     var hasZ = false
     var hasM = false
 
+    /// A layer's type as the model sees it: the flat kind (curve types as their linear
+    /// counterparts' multi kinds), and whether it has Z and M.
+    init(_ type: OGRwkbGeometryType) {
+        hasZ = OGR_GT_HasZ(type) != 0
+        hasM = OGR_GT_HasM(type) != 0
+        switch OGR_GT_Flatten(type) {
+        case wkbNone: kind = .none
+        case wkbPoint: kind = .point
+        case wkbMultiPoint: kind = .multiPoint
+        case wkbLineString, wkbCircularString, wkbCompoundCurve: kind = .lineString
+        case wkbMultiLineString: kind = .multiLineString
+        case wkbMultiCurve: kind = .multiCurve
+        case wkbPolygon, wkbCurvePolygon: kind = .polygon
+        case wkbMultiPolygon: kind = .multiPolygon
+        case wkbMultiSurface: kind = .multiSurface
+        default: kind = .unknown
+        }
+    }
+
+    init(kind: Kind, hasZ: Bool = false, hasM: Bool = false) {
+        self.kind = kind
+        self.hasZ = hasZ
+        self.hasM = hasM
+    }
+
     var ogr: OGRwkbGeometryType {
         let flat: OGRwkbGeometryType
         switch kind {
@@ -82,9 +132,29 @@ struct GDALGeometrySpec: Sendable, Equatable {
 
 /// What a layer writer noticed that the user should know, per column.
 struct GDALColumnLosses: Sendable, Equatable {
-    var millisecondsDropped = 0
-    var timeOfDayDropped = 0
-    var truncated = 0
+    /// Dates rounded to the nearest second.
+    var millisecondsDropped = LossTally()
+    /// Dates cut to the day.
+    var timeOfDayDropped = LossTally()
+    /// Text cut to the format's maximum length.
+    var truncated = LossTally()
+    /// 64-bit integers beyond 2^53 rounded to the nearest double.
+    var integersRounded = LossTally()
+}
+
+/// How many values lost something, and where the first of them was.
+struct LossTally: Sendable, Equatable {
+    private(set) var count = 0
+    private(set) var firstFeatureIndex: Int?
+    private(set) var firstObjectID: Int64?
+
+    mutating func record(at location: ErrorLocation) {
+        if count == 0 {
+            firstFeatureIndex = location.featureIndex
+            firstObjectID = location.objectID
+        }
+        count += 1
+    }
 }
 
 /// A dataset being written.
@@ -110,7 +180,8 @@ final class GDALOutputDataset {
 
     /// Creates a layer with its columns. Warnings raised while creating (laundered names) are returned.
     func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec,
-                     options: [String], columns: [GDALColumnSpec], fidSource: Int?, keepM: Bool = true,
+                     options: [String], columns: [GDALColumnSpec], fidSource: Int?, objectIDSource: Int? = nil,
+                     keepM: Bool = true,
                      at location: ErrorLocation) throws -> GDALLayerWriter {
         try GDALErrorScope.run(at: location) { errors in
             let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
@@ -132,6 +203,7 @@ final class GDALOutputDataset {
             }
             return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
                                    creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
+                                   objectIDSource: objectIDSource ?? fidSource,
                                    keepM: keepM, location: location)
         }
     }
@@ -156,6 +228,8 @@ final class GDALLayerWriter {
     /// The layer name the driver gave.
     var layerName: String { layer.name }
     private let fidSource: Int?
+    /// The attribute holding the ObjectID, named in messages and loss reports.
+    private let objectIDSource: Int?
     private let keepM: Bool
     private let location: ErrorLocation
     private(set) var featureCount = 0
@@ -166,7 +240,7 @@ final class GDALLayerWriter {
     /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
     /// and were given a new one by the driver: count, and the first (value, feature index).
     private(set) var reassignedFIDs = 0
-    private(set) var firstReassignedFID: (value: Int64, featureIndex: Int)?
+    private(set) var firstReassignedFID: (value: Int64?, featureIndex: Int)?
     /// Features whose ObjectID could not be kept, written last by `writeDeferred()`.
     private var deferred: [(PreparedFeature, ErrorLocation)] = []
     /// The largest FID written so far: any FID above it is certainly free.
@@ -175,13 +249,14 @@ final class GDALLayerWriter {
     private(set) var losses: [GDALColumnLosses]
 
     fileprivate init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
-                     fidSource: Int?, keepM: Bool, location: ErrorLocation) {
+                     fidSource: Int?, objectIDSource: Int?, keepM: Bool, location: ErrorLocation) {
         self.layer = layer
         self.feature = GDALFeature(definition: layer.definition)
         self.columns = columns
         self.createdNames = createdNames
         self.creationWarnings = creationWarnings
         self.fidSource = fidSource
+        self.objectIDSource = objectIDSource
         self.keepM = keepM
         self.location = location
         self.losses = Array(repeating: GDALColumnLosses(), count: columns.count)
@@ -194,6 +269,7 @@ final class GDALLayerWriter {
             for f in features {
                 var here = location
                 here.featureIndex = index
+                if let objectIDSource { here.objectID = f.attributes[objectIDSource].integerValue }
                 try writeOne(f, errors: errors, at: here)
                 index += 1
             }
@@ -203,15 +279,13 @@ final class GDALLayerWriter {
     private func writeOne(_ f: PreparedFeature, errors: GDALErrorCollector, at location: ErrorLocation) throws {
         var fid: Int64 = -1  // OGRNullFID: the driver assigns one
         if let fidSource {
-            guard let value = f.attributes[fidSource].integerValue else {
-                throw ReplicaExportError(.dataLoss, "the ObjectID is null or not an integer", at: location)
-            }
             // An ObjectID is kept as the FID unless it cannot be: FIDs are positive and unique, and a
-            // payload may repeat an ObjectID (query pages do). Only an FID at or below the largest
-            // written so far needs the (indexed) look-up. A feature whose ObjectID cannot be kept waits
-            // for the end of the layer, so that the id the driver then gives it (largest + 1) can never
-            // take the ObjectID of a feature still to come.
-            guard value > 0 && (value > largestFID || !layer.hasFeature(value)) else {
+            // payload may repeat an ObjectID (query pages do) or lack one. Only an FID at or below the
+            // largest written so far needs the (indexed) look-up. A feature whose ObjectID cannot be
+            // kept waits for the end of the layer, so that the id the driver then gives it
+            // (largest + 1) can never take the ObjectID of a feature still to come.
+            let value = f.attributes[fidSource].integerValue
+            guard let value, value > 0 && (value > largestFID || !layer.hasFeature(value)) else {
                 reassignedFIDs += 1
                 if firstReassignedFID == nil { firstReassignedFID = (value, location.featureIndex ?? 0) }
                 deferred.append((f, location))
@@ -291,11 +365,8 @@ final class GDALLayerWriter {
             feature.set(index, int64: v)
         case .integer64Within53Bits:
             guard let v = value.integerValue else { throw mismatch(value, spec, location) }
-            if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v {
-                var here = location
-                here.field = spec.sourceName
-                throw ReplicaExportError(.dataLoss, "the value \(v) cannot be stored exactly: this format keeps 64-bit integers as doubles (53 bits)", at: here)
-            }
+            // The driver keeps it as a double: beyond 2^53 that is the nearest double, reported.
+            if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v { losses[i].integersRounded.record(at: location) }
             feature.set(index, int64: v)
         case .real:
             guard let d = value.doubleValue else { throw mismatch(value, spec, location) }
@@ -318,7 +389,7 @@ final class GDALLayerWriter {
         case .stringMaxBytes(let maxBytes):
             guard case .string(let s) = value else { throw mismatch(value, spec, location) }
             if let cut = ValueText.truncated(s, maxBytes: maxBytes) {
-                losses[i].truncated += 1
+                losses[i].truncated.record(at: location)
                 feature.set(index, string: cut)
             } else {
                 feature.set(index, string: s)
@@ -331,21 +402,26 @@ final class GDALLayerWriter {
         case .guidAsGiven:
             guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
             feature.set(index, string: s)
-        case .dateTime, .dateTimeWholeSeconds:
+        case .dateTime:
             guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
             let p = ValueText.parts(milliseconds: ms)
-            var second = Float(p.second)
-            if spec.encoding == .dateTime {
-                second += Float(p.millisecond) / 1000
-            } else if p.millisecond != 0 {
-                losses[i].millisecondsDropped += 1
-            }
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
-                        second: second, tzFlag: 100)
+                        second: Float(p.second) + Float(p.millisecond) / 1000, tzFlag: 100)
+        case .dateTimeWholeSeconds:
+            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            // To the nearest second (GDAL 3.6.2 would cut the fraction off).
+            let (seconds, remainder) = (ms + 500).quotientAndRemainder(dividingBy: 1000)
+            let rounded = (remainder < 0 ? seconds - 1 : seconds) * 1000
+            if rounded != ms { losses[i].millisecondsDropped.record(at: location) }
+            let p = ValueText.parts(milliseconds: rounded)
+            feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
+                        second: Float(p.second), tzFlag: 100)
         case .dateToDate:
             guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
             let p = ValueText.parts(milliseconds: ms)
-            if p.hour != 0 || p.minute != 0 || p.second != 0 || p.millisecond != 0 { losses[i].timeOfDayDropped += 1 }
+            if p.hour != 0 || p.minute != 0 || p.second != 0 || p.millisecond != 0 {
+                losses[i].timeOfDayDropped.record(at: location)
+            }
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
         case .dateISO:
             guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
