@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The catalog (GDB_Items, GDB_TableRegistry, GDB_ColumnRegistry, st_geometry_columns,
 /// st_aux_spatial_reference_systems, GDB_ServiceItems) is read at once; features are streamed from
-/// a prepared statement. Only current rows of archive (sync) tables are read. Esri's virtual tables,
+/// a prepared statement, one per cursor. Only current rows of archive (sync) tables are read. Esri's virtual tables,
 /// triggers, views and SQL functions are never touched: nothing but plain SQL on plain tables.
 public final class MobileGeodatabaseSource: ReplicaSource {
     public let replica: Replica
@@ -75,119 +75,44 @@ public final class MobileGeodatabaseSource: ReplicaSource {
 
     // MARK: - Features
 
-    public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
+    public func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
+        let plan = try layerPlan(layerIndex)
+        return try GeodatabaseFeatureCursor(connection: connection, file: url.path, plan: plan,
+                                            layerName: replica.layers[layerIndex].name, batchSize: batchSize)
+    }
+
+    /// Counts the rows a cursor would read (current rows only, in an archive table); nil for no
+    /// such layer or when SQLite cannot count them (the cursor would then report why).
+    public func featureCount(inLayer layerIndex: Int) -> Int? {
+        guard let plan = try? layerPlan(layerIndex) else { return nil }
+        return count(plan.table, currentRowsOnly: plan.isArchive)
+    }
+
+    private func layerPlan(_ layerIndex: Int) throws -> LayerPlan {
         guard plans.indices.contains(layerIndex) else {
             throw ReplicaExportError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(input: url.path))
         }
-        let plan = plans[layerIndex]
-        let layerName = replica.layers[layerIndex].name
-        var selected = plan.columns.map { SQLName.quote($0.name) }
-        if let s = plan.shapeColumn { selected.append(SQLName.quote(s)) }
-        if selected.isEmpty { selected.append("NULL") }
-        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(SQLName.quote(plan.table))"
-        if plan.isArchive { sql += " WHERE " + currentRowPredicate }
-        let stmt = try connection.prepare(sql)
-        let batchLimit = max(1, batchSize)
-        var batch: [Feature] = []
-        batch.reserveCapacity(min(batchLimit, 4096))
-        let oidIndex = plan.columns.firstIndex { $0.name == plan.oidColumn }
-        let shapeIndex = Int32(plan.columns.count)
-        var row = 0
-        while try stmt.step() {
-            var attributes: [Value] = []
-            attributes.reserveCapacity(plan.columns.count)
-            for (i, column) in plan.columns.enumerated() {
-                attributes.append(try value(stmt, Int32(i), column, plan: plan, layer: layerName, row: row))
-            }
-            var geometry: Geometry?
-            if plan.shapeColumn != nil, !stmt.isNull(shapeIndex), let grid = plan.grid {
-                guard stmt.type(shapeIndex) == .blob else {
-                    throw ReplicaExportError(.corrupt, "the shape column holds a \(stmt.type(shapeIndex)) value, not a shape blob",
-                                       at: location(plan, layer: layerName, row: row, oid: oidIndex.map { attributes[$0] }))
-                }
-                do {
-                    geometry = try stmt.withBlob(shapeIndex) { try ShapeBlob.decode($0, grid: grid) }.geometry
-                } catch var error as ReplicaExportError {
-                    error.location = error.location.filled(from: location(plan, layer: layerName, row: row, oid: oidIndex.map { attributes[$0] }))
-                    throw error
-                }
-            }
-            batch.append(Feature(attributes: attributes, geometry: geometry))
-            row += 1
-            if batch.count == batchLimit {
-                try body(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        if !batch.isEmpty { try body(batch) }
+        return plans[layerIndex]
     }
 
-    func location(_ plan: LayerPlan, layer: String, row: Int, oid: Value?) -> ErrorLocation {
-        var detail = "table \(plan.table)"
-        if let name = plan.oidColumn, let v = oid?.integerValue { detail += ", \(name) \(v)" }
-        return ErrorLocation(input: url.path, layer: layer, featureIndex: row, detail: detail)
-    }
-
-    @inline(__always)
-    func value(_ stmt: SQLiteStatement, _ i: Int32, _ column: ColumnPlan, plan: LayerPlan, layer: String, row: Int) throws -> Value {
-        let type = stmt.type(i)
-        if type == .null { return .null }
-        func mismatch(_ what: String) -> ReplicaExportError {
-            ReplicaExportError(.schemaMismatch, "column '\(column.name)' holds \(what), which does not fit its declared type (\(column.storage))",
-                         at: ErrorLocation(input: url.path, layer: layer, featureIndex: row, detail: "table \(plan.table)"))
-        }
-        func integer() throws -> Int64 {
-            switch type {
-            case .integer: return stmt.int64(i)
-            case .float:
-                let d = stmt.double(i)
-                guard let v = Int64(exactly: d) else { throw mismatch("the real number \(d)") }
-                return v
-            default: throw mismatch("a \(type) value")
-            }
-        }
-        switch column.storage {
-        case .int16:
-            let v = try integer()
-            guard let x = Int16(exactly: v) else { throw mismatch("\(v), out of 16-bit range") }
-            return .int16(x)
-        case .int32:
-            let v = try integer()
-            guard let x = Int32(exactly: v) else { throw mismatch("\(v), out of 32-bit range") }
-            return .int32(x)
-        case .int64:
-            return .int64(try integer())
-        case .float32, .float64:
-            guard type == .integer || type == .float else { throw mismatch("a \(type) value") }
-            let d = stmt.double(i)
-            return column.storage == .float32 ? .float32(Float(d)) : .float64(d)
-        case .string:
-            switch type {
-            case .text: return .string(stmt.text(i) ?? "")
-            case .integer: return .string(String(stmt.int64(i)))
-            case .float: return .string(String(stmt.double(i)))
-            default: return .string(String(decoding: stmt.bytes(i), as: UTF8.self))
-            }
-        case .guid:
-            guard type == .text else { throw mismatch("a \(type) value") }
-            return .guid(stmt.text(i) ?? "")
-        case .date:
-            guard type == .float || type == .integer else { throw mismatch("a \(type) value") }
-            return .date(milliseconds: julianDayToUnixMilliseconds(stmt.double(i)))
-        case .blob:
-            return .blob(stmt.bytes(i))
-        default:
-            throw mismatch("a value of a kind this reader does not produce")
-        }
+    private func count(_ table: String, currentRowsOnly: Bool) -> Int? {
+        var sql = "SELECT count(*) FROM \(SQLName.quote(table))"
+        if currentRowsOnly { sql += " WHERE " + currentRowPredicate }
+        return (try? connection.rows(sql) { Int($0.int64(0)) })?.first
     }
 
     // MARK: - Attachments
 
+    /// Counts the rows of the layer's `__ATTACH` table (current rows only, in an archive table);
+    /// 0 when the layer has none, nil for no such layer or when SQLite cannot count them.
+    public func attachmentCount(inLayer layerIndex: Int) -> Int? {
+        guard let plan = try? layerPlan(layerIndex) else { return nil }
+        guard let table = plan.attachmentTable else { return 0 }
+        return count(table, currentRowsOnly: plan.attachmentIsArchive)
+    }
+
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
-        guard plans.indices.contains(layerIndex) else {
-            throw ReplicaExportError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(input: url.path))
-        }
-        let plan = plans[layerIndex]
+        let plan = try layerPlan(layerIndex)
         guard let table = plan.attachmentTable else { return }
         let cols = plan.attachmentColumns
         func pick(_ name: String) -> String { cols.contains(name) ? SQLName.quote(name) : "NULL" }
