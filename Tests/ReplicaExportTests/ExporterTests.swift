@@ -14,13 +14,22 @@ import Testing
             self.replica = replica
             self.features = features
         }
-        func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
-            var start = 0
-            let all = features[layerIndex]
-            while start < all.count {
-                try body(Array(all[start..<min(start + batchSize, all.count)]))
-                start += batchSize
-            }
+        func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
+            MemoryCursor(rest: features[layerIndex][...], batchSize: batchSize)
+        }
+    }
+
+    final class MemoryCursor: FeatureCursor {
+        var rest: ArraySlice<Feature>
+        let batchSize: Int
+        init(rest: ArraySlice<Feature>, batchSize: Int) {
+            self.rest = rest
+            self.batchSize = batchSize
+        }
+        func next() -> [Feature]? {
+            guard !rest.isEmpty else { return nil }
+            defer { rest = rest.dropFirst(batchSize) }
+            return Array(rest.prefix(batchSize))
         }
     }
 

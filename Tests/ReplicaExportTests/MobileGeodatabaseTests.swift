@@ -206,6 +206,7 @@ struct MobileGeodatabaseTests {
         let after = try MobileGeodatabaseSource(url: copy)
         let roadsAfter = try MGDB.all(after, layer: 0)
         #expect(roadsAfter == roadsBefore)
+        #expect(after.featureCount(inLayer: 0) == roadsAfter.count)
         let rdname = try #require(after.replica.layers[0].fieldIndex(named: "RDNAME"))
         #expect(!roadsAfter.contains { $0.attributes[rdname] == .string("SUPERSEDED") })
     }
@@ -253,6 +254,7 @@ struct MobileGeodatabaseTests {
         #expect(got == [ReplicaExport.Attachment(attachmentId: 1, globalId: "{11111111-1111-1111-1111-111111111111}",
                                    parentGlobalId: "{22222222-2222-2222-2222-222222222222}", contentType: "image/png",
                                    name: "a.png", size: 3, data: [1, 2, 3])])
+        #expect(source.attachmentCount(inLayer: 1) == 1)
     }
 
     @Test func proFileWithBracketNamesAndSecondSpatialReference() throws {

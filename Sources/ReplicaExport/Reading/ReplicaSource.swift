@@ -2,22 +2,57 @@
 ///
 /// Implementations: the Esri JSON reader and the mobile geodatabase reader. A writer never knows
 /// which one produced the data.
+///
+/// A reader implements ``featureCursor(inLayer:batchSize:)``; ``features(inLayer:batchSize:_:)``
+/// is built on it once, here, so that pulling and pushing cannot disagree.
 public protocol ReplicaSource: AnyObject {
     /// Metadata and layer schemas.
     var replica: Replica { get }
 
-    /// What the user should know about the input (inferred schemas, skipped content).
+    /// What the user should know about the input (inferred schemas, skipped content). A reader may
+    /// add to it while features are read (attributes outside the schema are known only then).
     var diagnostics: [Diagnostic] { get }
+
+    /// A new cursor over the features of `replica.layers[layerIndex]`, in input order, in batches
+    /// of at most `batchSize` (at least 1). Each cursor has its own position: several may be open
+    /// on the same layer at once. Memory does not grow with the number of features.
+    func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor
+
+    /// The number of features a cursor over the layer yields, when the reader knows it without
+    /// reading them; nil otherwise.
+    func featureCount(inLayer layerIndex: Int) -> Int?
 
     /// Streams the features of `replica.layers[layerIndex]` in batches of at most `batchSize`,
     /// in input order. Memory does not grow with the number of features. May be called more than
     /// once per layer.
     func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws
 
-    /// Streams the attachments of `replica.layers[layerIndex]`.
+    /// Streams the attachments of `replica.layers[layerIndex]`, one at a time.
     func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws
+
+    /// The number of attachments ``attachments(inLayer:_:)`` yields, when the reader knows it
+    /// without reading them; nil otherwise.
+    func attachmentCount(inLayer layerIndex: Int) -> Int?
+}
+
+/// Pulls the features of one layer, a batch at a time, for a caller that drives the reading
+/// itself (one layer interleaved with another, a consumer that pauses between batches).
+public protocol FeatureCursor: AnyObject {
+    /// The next batch of at most the cursor's batch size, never empty; nil at the end. After it
+    /// has returned nil or thrown, it returns nil. Errors carry the input, layer, feature index
+    /// and, where the reader knows it, the OBJECTID.
+    func next() throws -> [Feature]?
 }
 
 extension ReplicaSource {
+    public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
+        let cursor = try featureCursor(inLayer: layerIndex, batchSize: batchSize)
+        while let batch = try cursor.next() { try body(batch) }
+    }
+
+    public func featureCount(inLayer layerIndex: Int) -> Int? { nil }
+
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {}
+
+    public func attachmentCount(inLayer layerIndex: Int) -> Int? { nil }
 }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Opening makes one cheap pass over the file (structure only, feature values skipped) that records
 /// each layer's byte range; layers without a schema get a second pass that infers field types from
-/// the values; ``features(inLayer:batchSize:_:)`` then seeks to the layer and converts.
+/// the values; a cursor (``featureCursor(inLayer:batchSize:)``) then seeks to the layer and converts
+/// as it is pulled.
 ///
 /// The schema of a replica's layers comes from the service's layer resources: `schemaURL`, or
 /// `<payload-stem>.layers.json` beside the payload (stem = file name without its last extension),
@@ -181,14 +182,14 @@ public final class EsriJSONReplicaSource: ReplicaSource {
         self.diagnostics = diagnostics
     }
 
-    /// The number of features of a layer, counted when the file was opened.
-    public func featureCount(inLayer layerIndex: Int) -> Int {
-        plans.indices.contains(layerIndex) ? plans[layerIndex].featureCount : 0
+    /// The number of features of a layer, counted when the file was opened; nil for no such layer.
+    public func featureCount(inLayer layerIndex: Int) -> Int? {
+        plans.indices.contains(layerIndex) ? plans[layerIndex].featureCount : nil
     }
 
-    /// The number of attachments of a layer, counted when the file was opened.
-    public func attachmentCount(inLayer layerIndex: Int) -> Int {
-        plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : 0
+    /// The number of attachments of a layer, counted when the file was opened; nil for no such layer.
+    public func attachmentCount(inLayer layerIndex: Int) -> Int? {
+        plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : nil
     }
 
     // MARK: inference
@@ -267,36 +268,18 @@ public final class EsriJSONReplicaSource: ReplicaSource {
 
     // MARK: features
 
-    public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
+    public func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
         guard replica.layers.indices.contains(layerIndex) else {
             throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }
+        return try EsriJSONFeatureCursor(source: self, layerIndex: layerIndex,
+                                         featuresOffset: plans[layerIndex].featuresOffset, batchSize: batchSize)
+    }
+
+    /// What a cursor learned by reading a layer to its end: attributes outside the schema (once
+    /// per layer and name, however often the layer is read) and geometries a table cannot keep.
+    func recordEndOfLayer(_ layerIndex: Int, reader: FeatureReader) {
         let layer = replica.layers[layerIndex]
-        guard let offset = plans[layerIndex].featuresOffset else { return }
-        let batchSize = max(1, batchSize)
-        let s = try JSONScanner(url: url, chunkSize: chunkSize)
-        try s.seek(to: offset)
-        var reader = FeatureReader(layer: layer, file: url.path)
-        var batch: [Feature] = []
-        batch.reserveCapacity(min(batchSize, 65_536))
-        try s.beginArray()
-        var first = true
-        var featureIndex = 0
-        while try s.nextElement(first: &first) {
-            do {
-                batch.append(try reader.read(s))
-            } catch var error as ReplicaExportError {
-                error.location = error.location.filled(from: ErrorLocation(input: url.path, layer: layer.name,
-                                                                           featureIndex: featureIndex))
-                throw error
-            }
-            featureIndex &+= 1
-            if batch.count >= batchSize {
-                try body(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        if !batch.isEmpty { try body(batch) }
         for name in reader.unknownFields where !reportedUnknownFields.contains("\(layerIndex)\u{0}\(name)") {
             reportedUnknownFields.insert("\(layerIndex)\u{0}\(name)")
             diagnostics.append(Diagnostic(.inputSkipped, "attribute '\(name)' is not a field of the layer's schema; its values were ignored",
@@ -359,6 +342,9 @@ struct FeatureReader {
     var unknownFields: [String] = []
     private var unknownSet: Set<String> = []
     var droppedTableGeometries = 0
+    /// The OBJECTID of the feature being read, once its value has been read: errors name it.
+    private(set) var objectID: Int64?
+    private let objectIDIndex: Int?
     let parser: EsriGeometryParser
     private var key: [UInt8] = []
     private static let attributesKey = Array("attributes".utf8)
@@ -369,6 +355,7 @@ struct FeatureReader {
         self.file = file
         self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
         self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
+        self.objectIDIndex = layer.objectIdField.flatMap { layer.fieldIndex(named: $0) }
         key.reserveCapacity(64)
     }
 
@@ -386,6 +373,7 @@ struct FeatureReader {
     }
 
     mutating func read(_ s: JSONScanner) throws -> Feature {
+        objectID = nil
         guard try s.peekValueStart() == UInt8(ascii: "{") else {
             throw ReplicaExportError(.unexpectedType, "a feature must be an object", at: s.location())
         }
@@ -409,6 +397,7 @@ struct FeatureReader {
                     }
                     expected = i &+ 1
                     attributes[i] = try readValue(s, field: layer.fields[i])
+                    if i == objectIDIndex { objectID = attributes[i].integerValue }
                 }
             } else if key == Self.geometryKey {
                 _ = try s.peekValueStart()
