@@ -283,18 +283,6 @@ struct MobileGeodatabaseTests {
         #expect(abs(v.x - -122.4369) < 0.01 && abs(v.y - 37.78) < 0.05)
     }
 
-    @Test func decodeSpeed() throws {
-        let source = try MobileGeodatabaseSource(url: MGDB.url("ArcGISRuntimeBook_sf_parking_meters_10.3.1.geodatabase"))
-        let clock = ContinuousClock()
-        var n = 0
-        let t = try clock.measure {
-            try source.features(inLayer: 0, batchSize: 1000) { n += $0.count }
-        }
-        let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) / 1e18
-        print("sf_parking_meters: \(n) rows in \(seconds) s = \(Int(Double(n) / seconds)) rows/s")
-        #expect(n == 24924)
-    }
-
     @Test func readingNeverChangesOrCreatesFiles() throws {
         let dir = try TestPaths.makeTemporaryDirectory("mgdb-wal")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -365,16 +353,47 @@ struct MobileGeodatabaseTests {
         expectReadingError(copy, .notAReplica, "DELTA")
     }
 
+    /// What each real file holds, layer by layer: kind, geometry, Z, spatial reference, current rows,
+    /// fields, domains, relationships and attachments, as the catalog and SQL counts say.
     @Test func everyFileIsDescribed() throws {
+        let expected: [String: [String]] = [
+            "LA_Trails.geodatabase": [
+                "0 'Trailheads' featureLayer esriGeometryPoint Z=false wkid=3857 rows=475 fields=26 domains=0 rels=0 attach=false"],
+            "militaryoverlay.geodatabase": [
+                "0 'Units_Multipoint' featureLayer esriGeometryMultipoint Z=true wkid=4326 rows=5 fields=36 domains=17 rels=0 attach=false",
+                "1 'Units' featureLayer esriGeometryPoint Z=true wkid=4326 rows=4 fields=36 domains=17 rels=0 attach=false",
+                "2 'Air' featureLayer esriGeometryPoint Z=true wkid=4326 rows=2 fields=32 domains=14 rels=0 attach=false",
+                "3 'ControlMeasuresLines' featureLayer esriGeometryPolyline Z=true wkid=4326 rows=9 fields=29 domains=7 rels=0 attach=false",
+                "4 'ControlMeasuresAreas' featureLayer esriGeometryPolygon Z=true wkid=4326 rows=10 fields=29 domains=6 rels=0 attach=false"],
+            "canyonlands_3b1fef0d.geodatabase": [
+                "0 'CNP_Roads' featureLayer esriGeometryPolyline Z=false wkid=3857 rows=89 fields=62 domains=0 rels=0 attach=false",
+                "1 'CNP_Trails' featureLayer esriGeometryPolyline Z=false wkid=3857 rows=55 fields=41 domains=0 rels=0 attach=false"],
+            "arcrestgo_m5pc4wu4_10.4.1.geodatabase": [
+                "0 'Homesites' featureLayer esriGeometryPoint Z=false wkid=3857 rows=69 fields=17 domains=5 rels=1 attach=false",
+                "1 'Homesites inspections' table - Z=false wkid=- rows=0 fields=22 domains=0 rels=1 attach=true"],
+            "procaching_data_Pro2.8_10.9.0.geodatabase": [
+                "0 'test_extent' featureLayer esriGeometryPolygon Z=false wkid=26912 rows=1 fields=1 domains=0 rels=0 attach=false",
+                "1 'roads' featureLayer esriGeometryPolyline Z=false wkid=3857 rows=3082 fields=86 domains=38 rels=0 attach=false"],
+            "ArcGISRuntimeBook_sf_parking_meters_10.3.1.geodatabase": [
+                "0 'Parking Meters' featureLayer esriGeometryPoint Z=false wkid=4326 rows=24924 fields=2 domains=0 rels=0 attach=false"],
+            "MmpkTest_USA_mmpk_p12_feature_service_data.geodatabase": [
+                "0 'ESRI_StateCityHighway_USA - states' featureLayer esriGeometryPolygon Z=false wkid=3857 rows=51 fields=52 domains=0 rels=0 attach=false"],
+        ]
+        #expect(Set(expected.keys) == Set(MGDB.files))
         for file in MGDB.files {
             let s = try MobileGeodatabaseSource(url: MGDB.url(file))
+            var described: [String] = []
             for (i, l) in s.replica.layers.enumerated() {
                 var n = 0
                 try s.features(inLayer: i, batchSize: 10_000) { n += $0.count }
+                #expect(s.featureCount(inLayer: i) == n, "\(file) layer \(i)")
                 let domains = l.fields.compactMap(\.domain).count
-                print("[mgdb] \(file): layer \(l.id) '\(l.name)' \(l.kind.rawValue) \(l.geometryType?.rawValue ?? "-") Z=\(l.hasZ) wkid=\(l.spatialReference?.preferredWkid.map(String.init) ?? "-") rows=\(n) fields=\(l.fields.count) domains=\(domains) rels=\(l.relationships.count) attach=\(l.hasAttachments)")
+                described.append("\(l.id) '\(l.name)' \(l.kind.rawValue) \(l.geometryType?.rawValue ?? "-") Z=\(l.hasZ) "
+                                 + "wkid=\(l.spatialReference?.preferredWkid.map(String.init) ?? "-") rows=\(n) "
+                                 + "fields=\(l.fields.count) domains=\(domains) rels=\(l.relationships.count) attach=\(l.hasAttachments)")
             }
-            if !s.diagnostics.isEmpty { print("[mgdb] \(file) diagnostics: \(s.diagnostics)") }
+            #expect(described == expected[file], "\(file)")
+            #expect(s.diagnostics.isEmpty, "\(file): \(s.diagnostics)")
         }
     }
 }
