@@ -188,25 +188,19 @@ struct WKBDecoder {
         return n
     }
 
-    private mutating func uint32() throws -> UInt32 {
-        guard offset + 4 <= bytes.count else { throw Failure(message: "the WKB ends inside a number", offset: offset) }
-        var value: UInt32 = 0
-        for i in 0..<4 {
-            let byte = UInt32(bytes[offset + (littleEndian ? i : 3 - i)])
-            value |= byte << (8 * UInt32(i))
-        }
-        offset += 4
-        return value
-    }
+    private mutating func uint32() throws -> UInt32 { try fixedWidth(UInt32.self) }
 
-    private mutating func double() throws -> Double {
-        guard offset + 8 <= bytes.count else { throw Failure(message: "the WKB ends inside a number", offset: offset) }
-        var bits: UInt64 = 0
-        for i in 0..<8 {
-            let byte = UInt64(bytes[offset + (littleEndian ? i : 7 - i)])
-            bits |= byte << (8 * UInt64(i))
+    private mutating func double() throws -> Double { Double(bitPattern: try fixedWidth(UInt64.self)) }
+
+    /// The next integer of `T`'s width in the current byte order.
+    private mutating func fixedWidth<T: FixedWidthInteger>(_: T.Type) throws -> T {
+        let size = T.bitWidth / 8
+        guard offset + size <= bytes.count else { throw Failure(message: "the WKB ends inside a number", offset: offset) }
+        var value: T = 0
+        for i in 0..<size {
+            value |= T(bytes[offset + (littleEndian ? i : size - 1 - i)]) << (8 * i)
         }
-        offset += 8
-        return Double(bitPattern: bits)
+        offset += size
+        return value
     }
 }

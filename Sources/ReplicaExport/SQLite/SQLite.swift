@@ -30,17 +30,11 @@ final class SQLiteConnection {
         path = url.path
         access = .readOnlyImmutable
         let uri = "file:" + SQLiteConnection.percentEncodedPath(url.path) + "?mode=ro&immutable=1"
-        var db: OpaquePointer?
-        let rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nil)
-        guard rc == SQLITE_OK, let db else {
-            let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
-            if let db { sqlite3_close_v2(db) }
-            throw ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)",
-                               at: ErrorLocation(input: url.path),
-                               cause: SQLiteError(extendedResultCode: rc, message: detail))
-        }
+        let db = try Self.open(uri, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, failure: { detail, cause in
+            ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)", at: ErrorLocation(input: url.path),
+                               cause: cause)
+        })
         handle = db
-        sqlite3_extended_result_codes(db, 1)
         // Esri's catalog has an index declared with the ICU collation `ICUFOLDCASE`; we never query
         // by it, but an integrity check must be able to prepare. A plain ASCII case-folding compare
         // is enough for that (we never write, so ordering differences cannot do harm).
@@ -63,20 +57,28 @@ final class SQLiteConnection {
         access = .readWrite
         // A URI with the path percent-encoded, so that '?' or '#' in a file name stay part of it.
         let uri = "file:" + SQLiteConnection.percentEncodedPath(url.path) + (create ? "?mode=rwc" : "?mode=rw")
-        var db: OpaquePointer?
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
         if create { flags |= SQLITE_OPEN_CREATE }
+        handle = try Self.open(uri, flags: flags, failure: { detail, cause in
+            ReplicaExportError(.fileSystem, "SQLite cannot open the file for writing: \(detail)",
+                               at: ErrorLocation(output: url.path), cause: cause)
+        })
+    }
+
+    /// Calls `sqlite3_open_v2`, then `sqlite3_extended_result_codes` on success; on failure closes
+    /// what SQLite may have allocated (`sqlite3_close_v2`) and throws `failure`'s error.
+    private static func open(_ uri: String, flags: Int32,
+                             failure: (String, SQLiteError) -> ReplicaExportError) throws -> OpaquePointer {
+        var db: OpaquePointer?
         let rc = sqlite3_open_v2(uri, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let code = db.map { sqlite3_extended_errcode($0) } ?? rc
             let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             if let db { sqlite3_close_v2(db) }
-            throw ReplicaExportError(.fileSystem, "SQLite cannot open the file for writing: \(detail)",
-                               at: ErrorLocation(output: url.path),
-                               cause: SQLiteError(extendedResultCode: code, message: detail))
+            throw failure(detail, SQLiteError(extendedResultCode: code, message: detail))
         }
-        handle = db
         sqlite3_extended_result_codes(db, 1)
+        return db
     }
 
     /// Calls `sqlite3_close_v2`, which also rolls back a transaction left open.

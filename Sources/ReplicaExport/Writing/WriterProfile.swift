@@ -139,6 +139,31 @@ struct FieldTypeTable: Sendable {
     subscript(type: FieldType) -> Entry { entries[type]! }
 }
 
+extension FieldTypeTable {
+    /// What the text formats (CSV, GeoJSON) share: GUIDs as given, dates and times as ISO 8601
+    /// text, binary as base64, text as it is.
+    static let textRows: [FieldType: Entry] = [
+        .objectID: .column(.integer64, .integer64),
+        .bigInteger: .column(.integer64, .integer64),
+        .integer: .column(.integer, .integer),
+        .string: .column(.string, .string),
+        .xml: .column(.string, .string),
+        .globalID: .column(.string, .guidAsGiven),
+        .guid: .column(.string, .guidAsGiven),
+        .date: .column(.string, .dateISO),
+        .dateOnly: .column(.string, .dateOnlyISO),
+        .timeOnly: .column(.string, .timeOnlyISO),
+        .timestampOffset: .column(.string, .timestampOffsetISO),
+        .blob: .column(.string, .base64),
+        .raster: .column(.string, .base64),
+    ]
+
+    /// `base` with `rows` replacing or adding entries.
+    init(_ base: [FieldType: Entry], with rows: [FieldType: Entry]) {
+        self.init(base.merging(rows) { _, new in new })
+    }
+}
+
 extension FieldTypeTable.Entry {
     static func column(_ type: GDALColumnType, _ encoding: ValueEncoding, subtype: GDALColumnSubtype = .none,
                        width: ColumnRule.Width = .driverDefault, precision: Int = 0,

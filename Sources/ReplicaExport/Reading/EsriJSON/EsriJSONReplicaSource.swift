@@ -15,7 +15,7 @@ import Foundation
 /// ``SchemaInference``) and a ``Diagnostic`` says so.
 ///
 /// Embedded attachment bytes are read from the member `data` (base64).
-public final class EsriJSONReplicaSource: ReplicaSource {
+final class EsriJSONReplicaSource: ReplicaSource {
     public let replica: Replica
     public private(set) var diagnostics: [Diagnostic] = []
 

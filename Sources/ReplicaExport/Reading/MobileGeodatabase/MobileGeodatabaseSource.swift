@@ -7,7 +7,7 @@ import Foundation
 /// st_aux_spatial_reference_systems, GDB_ServiceItems) is read at once; features are streamed from
 /// a prepared statement, one per cursor. Only current rows of archive (sync) tables are read. Esri's virtual tables,
 /// triggers, views and SQL functions are never touched: nothing but plain SQL on plain tables.
-public final class MobileGeodatabaseSource: ReplicaSource {
+final class MobileGeodatabaseSource: ReplicaSource {
     public let replica: Replica
     public private(set) var diagnostics: [Diagnostic] = []
     public let url: URL

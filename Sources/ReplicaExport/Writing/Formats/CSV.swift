@@ -14,23 +14,11 @@ enum CSVFormat: GDALFormat {
         formatName: "csv", driverName: "CSV",
         capabilities: [.circularArcs, .mixedGeometryTypes, .zValues, .mValues],
         layout: .filePerLayer(extension: "csv", siblings: ["csvt", "prj"]),
-        columns: FieldTypeTable([
-            .objectID: .column(.integer64, .integer64),
-            .bigInteger: .column(.integer64, .integer64),
+        // Reals as Swift's shortest round-trip text: GDAL's own formatting keeps 15 digits.
+        columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .smallInteger: .column(.integer, .integer, subtype: .int16),
-            .integer: .column(.integer, .integer),
             .single: .column(.string, .numberText),
             .double: .column(.string, .numberText),
-            .string: .column(.string, .string),
-            .xml: .column(.string, .string),
-            .globalID: .column(.string, .guidAsGiven),
-            .guid: .column(.string, .guidAsGiven),
-            .date: .column(.string, .dateISO),
-            .dateOnly: .column(.string, .dateOnlyISO),
-            .timeOnly: .column(.string, .timeOnlyISO),
-            .timestampOffset: .column(.string, .timestampOffsetISO),
-            .blob: .column(.string, .base64),
-            .raster: .column(.string, .base64),
         ]),
         // WKT has no spelling for a missing measure that GDAL reads back ("nan" fails to parse):
         // Esri's no-data measure, as in shapefiles.

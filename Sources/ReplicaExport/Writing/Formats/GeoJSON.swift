@@ -10,23 +10,10 @@ enum GeoJSONFormat: GDALFormat {
         formatName: "geojson", driverName: "GeoJSON",
         capabilities: [.zValues, .mixedGeometryTypes, .requiresWGS84],
         layout: .filePerLayer(extension: "geojson", siblings: []), featureID: .featureIDAndAttribute,
-        columns: FieldTypeTable([
-            .objectID: .column(.integer64, .integer64),
-            .bigInteger: .column(.integer64, .integer64),
+        columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .smallInteger: .column(.integer, .integer),
-            .integer: .column(.integer, .integer),
             .single: .column(.real, .realShortestDecimal),
             .double: .column(.real, .real),
-            .string: .column(.string, .string),
-            .xml: .column(.string, .string),
-            .globalID: .column(.string, .guidAsGiven),
-            .guid: .column(.string, .guidAsGiven),
-            .date: .column(.string, .dateISO),
-            .dateOnly: .column(.string, .dateOnlyISO),
-            .timeOnly: .column(.string, .timeOnlyISO),
-            .timestampOffset: .column(.string, .timestampOffsetISO),
-            .blob: .column(.string, .base64),
-            .raster: .column(.string, .base64),
         ]),
         layerOptions: ["RFC7946=YES"])
 }
