@@ -73,6 +73,8 @@ extension ReplicaExportError {
         public static let unknownOutputFormat = Code("unknownOutputFormat", .request)
         /// An output exists and the request does not allow replacing it.
         public static let outputExists = Code("outputExists", .request)
+        /// The caller cancelled the export (``ExportCancellation``); nothing was committed.
+        public static let cancelled = Code("cancelled", .request)
 
         // The input.
         /// The input file does not exist.
@@ -116,7 +118,7 @@ extension ReplicaExportError {
         public static let invalidState = Code("invalidState", .internal)
 
         private static let all: [Code] = [
-            .invalidOption, .unknownOutputFormat, .outputExists, .fileNotFound, .unreadable, .unknownFormat,
+            .invalidOption, .unknownOutputFormat, .outputExists, .cancelled, .fileNotFound, .unreadable, .unknownFormat,
             .syntax, .unexpectedType, .truncated, .pointerPayload, .notAReplica, .unsupported, .schemaMismatch,
             .corrupt, .invalidCurve, .invalidGeometry, .unsupportedGeometry, .gdal, .fileSystem, .dataLoss,
             .invalidState,

@@ -150,6 +150,19 @@ import Testing
         #expect(TestPaths.entries(output).isEmpty, "no empty format folders: \(TestPaths.entries(output))")
     }
 
+    @Test func aCancelledExportLeavesNothing() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-cancelled")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let cancellation = ExportCancellation()
+        cancellation.cancel()
+        let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv"],
+                                    outputDirectory: output.appendingPathComponent("out"), cancellation: cancellation)
+        #expect {
+            try Exporter().export(from: Self.source(storedOptions: nil), request: request)
+        } throws: { ($0 as? ReplicaExportError)?.code == .cancelled }
+        #expect(TestPaths.entries(output).isEmpty)
+    }
+
     @Test func formatsAreIndependent() throws {
         let output = try TestPaths.makeTemporaryDirectory("exporter-independent")
         defer { try? FileManager.default.removeItem(at: output) }

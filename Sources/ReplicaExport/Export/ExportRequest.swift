@@ -32,10 +32,13 @@ public struct ExportRequest: Sendable {
     /// ``Diagnostic/Severity/loss``); by default losses are written as closely as the format
     /// allows and reported.
     public var strict: Bool
+    /// Stops the export, committing nothing, once cancelled (checked between batches).
+    public var cancellation: ExportCancellation?
 
     public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
                 syncDataOptions: Int? = nil, maxDeviation: Double? = nil, layerIds: [Int]? = nil,
-                overwrite: Bool = false, batchSize: Int = 1024, strict: Bool = false) {
+                overwrite: Bool = false, batchSize: Int = 1024, strict: Bool = false,
+                cancellation: ExportCancellation? = nil) {
         self.input = input
         self.schema = schema
         self.formats = formats
@@ -46,6 +49,7 @@ public struct ExportRequest: Sendable {
         self.overwrite = overwrite
         self.batchSize = batchSize
         self.strict = strict
+        self.cancellation = cancellation
     }
 
     /// A request from createReplica's own parameters, as a service answering a `syncModel=none`

@@ -217,6 +217,7 @@ public struct Exporter: Sendable {
                     try pipe.put(.beginLayer(position))
                     var featureIndex = 0
                     try source.features(inLayer: layerIndex, batchSize: batchSize) { batch in
+                        try request.cancellation?.check()
                         var prepared: [PreparationKey: [PreparedFeature]] = [:]
                         for key in produced.preparers.keys {
                             prepared[key] = try prepare(batch, firstIndex: featureIndex, layer: layer,
@@ -238,6 +239,7 @@ public struct Exporter: Sendable {
         do {
             var layer: LayerSchema?
             while let item = try pipe.take() {
+                try request.cancellation?.check()
                 switch item {
                 case .beginLayer(let position):
                     let next = selection.replica.layers[position]
@@ -281,6 +283,7 @@ public struct Exporter: Sendable {
                                          at: first.location)
             }
         }
+        try request.cancellation?.check()
         var outputs: [String: [WrittenOutput]] = [:]
         try writers.each { _, writer in outputs[type(of: writer).formatName] = try writer.commit() }
 
