@@ -92,6 +92,10 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let missingMeasureReplaced: Code = "missingMeasureReplaced"
         /// Attachments not kept by this format.
         public static let attachmentsDropped: Code = "attachmentsDropped"
+        /// Attachments known only by URL: listed, never fetched.
+        public static let attachmentsByURL: Code = "attachmentsByURL"
+        /// How many attachments went where (information).
+        public static let attachmentsWritten: Code = "attachmentsWritten"
         /// Relationship classes not kept by this format (the keys are; a warning, not a loss).
         public static let relationshipsDropped: Code = "relationshipsDropped"
         /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).

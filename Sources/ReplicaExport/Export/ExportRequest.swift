@@ -32,6 +32,8 @@ public struct ExportRequest: Sendable {
     /// ``Diagnostic/Severity/loss``); by default losses are written as closely as the format
     /// allows and reported.
     public var strict: Bool
+    /// Write the attachments of the payload (createReplica `returnAttachments`).
+    public var includeAttachments: Bool = true
     /// Stops the export, committing nothing, once cancelled (checked between batches).
     public var cancellation: ExportCancellation?
 

@@ -228,6 +228,14 @@ public struct Exporter: Sendable {
                         featureIndex += batch.count
                     }
                     produced.featuresRead[layer.name] = featureIndex
+                    // Attachments follow their layer's features, one at a time through the pipe:
+                    // at most its capacity are ever held.
+                    if request.includeAttachments && source.attachmentCount(inLayer: layerIndex) != 0 {
+                        try source.attachments(inLayer: layerIndex) { attachment in
+                            try request.cancellation?.check()
+                            try pipe.put(.attachment(attachment))
+                        }
+                    }
                     try pipe.put(.endLayer)
                 }
                 pipe.finish()
@@ -249,6 +257,9 @@ public struct Exporter: Sendable {
                     layer = next
                 case .batch(let prepared):
                     try writers.each { index, writer in try writer.write(prepared[keys[index]]!) }
+                case .attachment(let attachment):
+                    guard let layer else { break }
+                    try writers.each { _, writer in try writer.write(attachments: [attachment], of: layer) }
                 case .endLayer:
                     try writers.each { _, writer in try writer.endLayer() }
                     layer = nil
@@ -310,6 +321,7 @@ public struct Exporter: Sendable {
         case beginLayer(Int)
         /// Prepared features, by the preparation their writers need.
         case batch([PreparationKey: [PreparedFeature]])
+        case attachment(Attachment)
         case endLayer
     }
 

@@ -529,3 +529,111 @@ struct GDALFieldDomainRef {
         }
     }
 }
+
+// MARK: relationships
+
+/// A GDALRelationship, destroyed with `GDALDestroyRelationship` (datasets copy it when adding).
+final class GDALRelationship {
+    enum Cardinality { case oneToOne, oneToMany, manyToOne, manyToMany }
+    enum Kind { case composite, association, aggregation }
+
+    let handle: GDALRelationshipH
+
+    /// `GDALRelationshipCreate` (no mapping table).
+    init(name: String, leftTable: String, rightTable: String, cardinality: Cardinality) {
+        let c: GDALRelationshipCardinality
+        switch cardinality {
+        case .oneToOne: c = GRC_ONE_TO_ONE
+        case .oneToMany: c = GRC_ONE_TO_MANY
+        case .manyToOne: c = GRC_MANY_TO_ONE
+        case .manyToMany: c = GRC_MANY_TO_MANY
+        }
+        handle = GDALRelationshipCreate(name, leftTable, rightTable, c)
+    }
+
+    deinit { GDALDestroyRelationship(handle) }
+
+    /// `GDALRelationshipSetLeftTableFields` and `GDALRelationshipSetRightTableFields`.
+    func setKeys(left: [String], right: [String]) {
+        // The lists must outlive the calls, which copy them.
+        let leftList = GDALStringList(left), rightList = GDALStringList(right)
+        withExtendedLifetime((leftList, rightList)) {
+            GDALRelationshipSetLeftTableFields(handle, leftList.pointer)
+            GDALRelationshipSetRightTableFields(handle, rightList.pointer)
+        }
+    }
+
+    /// `GDALRelationshipSetType`.
+    func setKind(_ kind: Kind) {
+        switch kind {
+        case .composite: GDALRelationshipSetType(handle, GRT_COMPOSITE)
+        case .association: GDALRelationshipSetType(handle, GRT_ASSOCIATION)
+        case .aggregation: GDALRelationshipSetType(handle, GRT_AGGREGATION)
+        }
+    }
+
+    /// `GDALRelationshipSetForwardPathLabel` and `GDALRelationshipSetBackwardPathLabel`.
+    func setLabels(forward: String, backward: String) {
+        GDALRelationshipSetForwardPathLabel(handle, forward)
+        GDALRelationshipSetBackwardPathLabel(handle, backward)
+    }
+
+    /// `GDALRelationshipSetRelatedTableType`: "feature", or "media" for an attachment table.
+    func setRelatedTableType(_ type: String) { GDALRelationshipSetRelatedTableType(handle, type) }
+}
+
+extension GDALDataset {
+    /// `GDALDatasetAddRelationship`; GDAL's refusal (its reason, or the CPLError raised) is thrown.
+    func addRelationship(_ relationship: GDALRelationship, errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let start = errors.count
+        var reason: UnsafeMutablePointer<CChar>?
+        let ok = GDALDatasetAddRelationship(handle, relationship.handle, &reason)
+        let why = takeGDALString(reason)
+        if !ok, let why, errors.failures(since: start).isEmpty {
+            throw ReplicaExportError(.gdal, "adding the relationship class failed: GDAL: \(why)", at: location,
+                                     cause: GDALCallError(function: "GDALDatasetAddRelationship", cplError: 0, message: why))
+        }
+        try errors.check(ok, "adding the relationship class", function: "GDALDatasetAddRelationship", since: start, at: location)
+    }
+
+    /// `GDALDatasetGetRelationshipNames`.
+    var relationshipNames: [String] {
+        GDALStringList(owning: GDALDatasetGetRelationshipNames(handle, nil)).strings
+    }
+}
+
+/// A relationship class owned by its dataset (``dataset`` keeps it alive).
+struct GDALRelationshipRef {
+    let dataset: GDALDataset
+    let handle: GDALRelationshipH
+
+    /// `GDALRelationshipGetName`.
+    var name: String { String(cString: GDALRelationshipGetName(handle)) }
+    /// `GDALRelationshipGetLeftTableName` and `GDALRelationshipGetRightTableName`.
+    var tables: (left: String, right: String) {
+        (String(cString: GDALRelationshipGetLeftTableName(handle)), String(cString: GDALRelationshipGetRightTableName(handle)))
+    }
+    /// `GDALRelationshipGetLeftTableFields` and `GDALRelationshipGetRightTableFields`.
+    var keys: (left: [String], right: [String]) {
+        (GDALStringList(owning: GDALRelationshipGetLeftTableFields(handle)).strings,
+         GDALStringList(owning: GDALRelationshipGetRightTableFields(handle)).strings)
+    }
+    /// `GDALRelationshipGetCardinality`.
+    var cardinality: GDALRelationship.Cardinality {
+        switch GDALRelationshipGetCardinality(handle) {
+        case GRC_ONE_TO_ONE: return .oneToOne
+        case GRC_MANY_TO_ONE: return .manyToOne
+        case GRC_MANY_TO_MANY: return .manyToMany
+        default: return .oneToMany
+        }
+    }
+    /// `GDALRelationshipGetRelatedTableType`.
+    var relatedTableType: String { String(cString: GDALRelationshipGetRelatedTableType(handle)) }
+}
+
+extension GDALDataset {
+    /// `GDALDatasetGetRelationship`: the class, owned by this dataset.
+    func relationship(named name: String) -> GDALRelationshipRef? {
+        GDALDatasetGetRelationship(handle, name).map { GDALRelationshipRef(dataset: self, handle: $0) }
+    }
+}

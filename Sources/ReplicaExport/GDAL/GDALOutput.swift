@@ -208,6 +208,13 @@ final class GDALOutputDataset {
         }
     }
 
+    /// Adds a relationship class between two layers of this dataset (`GDALDatasetAddRelationship`).
+    func addRelationship(_ relationship: GDALRelationship, at location: ErrorLocation) throws {
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.addRelationship(relationship, errors: errors, at: location)
+        }
+    }
+
     /// Flushes and closes; failures raised while flushing are thrown.
     func close() throws {
         try GDALErrorScope.run(at: location) { errors in
@@ -227,6 +234,16 @@ final class GDALLayerWriter {
     let creationWarnings: [String]
     /// The layer name the driver gave.
     var layerName: String { layer.name }
+    /// The FID column's name, empty when the driver has none.
+    var fidColumn: String { layer.fidColumn }
+
+    /// `OGR_L_SyncToDisk`: what is written reaches the files (FileGDB relationship classes need
+    /// both tables synced first).
+    func syncToDisk() throws {
+        try GDALErrorScope.run(at: location) { errors in
+            try errors.check(layer.syncToDisk(), "syncing the layer", function: "OGR_L_SyncToDisk", at: location)
+        }
+    }
     private let fidSource: Int?
     /// The attribute holding the ObjectID, named in messages and loss reports.
     private let objectIDSource: Int?

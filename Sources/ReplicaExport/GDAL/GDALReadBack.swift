@@ -84,6 +84,19 @@ struct GDALReadFeature: Sendable, Equatable {
     }
 }
 
+/// A relationship class as GDAL reads it back.
+struct GDALRelationshipInfo: Sendable, Equatable {
+    var name: String
+    var leftTable: String
+    var rightTable: String
+    var leftKeys: [String]
+    var rightKeys: [String]
+    /// "1:1", "1:n", "n:1" or "n:m".
+    var cardinality: String
+    /// "feature", or "media" for attachment tables.
+    var relatedTableType: String
+}
+
 /// A field domain as GDAL reads it back.
 struct GDALDomainInfo: Sendable, Equatable {
     enum Kind: String, Sendable { case coded, range, glob }
@@ -185,6 +198,23 @@ final class GDALReadDataset {
             return .dateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute,
                              second: t.second, tzFlag: t.tzFlag)
         default: return .string(feature.string(i))
+        }
+    }
+
+    /// The dataset's relationship classes.
+    func relationships() -> [GDALRelationshipInfo] {
+        dataset.relationshipNames.compactMap { name in
+            guard let r = dataset.relationship(named: name) else { return nil }
+            let cardinality: String
+            switch r.cardinality {
+            case .oneToOne: cardinality = "1:1"
+            case .oneToMany: cardinality = "1:n"
+            case .manyToOne: cardinality = "n:1"
+            case .manyToMany: cardinality = "n:m"
+            }
+            return GDALRelationshipInfo(name: r.name, leftTable: r.tables.left, rightTable: r.tables.right,
+                                        leftKeys: r.keys.left, rightKeys: r.keys.right, cardinality: cardinality,
+                                        relatedTableType: r.relatedTableType)
         }
     }
 

@@ -90,6 +90,25 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     }
     private var open: OpenLayer?
 
+    /// What was written of each layer, by layer id: for relationship classes and their listing.
+    private struct WrittenLayer {
+        var name: String
+        /// Source field name → the column's name in the output (the FID column included).
+        var columns: [String: String]
+        /// The layer in the shared dataset of a one-dataset format.
+        var writer: GDALLayerWriter?
+    }
+    private var written: [Int: WrittenLayer] = [:]
+
+    /// Attachments of the open layer: in a `<layer>__ATTACH` table where the format keeps them,
+    /// else beside the format's files.
+    private var attachmentTable: GDALLayerWriter?
+    private var sidecar: AttachmentSidecar?
+    private var sidecarLayerOpen = false
+    /// Parent GlobalID (lower case, no braces) → ObjectID, for the open layer when it declares
+    /// attachments: the index names both. One entry per feature of such layers only.
+    private var parentObjectIDs: [String: Int64] = [:]
+
     init(request: WriterRequest) throws {
         self.request = request
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
@@ -161,6 +180,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         } else {
             try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
         }
+        if layer.schema.hasAttachments, let gid = layer.schema.globalIdField.flatMap(layer.schema.fieldIndex(named:)),
+           let oid = objectIDIndex(layer.schema) {
+            for feature in features {
+                if case .guid(let g) = feature.attributes[gid], let id = feature.attributes[oid].integerValue {
+                    parentObjectIDs[Self.guidKey(g)] = id
+                }
+            }
+        }
         open!.nextFeatureIndex += features.count
     }
 
@@ -168,6 +195,20 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "endLayer called outside beginLayer / endLayer") }
         // A feature layer without features still gets its (empty) main file.
         if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
+        var columns: [String: String] = [:]
+        if let fid = layer.featureIDField, let first = open!.sinks.first, !first.writer.fidColumn.isEmpty {
+            columns[layer.schema.fields[fid].name] = first.writer.fidColumn
+        }
+        if let first = open!.sinks.first {
+            for (column, created) in zip(first.writer.columns, first.writer.createdNames) where column.sourceType != nil {
+                columns[column.sourceName] = created
+            }
+        }
+        let oneDataset: Bool = { if case .oneDataset = profile.layout { return true } else { return false } }()
+        written[layer.schema.id] = WrittenLayer(
+            name: oneDataset ? (open!.sinks.first?.writer.layerName ?? layer.baseName) : layer.baseName,
+            columns: columns, writer: oneDataset ? open!.sinks.first?.writer : nil)
+        try endAttachments(of: layer)
         for sink in open!.sinks {
             try sink.writer.writeDeferred()
             reportLosses(sink.writer, layer: layer.schema, output: sink.file)
@@ -179,6 +220,216 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                          featureCount: sink.writer.featureCount))
         }
         open = nil
+    }
+
+    // MARK: attachments
+
+    func write(attachments: [Attachment], of schema: LayerSchema) throws {
+        guard let layer = open else { throw ReplicaExportError(.invalidState, "attachments written outside beginLayer / endLayer") }
+        if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
+        for attachment in attachments {
+            let location = ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)")
+            let parentObjectID = attachment.parentObjectId ?? attachment.parentGlobalId.flatMap { parentObjectIDs[Self.guidKey($0)] }
+            if profile.capabilities.contains(.attachments) {
+                guard attachment.data != nil else {
+                    sidecarlessURLs += 1
+                    continue
+                }
+                try attachmentTableWriter(for: layer).write(
+                    [Self.row(attachment, parentObjectID: parentObjectID, byGlobalID: layer.schema.globalIdField != nil)],
+                    firstIndex: attachmentTable?.featureCount ?? 0)
+            } else {
+                let sidecar = self.sidecar ?? AttachmentSidecar(staging: staging)
+                self.sidecar = sidecar
+                if !sidecarLayerOpen {
+                    try sidecar.begin(layerBaseName: layer.baseName, at: location)
+                    sidecarLayerOpen = true
+                }
+                try sidecar.write(attachment, parentObjectID: parentObjectID, at: location)
+            }
+        }
+    }
+
+    /// Attachments known only by URL that a format keeping bytes inside could not store.
+    private var sidecarlessURLs = 0
+
+    private static func guidKey(_ guid: String) -> String {
+        guid.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).lowercased()
+    }
+
+    /// The ArcGIS attachment table layout: ATTACHMENTID, REL_GLOBALID (or REL_OBJECTID where the
+    /// parent has no GlobalID), CONTENT_TYPE, ATT_NAME, DATA_SIZE, DATA, GLOBALID.
+    private static func attachmentSchema(for parent: LayerSchema, name: String) -> LayerSchema {
+        let parentKey = parent.globalIdField != nil
+            ? Field(name: "REL_GLOBALID", type: .guid) : Field(name: "REL_OBJECTID", type: .integer)
+        return LayerSchema(id: parent.id, name: name, kind: .table, objectIdField: "ATTACHMENTID", globalIdField: "GLOBALID",
+                           fields: [Field(name: "ATTACHMENTID", type: .objectID, nullable: false), parentKey,
+                                    Field(name: "CONTENT_TYPE", type: .string, length: 150),
+                                    Field(name: "ATT_NAME", type: .string, length: 250),
+                                    Field(name: "DATA_SIZE", type: .integer), Field(name: "DATA", type: .blob),
+                                    Field(name: "GLOBALID", type: .guid)],
+                           schemaSource: .layerResource)
+    }
+
+    private static func row(_ a: Attachment, parentObjectID: Int64?, byGlobalID: Bool) -> PreparedFeature {
+        let parent: Value = byGlobalID ? a.parentGlobalId.map(Value.guid) ?? .null
+                                       : parentObjectID.flatMap { Int32(exactly: $0) }.map(Value.int32) ?? .null
+        let size = a.data.map { Int32(clamping: $0.count) } ?? a.size.map { Int32(clamping: $0) }
+        return PreparedFeature(attributes: [.int64(a.attachmentId), parent, a.contentType.map(Value.string) ?? .null,
+                                            .string(a.name), size.map(Value.int32) ?? .null,
+                                            a.data.map(Value.blob) ?? .null, a.globalId.map(Value.guid) ?? .null],
+                               geometry: nil)
+    }
+
+    private func attachmentTableWriter(for layer: OpenLayer) throws -> GDALLayerWriter {
+        if let attachmentTable { return attachmentTable }
+        let parentName = layer.sinks.first?.writer.layerName ?? layer.baseName
+        let schema = Self.attachmentSchema(for: layer.schema, name: "\(parentName)__ATTACH")
+        let location = ErrorLocation(layer: layer.schema.name, output: datasetFileName)
+        var notes = LayerNotes(layer: schema.name, output: datasetFileName)
+        let columns = planColumns(schema, featureIDField: 0, notes: &notes)
+        let options = profile.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
+        let writer = try sharedDatasetOpened().dataset.createLayer(
+            name: schema.name, spatialReference: nil, geometry: GDALGeometrySpec(kind: .none), options: options,
+            columns: columns, fidSource: 0, objectIDSource: 0, keepM: false, at: location)
+        attachmentTable = writer
+        return writer
+    }
+
+    /// Finishes the open layer's attachments: the table (and, where the format keeps relationship
+    /// classes, the attachment relationship ArcGIS shows attachments through), or the index.
+    private func endAttachments(of layer: OpenLayer) throws {
+        let location = ErrorLocation(layer: layer.schema.name)
+        defer { parentObjectIDs = [:] }
+        if sidecarLayerOpen, let sidecar {
+            sidecarLayerOpen = false
+            let counts = try sidecar.end()
+            diagnostics.append(Diagnostic(.attachmentsWritten,
+                                          "\(counts.written) attachment(s) written to \(counts.folder)/, indexed in \(counts.folder).csv",
+                                          at: location, count: counts.written, severity: .info))
+            if counts.byURL > 0 {
+                diagnostics.append(Diagnostic(.attachmentsByURL,
+                                              "\(counts.byURL) attachment(s) known only by URL are listed in \(counts.folder).csv with their URL (nothing is fetched)",
+                                              at: location, count: counts.byURL))
+            }
+        }
+        if sidecarlessURLs > 0 {
+            diagnostics.append(Diagnostic(.attachmentsByURL,
+                                          "\(sidecarlessURLs) attachment(s) known only by URL were not stored (nothing is fetched)",
+                                          at: location, count: sidecarlessURLs))
+            sidecarlessURLs = 0
+        }
+        guard let table = attachmentTable else { return }
+        attachmentTable = nil
+        try table.writeDeferred()
+        diagnostics.append(Diagnostic(.attachmentsWritten, "\(table.featureCount) attachment(s) written to \(table.layerName)",
+                                      at: ErrorLocation(layer: layer.schema.name, output: datasetFileName),
+                                      count: table.featureCount, severity: .info))
+        guard profile.capabilities.contains(.relationships), let parent = layer.sinks.first?.writer else { return }
+        let parentKey: String
+        if let gid = layer.schema.globalIdField,
+           let created = zip(parent.columns, parent.createdNames).first(where: { $0.0.sourceName == gid })?.1 {
+            parentKey = created
+        } else {
+            parentKey = parent.fidColumn
+        }
+        try parent.syncToDisk()
+        try table.syncToDisk()
+        let relationship = GDALRelationship(name: "\(parent.layerName)__ATTACHREL", leftTable: parent.layerName,
+                                            rightTable: table.layerName, cardinality: .oneToMany)
+        relationship.setKeys(left: [parentKey], right: [table.createdNames[0]])
+        relationship.setKind(.composite)
+        relationship.setLabels(forward: "attachment", backward: "object")
+        relationship.setRelatedTableType("media")
+        do {
+            try sharedDatasetOpened().dataset.addRelationship(relationship, at: ErrorLocation(layer: layer.schema.name,
+                                                                                              output: datasetFileName))
+        } catch let error as ReplicaExportError {
+            diagnostics.append(Diagnostic(.relationshipsDropped, "the attachment relationship class was not created: \(error.message)",
+                                          at: location, count: 1))
+        }
+    }
+
+    // MARK: relationship classes
+
+    /// Lists the classes whose both ends were written in `relationships.json` (every format), and
+    /// creates them in the dataset where the format keeps relationship classes; what GDAL refuses
+    /// is reported.
+    func write(relationships: [RelationshipClass]) throws {
+        let classes = relationships.filter { written[$0.originLayerId] != nil && written[$0.destinationLayerId] != nil }
+        guard !classes.isEmpty else { return }
+        try writeRelationshipListing(classes)
+        guard profile.capabilities.contains(.relationships), let dataset = sharedDataset?.dataset else {
+            diagnostics.append(Diagnostic(
+                .relationshipsDropped,
+                "\(classes.count) relationship class(es) listed in relationships.json only: \(profile.formatName) has no relationship classes",
+                at: ErrorLocation(output: "relationships.json"), count: classes.count))
+            return
+        }
+        for relationship in classes {
+            let origin = written[relationship.originLayerId]!, destination = written[relationship.destinationLayerId]!
+            let location = ErrorLocation(layer: origin.name, detail: "relationship class '\(relationship.name)'",
+                                         output: datasetFileName)
+            guard let destinationKey = relationship.destinationKeyField,
+                  let left = origin.columns[relationship.originKeyField] ?? Self.caseInsensitive(relationship.originKeyField, in: origin.columns),
+                  let right = destination.columns[destinationKey] ?? Self.caseInsensitive(destinationKey, in: destination.columns) else {
+                diagnostics.append(Diagnostic(.relationshipsDropped,
+                                              "relationship class '\(relationship.name)' not created: a key field is not among the written columns",
+                                              at: location, count: 1))
+                continue
+            }
+            // GDAL 3.6.2's FileGDB writer needs both tables on disk before it relates them.
+            try origin.writer?.syncToDisk()
+            try destination.writer?.syncToDisk()
+            let cardinality: GDALRelationship.Cardinality
+            switch relationship.cardinality {
+            case .oneToOne: cardinality = .oneToOne
+            case .oneToMany: cardinality = .oneToMany
+            case .manyToMany: cardinality = .manyToMany
+            }
+            let gdalRelationship = GDALRelationship(name: relationship.name, leftTable: origin.name,
+                                                    rightTable: destination.name, cardinality: cardinality)
+            gdalRelationship.setKeys(left: [left], right: [right])
+            gdalRelationship.setKind(relationship.isComposite ? .composite : .association)
+            gdalRelationship.setLabels(forward: destination.name, backward: origin.name)
+            gdalRelationship.setRelatedTableType("feature")
+            do {
+                try dataset.addRelationship(gdalRelationship, at: location)
+            } catch let error as ReplicaExportError {
+                diagnostics.append(Diagnostic(.relationshipsDropped,
+                                              "relationship class '\(relationship.name)' not created: \(error.message)",
+                                              at: location, count: 1))
+            }
+        }
+    }
+
+    private static func caseInsensitive(_ name: String, in columns: [String: String]) -> String? {
+        columns.first { $0.key.lowercased() == name.lowercased() }?.value
+    }
+
+    /// `relationships.json`: each class with its ends as written (layer and key column names).
+    private func writeRelationshipListing(_ classes: [RelationshipClass]) throws {
+        typealias End = RelationshipListingEntry.End
+        let entries = classes.map { r -> RelationshipListingEntry in
+            let origin = written[r.originLayerId]!, destination = written[r.destinationLayerId]!
+            return RelationshipListingEntry(id: r.id, name: r.name, cardinality: r.cardinality.rawValue, composite: r.isComposite,
+                         origin: End(layerId: r.originLayerId, layer: origin.name,
+                                     key: origin.columns[r.originKeyField] ?? r.originKeyField),
+                         destination: End(layerId: r.destinationLayerId, layer: destination.name,
+                                          key: r.destinationKeyField.map { destination.columns[$0] ?? $0 }))
+        }
+        let file = "relationships.json"
+        let location = ErrorLocation(output: file)
+        try staging.checkAvailable([file], at: location)
+        let directory = try staging.makeGroup(label: file, at: location)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try encoder.encode(entries).write(to: directory.appendingPathComponent(file))
+        } catch {
+            throw ReplicaExportError(.fileSystem, "cannot write \(file): \(error.localizedDescription)", at: location,
+                                     cause: error as NSError)
+        }
     }
 
     // MARK: commit and abort
@@ -197,6 +448,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     func abort() {
         open = nil
+        written = [:]
+        attachmentTable = nil
+        try? sidecar?.end()
         sharedDataset = nil  // closed by deinit, errors ignored
         staging.abort()
         finished = true
@@ -440,6 +694,24 @@ extension GDALGeometrySpec.Kind {
         case .polygon, .envelope: return .multiPolygon
         }
     }
+}
+
+/// One relationship class in `relationships.json`.
+struct RelationshipListingEntry: Codable, Equatable {
+    struct End: Codable, Equatable {
+        var layerId: Int
+        /// The layer (table, file) name in the output.
+        var layer: String
+        /// The key column's name in the output.
+        var key: String?
+    }
+    var id: Int
+    var name: String
+    /// `esriRelCardinalityOneToMany`, ...
+    var cardinality: String
+    var composite: Bool
+    var origin: End
+    var destination: End
 }
 
 /// Field names within a format's length limit.

@@ -11,7 +11,7 @@ enum FileGDBFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "filegdb", driverName: "OpenFileGDB",
         capabilities: [.circularArcs, .domains, .nullability, .aliases, .binaryFields, .zValues, .mValues,
-                       .multipleLayersPerFile],
+                       .multipleLayersPerFile, .relationships, .attachments],
         layout: .oneDataset(extension: "gdb"), featureID: .objectIDColumn,
         columns: FieldTypeTable([
             .objectID: .column(.integer64, .integer64Within53Bits),

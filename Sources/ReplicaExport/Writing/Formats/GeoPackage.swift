@@ -10,7 +10,7 @@ enum GeoPackageFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "geopackage", driverName: "GPKG",
         capabilities: [.circularArcs, .domains, .nullability, .binaryFields, .zValues, .mValues,
-                       .multipleLayersPerFile],
+                       .multipleLayersPerFile, .attachments],
         layout: .oneDataset(extension: "gpkg"), featureID: .objectIDColumn,
         columns: FieldTypeTable([
             .objectID: .column(.integer64, .integer64),

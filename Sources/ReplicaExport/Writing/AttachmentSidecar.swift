@@ -1,0 +1,154 @@
+import Foundation
+
+/// Attachments beside a format that cannot hold them (shapefile, CSV, GeoJSON): the bytes as files
+/// in `attachments/<layer>/`, and `attachments/<layer>.csv` indexing them (attachment id, parent
+/// GlobalID, parent OBJECTID, original name, content type, size, SHA-256, the file's path relative
+/// to the format's folder, or the URL of an attachment known only by URL: nothing is fetched).
+///
+/// Everything goes into one staged `attachments` folder, renamed into place at commit with the
+/// format's other outputs. Bytes are written as they come, one attachment at a time.
+final class AttachmentSidecar {
+    static let folder = "attachments"
+
+    private let staging: OutputStaging
+    private var root: URL?
+    private var layer: (base: String, index: FileHandle, directory: URL, names: AttachmentNames)?
+    /// Of the open layer: attachments written as files, and listed by URL only.
+    private var written = 0
+    private var byURL = 0
+
+    init(staging: OutputStaging) {
+        self.staging = staging
+    }
+
+    /// Starts the files of one layer (its folder and its index).
+    func begin(layerBaseName base: String, at location: ErrorLocation) throws {
+        let root = try rootFolder(at: location)
+        let directory = root.appendingPathComponent(base, isDirectory: true)
+        let indexURL = root.appendingPathComponent("\(base).csv")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: indexURL.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            let handle = try FileHandle(forWritingTo: indexURL)
+            try handle.write(contentsOf: Data("attachment_id,parent_globalid,parent_objectid,name,content_type,size,sha256,file_or_url\n".utf8))
+            layer = (base, handle, directory, AttachmentNames())
+        } catch {
+            throw Self.fileError("cannot start the attachment folder of the layer", error, at: location)
+        }
+    }
+
+    /// Writes one attachment's bytes and its index row. `parentObjectID` is the parent's ObjectID
+    /// when known.
+    func write(_ attachment: Attachment, parentObjectID: Int64?, at location: ErrorLocation) throws {
+        guard let layer else { throw ReplicaExportError(.invalidState, "attachment written outside a layer") }
+        var sha = "", fileOrURL = attachment.url ?? ""
+        var size = attachment.size.map(String.init) ?? ""
+        if let data = attachment.data {
+            let name = self.layer!.names.unique(for: attachment)
+            let url = layer.directory.appendingPathComponent(name)
+            var hasher = SHA256()
+            do {
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+                let handle = try FileHandle(forWritingTo: url)
+                defer { try? handle.close() }
+                try data.withUnsafeBytes { bytes in
+                    hasher.update(bytes)
+                    // The bytes are written from the attachment's own buffer, not copied.
+                    if let base = bytes.baseAddress, bytes.count > 0 {
+                        try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
+                                                          count: bytes.count, deallocator: .none))
+                    }
+                }
+            } catch {
+                throw Self.fileError("cannot write attachment \(attachment.attachmentId)", error, at: location)
+            }
+            sha = SHA256.hexString(hasher.finalize())
+            size = String(data.count)
+            fileOrURL = "\(Self.folder)/\(layer.base)/\(name)"
+            written += 1
+        } else {
+            byURL += 1
+        }
+        let row = [String(attachment.attachmentId), attachment.parentGlobalId ?? "", parentObjectID.map(String.init) ?? "",
+                   attachment.name, attachment.contentType ?? "", size, sha, fileOrURL].map(Self.csvField)
+        do {
+            try layer.index.write(contentsOf: Data((row.joined(separator: ",") + "\n").utf8))
+        } catch {
+            throw Self.fileError("cannot write the attachment index", error, at: location)
+        }
+    }
+
+    /// Closes the layer's index; returns how many attachments were written as files and listed by URL.
+    @discardableResult
+    func end() throws -> (written: Int, byURL: Int, folder: String) {
+        guard let layer else { return (0, 0, "") }
+        self.layer = nil
+        defer { written = 0; byURL = 0 }
+        try layer.index.close()
+        return (written, byURL, "\(Self.folder)/\(layer.base)")
+    }
+
+    private func rootFolder(at location: ErrorLocation) throws -> URL {
+        if let root { return root }
+        try staging.checkAvailable([Self.folder], at: location)
+        let group = try staging.makeGroup(label: Self.folder, at: location)
+        let root = group.appendingPathComponent(Self.folder, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: false)
+        } catch {
+            throw Self.fileError("cannot create the attachment folder", error, at: location)
+        }
+        self.root = root
+        return root
+    }
+
+    private static func fileError(_ what: String, _ error: any Error, at location: ErrorLocation) -> ReplicaExportError {
+        ReplicaExportError(.fileSystem, "\(what): \(error.localizedDescription); check the disk and permissions",
+                           at: location, cause: error as NSError)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// File names for attachments that never leave their folder: no path component survives (`../../x`,
+/// `/etc/x`, `C:\x`), no NUL or control characters, no leading dot; an empty or unusable name
+/// becomes `attachment_<id>`; repeated names get `_<id>` before their extension. The original name
+/// stays in the index.
+struct AttachmentNames {
+    private var used: Set<String> = []
+
+    static func safe(_ name: String, id: Int64) -> String {
+        // The last component after either separator: a Windows path is as dangerous as a Unix one.
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var cleaned = String(last.unicodeScalars.filter { scalar in
+            scalar.value >= 0x20 && scalar.value != 0x7F && !":*?\"<>|".unicodeScalars.contains(scalar)
+        }.map(Character.init))
+        while cleaned.hasPrefix(".") { cleaned.removeFirst() }
+        cleaned = cleaned.trimmingCharacters(in: .whitespaces)
+        if cleaned.utf8.count > 200 { cleaned = ValueText.truncated(cleaned, maxBytes: 200) ?? cleaned }
+        return cleaned.isEmpty ? "attachment_\(id)" : cleaned
+    }
+
+    /// A safe name for `attachment`, distinct from every name handed out before (case-insensitively).
+    mutating func unique(for attachment: Attachment) -> String {
+        var name = Self.safe(attachment.name, id: attachment.attachmentId)
+        if used.contains(name.lowercased()) {
+            let ext = (name as NSString).pathExtension
+            let stem = (name as NSString).deletingPathExtension
+            name = "\(stem)_\(attachment.attachmentId)" + (ext.isEmpty ? "" : ".\(ext)")
+            var n = 2
+            let base = name
+            while used.contains(name.lowercased()) {
+                name = ((base as NSString).deletingPathExtension) + "_\(n)" + (ext.isEmpty ? "" : ".\(ext)")
+                n += 1
+            }
+        }
+        used.insert(name.lowercased())
+        return name
+    }
+}
