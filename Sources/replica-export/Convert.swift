@@ -45,6 +45,9 @@ struct Convert: ParsableCommand {
     @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
     var report: String?
 
+    @Flag(help: "After converting, compare every output with the input (as the verify command does).")
+    var verify = false
+
     @Flag(name: .shortAndLong, help: "Print progress details.")
     var verbose = false
 
@@ -103,5 +106,10 @@ struct Convert: ParsableCommand {
             printError("replica-export: error: \(failure)")
         }
         if !result.failures.isEmpty { throw ExitCode.failure }
+        if verify {
+            try runVerification(VerifyRequest(input: request.input, schema: request.schema,
+                                              outputDirectory: request.outputDirectory, syncDataOptions: options,
+                                              maxDeviation: maxDeviation))
+        }
     }
 }

@@ -243,6 +243,11 @@ struct GDALLayer {
     }
 
     func syncToDisk() -> OGRErr { OGR_L_SyncToDisk(handle) }
+
+    /// `OGR_L_GetFeature`: the feature with this FID, owned by the caller; nil when there is none.
+    func feature(fid: Int64) -> GDALFeature? {
+        GDALErrorScope.silently { OGR_L_GetFeature(handle, GIntBig(fid)) }.map { GDALFeature(owning: $0) }
+    }
 }
 
 /// A GDAL dataset, closed with GDALClose (explicitly through `close()`, which reports what GDAL

@@ -50,6 +50,29 @@ final class GDALDatasetSource: ReplicaSource {
         return Cursor(layer: layer, schema: replica.layers[layerIndex], input: url.path, batchSize: max(1, batchSize))
     }
 
+    /// Random access by FID to one layer (FileGDB and GeoPackage look FIDs up in their index).
+    final class Lookup {
+        private let layer: GDALLayer
+        private let cursor: Cursor
+        init(layer: GDALLayer, cursor: Cursor) {
+            self.layer = layer
+            self.cursor = cursor
+        }
+        /// The feature with this FID, nil when there is none.
+        func feature(fid: Int64) throws -> Feature? {
+            try layer.feature(fid: fid).map { try cursor.read($0) }
+        }
+    }
+
+    func lookup(inLayer layerIndex: Int) throws -> Lookup {
+        let dataset = try Self.open(url)
+        guard let layer = dataset.layer(named: layerNames[layerIndex]) else {
+            throw ReplicaExportError(.unreadable, "the layer disappeared from the dataset",
+                                     at: ErrorLocation(input: url.path, layer: layerNames[layerIndex]))
+        }
+        return Lookup(layer: layer, cursor: Cursor(layer: layer, schema: replica.layers[layerIndex], input: url.path, batchSize: 1))
+    }
+
     private static func open(_ url: URL) throws -> GDALDataset {
         let location = ErrorLocation(input: url.path)
         return try GDALErrorScope.run(at: location) { errors in
@@ -112,7 +135,7 @@ final class GDALDatasetSource: ReplicaSource {
 
     // MARK: features
 
-    private final class Cursor: FeatureCursor {
+    final class Cursor: FeatureCursor {
         private let layer: GDALLayer
         private let schema: LayerSchema
         private let input: String
@@ -151,7 +174,7 @@ final class GDALDatasetSource: ReplicaSource {
             return batch
         }
 
-        private func read(_ feature: GDALFeature) throws -> Feature {
+        func read(_ feature: GDALFeature) throws -> Feature {
             var attributes: [Value] = []
             attributes.reserveCapacity(schema.fields.count)
             if hasFID { attributes.append(.int64(feature.fid)) }

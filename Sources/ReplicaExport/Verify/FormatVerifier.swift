@@ -1,0 +1,315 @@
+import Foundation
+
+/// Compares one format's outputs with the input, layer by layer, acting on the format's profile:
+/// which fields it keeps and how (the field-type table's encodings), whether the ObjectID is the
+/// FID, whether M is kept, how curves were prepared.
+struct FormatVerifier {
+    let source: any ReplicaSource
+    let profile: WriterProfile
+    let folder: URL
+    private var preparer: GeometryPreparer
+    private let trueCurves: Bool
+
+    init(source: any ReplicaSource, profile: WriterProfile, trueCurves: Bool, maxDeviation: Double?, folder: URL) {
+        self.source = source
+        self.profile = profile
+        self.folder = folder
+        self.trueCurves = trueCurves
+        preparer = GeometryPreparer(PreparationKey(profile: profile, trueCurvesRequested: trueCurves), maxDeviation: maxDeviation)
+    }
+
+    private var format: String { profile.formatName }
+
+    mutating func run() throws -> FormatVerification {
+        var result = FormatVerification(format: format, layers: [], problems: [])
+        var names = OutputNames()
+        var shared: GDALDatasetSource?
+        if case .oneDataset(let ext) = profile.layout {
+            guard let file = DirectoryListing.first(in: folder, withExtension: ext) else {
+                result.problems.append("no .\(ext) in \(folder.path)")
+                return result
+            }
+            shared = try GDALDatasetSource(url: folder.appendingPathComponent(file))
+        }
+        for (index, layer) in source.replica.layers.enumerated() {
+            let base = names.name(for: layer)
+            var verification = LayerVerification(layer: layer.name)
+            verification.featuresIn = source.featureCount(inLayer: index) ?? 0
+            do {
+                if let shared {
+                    try verifyInDataset(shared, layer: layer, index: index, into: &verification)
+                } else {
+                    try verifyFiles(base: base, layer: layer, index: index, into: &verification)
+                }
+            } catch let error as ReplicaExportError {
+                verification.differ(Difference(location: ErrorLocation(layer: layer.name, format: format),
+                                               expected: "a readable output", actual: error.description))
+            }
+            result.layers.append(verification)
+        }
+        return result
+    }
+
+    // MARK: one dataset (FileGDB, GeoPackage): features looked up by ObjectID
+
+    private mutating func verifyInDataset(_ dataset: GDALDatasetSource, layer: LayerSchema, index: Int,
+                                          into verification: inout LayerVerification) throws {
+        guard let outputIndex = Self.layerIndex(named: layer.name, in: dataset.replica) else {
+            verification.differ(Difference(location: here(layer), expected: "a layer '\(layer.name)'", actual: "none"))
+            return
+        }
+        let output = dataset.replica.layers[outputIndex]
+        verification.featuresOut = dataset.featureCount(inLayer: outputIndex) ?? 0
+        checkCount(&verification, layer: layer)
+        let lookup = try dataset.lookup(inLayer: outputIndex)
+        let oid = Self.objectIDIndex(layer)
+        var seen = Set<Int64>()
+        var featureIndex = 0
+        try source.features(inLayer: index, batchSize: 512) { batch in
+            for feature in batch {
+                defer { featureIndex += 1 }
+                // A missing, repeated or non-positive ObjectID was given a new one (reported at export).
+                guard let oid, let id = feature.attributes[oid].integerValue, id > 0, seen.insert(id).inserted else { continue }
+                guard let written = try lookup.feature(fid: id) else {
+                    verification.differ(Difference(location: here(layer, featureIndex, id), expected: "a feature", actual: "none"))
+                    continue
+                }
+                compare(feature, written, input: layer, output: output, featureIndex: featureIndex, into: &verification)
+            }
+        }
+        try verifyAttachmentTable(dataset, layer: layer, outputName: output.name, index: index, into: &verification)
+    }
+
+    private func verifyAttachmentTable(_ dataset: GDALDatasetSource, layer: LayerSchema, outputName: String, index: Int,
+                                       into verification: inout LayerVerification) throws {
+        guard source.attachmentCount(inLayer: index) != 0 else { return }
+        let tableIndex = dataset.replica.layers.firstIndex { $0.name == "\(outputName)__ATTACH" }
+        let lookup = try tableIndex.map { try dataset.lookup(inLayer: $0) }
+        let dataField = tableIndex.flatMap { dataset.replica.layers[$0].fieldIndex(named: "DATA") }
+        try source.attachments(inLayer: index) { attachment in
+            guard let data = attachment.data else { return }  // known only by URL: not stored (reported)
+            let place = ErrorLocation(layer: layer.name, detail: "attachment \(attachment.attachmentId)", format: format)
+            guard let lookup, let dataField, let row = try lookup.feature(fid: attachment.attachmentId) else {
+                verification.differ(Difference(location: place, expected: "the attachment", actual: "none"))
+                return
+            }
+            var stored: [UInt8] = []
+            if case .blob(let bytes) = row.attributes[dataField] { stored = bytes }
+            if SHA256.hex(stored) != SHA256.hex(data) {
+                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hex(data))", actual: "SHA-256 \(SHA256.hex(stored))"))
+            }
+            verification.attachmentsCompared += 1
+        }
+    }
+
+    // MARK: file per layer (shapefile, CSV, GeoJSON): features in order, split by geometry type
+
+    private mutating func verifyFiles(base: String, layer: LayerSchema, index: Int,
+                                      into verification: inout LayerVerification) throws {
+        guard case .filePerLayer(let ext, _, let tableExtension) = profile.layout else { return }
+        let isTable = layer.kind == .table || layer.geometryType == nil
+        let splits = !isTable && !profile.capabilities.contains(.mixedGeometryTypes)
+        var streams: [GeometryType?: FeatureStream] = [:]
+        func stream(for type: GeometryType?) throws -> FeatureStream? {
+            let key: GeometryType? = isTable || !splits || type == layer.geometryType ? nil : type
+            if let existing = streams[key] { return existing }
+            let file = key == nil ? "\(base).\(isTable ? tableExtension ?? ext : ext)" : "\(base)_\(key!.fileSuffix).\(ext)"
+            let url = folder.appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            let made = try FeatureStream(GDALDatasetSource(url: url))
+            streams[key] = made
+            verification.featuresOut += made.count
+            return made
+        }
+        _ = try stream(for: nil)
+        var featureIndex = 0
+        try source.features(inLayer: index, batchSize: 512) { batch in
+            for feature in batch {
+                defer { featureIndex += 1 }
+                let type = feature.geometry.flatMap { try? preparer.prepare($0, spatialReference: layer.spatialReference) }?.geometryType
+                guard let stream = try stream(for: type), let written = try stream.next() else {
+                    verification.differ(Difference(location: here(layer, featureIndex, objectID(feature, layer)),
+                                                   expected: "a feature", actual: "none (the output has fewer features)"))
+                    continue
+                }
+                compare(feature, written, input: layer, output: stream.schema, featureIndex: featureIndex, into: &verification)
+            }
+        }
+        checkCount(&verification, layer: layer)
+        try verifySidecar(base: base, layer: layer, index: index, into: &verification)
+    }
+
+    private func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
+        guard source.attachmentCount(inLayer: index) != 0 else { return }
+        let indexURL = folder.appendingPathComponent("\(AttachmentSidecar.folder)/\(base).csv")
+        var files: [Int64: String] = [:]
+        if let text = try? String(contentsOf: indexURL, encoding: .utf8) {
+            for line in text.split(separator: "\n").dropFirst() {
+                let cells = Self.csvCells(String(line))
+                if cells.count == 8, let id = Int64(cells[0]) { files[id] = cells[7] }
+            }
+        }
+        try source.attachments(inLayer: index) { attachment in
+            guard let data = attachment.data else { return }
+            let place = ErrorLocation(layer: layer.name, detail: "attachment \(attachment.attachmentId)", format: format)
+            guard let path = files[attachment.attachmentId],
+                  let stored = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else {
+                verification.differ(Difference(location: place, expected: "the attachment", actual: "none"))
+                return
+            }
+            if SHA256.hex([UInt8](stored)) != SHA256.hex(data) {
+                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hex(data))",
+                                               actual: "SHA-256 \(SHA256.hex([UInt8](stored)))"))
+            }
+            verification.attachmentsCompared += 1
+        }
+    }
+
+    // MARK: one feature
+
+    private mutating func compare(_ input: Feature, _ output: Feature, input inLayer: LayerSchema, output outLayer: LayerSchema,
+                                  featureIndex: Int, into verification: inout LayerVerification) {
+        let oid = objectID(input, inLayer)
+        let kept = inLayer.fields.enumerated().filter {
+            if case .column = profile.columns[$0.element.type] { return true } else { return false }
+        }
+        let names = profile.maxFieldNameBytes.map { FieldNames.shortened(kept.map(\.element.name), maxBytes: $0) }
+            ?? kept.map(\.element.name)
+        for ((i, field), name) in zip(kept, names) {
+            guard case .column(let rule) = profile.columns[field.type] else { continue }
+            guard let j = Self.fieldIndex(name, in: outLayer) else {
+                if featureIndex == 0 {
+                    verification.differ(Difference(location: here(inLayer, nil, nil, field: field.name), expected: "a column", actual: "none"))
+                }
+                continue
+            }
+            let (expected, actual) = (input.attributes[i], output.attributes[j])
+            if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: format == "csv") {
+                verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: field.name),
+                                               expected: "\(expected)", actual: "\(actual)"))
+            }
+            verification.valuesCompared += 1
+        }
+        compareGeometry(input.geometry, output.geometry, layer: inLayer, featureIndex: featureIndex, objectID: oid,
+                        into: &verification)
+    }
+
+    private mutating func compareGeometry(_ input: Geometry?, _ output: Geometry?, layer: LayerSchema, featureIndex: Int,
+                                          objectID: Int64?, into verification: inout LayerVerification) {
+        guard layer.kind != .table, layer.geometryType != nil else { return }
+        let place = here(layer, featureIndex, objectID, field: nil)
+        guard let input, let prepared = try? preparer.prepare(input, spatialReference: layer.spatialReference) else {
+            if output != nil { verification.differ(Difference(location: place, expected: "no geometry", actual: "a geometry")) }
+            return
+        }
+        var expected = GeometryComparison.vertices(prepared)
+        guard let output else {
+            if !expected.isEmpty { verification.differ(Difference(location: place, expected: "a geometry", actual: "none")) }
+            return
+        }
+        if profile.capabilities.contains(.requiresWGS84), let reference = layer.spatialReference {
+            expected = GeometryComparison.toWGS84(expected, from: reference)
+        }
+        let actual = GeometryComparison.vertices(output)
+        if let problem = GeometryComparison.differ(expected, actual, tolerance: tolerance(layer),
+                                                   compareM: profile.capabilities.contains(.mValues) && prepared.hasM,
+                                                   missingM: profile.missingMeasure) {
+            verification.differ(Difference(location: place, expected: problem.expected, actual: problem.actual))
+        }
+        verification.verticesCompared += expected.count
+    }
+
+    /// The coordinate precision of the format: the FileGDB grid, GeoJSON's 7 decimals of a degree,
+    /// CSV's WKT digits; exact elsewhere up to rounding.
+    private func tolerance(_ layer: LayerSchema) -> (absolute: Double, relative: Double) {
+        switch format {
+        case "filegdb":
+            let resolution = layer.spatialReference?.xyResolution
+                ?? ((layer.spatialReference?.isGeographic ?? false) ? 1e-9 : 1e-4)
+            return (resolution * 1.5, 1e-12)
+        // 7 decimals of a degree, but GDAL 3.6.2's number formatting also rounds a run of 9s or
+        // 0s away (-110.9999991 is written -111): up to about 1e-6 degree, 10 cm.
+        case "geojson": return (1.5e-6, 1e-12)
+        default: return (1e-9, 1e-12)
+        }
+    }
+
+    // MARK: helpers
+
+    private func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
+        if verification.featuresIn != verification.featuresOut {
+            verification.differ(Difference(location: here(layer), expected: "\(verification.featuresIn) features",
+                                           actual: "\(verification.featuresOut)"))
+        }
+    }
+
+    private func here(_ layer: LayerSchema, _ featureIndex: Int? = nil, _ objectID: Int64? = nil, field: String? = nil) -> ErrorLocation {
+        ErrorLocation(layer: layer.name, featureIndex: featureIndex, objectID: objectID, field: field, format: format)
+    }
+
+    private func objectID(_ feature: Feature, _ layer: LayerSchema) -> Int64? {
+        Self.objectIDIndex(layer).flatMap { feature.attributes[$0].integerValue }
+    }
+
+    private static func objectIDIndex(_ layer: LayerSchema) -> Int? {
+        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
+        return layer.fields.firstIndex { $0.type == .objectID }
+    }
+
+    /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`).
+    private static func layerIndex(named name: String, in replica: Replica) -> Int? {
+        func key(_ s: String) -> String { String(s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
+        return replica.layers.firstIndex { $0.name == name } ?? replica.layers.firstIndex { key($0.name) == key(name) }
+    }
+
+    /// A column by name, case-insensitively; FileGDB renames a field named like the FID column `NAME_`.
+    private static func fieldIndex(_ name: String, in layer: LayerSchema) -> Int? {
+        if let oid = layer.objectIdField, oid.lowercased() == name.lowercased() {
+            // The FID column is the ObjectID; an ordinary field of that name was renamed.
+            return layer.fieldIndex(named: name + "_") ?? layer.fieldIndex(named: name)
+        }
+        return layer.fieldIndex(named: name) ?? layer.fieldIndex(named: name + "_")
+    }
+
+    static func csvCells(_ line: String) -> [String] {
+        var cells: [String] = [], current = "", quoted = false
+        var iterator = line.makeIterator()
+        while let c = iterator.next() {
+            if quoted {
+                if c == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { current.append("\"") } else { quoted = false; if next == "," { cells.append(current); current = "" } else { current.append(next) } }
+                    } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { cells.append(current); current = "" } else { current.append(c) }
+        }
+        cells.append(current)
+        return cells
+    }
+}
+
+/// One output file's features, one at a time.
+final class FeatureStream {
+    let schema: LayerSchema
+    let count: Int
+    private let cursor: any FeatureCursor
+    private var buffer: [Feature] = []
+    private var position = 0
+
+    init(_ source: GDALDatasetSource) throws {
+        schema = source.replica.layers.first ?? LayerSchema(id: 0, schemaSource: .layerResource)
+        count = source.featureCount(inLayer: 0) ?? 0
+        cursor = try source.featureCursor(inLayer: 0, batchSize: 512)
+    }
+
+    func next() throws -> Feature? {
+        if position == buffer.count {
+            guard let batch = try cursor.next() else { return nil }
+            buffer = batch
+            position = 0
+        }
+        defer { position += 1 }
+        return buffer[position]
+    }
+}
+
