@@ -45,6 +45,9 @@ struct Convert: ParsableCommand {
     @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
     var report: String?
 
+    @Flag(help: "Add <field>_label columns with coded values' labels (per subtype where the domain is) to formats without domains.")
+    var domainLabels = false
+
     @Flag(help: "After converting, compare every output with the input (as the verify command does).")
     var verify = false
 
@@ -72,7 +75,7 @@ struct Convert: ParsableCommand {
                 return id
             }
         }
-        let request = ExportRequest(
+        var request = ExportRequest(
             input: URL(fileURLWithPath: input),
             schema: schema.map { URL(fileURLWithPath: $0) },
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
@@ -82,6 +85,7 @@ struct Convert: ParsableCommand {
             layerIds: layerIds,
             overwrite: overwrite,
             strict: strict)
+        request.domainLabels = domainLabels
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
         let result: ExportReport

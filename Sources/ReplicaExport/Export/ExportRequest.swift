@@ -32,6 +32,9 @@ public struct ExportRequest: Sendable {
     /// ``Diagnostic/Severity/loss``); by default losses are written as closely as the format
     /// allows and reported.
     public var strict: Bool
+    /// Add `<field>_label` columns with the coded values' labels (per subtype where the domain is
+    /// per subtype, the subtype name for the subtype field) to formats that have no domains.
+    public var domainLabels: Bool = false
     /// Write the attachments of the payload (createReplica `returnAttachments`).
     public var includeAttachments: Bool = true
     /// Stops the export, committing nothing, once cancelled (checked between batches).

@@ -179,8 +179,9 @@ public struct Exporter: Sendable {
                 } else {
                     opened.createdDirectories.append(nil)
                 }
-                let writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
+                var writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
                                                   keepsCircularArcs: key.keepsCircularArcs)
+                writerRequest.domainLabels = request.domainLabels
                 opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
             }
         } catch {

@@ -330,6 +330,12 @@ final class GDALLayerWriter {
             switch column.encoding {
             case .geometryX, .geometryY, .geometryZ:
                 setCoordinate(f.geometry, column: Int32(i), encoding: column.encoding)
+            case .label(let labels):
+                if let label = labels.label(of: f.attributes[column.source], in: f.attributes) {
+                    feature.set(Int32(i), string: label)
+                } else {
+                    feature.setNull(Int32(i))
+                }
             default:
                 try set(f.attributes[column.source], column: i, spec: column, at: location)
             }
@@ -411,7 +417,7 @@ final class GDALLayerWriter {
             } else {
                 feature.set(index, string: s)
             }
-        case .geometryX, .geometryY, .geometryZ:
+        case .geometryX, .geometryY, .geometryZ, .label:
             break
         case .guidBracedUpper:
             guard case .guid(let s) = value else { throw mismatch(value, spec, location) }

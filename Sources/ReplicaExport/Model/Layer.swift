@@ -39,6 +39,10 @@ public struct LayerSchema: Sendable, Equatable, Codable {
     public var fields: [Field]
     public var relationships: [Relationship]
     public var hasAttachments: Bool
+    /// The field whose value picks a subtype (`subtypeField`, or `typeIdField` in older services).
+    public var subtypeField: String?
+    /// The subtypes (`subtypes`, or `types`), each with its own domains and default values.
+    public var subtypes: [Subtype] = []
     public var schemaSource: SchemaSource
     /// Names of fields whose type was inferred rather than declared.
     public var inferredFields: [String]
@@ -69,6 +73,37 @@ public struct LayerSchema: Sendable, Equatable, Codable {
         if let exact = fields.firstIndex(where: { $0.name == name }) { return exact }
         let lowered = name.lowercased()
         return fields.firstIndex(where: { $0.name.lowercased() == lowered })
+    }
+}
+
+/// A subtype of a layer: the features whose subtype field holds `code`.
+public struct Subtype: Sendable, Equatable, Codable {
+    public var code: Value
+    public var name: String
+    /// Per field, the domain this subtype uses where it differs from the field's own
+    /// (a layer resource's `"inherited"` entries are not listed).
+    public var domains: [String: Domain]
+    /// Per field, the value a new feature of this subtype starts with.
+    public var defaultValues: [String: Value]
+
+    public init(code: Value, name: String, domains: [String: Domain] = [:], defaultValues: [String: Value] = [:]) {
+        self.code = code
+        self.name = name
+        self.domains = domains
+        self.defaultValues = defaultValues
+    }
+}
+
+extension LayerSchema {
+    /// The coded-value domain that applies to `field` for a feature of subtype `code` (the
+    /// subtype's own, else the field's).
+    public func codedDomain(of field: Field, subtype code: Value?) -> [CodedValue]? {
+        if let code, let subtype = subtypes.first(where: { $0.code == code }),
+           case .codedValue(_, let codes)? = subtype.domains[field.name] {
+            return codes
+        }
+        if case .codedValue(_, let codes)? = field.domain { return codes }
+        return nil
     }
 }
 

@@ -10,6 +10,8 @@ struct WriterRequest: Sendable {
     public var overwrite: Bool
     /// Circular arcs reach this writer as true curves.
     var keepsCircularArcs: Bool
+    /// Add `<field>_label` columns for coded fields where the format has no domains.
+    var domainLabels = false
 
     init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory

@@ -505,7 +505,26 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 planned.append((i, field, rule))
             }
         }
-        let names = shortenedNames(planned.map(\.field.name))
+        // Label columns come after every field, so that they never change a field's (shortened) name.
+        var labelled: [(index: Int, field: Field, labels: DomainLabels)] = []
+        if request.domainLabels && !profile.capabilities.contains(.domains) {
+            for (i, field, _) in planned {
+                if let labels = DomainLabels(layer: layer, field: field) { labelled.append((i, field, labels)) }
+            }
+        }
+        if !layer.subtypes.isEmpty, let subtypeField = layer.subtypeField {
+            let ownDomain = layer.fields.first { $0.name == subtypeField }?.domain
+            let message: String
+            if !profile.capabilities.contains(.domains) {
+                message = "\(layer.subtypes.count) subtypes not kept: \(profile.formatName) has no subtypes (domain labels give their names)"
+            } else if let ownDomain {
+                message = "\(layer.subtypes.count) subtypes not kept: the field keeps its own domain '\(ownDomain.name)'"
+            } else {
+                message = "\(layer.subtypes.count) subtypes kept as the coded domain of '\(subtypeField)'; their own domains and default values are not kept"
+            }
+            notes.note(.subtypesDropped, message, field: subtypeField, count: layer.subtypes.count)
+        }
+        let names = shortenedNames(planned.map(\.field.name) + labelled.map { "\($0.field.name)_label" })
         var columns: [GDALColumnSpec] = []
         for ((i, field, rule), name) in zip(planned, names) {
             if name != field.name {
@@ -522,7 +541,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             if profile.capabilities.contains(.nullability) { spec.nullable = field.nullable }
             if profile.capabilities.contains(.aliases) { spec.alias = field.alias }
             if let note = rule.note { notes.note(.typeChanged, note, field: field.name) }
-            if let domain = field.domain {
+            var domain = field.domain
+            if domain == nil, field.name == layer.subtypeField, !layer.subtypes.isEmpty {
+                domain = .codedValue(name: "\(layer.name)_\(field.name)",
+                                     codes: layer.subtypes.map { CodedValue(code: $0.code, name: $0.name) })
+            }
+            if let domain {
                 if !profile.capabilities.contains(.domains) {
                     notes.note(.domainDropped, "domain '\(domain.name)' not kept: \(profile.formatName) has no domains",
                                field: field.name)
@@ -536,6 +560,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 }
             }
             columns.append(spec)
+        }
+        for ((i, field, labels), name) in zip(labelled, names.dropFirst(planned.count)) {
+            columns.append(GDALColumnSpec(name: name, type: .string, source: i, encoding: .label(labels),
+                                          sourceName: "\(field.name)_label", sourceType: .string))
         }
         return columns
     }

@@ -36,6 +36,8 @@ enum ValueEncoding: Sendable, Equatable {
     case timestampOffsetISO
     case binary
     case base64
+    /// The label of the source field's coded value (a `<field>_label` column).
+    case label(DomainLabels)
 }
 
 /// Text forms of values, shared by the writers.

@@ -127,12 +127,41 @@ enum EsriSchema {
         let fields = ensuringObjectIdField(oid, in: declared)
         var gid = v["globalIdField"]?.string
         if gid == nil || gid == "" { gid = fields.first(where: { $0.type == .globalID })?.name }
-        return LayerSchema(id: id, name: v["name"]?.string, kind: kind, geometryType: gtype,
+        var layer = LayerSchema(id: id, name: v["name"]?.string, kind: kind, geometryType: gtype,
                            hasZ: v["hasZ"]?.bool ?? false, hasM: v["hasM"]?.bool ?? false,
                            spatialReference: sr, objectIdField: oid, globalIdField: gid, fields: fields,
                            relationships: relationships(v["relationships"]),
                            hasAttachments: v["hasAttachments"]?.bool ?? false,
                            schemaSource: .layerResource)
+        try readSubtypes(v, into: &layer, location: location)
+        return layer
+    }
+
+    /// `subtypeField` + `subtypes` ({code, name, domains, defaultValues}), or the older
+    /// `typeIdField` + `types` ({id, name, domains, templates[0].prototype.attributes}).
+    static func readSubtypes(_ v: JSONValue, into layer: inout LayerSchema, location: ErrorLocation) throws {
+        let fieldName = [v["subtypeField"]?.string, v["typeIdField"]?.string].compactMap { $0 }.first { !$0.isEmpty }
+        guard let fieldName, let subtypeField = layer.fields.first(where: { $0.name.lowercased() == fieldName.lowercased() }) else {
+            return
+        }
+        layer.subtypeField = subtypeField.name
+        let items = v["subtypes"]?.array ?? v["types"]?.array ?? []
+        for item in items {
+            guard let codeJSON = item["code"] ?? item["id"], let code = coerceCode(codeJSON, to: subtypeField.type) else { continue }
+            var subtype = Subtype(code: code, name: item["name"]?.string ?? "")
+            for (name, domainJSON) in item["domains"]?.members ?? [] {
+                guard let field = layer.fields.first(where: { $0.name.lowercased() == name.lowercased() }),
+                      let domain = try domain(domainJSON, fieldType: field.type, location: location) else { continue }
+                subtype.domains[field.name] = domain
+            }
+            let defaults = item["defaultValues"] ?? item["templates"]?.array?.first?["prototype"]?["attributes"]
+            for (name, valueJSON) in defaults?.members ?? [] {
+                guard let field = layer.fields.first(where: { $0.name.lowercased() == name.lowercased() }),
+                      let value = coerceCode(valueJSON, to: field.type) else { continue }
+                subtype.defaultValues[field.name] = value
+            }
+            layer.subtypes.append(subtype)
+        }
     }
 
     /// A schema file: `{"layers": [...], "tables": [...]}` or one layer resource.
