@@ -372,6 +372,15 @@ public struct CreateReplicaParameters: Sendable, Equatable {
                     }
                     let trimmed = clause.trimmingCharacters(in: .whitespacesAndNewlines)
                     query.whereClause = trimmed.isEmpty ? nil : trimmed
+                    // The syntax is checked now; the field names once the payload's schema is known.
+                    if !trimmed.isEmpty {
+                        do {
+                            _ = try WhereClause(trimmed)
+                        } catch let error as ReplicaExportError {
+                            let reason = error.message.hasPrefix("where: ") ? String(error.message.dropFirst(7)) : error.message
+                            throw ReplicaExportError.invalidParameter(name + ".where", reason)
+                        }
+                    }
                 default:
                     throw ReplicaExportError.invalidParameter(name + "." + property,
                         "is not a layer query property; the properties are queryOption, useGeometry, where, includeRelated")
