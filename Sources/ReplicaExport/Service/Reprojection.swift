@@ -59,3 +59,48 @@ final class GeometryReprojector {
         return out
     }
 }
+
+extension GeometryReprojector {
+    /// A prepared geometry moved to the target system: every vertex and every arc's interior point
+    /// in one `OCTTransform` call. Preparation leaves only straight segments and three-point
+    /// circular arcs, which move exactly as ArcGIS projects them (by their three points).
+    func reproject(_ geometry: PreparedGeometry) throws -> PreparedGeometry {
+        var points: [Vertex] = []
+        func collect(_ path: Path) {
+            points.append(contentsOf: path.vertices)
+            for curve in path.curves {
+                if case .circularArc(let interior) = curve.kind { points.append(Vertex(x: interior.x, y: interior.y)) }
+            }
+        }
+        switch geometry.shape {
+        case .point(let v): points = [v]
+        case .multipoint(let vs): points = vs
+        case .lines(let paths): paths.forEach(collect)
+        case .polygons(let polygons): polygons.forEach { $0.forEach(collect) }
+        }
+        guard let moved = transformation.transform(points: points) else {
+            throw ReplicaExportError(.invalidGeometry,
+                "a coordinate cannot be transformed to the requested output coordinate system (it lies outside its area of use)")
+        }
+        var next = 0
+        func rebuild(_ path: Path) -> Path {
+            let vertices = Array(moved[next..<next + path.vertices.count])
+            next += path.vertices.count
+            let curves = path.curves.map { curve -> CurveSegment in
+                guard case .circularArc = curve.kind else { return curve }
+                let p = moved[next]
+                next += 1
+                return CurveSegment(index: curve.index, kind: .circularArc(interior: XY(x: p.x, y: p.y)))
+            }
+            return Path(vertices: vertices, curves: curves)
+        }
+        var out = geometry
+        switch geometry.shape {
+        case .point: out.shape = .point(moved[0])
+        case .multipoint: out.shape = .multipoint(moved)
+        case .lines(let paths): out.shape = .lines(paths.map(rebuild))
+        case .polygons(let polygons): out.shape = .polygons(polygons.map { $0.map(rebuild) })
+        }
+        return out
+    }
+}
