@@ -40,6 +40,9 @@ public struct ExportRequest: Sendable {
     /// The coordinate system of the outputs (createReplica `replicaSR`); geometries are moved
     /// through GDAL after preparation. nil = each layer's own.
     public var outputSpatialReference: SpatialReference?
+    /// Names the outputs (the geodatabase, the GeoPackage) instead of the payload's replica name
+    /// (createReplica `replicaName`).
+    public var replicaName: String?
     /// Called on the reading thread after each batch: the layer, features read so far, and the
     /// layer's total when the source knows it. Keep it quick; it must not block.
     public var progress: (@Sendable (ExportProgress) -> Void)?

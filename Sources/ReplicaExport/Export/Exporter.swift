@@ -68,6 +68,7 @@ public struct Exporter: Sendable {
 
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
         var selection = try selectLayers(of: source.replica, request: request)
+        if let name = request.replicaName { selection.replica.name = name }
         selection.rules = try request.selection.map {
             try ResolvedSelection.resolve($0, sourceLayers: source.replica.layers, selectedIndices: selection.sourceIndices,
                                           source: source, batchSize: request.batchSize, cancellation: request.cancellation,

@@ -150,9 +150,9 @@ indirect enum BoundNode: Sendable {
         }
     }
 
-    /// GUIDs compare without braces and case, as `{ABC...}` and `abc...` name the same row.
+    /// GUIDs compare in ArcGIS's spelling, `{UPPER}`, as `{ABC...}` and `abc...` name the same row.
     static func normalizedGUID(_ text: String) -> String {
-        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).uppercased()
+        "{" + text.trimmingCharacters(in: CharacterSet(charactersIn: "{} ")).uppercased() + "}"
     }
 
     /// The ordering of two values of one type; nil when either is NULL.
@@ -302,7 +302,7 @@ struct WhereBinder {
     }
 
     /// Where a GUID field is compared, string literals are spelled as its values are normalized
-    /// (no braces, upper case), so that `{abc...}` finds `ABC...`.
+    /// (`{UPPER}`), so that `{abc...}` finds `ABC...`.
     private func guidLiteralsNormalized(_ nodes: [BoundNode]) -> [BoundNode] {
         guard nodes.contains(where: { if case .field(_, let t) = $0 { return t.storage == .guid } else { return false } }) else { return nodes }
         return nodes.map { node in
