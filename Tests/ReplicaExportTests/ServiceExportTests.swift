@@ -293,13 +293,19 @@ print(json.dumps(report))
     @Test func aCancelledExportLeavesNothing() async throws {
         let work = try TestPaths.makeTemporaryDirectory("service")
         let p = try parameters("syncModel=none&layers=0,1&dataFormat=filegdb")
-        let started = ExportCancellation()   // used as a flag: the first progress report arrived
+        // Two flags: the export has reported progress; the task has been cancelled. The export
+        // waits for the second inside its first progress report, so it cannot finish first.
+        let started = ExportCancellation(), cancelIssued = ExportCancellation()
         let task = Task {
             try await ReplicaService().export(p, input: Self.input, workDirectory: work, resultBaseURL: Self.base,
-                                              progress: { _ in started.cancel(); Thread.sleep(forTimeInterval: 0.05) })
+                                              progress: { _ in
+                                                  started.cancel()
+                                                  while !cancelIssued.isCancelled { Thread.sleep(forTimeInterval: 0.001) }
+                                              })
         }
         while !started.isCancelled { try await Task.sleep(nanoseconds: 1_000_000) }
         task.cancel()
+        cancelIssued.cancel()
         do {
             _ = try await task.value
             Issue.record("the cancelled export completed")
