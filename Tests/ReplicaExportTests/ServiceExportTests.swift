@@ -346,3 +346,64 @@ print(json.dumps(report))
         #expect(((failed["error"] as? [String: Any])?["code"] as? Int) == 400)
     }
 }
+
+/// Feature selection inside the exporter: includeRelated, queryOption all / none, and the
+/// counts of features read and selected per layer. No sample payload has related rows, so the
+/// replica is built in memory: parcels (origin, key GlobalID) and their notes (destination,
+/// foreign key ParcelGUID, spelled in lower case without braces as ArcGIS Online writes GUIDs).
+@Suite struct ServiceSelectionTests {
+    static let parcels = LayerSchema(
+        id: 0, name: "parcels", kind: .table, objectIdField: "OBJECTID", globalIdField: "GlobalID",
+        fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "GlobalID", type: .globalID), Field(name: "Zone", type: .string)],
+        relationships: [Relationship(id: 7, name: "notes", relatedLayerId: 1, cardinality: .oneToMany, role: .origin, keyField: "GlobalID")],
+        schemaSource: .layerResource)
+    static let notes = LayerSchema(
+        id: 1, name: "notes", kind: .table, objectIdField: "OBJECTID",
+        fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "ParcelGUID", type: .guid), Field(name: "Text", type: .string)],
+        relationships: [Relationship(id: 7, name: "notes", relatedLayerId: 0, cardinality: .oneToMany, role: .destination, keyField: "ParcelGUID")],
+        schemaSource: .layerResource)
+
+    static func guid(_ n: Int) -> String { String(format: "%08X-0000-4000-8000-000000000000", n) }
+
+    /// 10 parcels, zones A and B alternating; 3 notes per parcel.
+    static func source() -> ExporterTests.MemorySource {
+        let parcelRows = (1...10).map { n in
+            Feature(attributes: [.int64(Int64(n)), .guid("{\(guid(n))}"), .string(n % 2 == 0 ? "A" : "B")])
+        }
+        let noteRows = (1...30).map { n in
+            Feature(attributes: [.int64(Int64(n)), .guid(guid((n - 1) / 3 + 1).lowercased()), .string("note \(n)")])
+        }
+        return ExporterTests.MemorySource(replica: Replica(name: "memory", layers: [parcels, notes]),
+                                          features: [parcelRows, noteRows])
+    }
+
+    func export(_ queries: [Int: CreateReplicaParameters.LayerQuery]) throws -> (ExportReport, URL) {
+        let out = try TestPaths.makeTemporaryDirectory("selection")
+        var request = ExportRequest(input: URL(fileURLWithPath: "memory"), formats: ["csv"], outputDirectory: out)
+        request.selection = FeatureSelection(layerQueries: queries)
+        return (try Exporter().export(from: Self.source(), request: request), out)
+    }
+
+    /// The Text values of the notes CSV written to `out`.
+    func noteTexts(_ out: URL) throws -> [String] {
+        let text = try String(contentsOf: out.appendingPathComponent("csv/notes.csv"), encoding: .utf8)
+        return text.split(separator: "\n").dropFirst().map { String($0.split(separator: ",").last!) }
+    }
+
+    @Test func includeRelatedKeepsTheDestinationRowsOfKeptOrigins() throws {
+        typealias Option = CreateReplicaParameters.LayerQuery.QueryOption
+        let (report, out) = try export([0: .init(whereClause: "Zone = 'A' AND OBJECTID <= 4"),
+                                        1: .init(queryOption: Option.none, includeRelated: true)])
+        #expect(report.featuresSelected == ["parcels": 2, "notes": 6])
+        #expect(report.featuresRead == ["parcels": 10, "notes": 30])
+        // Parcels 2 and 4: notes 4-6 and 10-12.
+        #expect(try noteTexts(out) == ["note 4", "note 5", "note 6", "note 10", "note 11", "note 12"])
+
+        // queryOption none without includeRelated keeps nothing; all ignores the where.
+        let (none, _) = try export([0: .init(queryOption: .all, whereClause: "Zone = 'A'"),
+                                    1: .init(queryOption: Option.none, includeRelated: false)])
+        #expect(none.featuresSelected == ["parcels": 10, "notes": 0])
+        // A where naming a field the layer lacks is the request's fault, named as the parameter.
+        #expect(throws: ReplicaExportError.self) { try export([1: .init(whereClause: "Zone = 'A'")]) }
+    }
+}
