@@ -20,6 +20,9 @@ import Foundation
 /// `returnAttachments=true` (the writers do not carry attachments; exporting without them
 /// silently would be wrong), `replicaOptions.registerExistingData` (it creates a replica, not an
 /// export), a `geometry` with true curves.
+///
+/// `replicaSR` reprojects every format's output, except GeoJSON, which RFC 7946 fixes to WGS 84
+/// (as ArcGIS writes it). `transportType` is echoed: an export is always a file behind `resultUrl`.
 public struct CreateReplicaParameters: Sendable, Equatable {
     /// How a layer is filtered (`layerQueries[id]`).
     public struct LayerQuery: Sendable, Equatable {

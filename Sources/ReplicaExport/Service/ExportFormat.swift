@@ -34,8 +34,10 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
         self = format
     }
 
-    /// Whether ArcGIS packages this format as a zip whatever the number of layers (a file
-    /// geodatabase is a folder, a shapefile a set of side files, a GeoPackage is zipped by ArcGIS too).
+    /// Whether a service result of this format is a zip whatever the number of layers (a file
+    /// geodatabase is a folder, a shapefile a set of side files; a GeoPackage is zipped too, so
+    /// that every database format downloads the same way). CSV and GeoJSON are a single file
+    /// for one layer and a zip for several.
     public var alwaysZipped: Bool { self == .fileGDB || self == .shapefile || self == .geoPackage }
 
     public var description: String { name }
