@@ -39,6 +39,18 @@ public struct ExportRequest: Sendable {
     public var includeAttachments: Bool = true
     /// Stops the export, committing nothing, once cancelled (checked between batches).
     public var cancellation: ExportCancellation?
+    /// Which features of each layer are written (createReplica `geometry` and `layerQueries`);
+    /// nil = all of them.
+    public var selection: FeatureSelection?
+    /// The coordinate system of the outputs (createReplica `replicaSR`); geometries are moved
+    /// through GDAL after preparation. nil = each layer's own.
+    public var outputSpatialReference: SpatialReference?
+    /// Names the outputs (the geodatabase, the GeoPackage) instead of the payload's replica name
+    /// (createReplica `replicaName`).
+    public var replicaName: String?
+    /// Called on the reading thread after each batch: the layer, features read so far, and the
+    /// layer's total when the source knows it. Keep it quick; it must not block.
+    public var progress: (@Sendable (ExportProgress) -> Void)?
 
     public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
                 syncDataOptions: Int? = nil, maxDeviation: Double? = nil, layerIds: [Int]? = nil,
@@ -109,6 +121,9 @@ public struct ExportReport: Sendable, Codable {
     public var outputs: [String: [WrittenOutput]]
     /// Per layer name, the number of features read.
     public var featuresRead: [String: Int]
+    /// Per layer name, the number of features the request's ``ExportRequest/selection`` kept
+    /// (equal to ``featuresRead`` without a selection).
+    public var featuresSelected: [String: Int]
     /// Whether true curves were kept where the output can hold them.
     public var keptTrueCurves: Bool
     /// Curves kept and densified, per format.
@@ -119,12 +134,14 @@ public struct ExportReport: Sendable, Codable {
     public var failures: [ExportFailure]
 
     public init(input: URL? = nil, replica: Replica, outputs: [String: [WrittenOutput]], featuresRead: [String: Int],
+                featuresSelected: [String: Int]? = nil,
                 keptTrueCurves: Bool, curves: [String: CurveStatistics], diagnostics: [Diagnostic],
                 failures: [ExportFailure] = []) {
         self.input = input
         self.replica = replica
         self.outputs = outputs
         self.featuresRead = featuresRead
+        self.featuresSelected = featuresSelected ?? featuresRead
         self.keptTrueCurves = keptTrueCurves
         self.curves = curves
         self.diagnostics = diagnostics
@@ -175,4 +192,17 @@ public struct ExportFailure: Sendable, Codable, CustomStringConvertible {
     public var description: String {
         "[\(code)] \(location): \(message)" + (cause.map { " (cause: \($0))" } ?? "")
     }
+}
+
+/// Where an export is: reported after each batch read (see ``ExportRequest/progress``).
+public struct ExportProgress: Sendable, Equatable {
+    /// The layer's service id and name.
+    public var layerId: Int
+    public var layerName: String
+    /// Features of this layer read so far.
+    public var featuresDone: Int
+    /// Features of this layer in the input, when the source knows it cheaply.
+    public var featuresTotal: Int?
+    /// Features of this layer kept by the selection so far.
+    public var featuresSelected: Int
 }

@@ -63,11 +63,18 @@ public struct Exporter: Sendable {
     private func export(from source: any ReplicaSource, request: ExportRequest,
                         writerTypes: [any FormatWriter.Type]) throws -> ExportReport {
         let inputPath = request.input.path
-        let selection = try selectLayers(of: source.replica, request: request)
         let syncDataOptions = request.syncDataOptions ?? source.replica.syncDataOptions ?? 0
         let keepTrueCurves = syncDataOptions & ExportRequest.trueCurvesBit != 0
 
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
+        var selection = try selectLayers(of: source.replica, request: request)
+        if let name = request.replicaName { selection.replica.name = name }
+        selection.rules = try request.selection.map {
+            try ResolvedSelection.resolve($0, sourceLayers: source.replica.layers, selectedIndices: selection.sourceIndices,
+                                          source: source, batchSize: request.batchSize, cancellation: request.cancellation,
+                                          input: inputPath)
+        }
+        selection.reprojectors = try reprojectors(for: &selection.replica, to: request.outputSpatialReference, input: inputPath)
         let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
         let writers = WriterSet(opened.writers)
         do {
@@ -116,6 +123,34 @@ public struct Exporter: Sendable {
         var replica: Replica
         /// Index in the source's `replica.layers` of each written layer.
         var sourceIndices: [Int]
+        /// The features kept per layer (``ExportRequest/selection``); nil = all.
+        var rules: ResolvedSelection?
+        /// Per written layer, the move to ``ExportRequest/outputSpatialReference``, when needed.
+        var reprojectors: [GeometryReprojector?] = []
+    }
+
+    /// One reprojector per written layer with geometry whose system differs from `target`; the
+    /// written schemas take the target system.
+    private func reprojectors(for replica: inout Replica, to target: SpatialReference?, input: String) throws -> [GeometryReprojector?] {
+        guard let target else { return Array(repeating: nil, count: replica.layers.count) }
+        return try replica.layers.indices.map { index in
+            let layer = replica.layers[index]
+            guard layer.geometryType != nil else { return nil }
+            guard let own = layer.spatialReference else {
+                throw ReplicaExportError.invalidParameter("replicaSR",
+                    "cannot be honoured: layer '\(layer.name)' has no coordinate system to transform from")
+            }
+            let location = ErrorLocation(input: input, layer: layer.name, detail: "parameter replicaSR")
+            let reprojector: GeometryReprojector?
+            do {
+                reprojector = try GeometryReprojector.make(from: own, to: target,
+                                                           densifier: Densifier(spatialReference: own), at: location)
+            } catch let error as ReplicaExportError {
+                throw ReplicaExportError.invalidParameter("replicaSR", "cannot be honoured: \(error.message)")
+            }
+            replica.layers[index].spatialReference = target
+            return reprojector
+        }
     }
 
     private func selectLayers(of replica: Replica, request: ExportRequest) throws -> LayerSelection {
@@ -196,6 +231,7 @@ public struct Exporter: Sendable {
     private struct PipeResult {
         var preparers: [PreparationKey: GeometryPreparer]
         var featuresRead: [String: Int]
+        var featuresSelected: [String: Int]
         var geometryDiagnostics: DiagnosticLog
     }
 
@@ -217,23 +253,66 @@ public struct Exporter: Sendable {
                     let layer = selection.replica.layers[position]
                     try pipe.put(.beginLayer(position))
                     var featureIndex = 0
+                    var keptCount = 0
+                    // With a selection, only the attachments of kept features follow: their GlobalIDs.
+                    let globalIDIndex = selection.rules != nil && request.includeAttachments && layer.hasAttachments
+                        ? layer.globalIdField.flatMap(layer.fieldIndex(named:)) : nil
+                    var keptParents = Set<String>()
+                    let total = source.featureCount(inLayer: layerIndex)
+                    let sourceLayer = source.replica.layers[layerIndex]
+                    let reprojector = selection.reprojectors.isEmpty ? nil : selection.reprojectors[position]
                     try source.features(inLayer: layerIndex, batchSize: batchSize) { batch in
                         try request.cancellation?.check()
-                        var prepared: [PreparationKey: [PreparedFeature]] = [:]
-                        for key in produced.preparers.keys {
-                            prepared[key] = try prepare(batch, firstIndex: featureIndex, layer: layer,
-                                                        preparer: &produced.preparers[key]!, file: inputPath,
-                                                        diagnostics: &produced.geometryDiagnostics)
+                        // Features that fail the request's selection are dropped here, before preparation.
+                        var kept = batch
+                        var indices: [Int]?
+                        if let rules = selection.rules {
+                            kept = []
+                            indices = []
+                            for (offset, feature) in batch.enumerated() {
+                                let keep: Bool
+                                do {
+                                    keep = try rules.keeps(feature, layerIndex: layerIndex)
+                                } catch let error as ReplicaExportError {
+                                    throw error.located(ErrorLocation(input: inputPath, layer: sourceLayer.name,
+                                                                      featureIndex: featureIndex + offset))
+                                }
+                                if keep {
+                                    kept.append(feature)
+                                    indices!.append(featureIndex + offset)
+                                }
+                            }
                         }
-                        try pipe.put(.batch(prepared))
+                        if let globalIDIndex {
+                            for feature in kept {
+                                if case .guid(let g) = feature.attributes[globalIDIndex] { keptParents.insert(ValueText.guidKey(g)) }
+                            }
+                        }
+                        if !kept.isEmpty {
+                            var prepared: [PreparationKey: [PreparedFeature]] = [:]
+                            for key in produced.preparers.keys {
+                                prepared[key] = try prepare(kept, firstIndex: featureIndex, indices: indices, layer: sourceLayer,
+                                                            preparer: &produced.preparers[key]!, reprojector: reprojector,
+                                                            file: inputPath, diagnostics: &produced.geometryDiagnostics)
+                            }
+                            try pipe.put(.batch(prepared))
+                        }
                         featureIndex += batch.count
+                        keptCount += kept.count
+                        request.progress?(ExportProgress(layerId: layer.id, layerName: layer.name, featuresDone: featureIndex,
+                                                         featuresTotal: total, featuresSelected: keptCount))
                     }
                     produced.featuresRead[layer.name] = featureIndex
+                    produced.featuresSelected[layer.name] = keptCount
                     // Attachments follow their layer's features, one at a time through the pipe:
                     // at most its capacity are ever held.
                     if request.includeAttachments && source.attachmentCount(inLayer: layerIndex) != 0 {
                         try source.attachments(inLayer: layerIndex) { attachment in
                             try request.cancellation?.check()
+                            if selection.rules != nil {
+                                guard globalIDIndex != nil, let parent = attachment.parentGlobalId,
+                                      keptParents.contains(ValueText.guidKey(parent)) else { return }
+                            }
                             try pipe.put(.attachment(attachment))
                         }
                     }
@@ -274,7 +353,7 @@ public struct Exporter: Sendable {
         }
         pipe.waitUntilFinished()
         return PipeResult(preparers: produced.preparers, featuresRead: produced.featuresRead,
-                          geometryDiagnostics: produced.geometryDiagnostics)
+                          featuresSelected: produced.featuresSelected, geometryDiagnostics: produced.geometryDiagnostics)
     }
 
     /// Hands the rest of the replica to the writers, refuses losses when the request is strict,
@@ -314,7 +393,7 @@ public struct Exporter: Sendable {
                           error: Self.locate(writers.failures[index]!, file: input.path))
         }
         return ExportReport(input: input, replica: replica, outputs: outputs, featuresRead: run.featuresRead,
-                            keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics, failures: failures)
+                            featuresSelected: run.featuresSelected, keptTrueCurves: keepTrueCurves, curves: curves, diagnostics: diagnostics, failures: failures)
     }
 
     /// What the reader thread hands to the writing thread.
@@ -330,25 +409,30 @@ public struct Exporter: Sendable {
     private final class ProducerState: @unchecked Sendable {
         var preparers: [PreparationKey: GeometryPreparer]
         var featuresRead: [String: Int] = [:]
+        var featuresSelected: [String: Int] = [:]
         var geometryDiagnostics = DiagnosticLog()
         init(preparers: [PreparationKey: GeometryPreparer]) { self.preparers = preparers }
     }
 
-    private func prepare(_ batch: [Feature], firstIndex: Int, layer: LayerSchema,
-                         preparer: inout GeometryPreparer, file: String,
+    /// `indices`: each feature's index in its layer when the batch was filtered (else consecutive
+    /// from `firstIndex`); `reprojector` moves prepared geometries to the output system.
+    private func prepare(_ batch: [Feature], firstIndex: Int, indices: [Int]? = nil, layer: LayerSchema,
+                         preparer: inout GeometryPreparer, reprojector: GeometryReprojector? = nil, file: String,
                          diagnostics: inout DiagnosticLog) throws -> [PreparedFeature] {
         var result: [PreparedFeature] = []
         result.reserveCapacity(batch.count)
         for (offset, feature) in batch.enumerated() {
             var geometry: PreparedGeometry?
+            let featureIndex = indices?[offset] ?? firstIndex + offset
             if let input = feature.geometry {
                 do {
                     geometry = try preparer.prepare(input, spatialReference: layer.spatialReference)
+                    if let reprojector, let prepared = geometry { geometry = try reprojector.reproject(prepared) }
                 } catch let error as ReplicaExportError {
-                    throw error.located(ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset))
+                    throw error.located(ErrorLocation(input: file, layer: layer.name, featureIndex: featureIndex))
                 }
                 if !preparer.diagnostics.isEmpty {
-                    let here = ErrorLocation(input: file, layer: layer.name, featureIndex: firstIndex + offset)
+                    let here = ErrorLocation(input: file, layer: layer.name, featureIndex: featureIndex)
                     diagnostics.append(contentsOf: preparer.takeDiagnostics().map { $0.located(here) })
                 }
             }

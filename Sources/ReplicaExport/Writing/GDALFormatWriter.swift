@@ -184,7 +184,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
            let oid = objectIDIndex(layer.schema) {
             for feature in features {
                 if case .guid(let g) = feature.attributes[gid], let id = feature.attributes[oid].integerValue {
-                    parentObjectIDs[Self.guidKey(g)] = id
+                    parentObjectIDs[ValueText.guidKey(g)] = id
                 }
             }
         }
@@ -229,7 +229,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
         for attachment in attachments {
             let location = ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)")
-            let parentObjectID = attachment.parentObjectId ?? attachment.parentGlobalId.flatMap { parentObjectIDs[Self.guidKey($0)] }
+            let parentObjectID = attachment.parentObjectId ?? attachment.parentGlobalId.flatMap { parentObjectIDs[ValueText.guidKey($0)] }
             if profile.capabilities.contains(.attachments) {
                 guard attachment.data != nil else {
                     sidecarlessURLs += 1
@@ -252,10 +252,6 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// Attachments known only by URL that a format keeping bytes inside could not store.
     private var sidecarlessURLs = 0
-
-    private static func guidKey(_ guid: String) -> String {
-        guid.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).lowercased()
-    }
 
     /// The ArcGIS attachment table layout: ATTACHMENTID, REL_GLOBALID (or REL_OBJECTID where the
     /// parent has no GlobalID), CONTENT_TYPE, ATT_NAME, DATA_SIZE, DATA, GLOBALID.

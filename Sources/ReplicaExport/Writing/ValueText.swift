@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one attribute value is handed to GDAL; chosen per field by each writer.
 enum ValueEncoding: Sendable, Equatable {
     /// int16 / int32 into an Integer field.
@@ -118,6 +120,11 @@ enum ValueText {
     static func isoTime(_ t: TimeOnly) -> String { time(t.hour, t.minute, t.second, t.millisecond) }
 
     /// `{UPPER-CASE}`, from either spelling.
+    /// A GlobalID or GUID as compared: lower case, without braces.
+    static func guidKey(_ guid: String) -> String {
+        guid.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).lowercased()
+    }
+
     static func guidBracedUpper(_ guid: String) -> String {
         var guid = guid
         // Runs per value: the common spellings ({UPPER} as given, or lower case without braces)

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Moves geometries from one coordinate system to another through GDAL, a geometry's vertices
+/// in one batch. Curves are densified first except circular arcs through an interior point,
+/// whose three points are moved (as ArcGIS projects arcs); elliptic arcs and Beziers have no
+/// exact image under a projection.
+final class GeometryReprojector {
+    let transformation: GDALCoordinateTransformation
+    let densifier: Densifier
+
+    /// nil when both name the same coordinate system (nothing to do).
+    static func make(from source: SpatialReference?, to target: SpatialReference?,
+                     densifier: Densifier, at location: ErrorLocation) throws -> GeometryReprojector? {
+        guard let source, let target, source != target else { return nil }
+        let from = try GDALSpatialReference.from(source, at: location)
+        let to = try GDALSpatialReference.from(target, at: location)
+        if from.isSame(to) { return nil }
+        return GeometryReprojector(transformation: try GDALCoordinateTransformation(from: from, to: to, at: location),
+                                   densifier: densifier)
+    }
+
+    init(transformation: GDALCoordinateTransformation, densifier: Densifier) {
+        self.transformation = transformation
+        self.densifier = densifier
+    }
+
+    func reproject(_ geometry: Geometry, keepCircularArcs: Bool = true) throws -> Geometry {
+        var out = geometry
+        func move(_ points: [Vertex]) throws -> [Vertex] {
+            guard let moved = transformation.transform(points: points) else {
+                throw ReplicaExportError(.invalidGeometry,
+                    "a coordinate cannot be transformed to the requested coordinate system (it lies outside its area of use)")
+            }
+            return moved
+        }
+        func paths(_ list: [Path]) throws -> [Path] {
+            try list.map { path in
+                let arcsOnly = path.curves.allSatisfy { if case .circularArc = $0.kind { return true } else { return false } }
+                guard keepCircularArcs, arcsOnly else {
+                    return Path(vertices: try move(try densifier.densify(path).vertices))
+                }
+                let vertices = try move(path.vertices)
+                guard !path.curves.isEmpty else { return Path(vertices: vertices) }
+                let interiors = try move(path.curves.map { curve -> Vertex in
+                    guard case .circularArc(let interior) = curve.kind else { preconditionFailure("checked above") }
+                    return Vertex(x: interior.x, y: interior.y)
+                })
+                return Path(vertices: vertices, curves: zip(path.curves, interiors).map { curve, point in
+                    CurveSegment(index: curve.index, kind: .circularArc(interior: XY(x: point.x, y: point.y)))
+                })
+            }
+        }
+        switch geometry.shape {
+        case .point(let v): out.shape = .point(try move([v])[0])
+        case .multipoint(let vs): out.shape = .multipoint(try move(vs))
+        case .polyline(let list): out.shape = .polyline(try paths(list))
+        case .polygon(let list): out.shape = .polygon(try paths(list))
+        }
+        return out
+    }
+}
+
+extension GeometryReprojector {
+    /// A prepared geometry moved to the target system: every vertex and every arc's interior point
+    /// in one `OCTTransform` call. Preparation leaves only straight segments and three-point
+    /// circular arcs, which move exactly as ArcGIS projects them (by their three points).
+    func reproject(_ geometry: PreparedGeometry) throws -> PreparedGeometry {
+        var points: [Vertex] = []
+        func collect(_ path: Path) {
+            points.append(contentsOf: path.vertices)
+            for curve in path.curves {
+                if case .circularArc(let interior) = curve.kind { points.append(Vertex(x: interior.x, y: interior.y)) }
+            }
+        }
+        switch geometry.shape {
+        case .point(let v): points = [v]
+        case .multipoint(let vs): points = vs
+        case .lines(let paths): paths.forEach(collect)
+        case .polygons(let polygons): polygons.forEach { $0.forEach(collect) }
+        }
+        guard let moved = transformation.transform(points: points) else {
+            throw ReplicaExportError(.invalidGeometry,
+                "a coordinate cannot be transformed to the requested output coordinate system (it lies outside its area of use)")
+        }
+        var next = 0
+        func rebuild(_ path: Path) -> Path {
+            let vertices = Array(moved[next..<next + path.vertices.count])
+            next += path.vertices.count
+            let curves = path.curves.map { curve -> CurveSegment in
+                guard case .circularArc = curve.kind else { return curve }
+                let p = moved[next]
+                next += 1
+                return CurveSegment(index: curve.index, kind: .circularArc(interior: XY(x: p.x, y: p.y)))
+            }
+            return Path(vertices: vertices, curves: curves)
+        }
+        var out = geometry
+        switch geometry.shape {
+        case .point: out.shape = .point(moved[0])
+        case .multipoint: out.shape = .multipoint(moved)
+        case .lines(let paths): out.shape = .lines(paths.map(rebuild))
+        case .polygons(let polygons): out.shape = .polygons(polygons.map { $0.map(rebuild) })
+        }
+        return out
+    }
+}
