@@ -25,5 +25,10 @@ let package = Package(
             path: "Benchmarks/ReplicaExportBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // Large deterministic mobile geodatabases (JSON payloads come from generate_replica.py).
+        .executableTarget(
+            name: "replica-export-datagen",
+            dependencies: [.product(name: "ReplicaExport", package: "replica-export")]
+        ),
     ]
 )

@@ -66,6 +66,14 @@ import Foundation
         }
     }
 
+    /// Writes a copy of the mobile geodatabase `template` to `output` with every non-archive
+    /// feature layer refilled with `count` generated rows, deterministic for `seed`; returns the
+    /// rows written per layer name. See `GeodatabaseGenerator`.
+    @discardableResult
+    public static func generateGeodatabase(template: URL, output: URL, count: Int, seed: UInt64 = 1) throws -> [String: Int] {
+        try GeodatabaseGenerator.generate(template: template, output: output, count: count, seed: seed)
+    }
+
     private static func key(_ format: String, trueCurves: Bool) throws -> PreparationKey {
         guard let type = WriterRegistry.standard.writer(named: format) else {
             throw ReplicaExportError(.unknownOutputFormat, "unknown format '\(format)'")
