@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes a synthetic createReplica JSON payload (and its layer resources beside it) with N features.
 
-Usage: generate_replica.py N OUT.json [--geometry point|polyline|polygon] [--seed S]
+Usage: generate_replica.py N OUT.json [--geometry point|polyline|polygon] [--seed S] [--featureset FS.json]
 The features are deterministic for a seed: 8 attribute fields of every common type, and geometry
-in EPSG:3857. Streams its output, so it can write payloads far larger than memory.
+in EPSG:3857. Streams its output, so it can write payloads far larger than memory. --featureset also
+writes the same features as one feature-service query page (what ogr2ogr reads, for compare.sh).
 """
 import argparse, json, math, random
 
@@ -13,6 +14,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--geometry", default="point", choices=["point", "polyline", "polygon"])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--featureset", help="also write the features as a FeatureSet to this file")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     gtype = {"point": "esriGeometryPoint", "polyline": "esriGeometryPolyline", "polygon": "esriGeometryPolygon"}[a.geometry]
@@ -32,6 +34,10 @@ def main():
         json.dump({"layers": [{"id": 0, "name": "synthetic", "type": "Feature Layer", "geometryType": gtype,
                                "objectIdField": "OBJECTID", "globalIdField": "GlobalID", "hasZ": False, "hasM": False,
                                "extent": {"spatialReference": sr}, "fields": fields}], "tables": []}, f)
+    fs = open(a.featureset, "w") if a.featureset else None
+    if fs:
+        fs.write('{"objectIdFieldName":"OBJECTID","globalIdFieldName":"GlobalID","geometryType":%s,'
+                 '"spatialReference":%s,"fields":%s,"features":[' % (json.dumps(gtype), json.dumps(sr), json.dumps(fields)))
     with open(a.out, "w") as f:
         f.write('{"replicaName":"synthetic","replicaID":"{6D1A3F2B-0000-4000-8000-000000000001}",'
                 '"transportType":"esriTransportTypeEmbedded","responseType":"esriReplicaResponseTypeData",'
@@ -57,8 +63,14 @@ def main():
                 "ratio": float(f"{rnd.random():.6g}"),
                 "observed": rnd.randint(-10**11, 2 * 10**12) if i % 10 else None,
             }
-            f.write((',' if i else '') + json.dumps({"attributes": attrs, "geometry": geom}, separators=(",", ":")))
+            text = (',' if i else '') + json.dumps({"attributes": attrs, "geometry": geom}, separators=(",", ":"))
+            f.write(text)
+            if fs:
+                fs.write(text)
         f.write(']}]}')
+    if fs:
+        fs.write(']}')
+        fs.close()
 
 if __name__ == "__main__":
     main()

@@ -112,6 +112,20 @@ public struct Exporter: Sendable {
                     failures[index] = error
                 }
             }
+            try throwIfNoneLeft()
+        }
+
+        /// Records failures that happened on the writers' own threads (by writer index): each of
+        /// those writers is aborted. Throws the first failure once every writer has failed.
+        func recordFailures(_ failed: [(Int, any Error)]) throws {
+            for (index, error) in failed where failures[index] == nil {
+                writers[index].abort()
+                failures[index] = error
+            }
+            try throwIfNoneLeft()
+        }
+
+        private func throwIfNoneLeft() throws {
             if failures.count == writers.count, let first = writers.indices.lazy.compactMap({ self.failures[$0] }).first {
                 throw first
             }
@@ -235,23 +249,41 @@ public struct Exporter: Sendable {
         var geometryDiagnostics: DiagnosticLog
     }
 
-    /// Reads and prepares on a producer thread, writes (GDAL, one thread per dataset) on this one; a
-    /// pipe of a few batches joins them, so both cores work and memory stays flat. Each feature is
-    /// prepared once per distinct ``PreparationKey``, not once per writer.
+    /// Reads and prepares on a producer thread; each format writes on a thread of its own (its own
+    /// GDAL dataset, its own bounded pipe of a few batches), so that all formats from one read cost
+    /// about the slowest of them and memory stays flat. Each feature is prepared once per distinct
+    /// ``PreparationKey``, not once per writer, and the batches are shared, not copied. A writer
+    /// that fails is aborted alone and stops taking from its pipe; the reader stops when no writer
+    /// is left. A failure of the reader (bad input, cancellation) fails the run.
     private func runPipe(source: any ReplicaSource, selection: LayerSelection, writers: WriterSet,
                          keys: [PreparationKey], request: ExportRequest) throws -> PipeResult {
-        let pipe = BoundedPipe<PipelineItem>(capacity: 4)
+        let live = writers.live
+        let pipes = live.map { _ in BoundedPipe<PipelineItem>(capacity: 4) }
         var preparers: [PreparationKey: GeometryPreparer] = [:]
-        for key in Set(keys) { preparers[key] = GeometryPreparer(key, maxDeviation: request.maxDeviation) }
+        for key in Set(live.map { keys[$0.index] }) { preparers[key] = GeometryPreparer(key, maxDeviation: request.maxDeviation) }
         // The producer owns the source, the preparers and what it counts until it has finished.
         let produced = ProducerState(preparers: preparers)
+        let outcomes = WriterOutcomes(count: live.count)
+        let threads = DispatchGroup()
         let batchSize = request.batchSize
         let inputPath = request.input.path
+
+        threads.enter()
         startThread(name: "replica-export reader") { [self] in
+            defer { threads.leave() }
+            var open = Array(repeating: true, count: pipes.count)
+            // Hands an item to every writer still taking; false once none is.
+            func deliver(_ item: PipelineItem) -> Bool {
+                for slot in pipes.indices where open[slot] {
+                    do { try pipes[slot].put(item) } catch { open[slot] = false }
+                }
+                return open.contains(true)
+            }
+            struct NoWriterLeft: Error {}
             do {
                 for (position, layerIndex) in selection.sourceIndices.enumerated() {
                     let layer = selection.replica.layers[position]
-                    try pipe.put(.beginLayer(position))
+                    guard deliver(.beginLayer(position)) else { throw NoWriterLeft() }
                     var featureIndex = 0
                     var keptCount = 0
                     // With a selection, only the attachments of kept features follow: their GlobalIDs.
@@ -295,7 +327,7 @@ public struct Exporter: Sendable {
                                                             preparer: &produced.preparers[key]!, reprojector: reprojector,
                                                             file: inputPath, diagnostics: &produced.geometryDiagnostics)
                             }
-                            try pipe.put(.batch(prepared))
+                            guard deliver(.batch(prepared)) else { throw NoWriterLeft() }
                         }
                         featureIndex += batch.count
                         keptCount += kept.count
@@ -313,47 +345,66 @@ public struct Exporter: Sendable {
                                 guard globalIDIndex != nil, let parent = attachment.parentGlobalId,
                                       keptParents.contains(ValueText.guidKey(parent)) else { return }
                             }
-                            try pipe.put(.attachment(attachment))
+                            guard deliver(.attachment(attachment)) else { throw NoWriterLeft() }
                         }
                     }
-                    try pipe.put(.endLayer)
+                    guard deliver(.endLayer) else { throw NoWriterLeft() }
                 }
-                pipe.finish()
+                pipes.forEach { $0.finish() }
+            } catch is NoWriterLeft {
+                pipes.forEach { $0.finish() }  // every writer failed: the run reports their errors
             } catch {
-                pipe.finish(throwing: error)
+                produced.failure = error
+                pipes.forEach { $0.finish(throwing: error) }
             }
         }
 
-        do {
-            var layer: LayerSchema?
-            while let item = try pipe.take() {
-                try request.cancellation?.check()
-                switch item {
-                case .beginLayer(let position):
-                    let next = selection.replica.layers[position]
-                    logger.debug("layer \(next.name): writing",
-                                 metadata: ["formats": "\(writers.live.map { type(of: $0.writer).formatName })"])
-                    try writers.each { _, writer in try writer.beginLayer(next) }
-                    layer = next
-                case .batch(let prepared):
-                    try writers.each { index, writer in try writer.write(prepared[keys[index]]!) }
-                case .attachment(let attachment):
-                    guard let layer else { break }
-                    try writers.each { _, writer in try writer.write(attachments: [attachment], of: layer) }
-                case .endLayer:
-                    try writers.each { _, writer in try writer.endLayer() }
-                    layer = nil
+        for (slot, (_, writer)) in live.enumerated() {
+            threads.enter()
+            startThread(name: "replica-export \(type(of: writer).formatName)") { [self] in
+                defer { threads.leave() }
+                let pipe = pipes[slot]
+                var layer: LayerSchema?
+                while true {
+                    // A reader failure ends every writer; the run then fails with it.
+                    guard let item = try? pipe.take() else { return }
+                    do {
+                        try Exporter.naming(writer) {
+                            switch item {
+                            case .beginLayer(let position):
+                                let next = selection.replica.layers[position]
+                                logger.debug("layer \(next.name): writing", metadata: ["format": "\(type(of: writer).formatName)"])
+                                try writer.beginLayer(next)
+                                layer = next
+                            case .batch(let prepared):
+                                try writer.write(prepared[keys[live[slot].index]]!)
+                            case .attachment(let attachment):
+                                if let layer { try writer.write(attachments: [attachment], of: layer) }
+                            case .endLayer:
+                                try writer.endLayer()
+                                layer = nil
+                            }
+                        }
+                    } catch {
+                        outcomes.failures[slot] = error
+                        pipe.cancel()
+                        return
+                    }
                 }
             }
-            assert(layer == nil, "the reader ended inside a layer")
-        } catch {
-            pipe.cancel()
-            pipe.waitUntilFinished()
-            throw error
         }
-        pipe.waitUntilFinished()
+        threads.wait()
+
+        if let failure = produced.failure { throw failure }
+        try writers.recordFailures(live.indices.compactMap { slot in outcomes.failures[slot].map { (live[slot].index, $0) } })
         return PipeResult(preparers: produced.preparers, featuresRead: produced.featuresRead,
                           featuresSelected: produced.featuresSelected, geometryDiagnostics: produced.geometryDiagnostics)
+    }
+
+    /// What each writer thread ended with, one slot per thread; read once all have finished.
+    private final class WriterOutcomes: @unchecked Sendable {
+        var failures: [(any Error)?]
+        init(count: Int) { failures = Array(repeating: nil, count: count) }
     }
 
     /// Hands the rest of the replica to the writers, refuses losses when the request is strict,
@@ -411,6 +462,8 @@ public struct Exporter: Sendable {
         var featuresRead: [String: Int] = [:]
         var featuresSelected: [String: Int] = [:]
         var geometryDiagnostics = DiagnosticLog()
+        /// The reader's own failure (bad input, cancellation), which fails the run.
+        var failure: (any Error)?
         init(preparers: [PreparationKey: GeometryPreparer]) { self.preparers = preparers }
     }
 

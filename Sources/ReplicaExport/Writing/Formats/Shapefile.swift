@@ -40,8 +40,13 @@ enum ShapefileFormat: GDALFormat {
         maxFieldNameBytes: 10,
         layerOptions: ["ENCODING=UTF-8"])
 
-    static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
-        columns.contains { $0.type == .string } ? ["RESIZE=YES"] : []
+    /// A layer with text columns gets the `.dbf` GDAL's `RESIZE=YES` would give (text and integer
+    /// columns as narrow as their widest value), shrunk by ``DBFShrink`` after the file is closed:
+    /// GDAL 3.6.2's own resize rewrites the whole file once per column, a record at a time.
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
+        guard columns.contains(where: { $0.type == .string }) else { return }
+        let dbf = directory.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("dbf")
+        try DBFShrink.shrink(dbf)
     }
 
     /// Writes `<layer>.fieldnames.csv` (original,short) when names had to be shortened.
