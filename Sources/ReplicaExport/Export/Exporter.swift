@@ -273,7 +273,8 @@ public struct Exporter: Sendable {
         let relationships = replica.relationshipClasses
         try writers.each { _, writer in try writer.write(relationships: relationships) }
         if request.strict {
-            let losses = writers.live.flatMap { index, writer in
+            // A reader's losses (a geometry no format can represent) come first: they hold for every format.
+            let losses = source.diagnostics.filter { $0.severity == .loss } + writers.live.flatMap { index, writer in
                 writer.diagnostics.filter { $0.severity == .loss }
                     .map { $0.located(ErrorLocation(format: type(of: writer).formatName)) }
             }

@@ -20,7 +20,7 @@ struct Survey {
     private static let metaKeys: Set<String> = [
         "replicaName", "replicaID", "transportType", "responseType", "syncModel", "replicaServerGen",
         "layerServerGens", "statusUrl", "URL", "resultUrl", "status", "geometryType", "spatialReference",
-        "fields", "fieldAliases", "objectIdFieldName", "globalIdFieldName", "hasZ", "hasM", "error",
+        "fields", "fieldAliases", "objectIdFieldName", "globalIdFieldName", "hasZ", "hasM", "error", "exceededTransferLimit",
         "displayFieldName", "id", "name", "type",
     ]
     /// Keys whose presence tells a bare geometry.
