@@ -167,6 +167,14 @@ enum EsriSchema {
 
     /// A schema file: `{"layers": [...], "tables": [...]}` or one layer resource.
     static func read(url: URL, chunkSize: Int) throws -> [LayerSchema] {
+        // A payload given as its schema would lend its layers' ids and no fields: every attribute
+        // dropped. The structural pass (features skipped, not held) tells a payload at once.
+        if let survey = try? Survey.run(url: url, chunkSize: chunkSize),
+           survey.kind == .featureSet || survey.layersWithData > 0 {
+            throw ReplicaExportError(.notAReplica,
+                "the schema file holds features: it is a payload, not the service's layer resources; give /FeatureServer/layers?f=json (or /FeatureServer/N?f=json) as the schema",
+                at: ErrorLocation(input: url.path))
+        }
         let scanner = try JSONScanner(url: url, chunkSize: chunkSize)
         guard let first = try scanner.peekNonSpace() else {
             throw ReplicaExportError(.truncated, "the schema file is empty", at: ErrorLocation(input: url.path, byteOffset: 0))
@@ -195,6 +203,11 @@ enum EsriSchema {
         } else {
             throw ReplicaExportError(.unknownFormat, "not a layer resource: expected {\"layers\": [...], \"tables\": [...]} or one layer with 'fields' and 'id'",
                                at: ErrorLocation(input: url.path))
+        }
+        var seen: Set<Int> = []
+        for layer in result where !seen.insert(layer.id).inserted {
+            throw ReplicaExportError(.schemaMismatch, "two layer resources have the id \(layer.id); each layer must be listed once",
+                                     at: ErrorLocation(input: url.path, layer: layer.name))
         }
         return result
     }
