@@ -58,4 +58,18 @@ import Testing
             .write(to: schema, atomically: true, encoding: .utf8)
         try expectRefused([payload.path, "--schema", schema.path], mentions: ["id 0"])
     }
+
+    /// SQLite's integrity report runs to many lines; the error is one.
+    @Test func scrambledPagesAreOneLineError() throws {
+        let copy = try TestPaths.privateCopy(of: "mobilegdb/LA_Trails.geodatabase")
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+        let handle = try FileHandle(forWritingTo: copy)
+        var generator = SystemRandomNumberGenerator()
+        for page in stride(from: 40, to: 200, by: 7) {
+            try handle.seek(toOffset: UInt64(page * 1024 + 8))
+            try handle.write(contentsOf: Data((0..<900).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+        }
+        try handle.close()
+        try expectRefused([copy.path], mentions: ["damaged"])
+    }
 }
