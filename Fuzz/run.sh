@@ -19,7 +19,7 @@ sanitize="fuzzer,address"
 [ -n "${FUZZ_NO_ASAN:-}" ] && sanitize="fuzzer"
 
 sources=$(find "$root/Sources/ReplicaExport" -name '*.swift' | sort)
-newest=$(ls -t $sources "$root/Fuzz/FuzzTargets.swift" "$0" | head -1)
+newest=$(ls -t $sources "$root/Fuzz/FuzzTargets.swift" "$0" | sed -n 1p)
 if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
     # swift-log, which the exporter imports, as a static library of its own module.
     logging="$root/.build/checkouts/swift-log/Sources/Logging"
