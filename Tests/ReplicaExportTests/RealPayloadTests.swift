@@ -90,6 +90,25 @@ import Testing
         #expect(tableReport.replica.layers[0].kind == .table)
     }
 
+    /// Without `geometryType`, geometries of several types are kept: shapefile splits them into a
+    /// file per type (as it does for any mixed layer), CSV holds them together.
+    @Test func mixedGeometriesWithoutGeometryTypeAreSplitForShapefile() throws {
+        let json = Self.page(geometryType: nil, features: """
+            {"attributes": {"OBJECTID": 1}, "geometry": {"x": 1, "y": 2}},
+            {"attributes": {"OBJECTID": 2}, "geometry": {"paths": [[[0, 0], [1, 1]]]}},
+            {"attributes": {"OBJECTID": 3}, "geometry": {"x": 3, "y": 4}}
+            """)
+        let (report, _) = try Self.convert(json, formats: ["shapefile", "csv"])
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(report.diagnostics.contains { $0.code == .inputIrregular && $0.message.contains("several types") })
+        let shapefiles = try #require(report.outputs["shapefile"])
+        #expect(shapefiles.count == 2, "\(shapefiles)")
+        let counts = try shapefiles.map { try GDALReadDataset(url: $0.url).features($0.url.deletingPathExtension().lastPathComponent).count }.sorted()
+        #expect(counts == [1, 2])
+        let csv = try Self.features(report, "csv")
+        #expect(csv.count == 3 && csv.filter { $0.geometryWKT?.contains("LINESTRING") == true }.count == 1)
+    }
+
     @Test func nullAndMissingZAreOneRuleReported() throws {
         let json = Self.page(geometryType: "esriGeometryPolyline", extra: #""hasZ": true,"#, features: """
             {"attributes": {"OBJECTID": 1}, "geometry": {"paths": [[[0, 0, null], [1, 1], [2, 2, 7]]]}},

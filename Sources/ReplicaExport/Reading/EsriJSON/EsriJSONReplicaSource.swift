@@ -34,6 +34,8 @@ final class EsriJSONReplicaSource: ReplicaSource {
     }
 
     private var plans: [LayerPlan]
+    /// Layers whose type came from geometries of several types: their features keep each type.
+    let mixedGeometryLayers: Set<Int>
     private var reportedUnknownFields: Set<String> = []
 
     public convenience init(url: URL, schemaURL: URL? = nil) throws {
@@ -58,6 +60,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
         var diagnostics: [Diagnostic] = []
         var layers: [LayerSchema] = []
         var plans: [LayerPlan] = []
+        var mixedGeometryLayers: Set<Int> = []
         let file = url.path
         let stem = url.deletingPathExtension().lastPathComponent
 
@@ -163,6 +166,13 @@ final class EsriJSONReplicaSource: ReplicaSource {
             }
             if layers[i].geometryType == nil {
                 layers[i].geometryType = inference.geometryType
+                if let first = inference.geometryType, !inference.otherGeometryTypes.isEmpty {
+                    mixedGeometryLayers.insert(i)
+                    let names = ([first] + inference.otherGeometryTypes.sorted { $0.rawValue < $1.rawValue }).map(\.rawValue)
+                    diagnostics.append(Diagnostic(.inputIrregular,
+                        "the layer declares no geometry type and its geometries are of several types (\(names.joined(separator: ", "))); formats that hold one type per file split them",
+                        at: ErrorLocation(input: file, layer: layers[i].name)))
+                }
                 if !needsFields && !inference.sawGeometry { layers[i].kind = .table }
                 if needsFields {
                     layers[i].kind = inference.sawGeometry ? .featureLayer : .table
@@ -193,6 +203,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
                                syncModel: syncModel, replicaServerGen: meta["replicaServerGen"]?.int64,
                                layerServerGens: layerServerGens, layers: layers)
         self.plans = plans
+        self.mixedGeometryLayers = mixedGeometryLayers
         self.diagnostics = diagnostics
     }
 
@@ -262,12 +273,13 @@ final class EsriJSONReplicaSource: ReplicaSource {
                             continue
                         }
                         if let t = g.type {
+                            // With no declared type the geometries decide; several types are kept
+                            // (formats holding one type per file split them), the first names the layer.
                             if let known = inference.geometryType, known != t {
-                                throw ReplicaExportError(.unexpectedType,
-                                                   "a \(t.rawValue) geometry in a layer whose earlier geometries are \(known.rawValue)",
-                                                   at: s.location(at))
+                                inference.otherGeometryTypes.insert(t)
+                            } else {
+                                inference.geometryType = t
                             }
-                            inference.geometryType = t
                             inference.sawGeometry = true
                         }
                         inference.sawZ = inference.sawZ || g.sawZ
@@ -396,8 +408,13 @@ struct FeatureReader {
     private static let attributesKey = Array("attributes".utf8)
     private static let geometryKey = Array("geometry".utf8)
 
-    init(layer: LayerSchema, file: String) {
+    /// Whether geometries of another type than the layer's are kept (the layer's type was inferred
+    /// from geometries of several types) rather than refused.
+    let allowsOtherGeometryTypes: Bool
+
+    init(layer: LayerSchema, file: String, allowsOtherGeometryTypes: Bool = false) {
         self.layer = layer
+        self.allowsOtherGeometryTypes = allowsOtherGeometryTypes
         self.file = file
         self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
         self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
@@ -468,7 +485,7 @@ struct FeatureReader {
                         if g.geometry != nil { droppedTableGeometries &+= 1 }
                         continue
                     }
-                    if let expectedType = layer.geometryType, expectedType != t,
+                    if !allowsOtherGeometryTypes, let expectedType = layer.geometryType, expectedType != t,
                        !(expectedType == .envelope && t == .polygon) {
                         throw ReplicaExportError(.schemaMismatch,
                                            "a \(t.rawValue) geometry in a layer of \(expectedType.rawValue)",
