@@ -133,7 +133,9 @@ import Testing
     @Test func aGeometryNoFormatCanRepresentIsDroppedAndReported() throws {
         for broken in [#"{"x": 1e400, "y": 2}"#, #"{"paths": [[[0, 0], [1, -1e999]]]}"#,
                        #"{"paths": [[[0, 0], [null, 1]]]}"#,
-                       #"{"curvePaths": [[[0, 0], {"q": [[1, 1], [2, 2]]}]]}"#] {
+                       #"{"curvePaths": [[[0, 0], {"q": [[1, 1], [2, 2]]}]]}"#,
+                       #"{"curvePaths": [[[0, 0], {"b": [[10, 0], [5, 1e308], [6, 0]]}]]}"#,
+                       #"{"curvePaths": [[[0, 0], {"a": [[10, 0], [5, 0], 0, 1, 0, 5, 0]}]]}"#] {
             let type = broken.contains("\"x\"") ? "esriGeometryPoint" : "esriGeometryPolyline"
             let good = type == "esriGeometryPoint" ? #"{"x": 1, "y": 2}"# : #"{"paths": [[[0, 0], [1, 1]]]}"#
             let json = Self.page(geometryType: type, features: """

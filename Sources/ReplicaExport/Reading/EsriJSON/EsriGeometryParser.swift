@@ -179,7 +179,18 @@ final class EsriGeometryParser {
                 if !part.curves.isEmpty {
                     curves.reserveCapacity(part.curves.count)
                     for (index, raw) in part.curves {
-                        curves.append(CurveSegment(index: index, kind: try curveKind(raw, s: s, at: start)))
+                        let kind = try curveKind(raw, s: s, at: start)
+                        // A curve whose parameters describe no curve (a zero ratio, a control point
+                        // too far to compute with) cannot be drawn by any format: the geometry is
+                        // dropped as a loss here rather than failing the export when it is prepared.
+                        if index + 1 < vertices.count {
+                            do {
+                                _ = try ResolvedCurve.resolve(start: vertices[index].xy, end: vertices[index + 1].xy, kind: kind)
+                            } catch let error as ReplicaExportError where error.code == .invalidCurve {
+                                throw ReplicaExportError(.invalidGeometry, error.message, at: s.location(start))
+                            }
+                        }
+                        curves.append(CurveSegment(index: index, kind: kind))
                     }
                 }
                 paths.append(Path(vertices: vertices, curves: curves))
