@@ -4,6 +4,7 @@
 #
 # Usage: Fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
 #   TARGET: json | blob | xml | catalog
+# TestData is only read (sqlite3 with immutable=1: a WAL-mode file gets no -wal/-shm beside it).
 # Findings (crash-*, timeout-*, oom-* files) land in Fuzz/.work/TARGET/findings; the growing corpus
 # in Fuzz/.work/TARGET/corpus. Set FUZZ_NO_ASAN=1 to build without AddressSanitizer.
 set -euo pipefail
@@ -43,20 +44,20 @@ mkdir -p "$seeds" "$corpus" "$findings"
 case "$target" in
     json) cp "$root"/TestData/esrijson/*.json "$seeds"/ 2>/dev/null || true; max_len=262144 ;;
     catalog) cp "$root"/TestData/mobilegdb/*.geodatabase "$seeds"/; max_len=4194304 ;;
-    blob) sqlite3 "$root/TestData/mobilegdb/LA_Trails.geodatabase" "SELECT hex(Shape) FROM Trailheads LIMIT 200" \
+    blob) sqlite3 "file:$root/TestData/mobilegdb/LA_Trails.geodatabase?immutable=1" "SELECT hex(Shape) FROM Trailheads LIMIT 200" \
               | awk -v dir="$seeds" '{ print $0 > (dir "/trailheads_" NR ".hex") }'
           for f in "$seeds"/*.hex; do xxd -r -p "$f" > "${f%.hex}.blob" && rm "$f"; done
           for gdb in "$root"/TestData/mobilegdb/*.geodatabase; do
-              for table in $(sqlite3 "$gdb" "SELECT table_name FROM st_geometry_columns" 2>/dev/null); do
-                  sqlite3 "$gdb" "SELECT hex(Shape) FROM \"$table\" LIMIT 20" 2>/dev/null \
+              for table in $(sqlite3 "file:$gdb?immutable=1" "SELECT table_name FROM st_geometry_columns" 2>/dev/null); do
+                  sqlite3 "file:$gdb?immutable=1" "SELECT hex(Shape) FROM \"$table\" LIMIT 20" 2>/dev/null \
                       | awk -v dir="$seeds" -v t="$(basename "$gdb")_$table" '{ print $0 > (dir "/" t "_" NR ".hex") }'
               done
           done
           for f in "$seeds"/*.hex; do [ -f "$f" ] && xxd -r -p "$f" > "${f%.hex}.blob" && rm "$f"; done
           max_len=65536 ;;
     xml) for gdb in "$root"/TestData/mobilegdb/*.geodatabase; do
-             sqlite3 "$gdb" "SELECT rowid FROM GDB_Items WHERE Definition IS NOT NULL" | while read -r id; do
-                 sqlite3 "$gdb" "SELECT Definition FROM GDB_Items WHERE rowid=$id" > "$seeds/$(basename "$gdb")_$id.xml"
+             sqlite3 "file:$gdb?immutable=1" "SELECT rowid FROM GDB_Items WHERE Definition IS NOT NULL" | while read -r id; do
+                 sqlite3 "file:$gdb?immutable=1" "SELECT Definition FROM GDB_Items WHERE rowid=$id" > "$seeds/$(basename "$gdb")_$id.xml"
              done
          done
          max_len=65536 ;;
