@@ -48,7 +48,7 @@ case "$target" in
               | awk -v dir="$seeds" '{ print $0 > (dir "/trailheads_" NR ".hex") }'
           for f in "$seeds"/*.hex; do xxd -r -p "$f" > "${f%.hex}.blob" && rm "$f"; done
           for gdb in "$root"/TestData/mobilegdb/*.geodatabase; do
-              for table in $(sqlite3 "file:$gdb?immutable=1" "SELECT f_table_name FROM st_geometry_columns WHERE f_geometry_column = 'Shape'" 2>/dev/null); do
+              for table in $(sqlite3 "file:$gdb?immutable=1" "SELECT f_table_name FROM st_geometry_columns WHERE lower(f_geometry_column) = 'shape'" 2>/dev/null); do
                   sqlite3 "file:$gdb?immutable=1" "SELECT hex(Shape) FROM \"$table\" LIMIT 20" 2>/dev/null \
                       | awk -v dir="$seeds" -v t="$(basename "$gdb")_$table" '{ print $0 > (dir "/" t "_" NR ".hex") }'
               done
