@@ -98,6 +98,16 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let attachmentsWritten: Code = "attachmentsWritten"
         /// Relationship classes not kept by this format (the keys are; a warning, not a loss).
         public static let relationshipsDropped: Code = "relationshipsDropped"
+        /// A geometry no format can represent (a non-finite or null coordinate, an unknown curve
+        /// segment) was dropped; the feature was kept with a null geometry.
+        public static let geometryDropped: Code = "geometryDropped"
+        /// Vertices of a Z-aware layer without a Z value (null or absent) were given Z 0.
+        public static let missingZReplaced: Code = "missingZReplaced"
+        /// Fields of the input with the same name: the later ones were renamed `name_1`, `name_2`, ...
+        public static let duplicateFieldRenamed: Code = "duplicateFieldRenamed"
+        /// The input says it is incomplete (a query page cut at the server's transfer limit).
+        public static let inputIncomplete: Code = "inputIncomplete"
+
         /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).
         public static let subtypesDropped: Code = "subtypesDropped"
 
@@ -106,7 +116,7 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
 
         static let losses: Set<Code> = [
             .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .fieldDropped,
-            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped,
+            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .geometryDropped,
         ]
     }
 }

@@ -23,11 +23,14 @@ public struct ReplicaExportError: Error, Sendable, CustomStringConvertible {
     /// Who is at fault, for a service that maps errors to responses.
     public var fault: Fault { code.fault }
 
-    /// `[code] where: message (cause: ...)`, on one line.
+    /// `[code] where: message (cause: ...)`, on one line (line breaks a cause or a message
+    /// quoted from elsewhere may hold become spaces).
     public var description: String {
         var text = "[\(code)] " + (location.isEmpty ? message : "\(location): \(message)")
         if let cause { text += " (cause: \(cause))" }
-        return text
+        guard text.contains(where: \.isNewline) else { return text }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// A copy whose location has its gaps filled from `outer` (what an enclosing layer of code knows).

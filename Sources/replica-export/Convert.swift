@@ -84,15 +84,26 @@ struct Convert: ParsableCommand {
             maxDeviation: maxDeviation,
             layerIds: layerIds,
             overwrite: overwrite,
-            strict: strict)
+            strict: strict,
+            cancellation: ExportCancellation())
         request.domainLabels = domainLabels
+        let interruption = SignalCancellation(request.cancellation!)
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
         let result: ExportReport
         do {
             result = try Exporter(logger: logger).export(request)
+        } catch let error as ReplicaExportError where error.code == .cancelled {
+            // The exporter removed its temporaries; say so and exit as a shell expects of the signal.
+            let signal = interruption.received ?? SIGINT
+            printError("replica-export: interrupted by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): the export was cancelled and nothing was written")
+            throw ExitCode(128 + signal)
         } catch {
             throw fail(error)
+        }
+        if let signal = interruption.received {
+            // The signal came after the last point the export could stop: every output was committed.
+            printError("replica-export: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") arrived while the outputs were being committed; they are complete")
         }
         if let report {
             do {
@@ -116,4 +127,35 @@ struct Convert: ParsableCommand {
                                               maxDeviation: maxDeviation))
         }
     }
+}
+
+/// SIGINT and SIGTERM cancel the export instead of killing the process, so that its temporary
+/// outputs are removed (the exporter checks the flag between batches). The handlers only cancel;
+/// a signal that arrives during the final renames lets them finish (see `OutputStaging.commit`).
+final class SignalCancellation: @unchecked Sendable {
+    private let sources: [DispatchSourceSignal]
+    private let lock = NSLock()
+    private var signal: Int32?
+
+    /// The first signal received, if any.
+    var received: Int32? { lock.withLock { signal } }
+
+    init(_ cancellation: ExportCancellation) {
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            Foundation.signal(number, SIG_IGN)  // the dispatch source, not the default action, handles it
+            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
+        }
+        self.sources = sources
+        for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
+            source.setEventHandler { [weak self] in
+                cancellation.cancel()
+                guard let self else { return }
+                lock.withLock { if signal == nil { signal = number } }
+            }
+            source.resume()
+        }
+    }
+
+    deinit { for source in sources { source.cancel() } }
 }

@@ -494,11 +494,13 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         #expect(error?.location.featureIndex == 1)
         #expect(error?.location.byteOffset == 146)
         #expect(error?.location.input == url.path)
-        // Without one: found by the inference pass when the file is opened.
+        // Without a declared type the geometries decide (issue 12): several types are kept, the
+        // first names the layer, and a warning says so (formats with one type per file split them).
         let replica = try writeTemp(#"{"layers": [{"id": 0, "features": [{"geometry": {"x": 1, "y": 2}}, {"geometry": {"rings": [[[0, 0], [1, 1], [0, 0]]]}}]}]}"#)
-        let inferred = expectReadingError(.unexpectedType) { _ = try EsriJSONReplicaSource(url: replica) }
-        #expect(inferred?.location.featureIndex == 1)
-        #expect(inferred?.location.byteOffset != nil)
+        let mixed = try EsriJSONReplicaSource(url: replica)
+        #expect(mixed.replica.layers[0].geometryType == .point)
+        #expect(mixed.diagnostics.contains { $0.code == .inputIrregular && $0.message.contains("several types") })
+        #expect(try allFeatures(mixed).map { $0.geometry?.geometryType } == [.point, .polygon])
     }
 
     /// Every field type's coercion, and the errors for values that do not fit.

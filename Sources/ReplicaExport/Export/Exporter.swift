@@ -216,14 +216,19 @@ public struct Exporter: Sendable {
                 opened.createdOutputDirectory = request.outputDirectory
             }
         } catch {
-            throw ReplicaExportError(.fileSystem, "cannot create the output directory; check the path and permissions",
-                                     at: ErrorLocation(output: request.outputDirectory.path), cause: error as NSError)
+            throw ReplicaExportError.fileSystem(error, doing: "creating the output directory", path: request.outputDirectory.path,
+                                                at: ErrorLocation(output: request.outputDirectory.path))
         }
         do {
             for (type, key) in zip(types, keys) {
                 let directory = request.outputDirectory.appendingPathComponent(type.formatName, isDirectory: true)
                 if !FileManager.default.fileExists(atPath: directory.path) {
-                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    do {
+                        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    } catch {
+                        throw ReplicaExportError.fileSystem(error, doing: "creating the folder", path: directory.path,
+                                                            at: ErrorLocation(format: type.formatName, output: directory.path))
+                    }
                     opened.createdDirectories.append(directory)
                 } else {
                     opened.createdDirectories.append(nil)
@@ -415,7 +420,8 @@ public struct Exporter: Sendable {
         let relationships = replica.relationshipClasses
         try writers.each { _, writer in try writer.write(relationships: relationships) }
         if request.strict {
-            let losses = writers.live.flatMap { index, writer in
+            // A reader's losses (a geometry no format can represent) come first: they hold for every format.
+            let losses = source.diagnostics.filter { $0.severity == .loss } + writers.live.flatMap { index, writer in
                 writer.diagnostics.filter { $0.severity == .loss }
                     .map { $0.located(ErrorLocation(format: type(of: writer).formatName)) }
             }

@@ -223,6 +223,12 @@ struct ResolvedCurve: Sendable, Equatable {
             guard c1.isFinite, c2.isFinite else {
                 throw ReplicaExportError(.invalidCurve, "a Bezier curve has a non-finite control point")
             }
+            // Distances between its points must be computable: a control point near 1e308 describes
+            // a curve no coordinate arithmetic (length, deviation, densification) can follow.
+            guard (c1 - start).norm.isFinite, (c2 - c1).norm.isFinite, (end - c2).norm.isFinite,
+                  (end - start).norm.isFinite else {
+                throw ReplicaExportError(.invalidCurve, "a Bezier curve has a control point too far away to compute with")
+            }
             return ResolvedCurve(start: start, end: end, form: .bezier(control1: c1, control2: c2), origin: .bezier)
         }
     }

@@ -140,7 +140,23 @@ struct Densifier: Sendable {
         atan2(abs(u.cross(v)), u.dot(v))
     }
 
+    /// Wang's bound: `n` equal parameter steps keep a cubic Bezier within `maxDeviation` of its
+    /// chords when n >= sqrt(3/4 * max|P(i) - 2 P(i+1) + P(i+2)| / maxDeviation). It measures the
+    /// curve's real extent, so a control point at 1e308 shows as an absurd count before any work.
+    func bezierStepBound(_ curve: ResolvedCurve) -> Double? {
+        guard case .bezier(let c1, let c2) = curve.form else { return nil }
+        let d1 = curve.start - 2 * c1 + c2, d2 = c1 - 2 * c2 + curve.end
+        let spread = Swift.max(d1.norm, d2.norm)
+        return (0.75 * spread / maxDeviation).squareRoot()
+    }
+
     private func adaptiveParameters(_ curve: ResolvedCurve) -> [Double] {
+        // A Bezier that needs more vertices than the cap under the uniform bound would make the
+        // greedy search below run to the cap at great cost: take the cap's equal steps at once.
+        if let bound = bezierStepBound(curve), !(bound < Double(maxVerticesPerCurve)) {
+            let n = maxVerticesPerCurve - 1
+            return (0...n).map { Double($0) / Double(n) }
+        }
         // Bounds applied with a hair of slack so that measured values are within the tolerance.
         let deviationBound = maxDeviation * (1 - 1e-9)
         let angleBound = maxAngleStep * (1 - 1e-9)

@@ -22,6 +22,7 @@ public enum ReplicaSources {
             throw ReplicaExportError(.unreadable, "is a directory, not a replica payload; give a .json or .geodatabase file (the batch converter takes directories)",
                                at: ErrorLocation(input: path))
         }
+        try requireRegularFile(url, role: "replica payload")
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ReplicaExportError(.unreadable, "cannot be opened for reading; check its permissions",
                                at: ErrorLocation(input: path))
@@ -44,10 +45,29 @@ public enum ReplicaSources {
                            at: ErrorLocation(input: path, byteOffset: index))
     }
 
+    /// Refuses, before anything opens it, a FIFO, socket or device: opening a FIFO blocks until a
+    /// writer appears, and a device never ends. Directories and missing files are left to the caller.
+    static func requireRegularFile(_ url: URL, role: String) throws {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return }
+        let type = info.st_mode & S_IFMT
+        guard type != S_IFREG && type != S_IFDIR else { return }
+        let kind: String
+        switch type {
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw ReplicaExportError(.unreadable, "is \(kind), not a \(role) file; save the data to a regular file and give that",
+                                 at: ErrorLocation(input: url.path))
+    }
+
     /// Opens `url` with the reader its content calls for.
     /// - Parameter schemaURL: layer resources for an Esri JSON payload (ignored for geodatabases,
     ///   which carry their own schema).
     public static func open(_ url: URL, schemaURL: URL? = nil) throws -> any ReplicaSource {
+        if let schemaURL { try requireRegularFile(schemaURL, role: "schema") }
         switch try detectFormat(of: url) {
         case .esriJSON:
             return try EsriJSONReplicaSource(url: url, schemaURL: schemaURL)

@@ -20,6 +20,60 @@ final class SQLiteConnection {
     /// The file's path, for error messages.
     let path: String
     let access: Access
+    /// The private copy opened instead of an input that has a `-wal` or `-journal` beside it;
+    /// removed when the connection closes.
+    private(set) var snapshotDirectory: URL?
+
+    /// Opens an input database as SQLite itself would read it, without changing anything beside it.
+    ///
+    /// A file alone is opened in place, read-only and immutable (``init(readOnlyImmutable:)``). A
+    /// file with a non-empty `-wal` (committed changes not yet checkpointed) or `-journal` (a hot
+    /// journal a killed writer left, which SQLite rolls back) is copied with those files into a
+    /// private temporary directory, and the copy is opened normally, so that SQLite applies the
+    /// WAL or rolls the journal back there; the input's folder is never written to. The copy is a
+    /// snapshot: a writer still active while it is taken may leave the copy a transaction behind.
+    ///
+    /// Calls `sqlite3_open_v2` (read-write on the private copy, since a rollback writes).
+    static func openInput(_ url: URL) throws -> SQLiteConnection {
+        let sidecars = ["-wal", "-journal"].map { URL(fileURLWithPath: url.path + $0) }.filter { sidecar in
+            ((try? FileManager.default.attributesOfItem(atPath: sidecar.path)[.size] as? Int) ?? 0) > 0
+        }
+        guard !sidecars.isEmpty else { return try SQLiteConnection(readOnlyImmutable: url) }
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("replica-export-snapshot-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+            let copy = directory.appendingPathComponent(url.lastPathComponent)
+            try FileManager.default.copyItem(at: url, to: copy)
+            for sidecar in sidecars {
+                try FileManager.default.copyItem(at: sidecar, to: URL(fileURLWithPath: copy.path + sidecar.path.dropFirst(url.path.count)))
+            }
+            let connection = try SQLiteConnection(snapshot: copy, of: url)
+            connection.snapshotDirectory = directory
+            return connection
+        } catch let error as ReplicaExportError {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw ReplicaExportError(.unreadable,
+                "the geodatabase has a -wal or -journal file beside it and copying it to read a consistent snapshot failed: \(error.localizedDescription); free space in the temporary directory or let the writer finish",
+                at: ErrorLocation(input: url.path))
+        }
+    }
+
+    /// Opens a private copy of `input` read-write (see ``openInput(_:)``); errors name the input.
+    private init(snapshot copy: URL, of input: URL) throws {
+        path = input.path
+        access = .readOnlyImmutable
+        let uri = "file:" + SQLiteConnection.percentEncodedPath(copy.path) + "?mode=rw"
+        handle = try Self.open(uri, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, failure: { detail, cause in
+            ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)", at: ErrorLocation(input: input.path),
+                               cause: cause)
+        })
+        Self.registerCollation(handle)
+    }
 
     /// Opens `url` read-only and immutable: nothing is ever written or created beside the file
     /// (no journal, no `-wal` / `-shm`), whatever journal mode the file was left in.
@@ -35,9 +89,14 @@ final class SQLiteConnection {
                                cause: cause)
         })
         handle = db
-        // Esri's catalog has an index declared with the ICU collation `ICUFOLDCASE`; we never query
-        // by it, but an integrity check must be able to prepare. A plain ASCII case-folding compare
-        // is enough for that (we never write, so ordering differences cannot do harm).
+        Self.registerCollation(db)
+    }
+
+    /// Calls `sqlite3_create_collation_v2`. Esri's catalog has an index declared with the ICU
+    /// collation `ICUFOLDCASE`; we never query by it, but an integrity check must be able to
+    /// prepare. A plain ASCII case-folding compare is enough for that (inputs are never written,
+    /// and a snapshot's rollback restores pages without comparing keys).
+    private static func registerCollation(_ db: OpaquePointer) {
         sqlite3_create_collation_v2(db, "ICUFOLDCASE", SQLITE_UTF8, nil, { _, n1, p1, n2, p2 in
             let c = sqlite3_strnicmp(p1?.assumingMemoryBound(to: CChar.self),
                                      p2?.assumingMemoryBound(to: CChar.self), min(n1, n2))
@@ -81,8 +140,12 @@ final class SQLiteConnection {
         return db
     }
 
-    /// Calls `sqlite3_close_v2`, which also rolls back a transaction left open.
-    deinit { sqlite3_close_v2(handle) }
+    /// Calls `sqlite3_close_v2`, which also rolls back a transaction left open; a snapshot's
+    /// private copy is removed.
+    deinit {
+        sqlite3_close_v2(handle)
+        if let snapshotDirectory { try? FileManager.default.removeItem(at: snapshotDirectory) }
+    }
 
     /// Everything but unreserved characters and '/' is percent-encoded, so that '?', '#' and '%'
     /// in a user's path cannot change the URI's meaning.

@@ -37,15 +37,21 @@ final class OutputStaging {
         do {
             try fileManager.createDirectory(at: dir, withIntermediateDirectories: false)
         } catch {
-            throw ReplicaExportError(.fileSystem, "cannot create the temporary output '\(dir.path)': \(error.localizedDescription)",
-                               at: location, cause: error as NSError)
+            throw ReplicaExportError.fileSystem(error, doing: "creating the temporary output", path: dir.path, at: location)
         }
         groups.append(Group(directory: dir, obsolete: obsolete))
         return dir
     }
 
     /// Renames every staged item into place (replacing old outputs when overwrite is on).
+    ///
+    /// Signals cannot split this: the command line handles SIGINT and SIGTERM by setting the
+    /// export's cancellation flag, which is checked before the commit begins and never during it,
+    /// so once the renames start they all finish and every format is committed. Only a process
+    /// killed outright (SIGKILL, power loss) can stop between two renames; it leaves the
+    /// `.<format>.partial-*` directory of what was not yet moved, hidden, never under a final name.
     func commit() throws {
+        try requireSpaceLeft()
         // First check everything, then move: an existing target fails before anything moves.
         var moves: [(from: URL, to: URL)] = []
         for group in groups {
@@ -77,8 +83,24 @@ final class OutputStaging {
         } catch let error as ReplicaExportError {
             throw error
         } catch {
-            throw ReplicaExportError(.fileSystem, "moving outputs into place failed: \(error.localizedDescription)",
-                               cause: error as NSError)
+            throw ReplicaExportError.fileSystem(error, doing: "moving outputs into place in", path: outputDirectory.path,
+                                                at: ErrorLocation(output: outputDirectory.path))
+        }
+    }
+
+    /// GDAL's GeoJSON (and other text) writers ignore a failed write when they close the file, so
+    /// a full disk leaves a file cut short and no error. A file system with no space left after
+    /// writing is taken as that failure: the outputs are refused rather than committed truncated.
+    /// (root may write into the reserved blocks, so for root only a file system with no free block
+    /// at all counts.)
+    private func requireSpaceLeft() throws {
+        var info = statvfs()
+        guard statvfs(outputDirectory.path, &info) == 0 else { return }
+        let full = info.f_bavail == 0 && (getuid() != 0 || info.f_bfree == 0)
+        if full {
+            throw ReplicaExportError(.fileSystem,
+                "the disk holding the output directory is full, so a written file may be cut short; free space and run again",
+                at: ErrorLocation(output: outputDirectory.path), cause: FileSystemCause(errno: ENOSPC))
         }
     }
 

@@ -17,6 +17,9 @@ final class EsriGeometryParser {
     let layerHasM: Bool
     /// Reused key buffer.
     private var key: [UInt8] = []
+    /// Vertices of Z-aware geometries whose Z was null or absent, written with Z 0 (one rule for
+    /// both, so that no format meets a NaN Z it cannot encode); the reader reports the count.
+    var verticesWithoutZ = 0
 
     init(layerHasZ: Bool, layerHasM: Bool) {
         self.layerHasZ = layerHasZ
@@ -147,14 +150,19 @@ final class EsriGeometryParser {
                 throw ReplicaExportError(.unexpectedType, "a point with 'x' but no 'y'", at: s.location(start))
             }
             if x.isNaN { return result }
-            let vz = hasZ ? (z ?? 0) : 0
+            try Self.requireFinite(x, y, s: s, at: start)
+            var vz = 0.0
+            if hasZ {
+                if let z, !z.isNaN { vz = z } else { verticesWithoutZ &+= 1 }
+            }
             let vm = hasM ? (m ?? .nan) : 0
+            try Self.requireFinite(vz, vm.isNaN ? 0 : vm, s: s, at: start)
             result.geometry = Geometry(.point(Vertex(x: x, y: y, z: vz, m: vm)), hasZ: hasZ, hasM: hasM)
         case .multipoint:
             result.type = .multipoint
             let part = multi ?? RawPart()
             (result.sawZ, result.sawM) = evidence(flagZ, flagM, [part])
-            let vertices = resolve(part, hasZ: hasZ, hasM: hasM)
+            let vertices = try resolve(part, hasZ: hasZ, hasM: hasM, s: s, at: start)
             if !vertices.isEmpty {
                 result.geometry = Geometry(.multipoint(vertices), hasZ: hasZ, hasM: hasM)
             }
@@ -166,12 +174,23 @@ final class EsriGeometryParser {
             var paths: [Path] = []
             paths.reserveCapacity(parts.count)
             for part in parts where !part.arity.isEmpty {
-                let vertices = resolve(part, hasZ: hasZ, hasM: hasM)
+                let vertices = try resolve(part, hasZ: hasZ, hasM: hasM, s: s, at: start)
                 var curves: [CurveSegment] = []
                 if !part.curves.isEmpty {
                     curves.reserveCapacity(part.curves.count)
                     for (index, raw) in part.curves {
-                        curves.append(CurveSegment(index: index, kind: try curveKind(raw, s: s, at: start)))
+                        let kind = try curveKind(raw, s: s, at: start)
+                        // A curve whose parameters describe no curve (a zero ratio, a control point
+                        // too far to compute with) cannot be drawn by any format: the geometry is
+                        // dropped as a loss here rather than failing the export when it is prepared.
+                        if index + 1 < vertices.count {
+                            do {
+                                _ = try ResolvedCurve.resolve(start: vertices[index].xy, end: vertices[index + 1].xy, kind: kind)
+                            } catch let error as ReplicaExportError where error.code == .invalidCurve {
+                                throw ReplicaExportError(.invalidGeometry, error.message, at: s.location(start))
+                            }
+                        }
+                        curves.append(CurveSegment(index: index, kind: kind))
                     }
                 }
                 paths.append(Path(vertices: vertices, curves: curves))
@@ -183,6 +202,8 @@ final class EsriGeometryParser {
             result.type = .polygon
             guard let xmin = env.0, let ymin = env.1, let xmax = env.2, let ymax = env.3,
                   !xmin.isNaN, !ymin.isNaN, !xmax.isNaN, !ymax.isNaN else { return result }
+            try Self.requireFinite(xmin, ymin, s: s, at: start)
+            try Self.requireFinite(xmax, ymax, s: s, at: start)
             // Clockwise, as Esri exterior rings are.
             let ring = [Vertex(x: xmin, y: ymin), Vertex(x: xmin, y: ymax), Vertex(x: xmax, y: ymax),
                         Vertex(x: xmax, y: ymin), Vertex(x: xmin, y: ymin)]
@@ -201,6 +222,17 @@ final class EsriGeometryParser {
 
     private func curveKind(_ raw: RawCurve, s: JSONScanner, at: Int) throws -> CurveKind {
         switch raw {
+        case .c(let p): try Self.requireFinite(p.x, p.y, s: s, at: at)
+        case .b(let c1, let c2):
+            try Self.requireFinite(c1.x, c1.y, s: s, at: at)
+            try Self.requireFinite(c2.x, c2.y, s: s, at: at)
+        case .a(let center, _, _, let rest):
+            try Self.requireFinite(center.x, center.y, s: s, at: at)
+            for v in rest where !v.isFinite {
+                throw ReplicaExportError(.invalidGeometry, "an elliptic arc with a non-finite parameter", at: s.location(at))
+            }
+        }
+        switch raw {
         case .c(let interior):
             return .circularArc(interior: interior)
         case .b(let c1, let c2):
@@ -208,22 +240,38 @@ final class EsriGeometryParser {
         case .a(let center, let minor, let clockwise, let rest):
             if rest.isEmpty { return .circularArcByCenter(center: center, isMinor: minor, isClockwise: clockwise) }
             guard rest.count == 3 else {
-                throw ReplicaExportError(.unexpectedType, "an arc segment 'a' must have 4 or 7 items", at: s.location(at))
+                throw ReplicaExportError(.invalidGeometry, "an arc segment 'a' must have 4 or 7 items", at: s.location(at))
             }
             return .ellipticArc(center: center, isMinor: minor, isClockwise: clockwise, rotation: rest[0],
                                 semiMajorAxis: rest[1], minorMajorRatio: rest[2])
         }
     }
 
-    private func resolve(_ part: RawPart, hasZ: Bool, hasM: Bool) -> [Vertex] {
+    /// Every coordinate of a geometry is finite: a number beyond the double range (`1e400`) is the
+    /// same fault as any other non-finite coordinate, a geometry no format can represent.
+    static func requireFinite(_ a: Double, _ b: Double, s: JSONScanner, at: Int) throws {
+        guard a.isFinite && b.isFinite else {
+            throw ReplicaExportError(.invalidGeometry, "a non-finite coordinate (\(a.isFinite ? b : a))", at: s.location(at))
+        }
+    }
+
+    private func resolve(_ part: RawPart, hasZ: Bool, hasM: Bool, s: JSONScanner, at: Int) throws -> [Vertex] {
         let n = part.arity.count
         var out = [Vertex]()
         out.reserveCapacity(n)
+        var missingZ = 0
+        var finite = true
         part.coords.withUnsafeBufferPointer { c in
             for i in 0..<n {
                 let b = i &* 4
                 let a = part.arity[i]
                 var v = Vertex(x: c[b], y: c[b &+ 1])
+                defer {
+                    if hasZ && v.z.isNaN { v.z = 0; missingZ &+= 1 } else if hasZ && a < 3 { missingZ &+= 1 }
+                    // A null M is "no measure" (NaN); only infinities are faults.
+                    if !(v.x.isFinite && v.y.isFinite && v.z.isFinite) || v.m.isInfinite { finite = false }
+                    out.append(v)
+                }
                 if a >= 4 {
                     if hasZ { v.z = c[b &+ 2] }
                     if hasM { v.m = c[b &+ 3] }
@@ -237,9 +285,12 @@ final class EsriGeometryParser {
                 } else if hasM {
                     v.m = .nan  // no measure
                 }
-                out.append(v)
             }
         }
+        guard finite else {
+            throw ReplicaExportError(.invalidGeometry, "a non-finite coordinate", at: s.location(at))
+        }
+        verticesWithoutZ &+= missingZ
         return out
     }
 
@@ -320,8 +371,10 @@ final class EsriGeometryParser {
             var v: Double
             if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) {
                 v = try s.readNumber().doubleValue
-            } else if b == UInt8(ascii: "n") && n >= 2 {
+            } else if b == UInt8(ascii: "n") {
                 _ = try s.readLiteral()
+                // A null Z or M is "no value"; a null x or y leaves no position to draw.
+                if n < 2 { throw ReplicaExportError(.invalidGeometry, "a vertex with a null x or y", at: s.location(at)) }
                 v = .nan
             } else {
                 throw ReplicaExportError(.unexpectedType, "a coordinate must be a number", at: s.location())
@@ -409,7 +462,7 @@ final class EsriGeometryParser {
             }
             return curve
         default:
-            throw ReplicaExportError(.unexpectedType, "unknown curve segment '\(Character(Unicode.Scalar(letter)))' (expected c, a or b)",
+            throw ReplicaExportError(.invalidGeometry, "unknown curve segment '\(Character(Unicode.Scalar(letter)))' (expected c, a or b)",
                                at: s.location(at))
         }
         if try s.nextElement(first: &afirst) {

@@ -20,7 +20,8 @@ final class EsriJSONFeatureCursor: FeatureCursor {
         let layer = source.replica.layers[layerIndex]
         layerName = layer.name
         self.batchSize = max(1, batchSize)
-        reader = FeatureReader(layer: layer, file: source.url.path)
+        reader = FeatureReader(layer: layer, file: source.url.path,
+                               allowsOtherGeometryTypes: source.mixedGeometryLayers.contains(layerIndex))
         guard let featuresOffset else { return }
         let s = try JSONScanner(url: source.url, chunkSize: source.chunkSize)
         try s.seek(to: featuresOffset)

@@ -34,6 +34,8 @@ final class EsriJSONReplicaSource: ReplicaSource {
     }
 
     private var plans: [LayerPlan]
+    /// Layers whose type came from geometries of several types: their features keep each type.
+    let mixedGeometryLayers: Set<Int>
     private var reportedUnknownFields: Set<String> = []
 
     public convenience init(url: URL, schemaURL: URL? = nil) throws {
@@ -58,6 +60,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
         var diagnostics: [Diagnostic] = []
         var layers: [LayerSchema] = []
         var plans: [LayerPlan] = []
+        var mixedGeometryLayers: Set<Int> = []
         let file = url.path
         let stem = url.deletingPathExtension().lastPathComponent
 
@@ -82,6 +85,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
             let meta = survey.meta
             let loc = ErrorLocation(input: file, layer: stem)
             var schema: LayerSchema
+            var renamedFields: [(String, String)] = []
             var aliases: [String: String] = [:]
             for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
             // A layer resource the user gave (or kept beside the page) is the fuller schema: name,
@@ -97,7 +101,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
                     resource.kind = .featureLayer
                 }
                 schema = resource
-            } else if let fields = try EsriSchema.fields(meta["fields"], location: loc) {
+            } else if let fields = try EsriSchema.fields(meta["fields"], location: loc, renamed: &renamedFields) {
                 let withAliases = fields.map { f -> Field in
                     var f = f
                     if f.alias == nil { f.alias = aliases[f.name] }
@@ -106,7 +110,9 @@ final class EsriJSONReplicaSource: ReplicaSource {
                 let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
                 let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
                 let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
-                schema = LayerSchema(id: 0, name: stem, kind: gtype == nil ? .table : .featureLayer, geometryType: gtype,
+                // Without a geometryType the page may still carry geometries: the inference pass
+                // below looks, and the layer stays a table only if it finds none.
+                schema = LayerSchema(id: 0, name: stem, kind: .featureLayer, geometryType: gtype,
                                      hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
                                      spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
                                      objectIdField: oid,
@@ -119,6 +125,15 @@ final class EsriJSONReplicaSource: ReplicaSource {
                                      spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
                                      schemaSource: .inferred)
             }
+            if meta["exceededTransferLimit"]?.bool == true {
+                diagnostics.append(Diagnostic(.inputIncomplete,
+                    "the page says exceededTransferLimit: the server stopped at its record limit and features are missing; query the rest with resultOffset and convert every page",
+                    at: loc))
+            }
+            for (old, new) in renamedFields {
+                diagnostics.append(Diagnostic(.duplicateFieldRenamed, "a second field named '\(old)' was renamed '\(new)'",
+                                              at: ErrorLocation(input: file, layer: stem, field: new)))
+            }
             layers.append(schema)
             plans.append(survey.featureSetPlan)
         }
@@ -130,6 +145,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
                 && (layers[i].geometryType == nil || layers[i].spatialReference == nil)
             guard needsFields || needsGeometry, let offset = plans[i].featuresOffset else {
                 if needsFields { layers[i].kind = .featureLayer }
+                if !needsFields && layers[i].geometryType == nil { layers[i].kind = .table }
                 continue
             }
             var inference = try Self.infer(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i],
@@ -150,6 +166,14 @@ final class EsriJSONReplicaSource: ReplicaSource {
             }
             if layers[i].geometryType == nil {
                 layers[i].geometryType = inference.geometryType
+                if let first = inference.geometryType, !inference.otherGeometryTypes.isEmpty {
+                    mixedGeometryLayers.insert(i)
+                    let names = ([first] + inference.otherGeometryTypes.sorted { $0.rawValue < $1.rawValue }).map(\.rawValue)
+                    diagnostics.append(Diagnostic(.inputIrregular,
+                        "the layer declares no geometry type and its geometries are of several types (\(names.joined(separator: ", "))); formats that hold one type per file split them",
+                        at: ErrorLocation(input: file, layer: layers[i].name)))
+                }
+                if !needsFields && !inference.sawGeometry { layers[i].kind = .table }
                 if needsFields {
                     layers[i].kind = inference.sawGeometry ? .featureLayer : .table
                     if survey.kind == .featureSet && survey.meta["geometryType"] != nil { layers[i].kind = .featureLayer }
@@ -179,6 +203,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
                                syncModel: syncModel, replicaServerGen: meta["replicaServerGen"]?.int64,
                                layerServerGens: layerServerGens, layers: layers)
         self.plans = plans
+        self.mixedGeometryLayers = mixedGeometryLayers
         self.diagnostics = diagnostics
     }
 
@@ -238,14 +263,23 @@ final class EsriJSONReplicaSource: ReplicaSource {
                     } else if key == Array("geometry".utf8) {
                         _ = try s.peekValueStart()
                         let at = s.offset
-                        let g = try parser.parse(s)
+                        let g: ParsedGeometry
+                        do {
+                            g = try parser.parse(s)
+                        } catch let error as ReplicaExportError where error.code == .invalidGeometry {
+                            // Reported when the features are read; it says nothing about the layer.
+                            try s.seek(to: at)
+                            try s.skipValue()
+                            continue
+                        }
                         if let t = g.type {
+                            // With no declared type the geometries decide; several types are kept
+                            // (formats holding one type per file split them), the first names the layer.
                             if let known = inference.geometryType, known != t {
-                                throw ReplicaExportError(.unexpectedType,
-                                                   "a \(t.rawValue) geometry in a layer whose earlier geometries are \(known.rawValue)",
-                                                   at: s.location(at))
+                                inference.otherGeometryTypes.insert(t)
+                            } else {
+                                inference.geometryType = t
                             }
-                            inference.geometryType = t
                             inference.sawGeometry = true
                         }
                         inference.sawZ = inference.sawZ || g.sawZ
@@ -284,6 +318,22 @@ final class EsriJSONReplicaSource: ReplicaSource {
             reportedUnknownFields.insert("\(layerIndex)\u{0}\(name)")
             diagnostics.append(Diagnostic(.inputSkipped, "attribute '\(name)' is not a field of the layer's schema; its values were ignored",
                                           at: ErrorLocation(input: url.path, layer: layer.name)))
+        }
+        if reader.droppedGeometries > 0, let first = reader.firstDroppedGeometry {
+            diagnostics.append(Diagnostic(.geometryDropped,
+                "\(reader.droppedGeometries) features have a geometry no format can represent (first: \(first.message)); they were kept without geometry; correct the geometry in the source",
+                at: ErrorLocation(input: url.path, layer: layer.name, featureIndex: first.featureIndex, objectID: first.objectID),
+                count: reader.droppedGeometries))
+        }
+        if reader.parser.verticesWithoutZ > 0 {
+            diagnostics.append(Diagnostic(.missingZReplaced,
+                "\(reader.parser.verticesWithoutZ) vertices of this Z-aware layer have a null or missing Z; they were given Z 0",
+                at: ErrorLocation(input: url.path, layer: layer.name), count: reader.parser.verticesWithoutZ))
+        }
+        if reader.featuresWithUndeclaredZ > 0 {
+            diagnostics.append(Diagnostic(.inputIrregular,
+                "\(reader.featuresWithUndeclaredZ) geometries carry Z values although the layer does not declare hasZ; declare hasZ in the schema to keep them",
+                at: ErrorLocation(input: url.path, layer: layer.name), count: reader.featuresWithUndeclaredZ))
         }
         if reader.droppedTableGeometries > 0 {
             diagnostics.append(Diagnostic(.inputSkipped, "\(reader.droppedTableGeometries) features of this table carry a geometry; it was ignored",
@@ -342,6 +392,14 @@ struct FeatureReader {
     var unknownFields: [String] = []
     private var unknownSet: Set<String> = []
     var droppedTableGeometries = 0
+    /// Geometries no format can represent (a non-finite or null coordinate, an unknown segment):
+    /// the feature is kept with a null geometry and the first one is reported with its OBJECTID.
+    var droppedGeometries = 0
+    var firstDroppedGeometry: (featureIndex: Int, objectID: Int64?, message: String)?
+    /// Features whose geometry has Z values although the layer does not declare hasZ.
+    var featuresWithUndeclaredZ = 0
+    /// Features read so far (the layer-wide index of the next one).
+    private var featureIndex = 0
     /// The OBJECTID of the feature being read, once its value has been read: errors name it.
     private(set) var objectID: Int64?
     private let objectIDIndex: Int?
@@ -350,8 +408,13 @@ struct FeatureReader {
     private static let attributesKey = Array("attributes".utf8)
     private static let geometryKey = Array("geometry".utf8)
 
-    init(layer: LayerSchema, file: String) {
+    /// Whether geometries of another type than the layer's are kept (the layer's type was inferred
+    /// from geometries of several types) rather than refused.
+    let allowsOtherGeometryTypes: Bool
+
+    init(layer: LayerSchema, file: String, allowsOtherGeometryTypes: Bool = false) {
         self.layer = layer
+        self.allowsOtherGeometryTypes = allowsOtherGeometryTypes
         self.file = file
         self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
         self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
@@ -380,7 +443,9 @@ struct FeatureReader {
         try s.beginObject()
         var attributes = [Value](repeating: .null, count: layer.fields.count)
         var geometry: Geometry?
+        var droppedGeometry: String?
         var first = true
+        defer { featureIndex &+= 1 }
         while try s.nextMember(first: &first, key: &key) {
             if key == Self.attributesKey {
                 if try s.consumeNull() { continue }
@@ -402,13 +467,25 @@ struct FeatureReader {
             } else if key == Self.geometryKey {
                 _ = try s.peekValueStart()
                 let at = s.offset
-                let g = try parser.parse(s)
+                let g: ParsedGeometry
+                do {
+                    g = try parser.parse(s)
+                } catch let error as ReplicaExportError where error.code == .invalidGeometry {
+                    // Well-formed JSON describing no drawable geometry: skip the rest of it and
+                    // keep the feature (a malformed document still fails in skipValue).
+                    try s.seek(to: at)
+                    try s.skipValue()
+                    droppedGeometry = error.message
+                    geometry = nil
+                    continue
+                }
+                if g.sawZ && !layer.hasZ && g.geometry != nil { featuresWithUndeclaredZ &+= 1 }
                 if let t = g.type {
                     if layer.kind == .table || layer.geometryType == nil {
                         if g.geometry != nil { droppedTableGeometries &+= 1 }
                         continue
                     }
-                    if let expectedType = layer.geometryType, expectedType != t,
+                    if !allowsOtherGeometryTypes, let expectedType = layer.geometryType, expectedType != t,
                        !(expectedType == .envelope && t == .polygon) {
                         throw ReplicaExportError(.schemaMismatch,
                                            "a \(t.rawValue) geometry in a layer of \(expectedType.rawValue)",
@@ -419,6 +496,10 @@ struct FeatureReader {
             } else {
                 try s.skipValue()
             }
+        }
+        if let droppedGeometry {
+            droppedGeometries &+= 1
+            if firstDroppedGeometry == nil { firstDroppedGeometry = (featureIndex, objectID, droppedGeometry) }
         }
         return Feature(attributes: attributes, geometry: geometry)
     }

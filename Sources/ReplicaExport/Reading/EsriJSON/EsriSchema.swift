@@ -19,9 +19,21 @@ enum EsriSchema {
         return sr
     }
 
+    /// A geometry type name, matched as leniently as Esri's clients match it: any case, with or
+    /// without the `esriGeometry` prefix (GDAL writes `esriGeometryMultiPoint`).
     static func geometryType(_ s: String?) -> GeometryType? {
         guard let s else { return nil }
-        return GeometryType(rawValue: s)
+        if let exact = GeometryType(rawValue: s) { return exact }
+        var name = s.trimmingCharacters(in: .whitespaces).lowercased()
+        if name.hasPrefix("esrigeometry") { name.removeFirst("esrigeometry".count) }
+        switch name {
+        case "point": return .point
+        case "multipoint": return .multipoint
+        case "polyline", "line": return .polyline
+        case "polygon": return .polygon
+        case "envelope": return .envelope
+        default: return nil
+        }
     }
 
     /// Coerces a domain code (or range bound) to the field's storage; nil when it does not fit.
@@ -64,6 +76,14 @@ enum EsriSchema {
     }
 
     static func fields(_ v: JSONValue?, location: ErrorLocation) throws -> [Field]? {
+        var renamed: [(String, String)] = []
+        return try fields(v, location: location, renamed: &renamed)
+    }
+
+    /// The fields; a name used twice (ignoring case, as the formats compare names) is renamed
+    /// `name_1`, `name_2`, ... for the later fields, and each renaming is added to `renamed`.
+    /// Attribute values go to the first field of a name.
+    static func fields(_ v: JSONValue?, location: ErrorLocation, renamed: inout [(String, String)]) throws -> [Field]? {
         guard let v else { return nil }
         guard let items = v.array else {
             if v.isNull { return nil }
@@ -82,7 +102,17 @@ enum EsriSchema {
             }
             var loc = location
             loc.detail = "field '\(name)'"
-            result.append(Field(name: name, type: type, alias: item["alias"]?.string,
+            var unique = name
+            if result.contains(where: { $0.name.lowercased() == name.lowercased() }) {
+                var n = 1
+                while result.contains(where: { $0.name.lowercased() == "\(name)_\(n)".lowercased() })
+                        || items.contains(where: { $0["name"]?.string?.lowercased() == "\(name)_\(n)".lowercased() }) {
+                    n += 1
+                }
+                unique = "\(name)_\(n)"
+                renamed.append((name, unique))
+            }
+            result.append(Field(name: unique, type: type, alias: item["alias"]?.string,
                                 length: item["length"]?.int,
                                 nullable: item["nullable"]?.bool ?? true,
                                 editable: item["editable"]?.bool ?? true,
@@ -166,6 +196,14 @@ enum EsriSchema {
 
     /// A schema file: `{"layers": [...], "tables": [...]}` or one layer resource.
     static func read(url: URL, chunkSize: Int) throws -> [LayerSchema] {
+        // A payload given as its schema would lend its layers' ids and no fields: every attribute
+        // dropped. The structural pass (features skipped, not held) tells a payload at once.
+        if let survey = try? Survey.run(url: url, chunkSize: chunkSize),
+           survey.kind == .featureSet || survey.layersWithData > 0 {
+            throw ReplicaExportError(.notAReplica,
+                "the schema file holds features: it is a payload, not the service's layer resources; give /FeatureServer/layers?f=json (or /FeatureServer/N?f=json) as the schema",
+                at: ErrorLocation(input: url.path))
+        }
         let scanner = try JSONScanner(url: url, chunkSize: chunkSize)
         guard let first = try scanner.peekNonSpace() else {
             throw ReplicaExportError(.truncated, "the schema file is empty", at: ErrorLocation(input: url.path, byteOffset: 0))
@@ -194,6 +232,11 @@ enum EsriSchema {
         } else {
             throw ReplicaExportError(.unknownFormat, "not a layer resource: expected {\"layers\": [...], \"tables\": [...]} or one layer with 'fields' and 'id'",
                                at: ErrorLocation(input: url.path))
+        }
+        var seen: Set<Int> = []
+        for layer in result where !seen.insert(layer.id).inserted {
+            throw ReplicaExportError(.schemaMismatch, "two layer resources have the id \(layer.id); each layer must be listed once",
+                                     at: ErrorLocation(input: url.path, layer: layer.name))
         }
         return result
     }

@@ -240,9 +240,15 @@ final class JSONScanner {
         let b = try peekValueStart("a string")
         guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a string") }
         advance()
+        let start = offset &- 1
         scratch.removeAll(keepingCapacity: true)
         try readStringBody(into: &scratch)
-        return String(decoding: scratch, as: UTF8.self)
+        // JSON text is UTF-8: invalid bytes are refused rather than silently replaced by U+FFFD.
+        guard let text = String(validating: scratch, as: UTF8.self) else {
+            throw ReplicaExportError(.syntax, "a string holds bytes that are not UTF-8; the file may be in another encoding (convert it to UTF-8) or damaged",
+                                     at: location(start))
+        }
+        return text
     }
 
     /// Reads the rest of a string after its opening quote, unescaped, into `out`.

@@ -29,6 +29,8 @@ struct SchemaInference {
     var sawM = false
     var spatialReference: SpatialReference?
     var sawGeometry = false
+    /// Geometry types seen besides `geometryType` (a page without `geometryType` may mix them).
+    var otherGeometryTypes: Set<GeometryType> = []
 
     /// The stats slot of the attribute named by `key` (UTF-8); `expected` is tried first (attributes
     /// usually come in the same order in every feature), which avoids making a String per value.

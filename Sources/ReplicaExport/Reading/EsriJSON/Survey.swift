@@ -14,13 +14,18 @@ struct Survey {
     /// Top-level members other than `layers` / `features`; a repeated key: the last wins.
     var meta: [String: JSONValue] = [:]
     var layers: [LayerEntry] = []
+    /// The ids in `layers`, to refuse a repeated one.
+    var layerIds: Set<Int> = []
+    /// Entries of `layers` with `features` or `attachments`, and with `fields` (a layer resource's mark).
+    var layersWithData = 0
+    var layersWithFields = 0
     var featureSetPlan = EsriJSONReplicaSource.LayerPlan()
 
     /// Top-level keys kept in memory (all small).
     private static let metaKeys: Set<String> = [
         "replicaName", "replicaID", "transportType", "responseType", "syncModel", "replicaServerGen",
         "layerServerGens", "statusUrl", "URL", "resultUrl", "status", "geometryType", "spatialReference",
-        "fields", "fieldAliases", "objectIdFieldName", "globalIdFieldName", "hasZ", "hasM", "error",
+        "fields", "fieldAliases", "objectIdFieldName", "globalIdFieldName", "hasZ", "hasM", "error", "exceededTransferLimit",
         "displayFieldName", "id", "name", "type",
     ]
     /// Keys whose presence tells a bare geometry.
@@ -84,6 +89,13 @@ struct Survey {
 
         if survey.meta["type"]?.string == "FeatureCollection" || survey.meta["type"]?.string == "Feature" {
             throw ReplicaExportError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
+                               at: ErrorLocation(input: file))
+        }
+        if sawLayers && survey.layersWithData == 0 && survey.layersWithFields > 0 {
+            // `{"layers": [...]}` whose layers have fields but no features: the service's layer
+            // resources, which would convert to empty outputs.
+            throw ReplicaExportError(.notAReplica,
+                               "this is the service's layer resources (a schema: layers with fields, no features), not a replica; give it as the schema of the payload it describes, or keep it beside the payload as <payload-stem>.layers.json",
                                at: ErrorLocation(input: file))
         }
         if sawLayers {
@@ -166,6 +178,7 @@ struct Survey {
             try s.beginObject()
             var id: Int?
             var plan = EsriJSONReplicaSource.LayerPlan()
+            var sawData = false
             var ofirst = true
             while try s.nextMember(first: &ofirst, key: &key) {
                 switch String(decoding: key, as: UTF8.self) {
@@ -179,19 +192,29 @@ struct Survey {
                     }
                     id = n
                 case "features":
+                    sawData = true
                     let p = try readItems(s, what: "features", file: file, layer: id.map { "layer_\($0)" })
                     plan.featuresOffset = p.featuresOffset
                     plan.featureCount = p.featureCount
                 case "attachments":
+                    sawData = true
                     let p = try readItems(s, what: "attachments", file: file, layer: id.map { "layer_\($0)" })
                     plan.attachmentsOffset = p.featuresOffset
                     plan.attachmentCount = p.featureCount
+                case "fields":
+                    survey.layersWithFields += 1
+                    try s.skipValue()
                 default:
                     try s.skipValue()
                 }
             }
+            if sawData { survey.layersWithData += 1 }
             guard let id else {
                 throw ReplicaExportError(.unexpectedType, "a layer without an 'id'", at: ErrorLocation(input: file, byteOffset: entryAt))
+            }
+            if !survey.layerIds.insert(id).inserted {
+                throw ReplicaExportError(.schemaMismatch, "two layers have the id \(id); a replica names each layer once",
+                                         at: ErrorLocation(input: file, layer: "layer_\(id)", byteOffset: entryAt))
             }
             survey.layers.append(LayerEntry(id: id, plan: plan))
         }

@@ -11,6 +11,23 @@ final class GDBXMLElement {
 
     init(name: String) { self.name = name }
 
+    /// Frees the subtree without recursion: ARC would free a chain of nested elements one stack
+    /// frame per level, and a hostile document nests as deep as it likes.
+    deinit {
+        guard !children.isEmpty else { return }
+        var pending = children
+        children.removeAll()
+        while var element = pending.popLast() {
+            if isKnownUniquelyReferenced(&element) {
+                pending.append(contentsOf: element.children)
+                element.children.removeAll()
+            }
+        }
+    }
+
+    /// Deeper documents are refused: real Definition documents nest about ten levels.
+    static let maximumDepth = 256
+
     /// The first direct child named `name`.
     func child(_ name: String) -> GDBXMLElement? { children.first { $0.name == name } }
 
@@ -26,17 +43,18 @@ final class GDBXMLElement {
     /// All descendants named `name`, in document order.
     func descendants(_ name: String) -> [GDBXMLElement] {
         var out: [GDBXMLElement] = []
-        func walk(_ e: GDBXMLElement) {
-            for c in e.children {
-                if c.name == name { out.append(c) }
-                walk(c)
-            }
+        // Depth-first with an explicit stack (children pushed in reverse), so document order is kept
+        // without recursion.
+        var pending: [GDBXMLElement] = children.reversed()
+        while let c = pending.popLast() {
+            if c.name == name { out.append(c) }
+            pending.append(contentsOf: c.children.reversed())
         }
-        walk(self)
         return out
     }
 
-    /// Parses a document; nil when it is not well-formed enough to build a tree.
+    /// Parses a document; nil when it is not well-formed enough to build a tree or nests deeper
+    /// than ``maximumDepth``.
     static func parse(_ text: String) -> GDBXMLElement? {
         var parser = MiniXMLParser(bytes: Array(text.utf8))
         return parser.parseDocument()
@@ -89,6 +107,7 @@ private struct MiniXMLParser {
                     if selfClosing {
                         if stack.isEmpty { root = e }
                     } else {
+                        guard stack.count < GDBXMLElement.maximumDepth else { return nil }
                         stack.append(e)
                     }
                 }

@@ -23,6 +23,16 @@ struct GeodatabaseCatalog {
     /// The same layer resources in GDB_ServiceItems order.
     var serviceLayersInOrder: [[String: Any]] = []
 
+    /// SQLite's integrity report in one line: its first problem (the "*** in database" header
+    /// skipped) and how many more it listed.
+    static func firstLine(of problems: [String]) -> String {
+        let lines = problems.flatMap { $0.split(whereSeparator: \.isNewline) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("***") }
+        guard let first = lines.first else { return "no details" }
+        return lines.count > 1 ? "\(first), and \(lines.count - 1) more problems" : first
+    }
+
     /// Reads the catalog. With `checkIntegrity` the whole file is checked by `PRAGMA quick_check`
     /// first. Throws `notAReplica` for a sync delta and for an SQLite file without GDB_Items.
     init(reading db: SQLiteConnection, file: String, checkIntegrity: Bool, notes: inout [Diagnostic]) throws {
@@ -30,7 +40,7 @@ struct GeodatabaseCatalog {
         if checkIntegrity {
             let problems = try db.rows("PRAGMA quick_check(5)") { $0.text(0) ?? "" }
             if problems != ["ok"] {
-                throw ReplicaExportError(.corrupt, "the SQLite file is damaged (integrity check: \(problems.joined(separator: "; "))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: here)
+                throw ReplicaExportError(.corrupt, "the SQLite file is damaged (integrity check: \(Self.firstLine(of: problems))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: here)
             }
         }
 

@@ -25,7 +25,7 @@ final class MobileGeodatabaseSource: ReplicaSource {
         self.url = url
         let file = url.path
         try Self.requireSQLiteFile(url)
-        let db = try SQLiteConnection(readOnlyImmutable: url)
+        let db = try SQLiteConnection.openInput(url)
         connection = db
         var notes: [Diagnostic] = []
         let catalog = try GeodatabaseCatalog(reading: db, file: file, checkIntegrity: checkIntegrity, notes: &notes)

@@ -139,6 +139,11 @@ enum ShapeBlob {
             return Decoded(header: header, geometry: nil, storedBox: nil)
         }
 
+        // Each point takes at least two bytes (an x and a y varint): a count the bytes cannot back is
+        // refused before anything is allocated from it.
+        guard n <= (count - reader.offset) / 2 else {
+            throw fail(.corrupt, "shape blob claims \(n) points but holds \(count - reader.offset) bytes of coordinates")
+        }
         // Coordinates.
         var xs = [Int64](repeating: 0, count: n)
         var ys = [Int64](repeating: 0, count: n)

@@ -20,9 +20,11 @@ enum CSVFormat: GDALFormat {
             .single: .column(.string, .numberText),
             .double: .column(.string, .numberText),
         ]),
-        // WKT has no spelling for a missing measure that GDAL reads back ("nan" fails to parse):
-        // Esri's no-data measure, as in shapefiles.
-        missingMeasure: -Double.greatestFiniteMagnitude,
+        // WKT has no spelling for a missing measure that GDAL reads back ("nan" fails to parse).
+        // Esri reads any M below -1e38 as "no measure"; -1e39 is written "-1E+39" (15 digits) and
+        // reads back exactly, where the shapefile's -DBL_MAX rounds to -1.79769313486232E+308,
+        // beyond the double range, and reads back as -inf.
+        missingMeasure: -1e39,
         layerOptions: ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"])
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// Faults while writing (issue 12): signals, an output that cannot be written, a full disk, two
+/// runs into one directory. Each ends with a clear error or a correct result, and never leaves
+/// hidden temporaries, empty format folders or an output that looks complete but is not.
+@Suite(.serialized) struct WriteFaultTests {
+    /// A synthetic payload of `count` points (Benchmarks/generate_replica.py) in a new directory.
+    static func payload(_ count: Int) throws -> URL {
+        let directory = try EndToEnd.makeTemporaryDirectory("fault-input")
+        let url = directory.appendingPathComponent("synthetic.json")
+        let script = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
+        let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [script, String(count), url.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        return url
+    }
+
+    static func hidden(_ directory: URL) -> [String] {
+        EndToEnd.listing(directory).filter { $0.split(separator: "/").contains { $0.hasPrefix(".") } }
+    }
+
+    /// Starts `convert`, waits until it is writing (a staging directory exists), sends `signal`.
+    func interrupt(with signal: Int32, expectStatus: Int32, name: String) throws {
+        let input = try Self.payload(300_000)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+        let output = try EndToEnd.makeTemporaryDirectory("signal")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = Processes.replicaExport
+        process.arguments = ["convert", input.path, "--format", "filegdb,shapefile,csv,geojson,geopackage", "--output", output.path]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var sawStaging = false
+        for _ in 0..<600 where process.isRunning {
+            if EndToEnd.listing(output).contains(where: { $0.contains(".partial-") }) { sawStaging = true; break }
+            usleep(50_000)
+        }
+        #expect(sawStaging, "the run ended before it started writing")
+        kill(process.processIdentifier, signal)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "killed by the signal instead of handling it")
+        #expect(process.terminationStatus == expectStatus, "\(message)")
+        #expect(message.contains("interrupted by \(name)"), "\(message)")
+        #expect(EndToEnd.listing(output).isEmpty, "left behind: \(EndToEnd.listing(output))")
+    }
+
+    @Test func sigintCancelsAndRemovesTemporaries() throws {
+        try interrupt(with: SIGINT, expectStatus: 130, name: "SIGINT")
+    }
+
+    @Test func sigtermCancelsAndRemovesTemporaries() throws {
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM")
+    }
+
+    func expectFailure(_ output: URL, input: URL? = nil, mentions: [String]) throws {
+        let payload = input ?? EndToEnd.testData("esrijson/arcgis-rest-js_LineHasM.replica.json")
+        let result = try EndToEnd.cli(["convert", payload.path, "--format", "filegdb,geojson,csv,geopackage,shapefile",
+                                       "--output", output.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count >= 1)
+        #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("Error Domain="), "\(result.stderr)")
+        for word in mentions {
+            #expect(result.stderr.localizedCaseInsensitiveContains(word), "'\(word)' in: \(result.stderr)")
+        }
+    }
+
+    @Test func anOutputPathThatIsAFileIsAClearError() throws {
+        let directory = try EndToEnd.makeTemporaryDirectory("file-output")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: file)
+        try expectFailure(file, mentions: [file.path, "is a file, not a folder"])
+        #expect(try Data(contentsOf: file) == Data("x".utf8))
+        #expect(TestPaths.entries(directory) == ["not-a-directory"])
+    }
+
+    @Test func anOutputDirectoryThatCannotBeWrittenIsAClearError() throws {
+        guard getuid() != 0 else {
+            // root writes through any permission bits; the message is checked on a constructed
+            // error in FileSystemErrorTests instead.
+            print("note: skipping the unwritable-directory run: running as root, permission bits do not apply")
+            return
+        }
+        let directory = try EndToEnd.makeTemporaryDirectory("readonly")
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: directory.path)
+        try expectFailure(directory, mentions: [directory.path, "permission"])
+        #expect(EndToEnd.listing(directory).isEmpty)
+    }
+
+    /// A 1 MB tmpfs: every format fails cleanly (GeoJSON included, which used to exit 0 with a
+    /// truncated file) and nothing is left on it.
+    @Test func aFullDiskFailsEveryFormatCleanly() throws {
+        let mountPoint = try EndToEnd.makeTemporaryDirectory("tmpfs")
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        let mount = try Processes.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint.path])
+        guard mount.status == 0 else {
+            print("note: skipping the full-disk test: mounting a tmpfs is not permitted here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            return
+        }
+        defer { _ = try? Processes.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path]) }
+        let input = try Self.payload(20_000)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+        for format in ["geojson", "csv", "filegdb", "geopackage", "shapefile"] {
+            let output = mountPoint.appendingPathComponent(format)
+            let result = try EndToEnd.cli(["convert", input.path, "--format", format, "--output", output.path])
+            #expect(result.status != 0, "\(format) exited 0 on a full disk: \(result.stdout)")
+            #expect(result.stderr.contains("replica-export: error:"), "\(format): \(result.stderr)")
+            #expect(EndToEnd.listing(output).isEmpty, "\(format) left: \(EndToEnd.listing(output))")
+        }
+    }
+
+    /// Two runs into one directory at once: each ends with a correct result or a clear error, and
+    /// no temporaries are left.
+    @Test func twoRunsIntoOneDirectoryAtOnce() throws {
+        let input = try Self.payload(20_000)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+        let output = try EndToEnd.makeTemporaryDirectory("twice")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let arguments = ["convert", input.path, "--format", "geojson,csv,geopackage", "--output", output.path]
+        nonisolated(unsafe) var results: [Processes.Result?] = [nil, nil]
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            results[i] = try? EndToEnd.cli(arguments)
+        }
+        let finished = results.compactMap { $0 }
+        #expect(finished.count == 2)
+        let succeeded = finished.filter { $0.status == 0 }
+        #expect(!succeeded.isEmpty, "\(finished.map(\.stderr))")
+        for failed in finished where failed.status != 0 {
+            #expect(failed.stderr.contains("already exists"), "\(failed.stderr)")
+        }
+        #expect(Self.hidden(output).isEmpty, "left behind: \(Self.hidden(output))")
+        // What was committed is complete: every feature is in each file.
+        for name in EndToEnd.listing(output) where name.hasSuffix(".geojson") || name.hasSuffix(".gpkg") || name.hasSuffix(".csv") {
+            let count = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", """
+                import sys
+                from osgeo import ogr
+                ds = ogr.Open(sys.argv[1])
+                print(sum(ds.GetLayer(i).GetFeatureCount() for i in range(ds.GetLayerCount())))
+                """, output.appendingPathComponent(name).path])
+            #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20000", "\(name): \(count.stdout)\(count.stderr)")
+        }
+    }
+}
