@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import ReplicaExport
+
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert every replica payload of a directory tree, several at once.",
+        discussion: """
+        Payloads (Esri JSON replicas and FeatureSets, mobile geodatabases) are found by content under \
+        INDIR, recursively; <stem>.layers.json beside a payload is its schema; every other file is \
+        skipped and counted. INDIR/a/b.json is written to OUTDIR/a/b/<format>/. The exit status is \
+        non-zero when any input failed.
+        """
+    )
+
+    @Argument(help: "The directory of payloads.")
+    var input: String
+
+    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson, geopackage.")
+    var format: String
+
+    @Option(name: .long, help: "Output directory (created if missing); the input tree is mirrored under it.")
+    var output: String
+
+    @Option(help: "Conversions at once. Default: the number of cores.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Write the batch report (every input: status, layers, features, losses, warnings, error, bytes, seconds) as JSON to FILE; - for stdout.")
+    var report: String?
+
+    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
+    var trueCurves = false
+
+    @Option(help: "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0.")
+    var syncDataOptions: Int?
+
+    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units.")
+    var maxDeviation: Double?
+
+    @Flag(help: "Fail an input, writing nothing for it, when a format cannot hold a value as given.")
+    var strict = false
+
+    @Flag(help: "List what would be converted and what skipped, and convert nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
+            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
+        }
+        if let syncDataOptions, syncDataOptions < 0 {
+            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
+        }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
+
+    func run() throws {
+        var syncOptions = syncDataOptions
+        if trueCurves { syncOptions = (syncOptions ?? 0) | ExportRequest.trueCurvesBit }
+        let options = BatchOptions(
+            inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
+            outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
+            formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            jobs: jobs, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+        let converter = BatchConverter(options: options)
+        let plan: BatchPlan
+        do {
+            plan = try converter.plan()
+        } catch {
+            throw fail(error)
+        }
+        if dryRun {
+            printPlan(plan)
+            return
+        }
+        let result: BatchReport
+        do {
+            result = try converter.run(plan: plan)
+        } catch {
+            throw fail(error)
+        }
+        if let report {
+            do {
+                try writeJSON(result.json(), to: report)
+            } catch {
+                throw fail(error)
+            }
+        }
+        // With the JSON on stdout, the table goes to stderr.
+        if report == "-" { printError(result.summary) } else { print(result.summary) }
+        let failed = result.totals.failed
+        if failed > 0 {
+            let names = result.failures.prefix(5).map(\.path).joined(separator: ", ")
+            printError("replica-export: error: \(failed) of \(result.totals.inputs) input\(result.totals.inputs == 1 ? "" : "s") failed: "
+                       + names + (failed > 5 ? ", ..." : "") + (report.map { $0 == "-" ? "" : " (see \($0))" } ?? ""))
+            throw ExitCode.failure
+        }
+    }
+
+    /// `--dry-run`: each input with its kind, schema and output folder, then the skipped files.
+    func printPlan(_ plan: BatchPlan) {
+        let outputRoot = URL(fileURLWithPath: output, isDirectory: true)
+        var rows: [[String]] = []
+        for input in plan.inputs {
+            rows.append([input.path, input.format.rawValue, input.schema ?? "",
+                         outputRoot.appendingPathComponent(input.output).path + "/"])
+        }
+        print("would convert \(plan.inputs.count) input\(plan.inputs.count == 1 ? "" : "s"):")
+        for line in table(header: ["input", "payload", "schema", "output"], rows: rows) { print("  " + line) }
+        if !plan.skipped.isEmpty {
+            print("would skip \(plan.skipped.count) other file\(plan.skipped.count == 1 ? "" : "s"):")
+            let skippedRows = plan.skipped.map { [$0.path, $0.reason.rawValue, $0.detail] }
+            for line in table(header: ["file", "reason", "detail"], rows: skippedRows) { print("  " + line) }
+        }
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+func table(header: [String], rows: [[String]]) -> [String] {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+}
