@@ -28,6 +28,9 @@ struct Batch: ParsableCommand {
     @Option(help: "Write the batch report (every input: status, layers, features, losses, warnings, error, bytes, seconds) as JSON to FILE; - for stdout.")
     var report: String?
 
+    @Flag(help: "Skip inputs whose outputs are complete for the same input bytes, schema and options (a manifest in each output folder records them); convert the rest.")
+    var resume = false
+
     @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
     var trueCurves = false
 
@@ -60,7 +63,7 @@ struct Batch: ParsableCommand {
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            jobs: jobs, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+            jobs: jobs, resume: resume, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
         let converter = BatchConverter(options: options)
         let plan: BatchPlan
         do {
@@ -69,7 +72,7 @@ struct Batch: ParsableCommand {
             throw fail(error)
         }
         if dryRun {
-            printPlan(plan)
+            printPlan(plan, converter: converter)
             return
         }
         let result: BatchReport
@@ -97,15 +100,19 @@ struct Batch: ParsableCommand {
     }
 
     /// `--dry-run`: each input with its kind, schema and output folder, then the skipped files.
-    func printPlan(_ plan: BatchPlan) {
+    func printPlan(_ plan: BatchPlan, converter: BatchConverter) {
         let outputRoot = URL(fileURLWithPath: output, isDirectory: true)
         var rows: [[String]] = []
+        var resumed = 0
         for input in plan.inputs {
+            let skip = resume && converter.wouldResume(input)
+            if skip { resumed += 1 }
             rows.append([input.path, input.format.rawValue, input.schema ?? "",
-                         outputRoot.appendingPathComponent(input.output).path + "/"])
+                         outputRoot.appendingPathComponent(input.output).path + "/", skip ? "skip (complete)" : "convert"])
         }
-        print("would convert \(plan.inputs.count) input\(plan.inputs.count == 1 ? "" : "s"):")
-        for line in table(header: ["input", "payload", "schema", "output"], rows: rows) { print("  " + line) }
+        let count = plan.inputs.count - resumed
+        print("would convert \(count) input\(count == 1 ? "" : "s")" + (resume ? ", skip \(resumed) complete:" : ":"))
+        for line in table(header: ["input", "payload", "schema", "output", "action"], rows: rows) { print("  " + line) }
         if !plan.skipped.isEmpty {
             print("would skip \(plan.skipped.count) other file\(plan.skipped.count == 1 ? "" : "s"):")
             let skippedRows = plan.skipped.map { [$0.path, $0.reason.rawValue, $0.detail] }

@@ -100,7 +100,19 @@ enum BatchTree {
 /// - FileGDB `a00000004.gdbtable` (GDB_Items) and `a00000006.gdbtable` (GDB_ItemRelationships): the
 ///   UUIDs GDAL 3.6 generates for them come from a generator seeded with the time of day;
 /// - shapefile `*.dbf`: header bytes 1-3 hold the date of writing (masked, the rest compared).
+/// Manifests record the hashes of those files: they are compared without them.
 enum OutputFingerprint {
+    static func comparableManifest(_ data: Data) throws -> Data {
+        var manifest = try JSONDecoder().decode(BatchManifest.self, from: data)
+        let blank = SHA256.hash([])
+        for index in manifest.files.indices where isTimeStamped(manifest.files[index].path) || manifest.files[index].path.hasSuffix(".dbf") {
+            manifest.files[index].sha256 = blank
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(manifest)
+    }
+
     static func isTimeStamped(_ relativePath: String) -> Bool {
         let name = URL(fileURLWithPath: relativePath).lastPathComponent
         return name.hasSuffix(".gpkg")
@@ -120,6 +132,7 @@ enum OutputFingerprint {
                 continue
             }
             if relative.hasSuffix(".dbf"), data.count > 4 { data.replaceSubrange(1..<4, with: [0, 0, 0]) }
+            if relative.hasSuffix(BatchConverter.manifestName) { data = try comparableManifest(data) }
             result[relative] = SHA256.hash([UInt8](data)).hex
         }
         return result

@@ -130,22 +130,48 @@ public final class BatchConverter: Sendable {
         }
         let root = options.inputDirectory
         let inputURL = root.appendingPathComponent(input.path)
+        let schemaURL = input.schema.map { root.appendingPathComponent($0) }
         let folder = options.outputDirectory.appendingPathComponent(input.output, isDirectory: true)
         let staging = stagingFolder(for: input)
+        let cancellation = options.cancellation
         do {
+            guard let hashes = try hashes(of: input) else { return BatchInputReport(input: input, status: .cancelled, seconds: seconds()) }
+            if options.resume, let manifest = completeManifest(for: input, in: folder, hashes: hashes) {
+                return BatchInputReport(input: input, status: .skippedResume, layers: manifest.layers,
+                                        featuresRead: manifest.featuresRead, features: manifest.features,
+                                        losses: manifest.losses, warnings: manifest.warnings,
+                                        outputBytes: manifest.outputBytes, seconds: seconds())
+            }
             try prepareStaging(staging)
-            let source = try ReplicaSources.open(inputURL, schemaURL: input.schema.map { root.appendingPathComponent($0) })
+            let source = try ReplicaSources.open(inputURL, schemaURL: schemaURL)
             let request = ExportRequest(input: inputURL, formats: options.formats, outputDirectory: staging,
                                         syncDataOptions: options.syncDataOptions, maxDeviation: options.maxDeviation,
-                                        batchSize: options.batchSize, strict: options.strict,
-                                        cancellation: options.cancellation)
+                                        batchSize: options.batchSize, strict: options.strict, cancellation: cancellation)
             let report = try exporter.export(from: source, request: request)
-            let written = try install(report, from: staging, into: folder)
+            var entry = entry(for: input, report: report, seconds: 0)
+            try install(report, from: staging, into: folder)
+            // The manifest last: once it is in place, the folder is complete.
+            if entry.status == .converted {
+                guard let files = try BatchManifest.files(in: folder, formats: options.settings.formats,
+                                                          shouldStop: { cancellation.isCancelled }) else {
+                    return BatchInputReport(input: input, status: .cancelled, seconds: seconds())
+                }
+                let manifest = BatchManifest(
+                    version: BatchManifest.currentVersion, input: input.path, inputBytes: hashes.inputBytes,
+                    inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings,
+                    files: files, layers: entry.layers ?? 0, featuresRead: entry.featuresRead ?? 0, features: entry.features,
+                    losses: entry.losses, warnings: entry.warnings)
+                try manifest.write(in: folder)
+                entry.outputBytes = manifest.outputBytes
+            } else {
+                entry.outputBytes = options.settings.formats.reduce(0) { $0 + Self.size(of: folder.appendingPathComponent($1)) }
+            }
             try? FileManager.default.removeItem(at: staging)
-            return entry(for: input, report: report, outputBytes: written, seconds: seconds())
+            entry.seconds = seconds()
+            return entry
         } catch {
             try? FileManager.default.removeItem(at: staging)
-            if let error = error as? ReplicaExportError, error.code == .cancelled, options.cancellation.isCancelled {
+            if let error = error as? ReplicaExportError, error.code == .cancelled, cancellation.isCancelled {
                 return BatchInputReport(input: input, status: .cancelled, seconds: seconds())
             }
             return BatchInputReport(input: input, status: .failed, error: BatchInputError(relativized(error)),
@@ -153,8 +179,55 @@ public final class BatchConverter: Sendable {
         }
     }
 
+    /// The SHA-256 of an input and its schema, which its manifest records; nil when cancelled meanwhile.
+    struct InputHashes {
+        var input: SHA256.Digest
+        var inputBytes: Int64
+        var schema: SHA256.Digest?
+    }
+
+    private func hashes(of input: BatchInput) throws -> InputHashes? {
+        let root = options.inputDirectory
+        let cancellation = options.cancellation
+        func hash(_ relative: String) throws -> SHA256.Digest? {
+            let url = root.appendingPathComponent(relative)
+            do {
+                return try SHA256.hash(fileAt: url, shouldStop: { cancellation.isCancelled })
+            } catch {
+                throw ReplicaExportError(.unreadable, "cannot be read: \(error.localizedDescription)",
+                                         at: ErrorLocation(input: relative), cause: error as NSError)
+            }
+        }
+        guard let inputHash = try hash(input.path) else { return nil }
+        var schemaHash: SHA256.Digest?
+        if let schema = input.schema {
+            guard let digest = try hash(schema) else { return nil }
+            schemaHash = digest
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(input.path).path)[.size] as? Int64)
+            .flatMap { $0 } ?? input.bytes
+        return InputHashes(input: inputHash, inputBytes: bytes, schema: schemaHash)
+    }
+
+    /// The manifest of `folder` when it shows the outputs complete for this input (same bytes), this
+    /// schema and these settings.
+    func completeManifest(for input: BatchInput, in folder: URL, hashes: InputHashes) -> BatchManifest? {
+        guard let manifest = BatchManifest.read(in: folder), manifest.version == BatchManifest.currentVersion,
+              manifest.input == input.path, manifest.inputSHA256 == hashes.input, manifest.inputBytes == hashes.inputBytes,
+              manifest.schema == input.schema, manifest.schemaSHA256 == hashes.schema,
+              manifest.settings == options.settings, manifest.filesArePresent(in: folder) else { return nil }
+        return manifest
+    }
+
+    /// Whether ``BatchOptions/resume`` would skip `input` (for a dry run).
+    public func wouldResume(_ input: BatchInput) -> Bool {
+        guard options.resume, let hashes = try? hashes(of: input) else { return false }
+        let folder = options.outputDirectory.appendingPathComponent(input.output, isDirectory: true)
+        return completeManifest(for: input, in: folder, hashes: hashes) != nil
+    }
+
     /// The entry of an input the exporter converted (a format may have failed).
-    private func entry(for input: BatchInput, report: ExportReport, outputBytes: Int64, seconds: Double) -> BatchInputReport {
+    private func entry(for input: BatchInput, report: ExportReport, seconds: Double) -> BatchInputReport {
         let diagnostics = report.diagnostics.map(relativized)
         let losses = diagnostics.filter { $0.severity == .loss }
         var features: [String: Int] = [:]
@@ -165,25 +238,29 @@ public final class BatchConverter: Sendable {
             featuresRead: report.featuresRead.values.reduce(0, +), features: features, losses: losses,
             warnings: diagnostics.count - losses.count,
             error: failures.first.map { BatchInputError($0).relativized(root: inputRootPrefixes) },
-            failedFormats: failures.map(\.format), outputBytes: outputBytes, seconds: seconds)
+            failedFormats: failures.map(\.format), seconds: seconds)
     }
 
-    /// Moves each format folder the export wrote from the staging folder into the input's output
-    /// folder, replacing what an earlier run left there. Returns the bytes written.
-    private func install(_ report: ExportReport, from staging: URL, into folder: URL) throws -> Int64 {
+    /// Puts the formats the export wrote in place of what an earlier run left in the input's output
+    /// folder. The manifest goes first, so that the folder never claims to be complete while it is
+    /// changing; each old format folder is renamed aside (into the staging folder) before the new one
+    /// is renamed in, so a format is always either the old one, the new one, or absent. A format
+    /// that failed loses its old folder too: it would not match the input any more.
+    private func install(_ report: ExportReport, from staging: URL, into folder: URL) throws {
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
-            var bytes: Int64 = 0
-            for format in options.formats.map({ $0.lowercased() }) {
+            BatchManifest.remove(in: folder)
+            for format in options.settings.formats {
                 let written = staging.appendingPathComponent(format, isDirectory: true)
-                guard report.outputs[format] != nil, fileManager.fileExists(atPath: written.path) else { continue }
-                bytes += Self.size(of: written)
                 let target = folder.appendingPathComponent(format, isDirectory: true)
-                if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
-                try fileManager.moveItem(at: written, to: target)
+                if fileManager.fileExists(atPath: target.path) {
+                    try fileManager.moveItem(at: target, to: staging.appendingPathComponent(".old-" + format))
+                }
+                if report.outputs[format] != nil, fileManager.fileExists(atPath: written.path) {
+                    try fileManager.moveItem(at: written, to: target)
+                }
             }
-            return bytes
         } catch {
             throw ReplicaExportError(.fileSystem, "moving the outputs into place failed: \(error.localizedDescription)",
                                      at: ErrorLocation(output: folder.path), cause: error as NSError)

@@ -10,6 +10,9 @@ public struct BatchOptions: Sendable {
     public var formats: [String]
     /// Conversions running at once; each is one ``Exporter/export(from:request:)`` on its own thread.
     public var jobs: Int
+    /// Skip inputs whose output folder holds a manifest (``BatchManifest``) written from the same
+    /// input bytes and schema with the same settings, every file it lists present at its size.
+    public var resume: Bool
     /// As ``ExportRequest/syncDataOptions``, for every input.
     public var syncDataOptions: Int?
     /// As ``ExportRequest/maxDeviation``.
@@ -23,12 +26,14 @@ public struct BatchOptions: Sendable {
     public var cancellation: ExportCancellation
 
     public init(inputDirectory: URL, outputDirectory: URL, formats: [String],
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
+                syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
                 strict: Bool = false, batchSize: Int = 1024, cancellation: ExportCancellation = ExportCancellation()) {
         self.inputDirectory = inputDirectory
         self.outputDirectory = outputDirectory
         self.formats = formats
         self.jobs = jobs
+        self.resume = resume
         self.syncDataOptions = syncDataOptions
         self.maxDeviation = maxDeviation
         self.strict = strict
