@@ -31,6 +31,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "Skip inputs whose outputs are complete for the same input bytes, schema and options (a manifest in each output folder records them); convert the rest.")
     var resume = false
 
+    @Option(help: ArgumentHelp("Convert only shard K of N: the inputs whose relative path hashes to it (the first 8 bytes of its SHA-256, big-endian, modulo N, plus 1). Shards 1/N ... N/N together convert every input once; 'replica-export report merge' joins their reports.", valueName: "K/N"))
+    var shard: String?
+
     @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
     var trueCurves = false
 
@@ -54,6 +57,13 @@ struct Batch: ParsableCommand {
             throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let shard {
+            do {
+                _ = try BatchShard(parsing: shard)
+            } catch let error as ReplicaExportError {
+                throw ValidationError("--shard: \(error.message)")
+            }
+        }
     }
 
     func run() throws {
@@ -63,7 +73,7 @@ struct Batch: ParsableCommand {
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            jobs: jobs, resume: resume, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+            jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
         let converter = BatchConverter(options: options)
         let plan: BatchPlan
         do {
@@ -111,7 +121,8 @@ struct Batch: ParsableCommand {
                          outputRoot.appendingPathComponent(input.output).path + "/", skip ? "skip (complete)" : "convert"])
         }
         let count = plan.inputs.count - resumed
-        print("would convert \(count) input\(count == 1 ? "" : "s")" + (resume ? ", skip \(resumed) complete:" : ":"))
+        print("would convert \(count) input\(count == 1 ? "" : "s")" + (resume ? ", skip \(resumed) complete" : "")
+              + (shard.map { " (shard \($0))" } ?? "") + ":")
         for line in table(header: ["input", "payload", "schema", "output", "action"], rows: rows) { print("  " + line) }
         if !plan.skipped.isEmpty {
             print("would skip \(plan.skipped.count) other file\(plan.skipped.count == 1 ? "" : "s"):")

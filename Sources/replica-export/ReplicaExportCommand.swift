@@ -8,7 +8,7 @@ struct ReplicaExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replica-export",
         abstract: "Convert ArcGIS feature-service replicas (Esri JSON or mobile geodatabase) to FileGDB, shapefile, CSV and GeoJSON.",
-        subcommands: [Convert.self, Inspect.self, Batch.self]
+        subcommands: [Convert.self, Inspect.self, Batch.self, Report.self]
     )
 }
 

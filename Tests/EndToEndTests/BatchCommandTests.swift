@@ -210,4 +210,51 @@ enum BatchFixtures {
         #expect(jobs.status != 0 && jobs.stderr.contains("--jobs"), "\(jobs.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
+
+    /// Three shards, as three machines would run them, and their reports merged: every input once,
+    /// and the merged report is the unsharded one but for the times.
+    @Test func shardsMergeIntoTheUnshardedReport() throws {
+        let root = try BatchFixtures.mixedTree()
+        let base = try EndToEnd.makeTemporaryDirectory("batch-shards")
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: base)
+        }
+        let out = base.appendingPathComponent("out")
+        var shardReports: [String] = []
+        var converted: [String] = []
+        for k in 1...3 {
+            let file = base.appendingPathComponent("shard\(k).json").path
+            let result = try EndToEnd.cli(["batch", root.path, "--format", "geojson,csv", "--output", out.path,
+                                           "--shard", "\(k)/3", "--report", file])
+            let report = try BatchReport.decode(Data(contentsOf: URL(fileURLWithPath: file)))
+            #expect(report.shard?.description == "\(k)/3")
+            #expect(result.status == (report.totals.failed > 0 ? 1 : 0), "\(result.stderr)")
+            converted += report.inputs.map(\.path)
+            shardReports.append(file)
+        }
+        let all = (BatchFixtures.good + BatchFixtures.broken.keys).sorted()
+        #expect(converted.sorted() == all, "every input in exactly one shard")
+
+        let wholeFile = base.appendingPathComponent("whole.json").path
+        _ = try EndToEnd.cli(["batch", root.path, "--format", "geojson,csv", "--output", out.path, "--report", wholeFile])
+        let mergedFile = base.appendingPathComponent("merged.json").path
+        let merge = try EndToEnd.cli(["report", "merge", shardReports[2], shardReports[0], shardReports[1], "--output", mergedFile])
+        #expect(merge.status == 1, "3 inputs failed: \(merge.stderr)")
+        #expect(merge.stdout.contains("11 inputs, 8 converted, 3 failed"), "\(merge.stdout)")
+        func withoutTimes(_ path: String) throws -> BatchReport {
+            var report = try BatchReport.decode(Data(contentsOf: URL(fileURLWithPath: path)))
+            report.seconds = 0
+            for index in report.inputs.indices { report.inputs[index].seconds = 0 }
+            return report
+        }
+        #expect(try withoutTimes(mergedFile) == withoutTimes(wholeFile))
+
+        let incomplete = try EndToEnd.cli(["report", "merge", shardReports[0], shardReports[1]])
+        #expect(incomplete.status != 0 && incomplete.stderr.contains("3/3 missing"), "\(incomplete.stderr)")
+        let notAReport = try EndToEnd.cli(["report", "merge", EndToEnd.testData("esrijson/replica_esri_test.json").path])
+        #expect(notAReport.status != 0 && notAReport.stderr.contains("is not a batch report"), "\(notAReport.stderr)")
+        let badShard = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", out.path, "--shard", "4/3"])
+        #expect(badShard.status != 0 && badShard.stderr.contains("--shard"), "\(badShard.stderr)")
+    }
 }

@@ -40,8 +40,14 @@ public final class BatchConverter: Sendable {
     public func plan() throws -> BatchPlan {
         try validate()
         let output = options.outputDirectory.standardizedFileURL
-        return try BatchDiscovery.plan(root: options.inputDirectory, excluding: output,
-                                       formatNames: exporter.registry.formatNames)
+        var plan = try BatchDiscovery.plan(root: options.inputDirectory, excluding: output,
+                                           formatNames: exporter.registry.formatNames)
+        if let shard = options.shard {
+            // Output folders were decided over the whole tree, so every shard agrees on them.
+            plan.inputs = plan.inputs.filter { shard.contains($0.path) }
+            plan.skipped = plan.skipped.filter { shard.contains($0.path) }
+        }
+        return plan
     }
 
     /// Converts every input of `plan` (by default, of ``plan()``). Throws only when the batch cannot
@@ -86,7 +92,7 @@ public final class BatchConverter: Sendable {
 
         let inputs = plan.inputs.indices.map { results.get($0) ?? BatchInputReport(input: plan.inputs[$0], status: .notStarted) }
         return BatchReport(inputDirectory: options.inputDirectory.path, outputDirectory: outputRoot.path,
-                           settings: options.settings, cancelled: options.cancellation.isCancelled,
+                           settings: options.settings, shard: options.shard, cancelled: options.cancellation.isCancelled,
                            inputs: inputs, skipped: plan.skipped, seconds: Date().timeIntervalSince(started))
     }
 

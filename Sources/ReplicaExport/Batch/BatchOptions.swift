@@ -13,6 +13,9 @@ public struct BatchOptions: Sendable {
     /// Skip inputs whose output folder holds a manifest (``BatchManifest``) written from the same
     /// input bytes and schema with the same settings, every file it lists present at its size.
     public var resume: Bool
+    /// Convert only this share of the tree (see ``BatchShard``): its inputs, and its skipped files in
+    /// the report, so that the shards' reports merge into the report of the whole tree.
+    public var shard: BatchShard?
     /// As ``ExportRequest/syncDataOptions``, for every input.
     public var syncDataOptions: Int?
     /// As ``ExportRequest/maxDeviation``.
@@ -27,13 +30,14 @@ public struct BatchOptions: Sendable {
 
     public init(inputDirectory: URL, outputDirectory: URL, formats: [String],
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
-                syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
+                shard: BatchShard? = nil, syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
                 strict: Bool = false, batchSize: Int = 1024, cancellation: ExportCancellation = ExportCancellation()) {
         self.inputDirectory = inputDirectory
         self.outputDirectory = outputDirectory
         self.formats = formats
         self.jobs = jobs
         self.resume = resume
+        self.shard = shard
         self.syncDataOptions = syncDataOptions
         self.maxDeviation = maxDeviation
         self.strict = strict

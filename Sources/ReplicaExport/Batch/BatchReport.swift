@@ -9,6 +9,8 @@ public struct BatchReport: Sendable, Codable, Equatable {
     public var outputDirectory: String
     /// The options that decide the outputs.
     public var settings: BatchSettings
+    /// The share of the tree this report covers; nil for the whole tree (or shards merged).
+    public var shard: BatchShard?
     /// True when the batch was stopped (``ExportCancellation``) before every input was done.
     public var cancelled: Bool
     /// Every payload found, sorted by path.
@@ -20,16 +22,68 @@ public struct BatchReport: Sendable, Codable, Equatable {
     /// Wall-clock time of the batch.
     public var seconds: Double
 
-    public init(inputDirectory: String, outputDirectory: String, settings: BatchSettings, cancelled: Bool,
+    public init(inputDirectory: String, outputDirectory: String, settings: BatchSettings, shard: BatchShard? = nil, cancelled: Bool,
                 inputs: [BatchInputReport], skipped: [BatchSkippedFile], seconds: Double) {
         self.inputDirectory = inputDirectory
         self.outputDirectory = outputDirectory
         self.settings = settings
+        self.shard = shard
         self.cancelled = cancelled
         self.inputs = inputs
         self.skipped = skipped
         self.totals = BatchTotals(inputs: inputs, skipped: skipped)
         self.seconds = seconds
+    }
+
+    /// The reports of the shards of one tree (``BatchShard``, the same settings) as the report of the
+    /// whole tree: inputs and skipped files together, sorted, totals summed, the longest time.
+    /// Every shard 1/N ... N/N must be there, once. Reports without a shard (of disjoint parts of a
+    /// tree) merge too, as long as no file is in two of them.
+    public static func merged(_ reports: [BatchReport]) throws -> BatchReport {
+        guard let first = reports.first else {
+            throw ReplicaExportError(.invalidOption, "no report to merge")
+        }
+        if let other = reports.first(where: { $0.settings != first.settings }) {
+            throw ReplicaExportError(.invalidOption,
+                                     "the reports were made with different settings (\(describe(first.settings)) and \(describe(other.settings))); merge the reports of one batch")
+        }
+        let shards = reports.compactMap(\.shard)
+        if !shards.isEmpty {
+            guard shards.count == reports.count else {
+                throw ReplicaExportError(.invalidOption, "some reports are of a shard and some of a whole tree; merge the reports of the shards of one batch")
+            }
+            let count = shards[0].count
+            if let odd = shards.first(where: { $0.count != count }) {
+                throw ReplicaExportError(.invalidOption, "shard \(odd) is not one of \(count) like shard \(shards[0])")
+            }
+            var seen = Set<Int>()
+            for shard in shards where !seen.insert(shard.index).inserted {
+                throw ReplicaExportError(.invalidOption, "shard \(shard) is given twice")
+            }
+            let missing = (1...count).filter { !seen.contains($0) }
+            if !missing.isEmpty {
+                throw ReplicaExportError(.invalidOption,
+                                         "shard\(missing.count == 1 ? "" : "s") \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) missing; give the report of every shard")
+            }
+        }
+        let inputs = reports.flatMap(\.inputs).sorted { $0.path < $1.path }
+        let skipped = reports.flatMap(\.skipped).sorted { $0.path < $1.path }
+        let paths = inputs.map(\.path) + skipped.map(\.path)
+        var seenPaths = Set<String>()
+        for path in paths where !seenPaths.insert(path).inserted {
+            throw ReplicaExportError(.invalidOption, "'\(path)' is in two of the reports; merge the reports of disjoint shards")
+        }
+        return BatchReport(inputDirectory: first.inputDirectory, outputDirectory: first.outputDirectory,
+                           settings: first.settings, shard: nil, cancelled: reports.contains { $0.cancelled },
+                           inputs: inputs, skipped: skipped, seconds: reports.map(\.seconds).max() ?? 0)
+    }
+
+    private static func describe(_ settings: BatchSettings) -> String {
+        var parts = ["formats " + settings.formats.joined(separator: ",")]
+        if let options = settings.syncDataOptions { parts.append("syncDataOptions \(options)") }
+        if let deviation = settings.maxDeviation { parts.append("maxDeviation \(deviation)") }
+        if settings.strict { parts.append("strict") }
+        return parts.joined(separator: " ")
     }
 
     /// The inputs that failed.
@@ -230,6 +284,7 @@ extension BatchReport {
         line += "; \(t.skippedFiles) other file\(t.skippedFiles == 1 ? "" : "s") skipped"
         if t.schemas > 0 { line += " (\(t.schemas) schema\(t.schemas == 1 ? "" : "s"))" }
         line += String(format: "; %.1f s", seconds)
+        if let shard { line += "; shard \(shard)" }
         lines.append(line)
         if !t.features.isEmpty {
             lines.append("features written: " + t.features.keys.sorted().map { "\($0) \(Self.grouped(t.features[$0]!))" }
