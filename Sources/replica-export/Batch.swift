@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReplicaExport
+import Synchronization
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -85,12 +86,16 @@ struct Batch: ParsableCommand {
             printPlan(plan, converter: converter)
             return
         }
+        // SIGINT and SIGTERM stop the batch: running exports stop between batches of features and
+        // remove what they wrote, no new input starts, and the report says what finished.
+        let signals = SignalWatcher(cancellation: options.cancellation)
         let result: BatchReport
         do {
             result = try converter.run(plan: plan)
         } catch {
             throw fail(error)
         }
+        signals.stop()
         if let report {
             do {
                 try writeJSON(result.json(), to: report)
@@ -100,6 +105,14 @@ struct Batch: ParsableCommand {
         }
         // With the JSON on stdout, the table goes to stderr.
         if report == "-" { printError(result.summary) } else { print(result.summary) }
+        if let signal = signals.received {
+            let t = result.totals
+            printError("replica-export: stopped by \(SignalWatcher.name(signal)): \(t.converted) of \(t.inputs) inputs converted"
+                       + (t.skippedResume > 0 ? ", \(t.skippedResume) already complete" : "")
+                       + (t.failed > 0 ? ", \(t.failed) failed" : "")
+                       + "; \(t.cancelled) stopped mid-way and \(t.notStarted) not started were not written (--resume continues)")
+            throw ExitCode(128 + signal)
+        }
         let failed = result.totals.failed
         if failed > 0 {
             let names = result.failures.prefix(5).map(\.path).joined(separator: ", ")
@@ -128,6 +141,55 @@ struct Batch: ParsableCommand {
             print("would skip \(plan.skipped.count) other file\(plan.skipped.count == 1 ? "" : "s"):")
             let skippedRows = plan.skipped.map { [$0.path, $0.reason.rawValue, $0.detail] }
             for line in table(header: ["file", "reason", "detail"], rows: skippedRows) { print("  " + line) }
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a cancellation (through dispatch sources, not a signal handler):
+/// the first asks every running export to stop; a second one ends the process at once, leaving
+/// staging folders that the next run removes.
+/// Unchecked: `sources` is set once in init; dispatch sources are thread-safe.
+final class SignalWatcher: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let first = Atomic<Int32>(0)
+
+    init(cancellation: ExportCancellation, signals: [Int32] = [SIGINT, SIGTERM]) {
+        var sources: [any DispatchSourceSignal] = []
+        for number in signals {
+            signal(number, SIG_IGN)
+            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
+        }
+        self.sources = sources
+        for (number, source) in zip(signals, sources) {
+            source.setEventHandler { [self] in
+                if first.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
+                    cancellation.cancel()
+                    printError("replica-export: \(Self.name(number)): stopping; the inputs being converted are abandoned and removed"
+                               + " (send it again to quit at once)")
+                } else {
+                    signal(number, SIG_DFL)
+                    kill(getpid(), number)
+                }
+            }
+            source.resume()
+        }
+    }
+
+    /// The first signal received, if any.
+    var received: Int32? {
+        let number = first.load(ordering: .relaxed)
+        return number == 0 ? nil : number
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+
+    static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(number)"
         }
     }
 }

@@ -75,4 +75,53 @@ import Testing
         let changed = actual.filter { expected[$0.key] != nil && expected[$0.key] != $0.value }.keys.sorted()
         #expect(actual == expected, "files in one tree only: \(missing); different bytes: \(changed)")
     }
+
+    /// SIGTERM mid-way: the running exports stop and remove what they wrote, nothing new starts, the
+    /// report says what finished, the exit status is 143. SIGINT the same with 130.
+    @Test func aSignalStopsTheBatchAndTheReportSaysWhatFinished() throws {
+        // One small input that is complete when the signal comes, three large ones mid-way or not started.
+        let root = try BatchFixtures.syntheticTree(features: [300, 4_000, 4_000, 4_000])
+        let base = try EndToEnd.makeTemporaryDirectory("batch-signal")
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: base)
+        }
+        for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, Int32(130))] {
+            let out = base.appendingPathComponent("out\(signal)")
+            let reportFile = base.appendingPathComponent("report\(signal).json")
+            let process = try Self.start(["batch", root.path, "--format", Self.formats, "--output", out.path, "--jobs", "2",
+                                          "--report", reportFile.path])
+            let staging = out.appendingPathComponent(".replica-export-staging")
+            let ready = Self.wait(for: process) {
+                // SIGTERM once the small input is complete, SIGINT as soon as two exports are writing.
+                signal == SIGTERM ? !Self.manifests(under: out).isEmpty : EndToEnd.listing(staging).filter { !$0.contains("/") }.count == 2
+            }
+            try #require(ready, "the batch ended before the signal could be sent")
+            let sent = Date()
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            let latency = Date().timeIntervalSince(sent)
+            #expect(process.terminationReason == .exit && process.terminationStatus == status)
+            #expect(latency < 30, "stopped \(latency) s after the signal")
+
+            let report = try BatchReport.decode(Data(contentsOf: reportFile))
+            #expect(report.cancelled)
+            #expect(report.totals.cancelled >= 1, "\(report.inputs.map { ($0.path, $0.status) })")
+            #expect(report.totals.failed == 0)
+            #expect(report.totals.converted + report.totals.cancelled + report.totals.notStarted == 4)
+            if signal == SIGTERM { #expect(report.totals.converted >= 1) }
+            for input in report.inputs {
+                let folder = out.appendingPathComponent(input.output)
+                switch input.status {
+                case .converted:
+                    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".replica-export-manifest.json").path))
+                default:
+                    #expect(!FileManager.default.fileExists(atPath: folder.path), "\(input.path) \(input.status): \(EndToEnd.listing(folder))")
+                }
+            }
+            // No temporary anywhere: the exporter removed its own, the batch its staging folders.
+            #expect(!FileManager.default.fileExists(atPath: staging.path), "\(EndToEnd.listing(staging))")
+            #expect(!EndToEnd.listing(out).contains { $0.contains(".partial") }, "\(EndToEnd.listing(out))")
+        }
+    }
 }

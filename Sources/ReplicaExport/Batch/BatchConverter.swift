@@ -156,12 +156,10 @@ public final class BatchConverter: Sendable {
             let report = try exporter.export(from: source, request: request)
             var entry = entry(for: input, report: report, seconds: 0)
             try install(report, from: staging, into: folder)
-            // The manifest last: once it is in place, the folder is complete.
+            // The manifest last: once it is in place, the folder is complete. The outputs are in place
+            // already, so a cancellation no longer stops this input.
             if entry.status == .converted {
-                guard let files = try BatchManifest.files(in: folder, formats: options.settings.formats,
-                                                          shouldStop: { cancellation.isCancelled }) else {
-                    return BatchInputReport(input: input, status: .cancelled, seconds: seconds())
-                }
+                let files = try BatchManifest.files(in: folder, formats: options.settings.formats, shouldStop: { false }) ?? []
                 let manifest = BatchManifest(
                     version: BatchManifest.currentVersion, input: input.path, inputBytes: hashes.inputBytes,
                     inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings,
