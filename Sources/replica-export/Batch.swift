@@ -50,6 +50,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "List what would be converted and what skipped, and convert nothing.")
     var dryRun = false
 
+    @Flag(name: .shortAndLong, help: "No progress and no summary table; errors only (the report has everything).")
+    var quiet = false
+
     func validate() throws {
         if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
             throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
@@ -89,12 +92,16 @@ struct Batch: ParsableCommand {
         // SIGINT and SIGTERM stop the batch: running exports stop between batches of features and
         // remove what they wrote, no new input starts, and the report says what finished.
         let signals = SignalWatcher(cancellation: options.cancellation)
+        let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
+        progress.start()
         let result: BatchReport
         do {
-            result = try converter.run(plan: plan)
+            result = try converter.run(plan: plan, monitor: progress.monitor)
         } catch {
+            progress.stop()
             throw fail(error)
         }
+        progress.stop()
         signals.stop()
         if let report {
             do {
@@ -104,7 +111,9 @@ struct Batch: ParsableCommand {
             }
         }
         // With the JSON on stdout, the table goes to stderr.
-        if report == "-" { printError(result.summary) } else { print(result.summary) }
+        if !quiet {
+            if report == "-" { printError(result.summary) } else { print(result.summary) }
+        }
         if let signal = signals.received {
             let t = result.totals
             printError("replica-export: stopped by \(SignalWatcher.name(signal)): \(t.converted) of \(t.inputs) inputs converted"
@@ -191,6 +200,126 @@ final class SignalWatcher: @unchecked Sendable {
         case SIGTERM: return "SIGTERM"
         default: return "signal \(number)"
         }
+    }
+}
+
+/// Progress on stderr: on a terminal one line redrawn (inputs done, features/s, time left, the inputs
+/// being converted) and each failure as a line of its own; otherwise a plain line per finished input;
+/// nothing when quiet.
+final class ProgressPrinter {
+    enum Mode: Sendable { case terminal, lines, quiet }
+
+    let mode: Mode
+    let monitor: BatchProgressMonitor
+    private let output: ProgressOutput
+    /// Redraws the line on a terminal; created only when started (a dispatch source must not be
+    /// released before it was resumed).
+    private var timer: (any DispatchSourceTimer)?
+
+    init(mode: Mode) {
+        self.mode = mode
+        let output = ProgressOutput(mode: mode)
+        self.output = output
+        monitor = BatchProgressMonitor(onFinish: { report, progress in output.finished(report, progress) })
+    }
+
+    func start() {
+        guard mode == .terminal, timer == nil else { return }
+        let monitor = self.monitor, output = self.output
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { output.redraw(monitor.snapshot()) }
+        timer.schedule(deadline: .now(), repeating: .milliseconds(250))
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() {
+        guard let timer else { return }
+        timer.cancel()
+        self.timer = nil
+        output.clear()
+    }
+}
+
+/// Writes the progress, one writer at a time.
+final class ProgressOutput: Sendable {
+    let mode: ProgressPrinter.Mode
+    private let lock = Mutex(false)  // whether a redrawn line is on screen
+
+    init(mode: ProgressPrinter.Mode) { self.mode = mode }
+
+    func finished(_ input: BatchInputReport, _ progress: BatchProgress) {
+        switch mode {
+        case .quiet:
+            return
+        case .lines:
+            var line = "[\(progress.inputsDone)/\(progress.inputsTotal)] \(Self.describe(input))"
+            line += "; \(Self.rate(progress))"
+            if let left = progress.secondsLeft, progress.inputsDone < progress.inputsTotal { line += ", about \(Self.clock(left)) left" }
+            lock.withLock { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        case .terminal:
+            guard input.status == .failed else { return }
+            lock.withLock { onScreen in
+                FileHandle.standardError.write(Data(((onScreen ? "\r\u{1B}[K" : "") + Self.describe(input) + "\n").utf8))
+                onScreen = false
+            }
+        }
+    }
+
+    func redraw(_ progress: BatchProgress) {
+        var line = "\(progress.inputsDone)/\(progress.inputsTotal) inputs, \(Self.rate(progress))"
+        if let left = progress.secondsLeft { line += ", about \(Self.clock(left)) left" }
+        if !progress.running.isEmpty { line += " - " + progress.running.joined(separator: ", ") }
+        let width = max(20, Self.terminalWidth() - 1)
+        if line.count > width { line = String(line.prefix(width - 1)) + "…" }
+        lock.withLock { onScreen in
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            onScreen = true
+        }
+    }
+
+    func clear() {
+        lock.withLock { onScreen in
+            if onScreen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            onScreen = false
+        }
+    }
+
+    static func describe(_ input: BatchInputReport) -> String {
+        switch input.status {
+        case .converted:
+            let features = input.featuresRead.map { BatchReportText.grouped($0) } ?? "?"
+            return "converted \(input.path): \(input.layers ?? 0) layer\(input.layers == 1 ? "" : "s"), \(features) features"
+                + String(format: ", %.1f s", input.seconds)
+        case .failed:
+            let error = input.error.map { error in
+                (error.location.format.map { "\($0): " } ?? "") + "[\(error.code)] \(error.message)"
+            } ?? "failed"
+            return "failed \(input.path): " + error.split(whereSeparator: \.isNewline).joined(separator: " ")
+        case .skippedResume:
+            return "complete already \(input.path)"
+        case .cancelled:
+            return "stopped \(input.path)"
+        case .notStarted:
+            return "not started \(input.path)"
+        }
+    }
+
+    static func rate(_ progress: BatchProgress) -> String {
+        "\(BatchReportText.grouped(Int(progress.featuresPerSecond.rounded()))) features/s"
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour.
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, secs) : String(format: "%d:%02d", minutes, secs)
+    }
+
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
     }
 }
 

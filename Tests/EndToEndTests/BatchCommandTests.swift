@@ -257,4 +257,67 @@ enum BatchFixtures {
         let badShard = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", out.path, "--shard", "4/3"])
         #expect(badShard.status != 0 && badShard.stderr.contains("--shard"), "\(badShard.stderr)")
     }
+
+    /// Not on a terminal: one plain line per finished input. Quiet: nothing but the error.
+    @Test func progressAsLinesAndQuiet() throws {
+        let root = try BatchFixtures.mixedTree()
+        let base = try EndToEnd.makeTemporaryDirectory("batch-progress")
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: base)
+        }
+        let total = BatchFixtures.good.count + BatchFixtures.broken.count
+        let lines = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", base.appendingPathComponent("a").path])
+        let progress = lines.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
+        #expect(progress.count == total, "\(lines.stderr)")
+        for k in 1...total { #expect(progress.contains { $0.hasPrefix("[\(k)/\(total)] ") }, "[\(k)/\(total)] in \(lines.stderr)") }
+        for path in BatchFixtures.good { #expect(progress.contains { $0.contains("converted \(path):") && $0.contains("features/s") }) }
+        for path in BatchFixtures.broken.keys { #expect(progress.contains { $0.contains("failed \(path): [") }) }
+        #expect(!lines.stderr.contains("\u{1B}"), "no terminal controls when stderr is not a terminal")
+
+        let quiet = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", base.appendingPathComponent("b").path, "--quiet"])
+        #expect(quiet.status == 1)
+        #expect(quiet.stdout.isEmpty, "\(quiet.stdout)")
+        #expect(quiet.stderr.split(separator: "\n").count == 1 && quiet.stderr.hasPrefix("replica-export: error: 3 of"), "\(quiet.stderr)")
+    }
+
+    /// On a terminal: one line redrawn in place, cleared before the table.
+    @Test func progressOnATerminal() throws {
+        let root = try BatchFixtures.syntheticTree(features: [3_000, 3_000])
+        let base = try EndToEnd.makeTemporaryDirectory("batch-tty")
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: base)
+        }
+        // Python's pty gives the command a terminal and hands back everything it wrote to it.
+        let script = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            out = b""
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write(out.decode("utf-8", "replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [
+            "-c", script, Processes.replicaExport.path, "batch", root.path, "--format", "geojson",
+            "--output", base.appendingPathComponent("out").path, "--jobs", "2"])
+        #expect(result.status == 0, "\(result.stdout)")
+        let redraws = result.stdout.components(separatedBy: "\r\u{1B}[K")
+        #expect(redraws.count >= 3, "redrawn in place: \(result.stdout.debugDescription)")
+        #expect(redraws.contains { $0.hasPrefix("0/2 inputs, ") && $0.contains("features/s") && $0.contains("replica") },
+                "\(result.stdout.debugDescription)")
+        // The line is cleared, then the table follows on a clean line.
+        let last = try #require(redraws.last)
+        #expect(last.hasPrefix("input "), "\(last.debugDescription)")
+    }
 }

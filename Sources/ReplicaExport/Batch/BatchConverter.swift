@@ -53,7 +53,7 @@ public final class BatchConverter: Sendable {
     /// Converts every input of `plan` (by default, of ``plan()``). Throws only when the batch cannot
     /// start (bad options, no input directory, an output directory that cannot be created); what
     /// happens to each input is in the report.
-    public func run(plan given: BatchPlan? = nil) throws -> BatchReport {
+    public func run(plan given: BatchPlan? = nil, monitor: BatchProgressMonitor? = nil) throws -> BatchReport {
         let started = Date()
         let plan = try given ?? plan()
         let outputRoot = options.outputDirectory
@@ -68,6 +68,8 @@ public final class BatchConverter: Sendable {
         let order = plan.inputs.indices.sorted {
             (plan.inputs[$0].bytes, plan.inputs[$1].path) > (plan.inputs[$1].bytes, plan.inputs[$0].path)
         }
+        let monitor = monitor ?? BatchProgressMonitor()
+        monitor.begin(plan.inputs)
         let results = ResultSlots(count: plan.inputs.count)
         let next = Mutex(0)
         let workers = max(1, min(options.jobs, plan.inputs.count))
@@ -83,7 +85,11 @@ public final class BatchConverter: Sendable {
                         return order[position]
                     }
                     guard let index = taken else { return }
-                    results.set(index, convert(plan.inputs[index]))
+                    let input = plan.inputs[index]
+                    monitor.started(input)
+                    let entry = convert(input, monitor: monitor)
+                    results.set(index, entry)
+                    monitor.finished(input, entry)
                 }
             }
         }
@@ -128,7 +134,7 @@ public final class BatchConverter: Sendable {
     // MARK: one input
 
     /// Converts one input; never throws: what went wrong is in the entry.
-    func convert(_ input: BatchInput) -> BatchInputReport {
+    func convert(_ input: BatchInput, monitor: BatchProgressMonitor) -> BatchInputReport {
         let clock = ContinuousClock.now
         func seconds() -> Double {
             let elapsed = ContinuousClock.now - clock
@@ -149,7 +155,9 @@ public final class BatchConverter: Sendable {
                                         outputBytes: manifest.outputBytes, seconds: seconds())
             }
             try prepareStaging(staging)
-            let source = try ReplicaSources.open(inputURL, schemaURL: schemaURL)
+            let opened = try ReplicaSources.open(inputURL, schemaURL: schemaURL)
+            let source = CountingSource(opened) { monitor.read($0, in: input) }
+            monitor.expect(source.expectedFeatures, in: input)
             let request = ExportRequest(input: inputURL, formats: options.formats, outputDirectory: staging,
                                         syncDataOptions: options.syncDataOptions, maxDeviation: options.maxDeviation,
                                         batchSize: options.batchSize, strict: options.strict, cancellation: cancellation)

@@ -294,7 +294,13 @@ extension BatchReport {
         return lines.joined(separator: "\n")
     }
 
-    static func grouped(_ value: Int) -> String {
+    static func grouped(_ value: Int) -> String { BatchReportText.grouped(value) }
+}
+
+/// Number formatting shared by the report's summary and the command line's progress.
+public enum BatchReportText {
+    /// `1,234,567`.
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {
