@@ -8,7 +8,7 @@ struct ReplicaExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replica-export",
         abstract: "Convert ArcGIS feature-service replicas (Esri JSON or mobile geodatabase) to FileGDB, shapefile, CSV, GeoJSON and GeoPackage.",
-        subcommands: [Convert.self, Inspect.self, Verify.self, Export.self]
+        subcommands: [Convert.self, Inspect.self, Verify.self, Export.self, Batch.self, Report.self]
     )
 }
 

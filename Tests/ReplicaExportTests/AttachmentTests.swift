@@ -92,7 +92,7 @@ import Testing
                 #expect(cells[0] == String(expected.id) && cells[1] == Self.parent && cells[2] == "7", "\(format): \(line)")
                 #expect(cells[3] == expected.name)
                 if let bytes = expected.bytes {
-                    #expect(cells[5] == String(bytes.count) && cells[6] == SHA256.hex(bytes))
+                    #expect(cells[5] == String(bytes.count) && cells[6] == SHA256.hash(bytes).hex)
                     let written = try Data(contentsOf: folder.appendingPathComponent(cells[7]))
                     #expect([UInt8](written) == bytes, "\(format): \(cells[7])")
                 } else {

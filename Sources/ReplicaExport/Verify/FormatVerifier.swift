@@ -95,8 +95,8 @@ struct FormatVerifier {
             }
             var stored: [UInt8] = []
             if case .blob(let bytes) = row.attributes[dataField] { stored = bytes }
-            if SHA256.hex(stored) != SHA256.hex(data) {
-                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hex(data))", actual: "SHA-256 \(SHA256.hex(stored))"))
+            if SHA256.hash(stored).hex != SHA256.hash(data).hex {
+                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hash(data).hex)", actual: "SHA-256 \(SHA256.hash(stored).hex)"))
             }
             verification.attachmentsCompared += 1
         }
@@ -157,9 +157,9 @@ struct FormatVerifier {
                 verification.differ(Difference(location: place, expected: "the attachment", actual: "none"))
                 return
             }
-            if SHA256.hex([UInt8](stored)) != SHA256.hex(data) {
-                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hex(data))",
-                                               actual: "SHA-256 \(SHA256.hex([UInt8](stored)))"))
+            if SHA256.hash([UInt8](stored)).hex != SHA256.hash(data).hex {
+                verification.differ(Difference(location: place, expected: "SHA-256 \(SHA256.hash(data).hex)",
+                                               actual: "SHA-256 \(SHA256.hash([UInt8](stored)).hex)"))
             }
             verification.attachmentsCompared += 1
         }

@@ -64,7 +64,7 @@ final class AttachmentSidecar {
             } catch {
                 throw Self.fileError("cannot write attachment \(attachment.attachmentId)", error, at: location)
             }
-            sha = SHA256.hexString(hasher.finalize())
+            sha = hasher.finalize().hex
             size = String(data.count)
             fileOrURL = "\(Self.folder)/\(layer.base)/\(name)"
             written += 1
