@@ -44,9 +44,7 @@ func runVerification(_ request: VerifyRequest, report: String? = nil) throws {
     do {
         result = try Verifier().verify(request)
         if let report {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try writeJSON(encoder.encode(result), to: report)
+            try writeJSON(result.json(), to: report)
         }
     } catch {
         throw fail(error)

@@ -91,11 +91,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
 
     /// The report as pretty-printed JSON with sorted keys (non-finite numbers as strings).
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
-                                                                      negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(self)
+        try ReportJSON.encode(self)
     }
 
     /// Reads a report written by ``json()``.

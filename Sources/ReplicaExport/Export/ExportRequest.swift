@@ -158,11 +158,7 @@ public struct ExportReport: Sendable, Codable {
 
     /// The report as pretty-printed JSON with sorted keys (non-finite numbers as strings).
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
-                                                                      negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(self)
+        try ReportJSON.encode(self)
     }
 }
 
@@ -205,4 +201,16 @@ public struct ExportProgress: Sendable, Equatable {
     public var featuresTotal: Int?
     /// Features of this layer kept by the selection so far.
     public var featuresSelected: Int
+}
+
+/// The one JSON form of every report (export, batch, relationship listing): pretty-printed, sorted
+/// keys, slashes unescaped, non-finite numbers as strings.
+enum ReportJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                      negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(value)
+    }
 }

@@ -30,6 +30,9 @@ public struct VerificationReport: Sendable, Codable {
     /// True when nothing differs beyond what the formats are documented to lose.
     public var passed: Bool { formats.allSatisfy(\.passed) }
 
+    /// The comparison as JSON, in the form of every report of this library.
+    public func json() throws -> Data { try ReportJSON.encode(self) }
+
     /// One table per format: layer, features in and out, values, vertices and attachments compared,
     /// differences; then the first differences, each with its place.
     public var summary: String {

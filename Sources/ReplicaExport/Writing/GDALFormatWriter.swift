@@ -418,10 +418,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let location = ErrorLocation(output: file)
         try staging.checkAvailable([file], at: location)
         let directory = try staging.makeGroup(label: file, at: location)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            try encoder.encode(entries).write(to: directory.appendingPathComponent(file))
+            try ReportJSON.encode(entries).write(to: directory.appendingPathComponent(file))
         } catch {
             throw ReplicaExportError(.fileSystem, "cannot write \(file): \(error.localizedDescription)", at: location,
                                      cause: error as NSError)
