@@ -40,6 +40,7 @@ public struct FileSystemCause: Error, Sendable, CustomStringConvertible {
     /// The POSIX error number under a Foundation error (directly, as the underlying error, or from
     /// the Cocoa file error codes), nil when there is none.
     static func errno(of error: any Error) -> Int32? {
+        if let cause = error as? FileSystemCause { return cause.errno }
         if let posix = error as? POSIXError { return posix.code.rawValue }
         if let cocoa = error as? CocoaError {
             if let underlying = cocoa.userInfo[NSUnderlyingErrorKey] {

@@ -133,12 +133,14 @@ import Testing
         try sqlite(varint, dropTriggers + "UPDATE Trailheads SET Shape = substr(Shape, 1, length(Shape) - 1) WHERE OBJECTID_1 = (SELECT min(OBJECTID_1) FROM Trailheads);")
         Self.expect(try Self.convert(varint), code: "corrupt", "blob cut inside a varint")
 
-        // The catalog names a table that is gone: the layer is skipped with a warning that says so
-        // (the reader's documented choice), the rest converts.
-        let missing = try copy()
-        try sqlite(missing, dropTriggers + "DROP TABLE Trailheads;")
-        let outcome = try Self.convert(missing)
-        Self.expect(outcome, code: "ok", "catalog naming a dropped table")
-        #expect(outcome.stderr.contains("the catalog lists 'main.Trailheads' but the file has no such table"), "\(outcome.stderr)")
+        // The catalog names a table that is gone: the file is damaged and an export of every layer
+        // fails naming the layer; the other layers can still be chosen and exported.
+        let missing = try TestPaths.privateCopy(of: "mobilegdb/militaryoverlay.geodatabase")
+        try sqlite(missing, "ALTER TABLE Air RENAME TO Air_gone;")
+        let all = try Self.convert(missing)
+        Self.expect(all, code: "corrupt", "catalog naming a table that is gone")
+        #expect(all.stderr.contains("layer 'main.Air' (id 2) but the file has no table 'Air'"), "\(all.stderr)")
+        Self.expect(try Self.convert(missing, ["--layers", "2"]), code: "corrupt", "the gone layer chosen")
+        Self.expect(try Self.convert(missing, ["--layers", "0,1,3,4"]), code: "ok", "the other layers chosen")
     }
 }

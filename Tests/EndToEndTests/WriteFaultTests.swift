@@ -116,6 +116,36 @@ import Testing
         }
     }
 
+    /// A run killed outright (SIGKILL: no handler runs) leaves its hidden temporaries; the next run
+    /// into the same directory removes them (their lock died with the process) and ends with the
+    /// complete outputs and nothing hidden.
+    @Test func whatAKilledRunLeftIsCleanedByTheNextRun() throws {
+        let input = try Self.payload(50_000)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+        let output = try EndToEnd.makeTemporaryDirectory("killed")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let arguments = ["convert", input.path, "--format", "filegdb,csv", "--output", output.path]
+        let process = Process()
+        process.executableURL = Processes.replicaExport
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<600 where process.isRunning {
+            if Self.hidden(output).contains(where: { $0.contains(".partial-") }) { break }
+            usleep(50_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(Self.hidden(output).contains { $0.contains(".partial-") }, "nothing staged: \(EndToEnd.listing(output))")
+
+        let rerun = try EndToEnd.cli(arguments)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(Self.hidden(output).isEmpty, "left behind: \(Self.hidden(output))")
+        #expect(EndToEnd.listing(output).contains("csv/synthetic.csv"), "\(EndToEnd.listing(output))")
+    }
+
     /// Two runs into one directory at once: each ends with a correct result or a clear error, and
     /// no temporaries are left.
     @Test func twoRunsIntoOneDirectoryAtOnce() throws {

@@ -125,6 +125,7 @@ final class CountingSource: ReplicaSource {
 
     var replica: Replica { base.replica }
     var diagnostics: [Diagnostic] { base.diagnostics }
+    var unreadableLayers: [UnreadableLayer] { base.unreadableLayers }
 
     func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
         CountingCursor(base: try base.featureCursor(inLayer: layerIndex, batchSize: batchSize), count: count)

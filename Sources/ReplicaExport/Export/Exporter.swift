@@ -67,7 +67,7 @@ public struct Exporter: Sendable {
         let keepTrueCurves = syncDataOptions & ExportRequest.trueCurvesBit != 0
 
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
-        var selection = try selectLayers(of: source.replica, request: request)
+        var selection = try selectLayers(of: source.replica, unreadable: source.unreadableLayers, request: request)
         if let name = request.replicaName { selection.replica.name = name }
         selection.rules = try request.selection.map {
             try ResolvedSelection.resolve($0, sourceLayers: source.replica.layers, selectedIndices: selection.sourceIndices,
@@ -167,10 +167,14 @@ public struct Exporter: Sendable {
         }
     }
 
-    private func selectLayers(of replica: Replica, request: ExportRequest) throws -> LayerSelection {
+    private func selectLayers(of replica: Replica, unreadable: [UnreadableLayer], request: ExportRequest) throws -> LayerSelection {
+        if request.layerIds == nil, let first = unreadable.first {
+            throw first.error
+        }
         if let wanted = request.layerIds {
             let known = Set(replica.layers.map(\.id))
             if let missing = wanted.first(where: { !known.contains($0) }) {
+                if let gone = unreadable.first(where: { $0.id == missing }) { throw gone.error }
                 throw ReplicaExportError(.invalidOption,
                                          "layer \(missing) is not in the payload; it has layers \(replica.layers.map { String($0.id) }.joined(separator: ", "))",
                                          at: ErrorLocation(input: request.input.path))

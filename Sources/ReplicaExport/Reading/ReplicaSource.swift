@@ -33,6 +33,21 @@ public protocol ReplicaSource: AnyObject {
     /// The number of attachments ``attachments(inLayer:_:)`` yields, when the reader knows it
     /// without reading them; nil otherwise.
     func attachmentCount(inLayer layerIndex: Int) -> Int?
+
+    /// Layers the input declares but cannot deliver (a damaged geodatabase whose catalog names a
+    /// table that is gone), each with the error that says so. They are not in `replica.layers`.
+    /// An export of every layer, or of one of these, fails with that error; the other layers can
+    /// still be selected and exported.
+    var unreadableLayers: [UnreadableLayer] { get }
+}
+
+/// A layer the input declares but cannot deliver; see ``ReplicaSource/unreadableLayers``.
+public struct UnreadableLayer: Sendable {
+    /// The service layer id, when the input gives one.
+    public var id: Int?
+    public var name: String
+    /// Why it cannot be read, located in the input.
+    public var error: ReplicaExportError
 }
 
 /// Pulls the features of one layer, a batch at a time, for a caller that drives the reading
@@ -55,4 +70,6 @@ extension ReplicaSource {
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {}
 
     public func attachmentCount(inLayer layerIndex: Int) -> Int? { nil }
+
+    public var unreadableLayers: [UnreadableLayer] { [] }
 }

@@ -3,6 +3,11 @@ import Foundation
 /// Temporary outputs beside their targets: each output group is written inside a hidden directory
 /// `.<name>.partial-<random>` in the output directory and its contents renamed into place only at
 /// `commit()`. `abort()` removes every temporary. Nothing that looks complete exists before commit.
+///
+/// Each group directory holds a lock file locked (`flock`) for as long as its run lives; the kernel
+/// drops the lock when the process dies, even by SIGKILL. A later run into the same directory
+/// removes every group whose lock it can take, so what a killed run left behind is cleaned by the
+/// next one, while the groups of a run still writing there are left alone.
 final class OutputStaging {
     let outputDirectory: URL
     let overwrite: Bool
@@ -10,6 +15,8 @@ final class OutputStaging {
         var directory: URL
         /// Final names that belong to this output and are replaced (with overwrite) even if not rewritten.
         var obsolete: [String]
+        /// Holds the group's lock until the group is committed or removed.
+        var lock: StagingLock?
     }
     private var groups: [Group] = []
     private let fileManager = FileManager.default
@@ -30,17 +37,54 @@ final class OutputStaging {
         }
     }
 
-    /// A new hidden directory for one output group.
+    /// A new hidden directory for one output group, locked for this run's lifetime. Groups that
+    /// runs killed earlier left in the output directory are removed first.
     func makeGroup(label: String, obsolete: [String] = [], at location: ErrorLocation) throws -> URL {
+        Self.removeAbandonedGroups(in: outputDirectory)
         let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = outputDirectory.appendingPathComponent(".\(label).partial-\(random)")
+        let dir = outputDirectory.appendingPathComponent(".\(label)\(Self.groupMarker)\(random)")
+        let lock: StagingLock
         do {
             try fileManager.createDirectory(at: dir, withIntermediateDirectories: false)
+            lock = try StagingLock(lockingFileAt: dir.appendingPathComponent(Self.lockFileName))
         } catch {
+            try? fileManager.removeItem(at: dir)
             throw ReplicaExportError.fileSystem(error, doing: "creating the temporary output", path: dir.path, at: location)
         }
-        groups.append(Group(directory: dir, obsolete: obsolete))
+        groups.append(Group(directory: dir, obsolete: obsolete, lock: lock))
         return dir
+    }
+
+    /// What marks a group directory's name: `.<label>.partial-<random>`.
+    static let groupMarker = ".partial-"
+    /// The lock file inside each group directory; never moved into place.
+    static let lockFileName = ".replica-export.lock"
+    /// A group without a lock file (its run died between creating the directory and the lock, or an
+    /// older version made it) counts as abandoned once it is this old.
+    static let unlockedGroupGrace: TimeInterval = 600
+
+    /// Removes the group directories in `directory` whose run is gone: those whose lock can be
+    /// taken, and those without a lock file older than ``unlockedGroupGrace``. Best effort: what
+    /// cannot be removed is left for a later run.
+    static func removeAbandonedGroups(in directory: URL) {
+        let fileManager = FileManager.default
+        guard let names = try? fileManager.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(".") && name.contains(groupMarker) {
+            let group = directory.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: group.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            let lockFile = group.appendingPathComponent(lockFileName)
+            if fileManager.fileExists(atPath: lockFile.path) {
+                // Taking the lock proves its run is gone; hold it while removing so that no
+                // other sweeper races us.
+                guard let lock = try? StagingLock(lockingFileAt: lockFile, wait: false) else { continue }
+                try? fileManager.removeItem(at: group)
+                _ = lock
+            } else if let modified = (try? fileManager.attributesOfItem(atPath: group.path))?[.modificationDate] as? Date,
+                      Date().timeIntervalSince(modified) > unlockedGroupGrace {
+                try? fileManager.removeItem(at: group)
+            }
+        }
     }
 
     /// Renames every staged item into place (replacing old outputs when overwrite is on).
@@ -56,7 +100,7 @@ final class OutputStaging {
         var moves: [(from: URL, to: URL)] = []
         for group in groups {
             let items = (try? fileManager.contentsOfDirectory(atPath: group.directory.path)) ?? []
-            for item in items.sorted() {
+            for item in items.sorted() where item != Self.lockFileName {
                 let target = finalURL(item)
                 if fileManager.fileExists(atPath: target.path) && !overwrite {
                     throw ReplicaExportError(.outputExists, "'\(target.path)' already exists; allow overwriting to replace it")
@@ -108,6 +152,28 @@ final class OutputStaging {
         for group in groups { try? fileManager.removeItem(at: group.directory) }
         groups.removeAll()
     }
+}
+
+/// An exclusive `flock(2)` on a file, held until this value is released. The kernel releases it
+/// when the process ends in any way, which is what lets a later run tell a dead run's temporaries
+/// from a live one's.
+final class StagingLock {
+    private let descriptor: Int32
+
+    /// Opens (creating) the file at `url` and locks it: `open(2)` then `flock(LOCK_EX)`, with
+    /// `LOCK_NB` unless `wait`. Throws the errno (EWOULDBLOCK when another process holds it).
+    init(lockingFileAt url: URL, wait: Bool = false) throws {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemCause(errno: errno) }
+        guard flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileSystemCause(errno: code)
+        }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
 }
 
 /// File-system safe names, unique per writer.

@@ -28,14 +28,23 @@ struct LayerSchemaBuilder {
     }
 
     /// One schema and plan per exported class whose table exists, in catalog order, relationships
-    /// not yet attached. A class without a service layer id gets the next id after the service's.
-    func buildLayers(notes: inout [Diagnostic]) throws -> (layers: [LayerSchema], plans: [LayerPlan]) {
+    /// not yet attached, and the classes whose table is gone. A class without a service layer id
+    /// gets the next id after the service's.
+    func buildLayers(notes: inout [Diagnostic]) throws
+        -> (layers: [LayerSchema], plans: [LayerPlan], unreadable: [UnreadableLayer]) {
         var nextRunningID = (catalog.serviceLayersInOrder.compactMap { ($0["id"] as? NSNumber)?.intValue }.max() ?? -1) + 1
         var layers: [LayerSchema] = []
         var plans: [LayerPlan] = []
+        var unreadable: [UnreadableLayer] = []
         for item in catalog.classItems {
             guard let table = catalog.tables[item.tableName.lowercased()] else {
-                notes.append(Diagnostic(.inputSkipped, "the catalog lists '\(item.name)' but the file has no such table; skipped", at: ErrorLocation(input: file)))
+                // A damaged file: the layer's features are gone. Not a note that an export of
+                // "everything" could pass over; the exporter refuses unless other layers are chosen.
+                let id = (catalog.serviceLayers[item.tableName.lowercased()]?["id"] as? NSNumber)?.intValue
+                let error = ReplicaExportError(.corrupt,
+                    "the catalog lists layer '\(item.name)'\(id.map { " (id \($0))" } ?? "") but the file has no table '\(item.tableName)': the geodatabase is damaged; restore it from the device or the service, or export only the other layers",
+                    at: ErrorLocation(input: file, layer: item.name))
+                unreadable.append(UnreadableLayer(id: id, name: item.name, error: error))
                 continue
             }
             let layerID: Int
@@ -49,7 +58,7 @@ struct LayerSchemaBuilder {
             layers.append(layer)
             plans.append(plan)
         }
-        return (layers, plans)
+        return (layers, plans, unreadable)
     }
 
     /// The schema and plan of one class stored in `table`.

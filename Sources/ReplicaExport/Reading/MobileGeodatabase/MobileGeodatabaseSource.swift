@@ -10,6 +10,7 @@ import Foundation
 final class MobileGeodatabaseSource: ReplicaSource {
     public let replica: Replica
     public private(set) var diagnostics: [Diagnostic] = []
+    public let unreadableLayers: [UnreadableLayer]
     public let url: URL
 
     let connection: SQLiteConnection
@@ -45,6 +46,7 @@ final class MobileGeodatabaseSource: ReplicaSource {
         replica = Replica(name: metadata.name, id: metadata.id, syncModel: metadata.syncModel,
                           replicaServerGen: metadata.replicaServerGen, layerServerGens: metadata.layerServerGens,
                           syncDataOptions: metadata.syncDataOptions, layers: order.map { layers[$0] })
+        unreadableLayers = built.unreadable
         diagnostics = notes
     }
 
