@@ -108,6 +108,8 @@ extension ReplicaExportError {
         public static let invalidGeometry = Code("invalidGeometry", .input)
         /// A geometry form this library cannot prepare.
         public static let unsupportedGeometry = Code("unsupportedGeometry", .input)
+        /// One value or geometry would need more memory than the machine has available.
+        public static let tooLarge = Code("tooLarge", .input)
 
         // The outputs.
         /// A GDAL call failed; the cause is a ``GDALCallError``.
@@ -122,7 +124,7 @@ extension ReplicaExportError {
 
         private static let all: [Code] = [
             .invalidOption, .unknownOutputFormat, .outputExists, .cancelled, .fileNotFound, .unreadable, .unknownFormat,
-            .syntax, .unexpectedType, .truncated, .pointerPayload, .notAReplica, .unsupported, .schemaMismatch,
+            .syntax, .unexpectedType, .truncated, .pointerPayload, .notAReplica, .unsupported, .schemaMismatch, .tooLarge,
             .corrupt, .invalidCurve, .invalidGeometry, .unsupportedGeometry, .gdal, .fileSystem, .dataLoss,
             .invalidState,
         ]

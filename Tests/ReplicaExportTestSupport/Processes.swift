@@ -9,10 +9,14 @@ public enum Processes {
     }
 
     /// Runs a program to completion; the output is read concurrently so a full pipe cannot block it.
-    public static func run(_ program: URL, _ arguments: [String]) throws -> Result {
+    /// `environment` is added to this process's environment for the child.
+    public static func run(_ program: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = program
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportTestSupport
 
 /// Limits that protect the machine (issue 12): no recursion a hostile input can deepen, no
 /// allocation sized by a count the input cannot back, densification work bounded by the curve.
@@ -60,6 +61,34 @@ import Testing
         } catch let error as ReplicaExportError {
             #expect(error.code == .corrupt || error.code == .truncated, "\(error)")
         }
+    }
+
+    /// Varints pack a vertex in two bytes; decoded and copied by the writers it takes a hundred
+    /// times that. A blob of 100,000 real points on a machine (a budget) too small for it is refused
+    /// with `tooLarge`, naming the table and row, before it is decoded.
+    @Test func aBlobTooLargeForTheMemoryBudgetIsAClearError() throws {
+        let copy = try TestPaths.privateCopy(of: "mobilegdb/LA_Trails.geodatabase")
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+        var points: [(Int64, Int64)] = []
+        for i in 0..<Int64(100_000) { points.append((8_000_000_000 + i % 1000, 4_000_000_000 + i / 1000)) }
+        let blob = BlobMaker.blob(kind: 2, entity: 0x42, points: points)
+        do {
+            let db = try SQLiteConnection(readWrite: copy, create: false)
+            for trigger in try db.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'Trailheads'", { $0.text(0) ?? "" }) {
+                try db.execute("DROP TRIGGER \(SQLName.quote(trigger))")
+            }
+            let update = try db.prepare("UPDATE Trailheads SET Shape = ? WHERE OBJECTID_1 = (SELECT min(OBJECTID_1) FROM Trailheads)")
+            try update.bind(blob, at: 1)
+            _ = try update.step()
+        }
+        let output = copy.deletingLastPathComponent().appendingPathComponent("out")
+        let result = try Processes.run(Processes.replicaExport, ["convert", copy.path, "--format", "csv", "--output", output.path],
+                                       environment: ["REPLICA_EXPORT_MEMORY_MB": "20"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("replica-export: error: [tooLarge]"), "\(result.stderr)")
+        #expect(result.stderr.contains("a geometry of 100000 points"), "\(result.stderr)")
+        #expect(result.stderr.contains("Trailheads"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
     /// A Bezier whose uniform (Wang) bound exceeds the vertex cap takes the cap's equal steps at once

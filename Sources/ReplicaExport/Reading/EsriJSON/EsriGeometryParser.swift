@@ -396,7 +396,15 @@ final class EsriGeometryParser {
         part.coords.append(c.2)
         part.coords.append(c.3)
         part.arity.append(UInt8(min(n, 4)))
+        if part.arity.count & (Self.verticesBetweenMemoryChecks - 1) == 0 {
+            // A geometry is held whole: refuse one the machine cannot hold before it runs out.
+            try MemoryBudget.require(part.arity.count * MemoryBudget.bytesPerVertex,
+                                     for: "a geometry part of more than \(part.arity.count) vertices", at: s.location(at))
+        }
     }
+
+    /// How often (in vertices, a power of two) a growing part asks ``MemoryBudget``.
+    private static let verticesBetweenMemoryChecks = 1 << 16
 
     private func readXY(_ s: JSONScanner) throws -> XY {
         var tmp = RawPart()

@@ -41,6 +41,8 @@ final class JSONScanner {
     private var atEOF = false
     /// Scratch for string and number bytes, reused.
     private var scratch: [UInt8] = []
+    /// Above this capacity the scratch buffer is dropped after use, not kept for the next string.
+    private static let largeScratch = 1 << 20
     private var bracketStack: [UInt8] = []
 
     /// The byte offset of the next unread byte.
@@ -248,13 +250,24 @@ final class JSONScanner {
             throw ReplicaExportError(.syntax, "a string holds bytes that are not UTF-8; the file may be in another encoding (convert it to UTF-8) or damaged",
                                      at: location(start))
         }
+        // After a huge string, give its buffer back rather than keep it for the rest of the run.
+        if scratch.capacity > Self.largeScratch { scratch = []; scratch.reserveCapacity(256) }
         return text
     }
 
     /// Reads the rest of a string after its opening quote, unescaped, into `out`.
     func readStringBody(into out: inout [UInt8]) throws {
         let start = offset &- 1
+        var nextMemoryCheck = MemoryBudget.checkedFrom
         while true {
+            if out.count >= nextMemoryCheck {
+                // One string is held whole, and copied by the writers: refuse before the machine runs out.
+                let size = out.count
+                try MemoryBudget.require(size * MemoryBudget.copiesPerValue,
+                                         for: "a string of more than \(MemoryBudget.megabytes(size))",
+                                         at: location(start))
+                nextMemoryCheck = size * 2
+            }
             if pos >= count {
                 guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
             }

@@ -96,6 +96,8 @@ enum ShapeBlob {
         if kind == 1 && n > 1 {
             throw fail(.corrupt, "point shape blob claims \(n) points")
         }
+        // Varints pack a vertex in a few bytes; decoded and copied by the writers it takes far more.
+        try MemoryBudget.require(n * MemoryBudget.bytesPerVertex, for: "a geometry of \(n) points", at: ErrorLocation())
         reader.offset = 10
         var box: (Int64, Int64, Int64, Int64)?
         if n > 10 {
