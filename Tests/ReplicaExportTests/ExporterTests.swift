@@ -215,25 +215,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("strict").path))
     }
 
+    /// The parameters go through ``CreateReplicaParameters``: one parser, one set of checks, the
+    /// same request the service runs.
     @Test func createReplicaParameters() throws {
         let input = URL(fileURLWithPath: "/r.json"), output = URL(fileURLWithPath: "/out")
         let request = try ExportRequest(createReplicaParameters: [
-            "dataFormat": "filegdb", "syncModel": "none", "layers": "[0, 2]",
-            "replicaOptions": #"{"syncDataOptions": 257}"#], input: input, outputDirectory: output)
+            "dataFormat": "filegdb", "syncModel": "none", "layers": "[0, 2]", "returnAttachments": "true",
+            "replicaSR": "3857", "replicaOptions": #"{"syncDataOptions": 257}"#], input: input, outputDirectory: output)
         #expect(request.formats == ["filegdb"] && request.layerIds == [0, 2] && request.syncDataOptions == 257)
-        #expect(throws: ReplicaExportError.self) {
-            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "syncModel": "perReplica"],
-                              input: input, outputDirectory: output)
+        #expect(request.includeAttachments && request.outputSpatialReference?.wkid == 3857)
+        func refusal(_ parameters: [String: String]) -> String? {
+            do {
+                _ = try ExportRequest(createReplicaParameters: parameters, input: input, outputDirectory: output)
+                return nil
+            } catch let error as ReplicaExportError {
+                return error.fault == .request ? error.message : "wrong fault: \(error)"
+            } catch {
+                return "\(error)"
+            }
         }
-        #expect(throws: ReplicaExportError.self) {
-            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "layers": "roads"], input: input, outputDirectory: output)
-        }
-        #expect(throws: ReplicaExportError.self) {
-            try ExportRequest(createReplicaParameters: ["syncModel": "none"], input: input, outputDirectory: output)
-        }
-        #expect(throws: ReplicaExportError.self) {
-            try ExportRequest(createReplicaParameters: ["dataFormat": "csv", "replicaOptions": "{nope"], input: input, outputDirectory: output)
-        }
+        #expect(refusal(["dataFormat": "csv", "syncModel": "perReplica", "layers": "0"])?.hasPrefix("syncModel") == true)
+        #expect(refusal(["dataFormat": "csv", "syncModel": "none", "layers": "roads"])?.hasPrefix("layers") == true)
+        #expect(refusal(["syncModel": "none", "layers": "0"])?.hasPrefix("dataFormat") == true)
+        #expect(refusal(["dataFormat": "csv", "syncModel": "none"])?.hasPrefix("layers") == true)
+        #expect(refusal(["dataFormat": "csv", "syncModel": "none", "layers": "0", "replicaOptions": "{nope"])?.hasPrefix("replicaOptions") == true)
     }
 }
 

@@ -70,43 +70,25 @@ public struct ExportRequest: Sendable {
     }
 
     /// A request from createReplica's own parameters, as a service answering a `syncModel=none`
-    /// export receives them: `dataFormat`, `syncModel` (must be `none` or absent), `layers`
-    /// (`0,1` or `[0,1]`) and `replicaOptions` (`{"syncDataOptions": 256}`).
+    /// export receives them, parsed and checked by ``CreateReplicaParameters`` (`syncModel`,
+    /// `dataFormat` and `layers` are required, as ArcGIS requires them): the format, layers,
+    /// `layerQueries` and `geometry` filters, `replicaSR`, `returnAttachments`, `replicaName` and
+    /// `replicaOptions` (`{"syncDataOptions": 256}` keeps true curves).
     public init(createReplicaParameters parameters: [String: String], input: URL, outputDirectory: URL) throws {
-        if let model = parameters["syncModel"], model.lowercased() != "none" {
-            throw ReplicaExportError(.invalidOption,
-                              "syncModel '\(model)' creates a replica to sync; an export takes syncModel=none")
-        }
-        guard let dataFormat = parameters["dataFormat"], !dataFormat.isEmpty else {
-            throw ReplicaExportError(.invalidOption, "dataFormat is missing; give one of filegdb, shapefile, csv, geojson")
-        }
-        var layerIds: [Int]?
-        if let layers = parameters["layers"], !layers.isEmpty {
-            let items = layers.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            var ids: [Int] = []
-            for item in items {
-                guard let id = Int(item) else {
-                    throw ReplicaExportError(.invalidOption, "layers '\(layers)' is not a list of layer ids such as 0,1,2")
-                }
-                ids.append(id)
-            }
-            layerIds = ids
-        }
-        var syncDataOptions: Int?
-        if let options = parameters["replicaOptions"], !options.isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(options.utf8)) as? [String: Any] else {
-                throw ReplicaExportError(.invalidOption, "replicaOptions '\(options)' is not a JSON object such as {\"syncDataOptions\": 256}")
-            }
-            if let value = object["syncDataOptions"] {
-                guard let number = value as? Int, number >= 0 else {
-                    throw ReplicaExportError(.invalidOption, "replicaOptions.syncDataOptions must be a non-negative integer bit set")
-                }
-                syncDataOptions = number
-            }
-        }
-        self.init(input: input, formats: [dataFormat], outputDirectory: outputDirectory,
-                  syncDataOptions: syncDataOptions, layerIds: layerIds)
+        self.init(try CreateReplicaParameters(parameters), input: input, outputDirectory: outputDirectory)
+    }
+
+    /// The request that carries out parsed createReplica parameters: what ``ReplicaService``
+    /// runs, for a caller that packages the outputs itself.
+    public init(_ parameters: CreateReplicaParameters, input: URL, outputDirectory: URL, schema: URL? = nil,
+                cancellation: ExportCancellation? = nil) {
+        self.init(input: input, schema: schema, formats: [parameters.dataFormat.name], outputDirectory: outputDirectory,
+                  syncDataOptions: parameters.syncDataOptions, layerIds: parameters.layerIds, cancellation: cancellation)
+        selection = FeatureSelection(geometry: parameters.geometry, geometryReference: parameters.inSpatialReference,
+                                     layerQueries: parameters.layerQueries)
+        outputSpatialReference = parameters.replicaSpatialReference
+        includeAttachments = parameters.returnAttachments
+        replicaName = parameters.replicaName
     }
 }
 

@@ -119,13 +119,7 @@ public struct ReplicaService: Sendable {
         let folder = Self.folderName(replicaID)
         let staging = workDirectory.appendingPathComponent(".\(folder).staging", isDirectory: true)
         let resultFolder = workDirectory.appendingPathComponent(folder, isDirectory: true)
-        var request = ExportRequest(input: input, schema: schema, formats: [parameters.dataFormat.name], outputDirectory: staging,
-                                    syncDataOptions: parameters.syncDataOptions, layerIds: parameters.layerIds,
-                                    cancellation: cancellation)
-        request.selection = FeatureSelection(geometry: parameters.geometry, geometryReference: parameters.inSpatialReference,
-                                             layerQueries: parameters.layerQueries)
-        request.outputSpatialReference = parameters.replicaSpatialReference
-        request.includeAttachments = parameters.returnAttachments
+        var request = ExportRequest(parameters, input: input, outputDirectory: staging, schema: schema, cancellation: cancellation)
         request.replicaName = name
         request.progress = progress
         do {
