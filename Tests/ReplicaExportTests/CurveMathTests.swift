@@ -4,17 +4,10 @@ import Testing
 
 // MARK: - Shared helpers for the geometry suites
 
-/// A tiny seeded generator (GeomSplitMix64) so property tests are reproducible.
-struct GeomSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The library's seeded generator (``SplitMix64``) so property tests are reproducible.
+typealias GeomSplitMix64 = SplitMix64
+
+extension SplitMix64 {
     mutating func uniform(_ range: ClosedRange<Double>) -> Double { Double.random(in: range, using: &self) }
     mutating func bool() -> Bool { Bool.random(using: &self) }
 }
