@@ -43,14 +43,14 @@ final class OutputStaging {
         Self.removeAbandonedGroups(in: outputDirectory)
         let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let dir = outputDirectory.appendingPathComponent(".\(label)\(Self.groupMarker)\(random)")
-        let lock: StagingLock
         do {
             try fileManager.createDirectory(at: dir, withIntermediateDirectories: false)
-            lock = try StagingLock(lockingFileAt: dir.appendingPathComponent(Self.lockFileName))
         } catch {
-            try? fileManager.removeItem(at: dir)
             throw ReplicaExportError.fileSystem(error, doing: "creating the temporary output", path: dir.path, at: location)
         }
+        // A file system without flock leaves the group unlocked; no sweeper can take its lock
+        // either, so it is never removed under a live run (only not cleaned after a dead one).
+        let lock = try? StagingLock(lockingFileAt: dir.appendingPathComponent(Self.lockFileName))
         groups.append(Group(directory: dir, obsolete: obsolete, lock: lock))
         return dir
     }
