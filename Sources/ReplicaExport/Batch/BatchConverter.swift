@@ -41,7 +41,7 @@ public final class BatchConverter: Sendable {
         try validate()
         let output = options.outputDirectory.standardizedFileURL
         var plan = try BatchDiscovery.plan(root: options.inputDirectory, excluding: output,
-                                           formatNames: exporter.registry.formatNames)
+                                           formatNames: exporter.registry.formatNames, mergePages: options.mergePages)
         if let shard = options.shard {
             // Output folders were decided over the whole tree, so every shard agrees on them.
             plan.inputs = plan.inputs.filter { shard.contains($0.path) }
@@ -155,7 +155,9 @@ public final class BatchConverter: Sendable {
                                         outputBytes: manifest.outputBytes, seconds: seconds())
             }
             try prepareStaging(staging)
-            let opened = try ReplicaSources.open(inputURL, schemaURL: schemaURL)
+            let opened = try input.pages.map { pages in
+                try ReplicaSources.openPages(pages.map { root.appendingPathComponent($0) }, schemaURL: schemaURL)
+            } ?? ReplicaSources.open(inputURL, schemaURL: schemaURL)
             let source = CountingSource(opened) { monitor.read($0, in: input) }
             monitor.expect(source.expectedFeatures, in: input)
             let request = ExportRequest(input: inputURL, formats: options.formats, outputDirectory: staging,
@@ -170,9 +172,9 @@ public final class BatchConverter: Sendable {
                 let files = try BatchManifest.files(in: folder, formats: options.settings.formats, shouldStop: { false }) ?? []
                 let manifest = BatchManifest(
                     version: BatchManifest.currentVersion, input: input.path, inputBytes: hashes.inputBytes,
-                    inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings,
+                    inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings.forOutputs,
                     files: files, layers: entry.layers ?? 0, featuresRead: entry.featuresRead ?? 0, features: entry.features,
-                    losses: entry.losses, warnings: entry.warnings)
+                    losses: entry.losses, warnings: entry.warnings, pages: input.pages)
                 try manifest.write(in: folder)
                 entry.outputBytes = manifest.outputBytes
             } else {
@@ -210,14 +212,30 @@ public final class BatchConverter: Sendable {
                                          at: ErrorLocation(input: relative), cause: error as NSError)
             }
         }
-        guard let inputHash = try hash(input.path) else { return nil }
+        var inputHash: SHA256.Digest
+        var bytes: Int64 = 0
+        if let pages = input.pages {
+            // Pages merged: one digest over every page's name and digest, in page order, so that a
+            // page changed, added, removed or renamed makes the group another input.
+            var combined: [UInt8] = []
+            for page in pages {
+                guard let digest = try hash(page) else { return nil }
+                combined += Array(page.utf8) + [0] + Array(digest.hex.utf8) + [0x0A]
+                bytes += (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(page).path)[.size] as? Int64)
+                    .flatMap { $0 } ?? 0
+            }
+            inputHash = SHA256.hash(combined)
+        } else {
+            guard let digest = try hash(input.path) else { return nil }
+            inputHash = digest
+            bytes = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(input.path).path)[.size] as? Int64)
+                .flatMap { $0 } ?? input.bytes
+        }
         var schemaHash: SHA256.Digest?
         if let schema = input.schema {
             guard let digest = try hash(schema) else { return nil }
             schemaHash = digest
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(input.path).path)[.size] as? Int64)
-            .flatMap { $0 } ?? input.bytes
         return InputHashes(input: inputHash, inputBytes: bytes, schema: schemaHash)
     }
 
@@ -227,7 +245,8 @@ public final class BatchConverter: Sendable {
         guard let manifest = BatchManifest.read(in: folder), manifest.version == BatchManifest.currentVersion,
               manifest.input == input.path, manifest.inputSHA256 == hashes.input, manifest.inputBytes == hashes.inputBytes,
               manifest.schema == input.schema, manifest.schemaSHA256 == hashes.schema,
-              manifest.settings == options.settings, manifest.filesArePresent(in: folder) else { return nil }
+              manifest.settings == options.settings.forOutputs, manifest.pages == input.pages,
+              manifest.filesArePresent(in: folder) else { return nil }
         return manifest
     }
 
