@@ -31,9 +31,27 @@ public final class BatchConverter: Sendable {
     /// The manifest inside each input's output folder.
     static let manifestName = ".replica-export-manifest.json"
 
+    /// The steps of one input's conversion, for tests to act between them.
+    enum Checkpoint: Sendable {
+        /// The export wrote every format into the staging folder.
+        case exported
+        /// The formats are in place in the output folder; the manifest is not written yet.
+        case installed
+    }
+    private let checkpoint: (@Sendable (Checkpoint, BatchInput, _ staging: URL, _ folder: URL) -> Void)?
+
     public init(options: BatchOptions, exporter: Exporter = Exporter()) {
         self.options = options
         self.exporter = exporter
+        self.checkpoint = nil
+    }
+
+    /// `checkpoint` is called with the step, the input, its staging folder and its output folder.
+    init(options: BatchOptions, exporter: Exporter = Exporter(),
+         checkpoint: @escaping @Sendable (Checkpoint, BatchInput, _ staging: URL, _ folder: URL) -> Void) {
+        self.options = options
+        self.exporter = exporter
+        self.checkpoint = checkpoint
     }
 
     /// Checks the options and walks the input tree: what would be converted and what is skipped.
@@ -165,9 +183,13 @@ public final class BatchConverter: Sendable {
                                         batchSize: options.batchSize, strict: options.strict, cancellation: cancellation)
             let report = try exporter.export(from: source, request: request)
             var entry = entry(for: input, report: report, seconds: 0)
+            checkpoint?(.exported, input, staging, folder)
+            // Removes the old manifest before anything in the folder changes.
             try install(report, from: staging, into: folder)
-            // The manifest last: once it is in place, the folder is complete. The outputs are in place
-            // already, so a cancellation no longer stops this input.
+            checkpoint?(.installed, input, staging, folder)
+            // The manifest last, only once every output is in place: a folder with a manifest is
+            // complete. The outputs are in place already, so a cancellation no longer stops this
+            // input; when anything before this line failed or was cancelled, no manifest is written.
             if entry.status == .converted {
                 let files = try BatchManifest.files(in: folder, formats: options.settings.formats, shouldStop: { false }) ?? []
                 let manifest = BatchManifest(
@@ -288,10 +310,18 @@ public final class BatchConverter: Sendable {
                 if fileManager.fileExists(atPath: target.path) {
                     try fileManager.moveItem(at: target, to: staging.appendingPathComponent(".old-" + format))
                 }
-                if report.outputs[format] != nil, fileManager.fileExists(atPath: written.path) {
+                if report.outputs[format] != nil {
+                    // A format the export says it wrote must be there to move: installing the others
+                    // and writing the manifest would claim an output that was never committed.
+                    guard fileManager.fileExists(atPath: written.path) else {
+                        throw ReplicaExportError(.fileSystem, "the \(format) output the export wrote is not in its staging folder \(written.path) any more; convert the input again",
+                                                 at: ErrorLocation(format: format, output: folder.path))
+                    }
                     try fileManager.moveItem(at: written, to: target)
                 }
             }
+        } catch let error as ReplicaExportError {
+            throw error
         } catch {
             throw ReplicaExportError(.fileSystem, "moving the outputs into place failed: \(error.localizedDescription)",
                                      at: ErrorLocation(output: folder.path), cause: error as NSError)
