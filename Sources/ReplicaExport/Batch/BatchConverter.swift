@@ -69,11 +69,19 @@ public final class BatchConverter: Sendable {
     }
 
     /// Converts every input of `plan` (by default, of ``plan()``). Throws only when the batch cannot
-    /// start (bad options, no input directory, an output directory that cannot be created); what
-    /// happens to each input is in the report.
+    /// start (bad options, no input directory, an output directory that cannot be created, a plan
+    /// that these options would not make); what happens to each input is in the report. The options
+    /// are checked the same way whether the plan is given or not.
     public func run(plan given: BatchPlan? = nil, monitor: BatchProgressMonitor? = nil) throws -> BatchReport {
         let started = Date()
-        let plan = try given ?? plan()
+        let plan: BatchPlan
+        if let given {
+            try validate()
+            try check(given)
+            plan = given
+        } else {
+            plan = try self.plan()
+        }
         let outputRoot = options.outputDirectory
         do {
             try FileManager.default.createDirectory(at: outputRoot, withIntermediateDirectories: true)
@@ -118,6 +126,21 @@ public final class BatchConverter: Sendable {
         return BatchReport(inputDirectory: options.inputDirectory.path, outputDirectory: outputRoot.path,
                            settings: options.settings, shard: options.shard, cancelled: options.cancellation.isCancelled,
                            inputs: inputs, skipped: plan.skipped, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Refuses a plan these options would not have made: inputs outside the shard, or pages merged
+    /// (or not) against ``BatchOptions/mergePages``.
+    private func check(_ plan: BatchPlan) throws {
+        if let shard = options.shard, let outside = plan.inputs.first(where: { !shard.contains($0.path) }) {
+            throw ReplicaExportError(.invalidOption,
+                                     "the plan holds \(outside.path), which is in shard \(BatchShard.shard(of: outside.path, count: shard.count))/\(shard.count), not \(shard); make the plan with this converter's plan()",
+                                     at: ErrorLocation(input: outside.path))
+        }
+        if !options.mergePages, let group = plan.inputs.first(where: { $0.pages != nil }) {
+            throw ReplicaExportError(.invalidOption,
+                                     "the plan merges the pages \(group.path) but the options do not merge pages; make the plan with this converter's plan()",
+                                     at: ErrorLocation(input: group.path))
+        }
     }
 
     private func validate() throws {
