@@ -47,6 +47,9 @@ struct Batch: ParsableCommand {
     @Flag(help: "Fail an input, writing nothing for it, when a format cannot hold a value as given.")
     var strict = false
 
+    @Flag(help: "Merge the FeatureSet pages of one layer (<stem>-0.json, <stem>-1.json, ... in one folder, with <stem>.layers.json as their schema when present) into one output, OUTDIR/<folder>/<stem>/<format>/, instead of one per page. The pages must agree on fields, geometry type and spatial reference; a gap in the numbering is a warning.")
+    var mergePages = false
+
     @Flag(help: "List what would be converted and what skipped, and convert nothing.")
     var dryRun = false
 
@@ -73,11 +76,12 @@ struct Batch: ParsableCommand {
     func run() throws {
         var syncOptions = syncDataOptions
         if trueCurves { syncOptions = (syncOptions ?? 0) | ExportRequest.trueCurvesBit }
-        let options = BatchOptions(
+        var options = BatchOptions(
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+        options.mergePages = mergePages
         let converter = BatchConverter(options: options)
         let plan: BatchPlan
         do {
@@ -139,7 +143,8 @@ struct Batch: ParsableCommand {
         for input in plan.inputs {
             let skip = resume && converter.wouldResume(input)
             if skip { resumed += 1 }
-            rows.append([input.path, input.format.rawValue, input.schema ?? "",
+            let kind = input.pages.map { "\(input.format.rawValue), \($0.count) pages" } ?? input.format.rawValue
+            rows.append([input.path, kind, input.schema ?? "",
                          outputRoot.appendingPathComponent(input.output).path + "/", skip ? "skip (complete)" : "convert"])
         }
         let count = plan.inputs.count - resumed

@@ -31,9 +31,27 @@ public final class BatchConverter: Sendable {
     /// The manifest inside each input's output folder.
     static let manifestName = ".replica-export-manifest.json"
 
+    /// The steps of one input's conversion, for tests to act between them.
+    enum Checkpoint: Sendable {
+        /// The export wrote every format into the staging folder.
+        case exported
+        /// The formats are in place in the output folder; the manifest is not written yet.
+        case installed
+    }
+    private let checkpoint: (@Sendable (Checkpoint, BatchInput, _ staging: URL, _ folder: URL) -> Void)?
+
     public init(options: BatchOptions, exporter: Exporter = Exporter()) {
         self.options = options
         self.exporter = exporter
+        self.checkpoint = nil
+    }
+
+    /// `checkpoint` is called with the step, the input, its staging folder and its output folder.
+    init(options: BatchOptions, exporter: Exporter = Exporter(),
+         checkpoint: @escaping @Sendable (Checkpoint, BatchInput, _ staging: URL, _ folder: URL) -> Void) {
+        self.options = options
+        self.exporter = exporter
+        self.checkpoint = checkpoint
     }
 
     /// Checks the options and walks the input tree: what would be converted and what is skipped.
@@ -41,7 +59,7 @@ public final class BatchConverter: Sendable {
         try validate()
         let output = options.outputDirectory.standardizedFileURL
         var plan = try BatchDiscovery.plan(root: options.inputDirectory, excluding: output,
-                                           formatNames: exporter.registry.formatNames)
+                                           formatNames: exporter.registry.formatNames, mergePages: options.mergePages)
         if let shard = options.shard {
             // Output folders were decided over the whole tree, so every shard agrees on them.
             plan.inputs = plan.inputs.filter { shard.contains($0.path) }
@@ -51,11 +69,19 @@ public final class BatchConverter: Sendable {
     }
 
     /// Converts every input of `plan` (by default, of ``plan()``). Throws only when the batch cannot
-    /// start (bad options, no input directory, an output directory that cannot be created); what
-    /// happens to each input is in the report.
+    /// start (bad options, no input directory, an output directory that cannot be created, a plan
+    /// that these options would not make); what happens to each input is in the report. The options
+    /// are checked the same way whether the plan is given or not.
     public func run(plan given: BatchPlan? = nil, monitor: BatchProgressMonitor? = nil) throws -> BatchReport {
         let started = Date()
-        let plan = try given ?? plan()
+        let plan: BatchPlan
+        if let given {
+            try validate()
+            try check(given)
+            plan = given
+        } else {
+            plan = try self.plan()
+        }
         let outputRoot = options.outputDirectory
         do {
             try FileManager.default.createDirectory(at: outputRoot, withIntermediateDirectories: true)
@@ -100,6 +126,21 @@ public final class BatchConverter: Sendable {
         return BatchReport(inputDirectory: options.inputDirectory.path, outputDirectory: outputRoot.path,
                            settings: options.settings, shard: options.shard, cancelled: options.cancellation.isCancelled,
                            inputs: inputs, skipped: plan.skipped, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Refuses a plan these options would not have made: inputs outside the shard, or pages merged
+    /// (or not) against ``BatchOptions/mergePages``.
+    private func check(_ plan: BatchPlan) throws {
+        if let shard = options.shard, let outside = plan.inputs.first(where: { !shard.contains($0.path) }) {
+            throw ReplicaExportError(.invalidOption,
+                                     "the plan holds \(outside.path), which is in shard \(BatchShard.shard(of: outside.path, count: shard.count))/\(shard.count), not \(shard); make the plan with this converter's plan()",
+                                     at: ErrorLocation(input: outside.path))
+        }
+        if !options.mergePages, let group = plan.inputs.first(where: { $0.pages != nil }) {
+            throw ReplicaExportError(.invalidOption,
+                                     "the plan merges the pages \(group.path) but the options do not merge pages; make the plan with this converter's plan()",
+                                     at: ErrorLocation(input: group.path))
+        }
     }
 
     private func validate() throws {
@@ -155,7 +196,9 @@ public final class BatchConverter: Sendable {
                                         outputBytes: manifest.outputBytes, seconds: seconds())
             }
             try prepareStaging(staging)
-            let opened = try ReplicaSources.open(inputURL, schemaURL: schemaURL)
+            let opened = try input.pages.map { pages in
+                try ReplicaSources.openPages(pages.map { root.appendingPathComponent($0) }, schemaURL: schemaURL)
+            } ?? ReplicaSources.open(inputURL, schemaURL: schemaURL)
             let source = CountingSource(opened) { monitor.read($0, in: input) }
             monitor.expect(source.expectedFeatures, in: input)
             let request = ExportRequest(input: inputURL, formats: options.formats, outputDirectory: staging,
@@ -163,16 +206,20 @@ public final class BatchConverter: Sendable {
                                         batchSize: options.batchSize, strict: options.strict, cancellation: cancellation)
             let report = try exporter.export(from: source, request: request)
             var entry = entry(for: input, report: report, seconds: 0)
+            checkpoint?(.exported, input, staging, folder)
+            // Removes the old manifest before anything in the folder changes.
             try install(report, from: staging, into: folder)
-            // The manifest last: once it is in place, the folder is complete. The outputs are in place
-            // already, so a cancellation no longer stops this input.
+            checkpoint?(.installed, input, staging, folder)
+            // The manifest last, only once every output is in place: a folder with a manifest is
+            // complete. The outputs are in place already, so a cancellation no longer stops this
+            // input; when anything before this line failed or was cancelled, no manifest is written.
             if entry.status == .converted {
                 let files = try BatchManifest.files(in: folder, formats: options.settings.formats, shouldStop: { false }) ?? []
                 let manifest = BatchManifest(
                     version: BatchManifest.currentVersion, input: input.path, inputBytes: hashes.inputBytes,
-                    inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings,
+                    inputSHA256: hashes.input, schema: input.schema, schemaSHA256: hashes.schema, settings: options.settings.forOutputs,
                     files: files, layers: entry.layers ?? 0, featuresRead: entry.featuresRead ?? 0, features: entry.features,
-                    losses: entry.losses, warnings: entry.warnings)
+                    losses: entry.losses, warnings: entry.warnings, pages: input.pages)
                 try manifest.write(in: folder)
                 entry.outputBytes = manifest.outputBytes
             } else {
@@ -210,14 +257,30 @@ public final class BatchConverter: Sendable {
                                          at: ErrorLocation(input: relative), cause: error as NSError)
             }
         }
-        guard let inputHash = try hash(input.path) else { return nil }
+        var inputHash: SHA256.Digest
+        var bytes: Int64 = 0
+        if let pages = input.pages {
+            // Pages merged: one digest over every page's name and digest, in page order, so that a
+            // page changed, added, removed or renamed makes the group another input.
+            var combined: [UInt8] = []
+            for page in pages {
+                guard let digest = try hash(page) else { return nil }
+                combined += Array(page.utf8) + [0] + Array(digest.hex.utf8) + [0x0A]
+                bytes += (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(page).path)[.size] as? Int64)
+                    .flatMap { $0 } ?? 0
+            }
+            inputHash = SHA256.hash(combined)
+        } else {
+            guard let digest = try hash(input.path) else { return nil }
+            inputHash = digest
+            bytes = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(input.path).path)[.size] as? Int64)
+                .flatMap { $0 } ?? input.bytes
+        }
         var schemaHash: SHA256.Digest?
         if let schema = input.schema {
             guard let digest = try hash(schema) else { return nil }
             schemaHash = digest
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(input.path).path)[.size] as? Int64)
-            .flatMap { $0 } ?? input.bytes
         return InputHashes(input: inputHash, inputBytes: bytes, schema: schemaHash)
     }
 
@@ -227,7 +290,8 @@ public final class BatchConverter: Sendable {
         guard let manifest = BatchManifest.read(in: folder), manifest.version == BatchManifest.currentVersion,
               manifest.input == input.path, manifest.inputSHA256 == hashes.input, manifest.inputBytes == hashes.inputBytes,
               manifest.schema == input.schema, manifest.schemaSHA256 == hashes.schema,
-              manifest.settings == options.settings, manifest.filesArePresent(in: folder) else { return nil }
+              manifest.settings == options.settings.forOutputs, manifest.pages == input.pages,
+              manifest.filesArePresent(in: folder) else { return nil }
         return manifest
     }
 
@@ -269,10 +333,18 @@ public final class BatchConverter: Sendable {
                 if fileManager.fileExists(atPath: target.path) {
                     try fileManager.moveItem(at: target, to: staging.appendingPathComponent(".old-" + format))
                 }
-                if report.outputs[format] != nil, fileManager.fileExists(atPath: written.path) {
+                if report.outputs[format] != nil {
+                    // A format the export says it wrote must be there to move: installing the others
+                    // and writing the manifest would claim an output that was never committed.
+                    guard fileManager.fileExists(atPath: written.path) else {
+                        throw ReplicaExportError(.fileSystem, "the \(format) output the export wrote is not in its staging folder \(written.path) any more; convert the input again",
+                                                 at: ErrorLocation(format: format, output: folder.path))
+                    }
                     try fileManager.moveItem(at: written, to: target)
                 }
             }
+        } catch let error as ReplicaExportError {
+            throw error
         } catch {
             throw ReplicaExportError(.fileSystem, "moving the outputs into place failed: \(error.localizedDescription)",
                                      at: ErrorLocation(output: folder.path), cause: error as NSError)

@@ -12,8 +12,25 @@ public struct BatchInput: Sendable, Codable, Equatable {
     /// The input's output folder, relative to the output directory: the relative path without its
     /// extension (with it, when two inputs would otherwise share a folder).
     public var output: String
-    /// Size of the input in bytes.
+    /// Size of the input in bytes (of every page, for pages merged).
     public var bytes: Int64
+    /// With ``BatchOptions/mergePages``, the FeatureSet pages merged into this input, relative, in
+    /// page order; ``path`` is then `<relative folder>/<stem>`, the group's name, not a file. nil for
+    /// an input of one file.
+    public var pages: [String]?
+
+    public init(path: String, format: ReplicaSources.PayloadFormat, schema: String? = nil, output: String,
+                bytes: Int64, pages: [String]? = nil) {
+        self.path = path
+        self.format = format
+        self.schema = schema
+        self.output = output
+        self.bytes = bytes
+        self.pages = pages
+    }
+
+    /// The files read for this input, relative: the pages, or the input itself.
+    public var files: [String] { pages ?? [path] }
 }
 
 /// A file of the input tree that is not converted, and why.
@@ -53,7 +70,7 @@ enum BatchDiscovery {
     /// Finds the payloads under `root` (recursively, never following a symbolic link out of `root`
     /// or into a directory), and gives each an output folder. `excluding` (the output directory,
     /// when it lies inside the tree) is not entered.
-    static func plan(root: URL, excluding excluded: URL?, formatNames: [String]) throws -> BatchPlan {
+    static func plan(root: URL, excluding excluded: URL?, formatNames: [String], mergePages: Bool = false) throws -> BatchPlan {
         let rootPath = try realPath(root.path, what: "the input directory")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -71,18 +88,20 @@ enum BatchDiscovery {
         let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var schemaOf: [String: String] = [:]  // schema path -> payload path
         for file in files {
-            guard case .payload(.esriJSON) = file.classification else { continue }
+            guard case .payload(.esriJSON, _) = file.classification else { continue }
             let schema = schemaPath(for: file.path)
             if schema != file.path, byPath[schema] != nil, schemaOf[schema] == nil { schemaOf[schema] = file.path }
         }
         var inputs: [BatchInput] = []
+        var featureSets = Set<String>()
         for file in files {
             if let payload = schemaOf[file.path] {
                 skipped.append(BatchSkippedFile(path: file.path, reason: .schema, detail: "the schema of \(payload)"))
                 continue
             }
             switch file.classification {
-            case .payload(let format):
+            case .payload(let format, let featureSet):
+                if featureSet { featureSets.insert(file.path) }
                 var schema: String?
                 if format == .esriJSON {
                     let candidate = schemaPath(for: file.path)
@@ -93,10 +112,43 @@ enum BatchDiscovery {
                 skipped.append(BatchSkippedFile(path: file.path, reason: reason, detail: detail))
             }
         }
+        if mergePages { mergePageGroups(&inputs, featureSets: featureSets, skipped: &skipped, present: Set(byPath.keys)) }
         inputs.sort { $0.path < $1.path }
         skipped.sort { $0.path < $1.path }
         assignOutputFolders(&inputs, formatNames: formatNames)
         return BatchPlan(inputs: inputs, skipped: skipped)
+    }
+
+    /// Replaces the FeatureSet pages of one layer (`<stem>-<n>.json` in one folder, at least two of
+    /// them) by one input named `<folder>/<stem>`, its pages in numeric order; `<stem>.layers.json`
+    /// beside them is the group's schema. A page that is a createReplica result, or a name shared
+    /// with another payload (`<stem>` itself), is left alone.
+    static func mergePageGroups(_ inputs: inout [BatchInput], featureSets: Set<String>, skipped: inout [BatchSkippedFile],
+                                present: Set<String>) {
+        var groups: [String: [(number: Int, index: Int)]] = [:]
+        for (index, input) in inputs.enumerated() where input.format == .esriJSON && featureSets.contains(input.path) {
+            let slash = input.path.lastIndex(of: "/")
+            let name = slash.map { String(input.path[input.path.index(after: $0)...]) } ?? input.path
+            guard let (stem, number) = PagedReplicaSource.pageName(name) else { continue }
+            let folder = slash.map { String(input.path[..<$0]) + "/" } ?? ""
+            groups[folder + stem, default: []].append((number, index))
+        }
+        let inputPaths = Set(inputs.map(\.path))
+        var merged = Set<Int>()
+        var added: [BatchInput] = []
+        for (group, members) in groups where members.count >= 2 && !inputPaths.contains(group) {
+            let ordered = members.sorted { $0.number < $1.number }
+            let pages = ordered.map { inputs[$0.index].path }
+            let schemaPath = group + ".layers.json"
+            let schema = present.contains(schemaPath) ? schemaPath : nil
+            if let schema, let at = skipped.firstIndex(where: { $0.path == schema }) {
+                skipped[at] = BatchSkippedFile(path: schema, reason: .schema, detail: "the schema of the pages \(group)-*")
+            }
+            added.append(BatchInput(path: group, format: .esriJSON, schema: schema, output: "",
+                                    bytes: ordered.reduce(0) { $0 + inputs[$1.index].bytes }, pages: pages))
+            merged.formUnion(ordered.map(\.index))
+        }
+        inputs = inputs.enumerated().filter { !merged.contains($0.offset) }.map(\.element) + added
     }
 
     /// `<payload without its last extension>.layers.json`, as ``EsriJSONReplicaSource`` looks for it.
@@ -119,7 +171,8 @@ enum BatchDiscovery {
     static func assignOutputFolders(_ inputs: inout [BatchInput], formatNames: [String]) {
         var useFullPath = Set<Int>()
         func folder(_ index: Int) -> String {
-            useFullPath.contains(index) ? inputs[index].path : withoutExtension(inputs[index].path)
+            // A group of pages is named without an extension already.
+            useFullPath.contains(index) || inputs[index].pages != nil ? inputs[index].path : withoutExtension(inputs[index].path)
         }
         // Reserved names inside an output folder: the formats' folders and the batch's own files.
         let reserved = formatNames.map { $0.lowercased() } + [BatchConverter.manifestName, BatchConverter.stagingName]
@@ -161,7 +214,8 @@ enum BatchDiscovery {
     }
 
     enum Classification {
-        case payload(ReplicaSources.PayloadFormat)
+        /// A payload; for Esri JSON, whether it is a FeatureSet (a query page) rather than a replica.
+        case payload(ReplicaSources.PayloadFormat, featureSet: Bool)
         case skip(BatchSkippedFile.Reason, String)
     }
 
@@ -238,10 +292,11 @@ enum BatchDiscovery {
         }
         switch format {
         case .mobileGeodatabase:
-            return .payload(.mobileGeodatabase)
+            return .payload(.mobileGeodatabase, featureSet: false)
         case .esriJSON:
             switch JSONKind.of(url) {
-            case .payload: return .payload(.esriJSON)
+            case .payload: return .payload(.esriJSON, featureSet: false)
+            case .featureSet: return .payload(.esriJSON, featureSet: true)
             case .schema(let detail): return .skip(.schema, detail)
             case .other(let detail): return .skip(.notAPayload, detail)
             }
@@ -265,6 +320,8 @@ enum BatchDiscovery {
 /// download is reported with its error rather than passed over.
 enum JSONKind: Equatable {
     case payload
+    /// A payload with top-level `features`: a feature-service query page.
+    case featureSet
     case schema(String)
     case other(String)
 
@@ -300,7 +357,7 @@ enum JSONKind: Equatable {
                     try s.skipValue()
                 }
             case "features":
-                return try firstFeatureIsGeoJSON(s) ? .other("GeoJSON, not Esri JSON") : .payload
+                return try firstFeatureIsGeoJSON(s) ? .other("GeoJSON, not Esri JSON") : .featureSet
             case "layers":
                 switch try layersKind(s) {
                 case .payload: return .payload

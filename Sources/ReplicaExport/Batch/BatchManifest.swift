@@ -32,6 +32,9 @@ public struct BatchManifest: Sendable, Codable, Equatable {
     public var features: [String: Int]
     public var losses: [Diagnostic]
     public var warnings: Int
+    /// The FeatureSet pages merged into the input, relative, in page order (``inputSHA256`` is then
+    /// the digest of every page's path and digest); nil for an input of one file.
+    public var pages: [String]? = nil
 
     var outputBytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
 

@@ -24,6 +24,10 @@ public struct BatchOptions: Sendable {
     public var strict: Bool
     /// As ``ExportRequest/batchSize``.
     public var batchSize: Int
+    /// Merge the FeatureSet pages of one layer (`<stem>-0.json`, `<stem>-1.json`, ... in one folder,
+    /// at least two) into one input and one output, `<folder>/<stem>/<format>/...`, read through a
+    /// ``PagedReplicaSource``; without it, each page is an input of its own.
+    public var mergePages: Bool = false
     /// Stops the batch: running exports stop between batches and remove what they wrote, inputs not
     /// yet started are not started. ``BatchReport/cancelled`` says it happened.
     public var cancellation: ExportCancellation
@@ -48,7 +52,7 @@ public struct BatchOptions: Sendable {
     /// The options that decide the bytes of the outputs, as the report and the manifests record them.
     var settings: BatchSettings {
         BatchSettings(formats: formats.map { $0.lowercased() }, syncDataOptions: syncDataOptions,
-                      maxDeviation: maxDeviation, strict: strict)
+                      maxDeviation: maxDeviation, strict: strict, mergePages: mergePages ? true : nil)
     }
 }
 
@@ -59,4 +63,14 @@ public struct BatchSettings: Sendable, Codable, Equatable {
     public var syncDataOptions: Int?
     public var maxDeviation: Double?
     public var strict: Bool
+    /// ``BatchOptions/mergePages``: it decides what the inputs are (reports of runs with and without
+    /// it do not merge), not what an input's outputs hold; nil when off, as in older reports.
+    public var mergePages: Bool?
+
+    /// What decides the bytes of one input's outputs, as its manifest records it.
+    var forOutputs: BatchSettings {
+        var copy = self
+        copy.mergePages = nil
+        return copy
+    }
 }

@@ -83,6 +83,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
         if let options = settings.syncDataOptions { parts.append("syncDataOptions \(options)") }
         if let deviation = settings.maxDeviation { parts.append("maxDeviation \(deviation)") }
         if settings.strict { parts.append("strict") }
+        if settings.mergePages == true { parts.append("merge-pages") }
         return parts.joined(separator: " ")
     }
 
@@ -146,6 +147,9 @@ public struct BatchInputReport: Sendable, Codable, Equatable {
     public var outputBytes: Int64
     /// Time spent on this input.
     public var seconds: Double
+    /// The FeatureSet pages merged into this input (``BatchInput/pages``), in page order; nil for an
+    /// input of one file.
+    public var pages: [String]?
 
     public init(input: BatchInput, status: Status, layers: Int? = nil, featuresRead: Int? = nil,
                 features: [String: Int] = [:], losses: [Diagnostic] = [], warnings: Int = 0,
@@ -165,6 +169,7 @@ public struct BatchInputReport: Sendable, Codable, Equatable {
         self.bytes = input.bytes
         self.outputBytes = outputBytes
         self.seconds = seconds
+        self.pages = input.pages
     }
 }
 

@@ -49,7 +49,9 @@ public struct ExportRequest: Sendable {
     /// (createReplica `replicaName`).
     public var replicaName: String?
     /// Called on the reading thread after each batch: the layer, features read so far, and the
-    /// layer's total when the source knows it. Keep it quick; it must not block.
+    /// layer's total when the source knows it; and over the whole export, features read, their
+    /// total when known, the rate and the time left (``ExportProgress/secondsLeft``). Keep it
+    /// quick; it must not block.
     public var progress: (@Sendable (ExportProgress) -> Void)?
 
     public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
@@ -183,6 +185,30 @@ public struct ExportProgress: Sendable, Equatable {
     public var featuresTotal: Int?
     /// Features of this layer kept by the selection so far.
     public var featuresSelected: Int
+    /// Features read so far over every layer of the export: never decreases from one report to the next.
+    public var inputFeaturesDone: Int = 0
+    /// Features of every layer of the export, when the source knows each layer's count cheaply.
+    public var inputFeaturesTotal: Int?
+    /// Seconds since the export started reading.
+    public var elapsed: Double = 0
+
+    /// Features read per second since the export started.
+    public var featuresPerSecond: Double {
+        elapsed > 0 ? Double(inputFeaturesDone) / elapsed : 0
+    }
+
+    /// Seconds left at the rate so far, when the total is known and there is a rate to go by
+    /// (at least a second and a feature read); nil otherwise.
+    public var secondsLeft: Double? {
+        guard let total = inputFeaturesTotal, elapsed >= 1, inputFeaturesDone > 0 else { return nil }
+        return Double(max(0, total - inputFeaturesDone)) / featuresPerSecond
+    }
+
+    /// The share read, 0...1, when the total is known.
+    public var fractionDone: Double? {
+        guard let total = inputFeaturesTotal else { return nil }
+        return total == 0 ? 1 : min(1, Double(inputFeaturesDone) / Double(total))
+    }
 }
 
 /// The one JSON form of every report (export, batch, relationship listing): pretty-printed, sorted

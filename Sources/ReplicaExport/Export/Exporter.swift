@@ -276,6 +276,13 @@ public struct Exporter: Sendable {
         let threads = DispatchGroup()
         let batchSize = request.batchSize
         let inputPath = request.input.path
+        // The whole export's progress: the features of every selected layer, when all are known.
+        let started = ContinuousClock.now
+        let inputTotal: Int? = selection.sourceIndices.reduce(Optional(0)) { sum, index in
+            guard let sum, let count = source.featureCount(inLayer: index) else { return nil }
+            return sum + count
+        }
+        var inputDone = 0
 
         threads.enter()
         startThread(name: "replica-export reader") { [self] in
@@ -340,8 +347,14 @@ public struct Exporter: Sendable {
                         }
                         featureIndex += batch.count
                         keptCount += kept.count
-                        request.progress?(ExportProgress(layerId: layer.id, layerName: layer.name, featuresDone: featureIndex,
-                                                         featuresTotal: total, featuresSelected: keptCount))
+                        inputDone += batch.count
+                        if let report = request.progress {
+                            let elapsed = ContinuousClock.now - started
+                            report(ExportProgress(layerId: layer.id, layerName: layer.name, featuresDone: featureIndex,
+                                                  featuresTotal: total, featuresSelected: keptCount,
+                                                  inputFeaturesDone: inputDone, inputFeaturesTotal: inputTotal,
+                                                  elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                        }
                     }
                     produced.featuresRead[layer.name] = featureIndex
                     produced.featuresSelected[layer.name] = keptCount

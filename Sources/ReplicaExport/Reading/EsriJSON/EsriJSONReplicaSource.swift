@@ -23,6 +23,8 @@ final class EsriJSONReplicaSource: ReplicaSource {
     public let url: URL
     /// The schema file used, if any.
     public let schemaURL: URL?
+    /// True when the file is a feature-service query page (a FeatureSet), not a createReplica result.
+    let isFeatureSet: Bool
 
     let chunkSize: Int
 
@@ -47,6 +49,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
         self.url = url
         self.chunkSize = chunkSize
         let survey = try Survey.run(url: url, chunkSize: chunkSize)
+        isFeatureSet = survey.kind == .featureSet
 
         // Schema file: given, or beside the payload.
         var schemaFile = schemaURL
