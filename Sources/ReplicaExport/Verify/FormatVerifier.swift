@@ -17,6 +17,10 @@ struct FormatVerifier {
     var attachmentTables: [Int: String] = [:]
     /// Per input layer name, the columns it has in this format (computed once).
     var plans: [String: OutputColumnPlan] = [:]
+    /// Per input and output layer, the output column of each planned column (looked up once).
+    private var columnIndexes: [String: (kept: [Int?], labels: [Int?])] = [:]
+    /// Per input layer, the transformation to WGS84 of formats that require it (made once).
+    private var toWGS84: [String: GDALCoordinateTransformation?] = [:]
 
     init(source: any ReplicaSource, profile: WriterProfile, trueCurves: Bool, maxDeviation: Double?, folder: URL) {
         self.source = source
@@ -190,8 +194,12 @@ struct FormatVerifier {
                                   featureIndex: Int, into verification: inout LayerVerification) {
         let oid = objectID(input, inLayer)
         let plan = columnPlan(inLayer)
-        for (i, field, rule, name) in plan.kept {
-            guard let j = Self.fieldIndex(name, in: outLayer) else {
+        let key = inLayer.name + "\u{1}" + outLayer.name
+        let indexes = columnIndexes[key] ?? (plan.kept.map { Self.fieldIndex($0.name, in: outLayer) },
+                                             plan.labels.map { outLayer.fieldIndex(named: $0.name) })
+        columnIndexes[key] = indexes
+        for ((i, field, rule, _), j) in zip(plan.kept, indexes.kept) {
+            guard let j else {
                 if featureIndex == 0 {
                     verification.differ(Difference(location: here(inLayer, nil, nil, field: field.name), expected: "a column", actual: "none"))
                 }
@@ -205,8 +213,8 @@ struct FormatVerifier {
             verification.valuesCompared += 1
         }
         // `--domain-labels` columns, where the export wrote them: the label of each coded value.
-        for (i, field, labels, name) in plan.labels {
-            guard let j = outLayer.fieldIndex(named: name) else { continue }
+        for ((i, _, labels, name), j) in zip(plan.labels, indexes.labels) {
+            guard let j else { continue }
             let label = labels.label(of: input.attributes[i], in: input.attributes)
             let actual = output.attributes[j]
             if !ValueComparison.same(label.map(Value.string) ?? .null, actual, encoding: plan.labelEncoding) {
@@ -234,7 +242,8 @@ struct FormatVerifier {
             return
         }
         if profile.capabilities.contains(.requiresWGS84), let reference = layer.spatialReference {
-            expected = GeometryComparison.toWGS84(expected, from: reference)
+            if toWGS84[layer.name] == nil { toWGS84[layer.name] = GeometryComparison.transformationToWGS84(from: reference) }
+            expected = GeometryComparison.toWGS84(expected, with: toWGS84[layer.name] ?? nil)
         }
         let actual = GeometryComparison.vertices(output)
         if let problem = GeometryComparison.differ(expected, actual, tolerance: tolerance(layer),
