@@ -4,7 +4,7 @@ import ReplicaExport
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare an export's outputs with its input: counts, values, vertices, attachments.",
+        abstract: "Compare an export's outputs with its input: counts, values, vertices, attachments, spatial references, domains, relationship classes.",
         discussion: "OUTPUT_DIR is the --output of a convert run (the folder holding filegdb/, csv/, ...). Exits non-zero on any difference the formats' documented limits do not explain.")
 
     @Argument(help: "The replica payload that was converted.")

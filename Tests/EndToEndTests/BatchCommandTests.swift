@@ -165,6 +165,11 @@ enum BatchFixtures {
             #expect(!sqlCounts.isEmpty && check["output_counts"] as? [Int] == sqlCounts, "\(format): \(check)")
         }
         #expect(!EndToEnd.listing(out).contains { $0.hasPrefix("bad/") || $0 == "bad" })
+        // verify passes on every converted input (INDIR/a/b.json is in OUTDIR/a/b/<format>/; the
+        // schema beside a payload is found as convert finds it).
+        for path in BatchFixtures.good {
+            try EndToEnd.verify(root.appendingPathComponent(path), output: out.appendingPathComponent((path as NSString).deletingPathExtension))
+        }
     }
 
     @Test func reportToStdoutIsJSONOnly() throws {

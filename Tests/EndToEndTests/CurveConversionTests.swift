@@ -32,8 +32,16 @@ import Testing
         let result = try EndToEnd.cli(["convert", input.path, "--format", formats.joined(separator: ","),
                                        "--output", output.path] + options)
         try #require(result.status == 0, "convert \(options) failed: \(result.stderr)")
+        try EndToEnd.verify(input, output: output, syncDataOptions: syncDataOptions(options))
         let directories = Dictionary(uniqueKeysWithValues: formats.map { ($0, output.appendingPathComponent($0)) })
         return Conversion(directories: directories, stderr: result.stderr)
+    }
+
+    /// The createReplica syncDataOptions a convert run's options ask for, nil when none.
+    static func syncDataOptions(_ options: [String]) -> Int? {
+        if options.contains("--true-curves") { return 256 }
+        if let i = options.firstIndex(of: "--sync-data-options"), i + 1 < options.count { return Int(options[i + 1]) }
+        return nil
     }
 
     typealias Object = [String: Any]
@@ -246,6 +254,7 @@ import Testing
             let result = try EndToEnd.cli(["convert", Self.curves.path, "--format", "shapefile", "--output", directory.path,
                                            "--max-deviation", String(tolerance)])
             try #require(result.status == 0, "convert --max-deviation \(tolerance) failed: \(result.stderr)")
+            try EndToEnd.verify(Self.curves, output: directory, maxDeviation: tolerance)
             let features = try Self.measureShapes(directory.appendingPathComponent("shapefile"), "shapefile")
             var vertices: [String: Int] = [:]
             for (name, feature) in features { vertices[name] = Self.int(feature, "vertex_count") }

@@ -3,7 +3,8 @@ import Testing
 
 /// Every Esri JSON sample converts to all four formats, and each output read back through GDAL
 /// (by the independent Python oracle) holds the input's features: counts, every attribute value,
-/// every vertex (Z and M where the format keeps them) and the spatial reference.
+/// every vertex (Z and M where the format keeps them) and the spatial reference; `verify` passes on
+/// each conversion.
 @Suite struct JSONConversionTests {
     struct Sample: CustomStringConvertible, Sendable {
         var file: String
@@ -48,6 +49,7 @@ import Testing
         let result = try EndToEnd.cli(arguments)
         try #require(result.status == 0, "convert failed: \(result.stderr)")
         #expect(result.stdout.contains("features"))
+        try EndToEnd.verify(input, output: output, schema: sample.schema.map { EndToEnd.testData("esrijson/" + $0) })
 
         for format in Self.formats {
             // Each format writes into its own subdirectory of --output.

@@ -1,5 +1,7 @@
 import Foundation
 @_exported import ReplicaExportTestSupport
+import ReplicaExport
+import Testing
 
 /// The end-to-end suites' vocabulary over the shared helpers: run the built command and the oracles.
 enum EndToEnd {
@@ -24,4 +26,19 @@ enum EndToEnd {
     }
 
     static func listing(_ directory: URL) -> [String] { TestPaths.listing(directory) }
+}
+
+extension EndToEnd {
+    /// Runs the library's `verify` on a conversion (its input and the `--output` directory holding
+    /// `filegdb/`, `csv/`, ...) with the options the conversion ran with, and records every
+    /// difference as an issue at the caller, with the report's tables. Returns the report.
+    @discardableResult
+    static func verify(_ input: URL, output: URL, schema: URL? = nil, syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> VerificationReport {
+        let report = try Verifier().verify(VerifyRequest(input: input, schema: schema, outputDirectory: output,
+                                                         syncDataOptions: syncDataOptions, maxDeviation: maxDeviation))
+        #expect(report.passed, "verify \(input.lastPathComponent) → \(output.path):\n\(report.summary)", sourceLocation: sourceLocation)
+        #expect(!report.formats.isEmpty, sourceLocation: sourceLocation)
+        return report
+    }
 }

@@ -176,5 +176,9 @@ import Testing
                 """, output.appendingPathComponent(name).path])
             #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20000", "\(name): \(count.stdout)\(count.stderr)")
         }
+        // and equal to the input: the run that won wrote every format whole.
+        if !succeeded.isEmpty {
+            try EndToEnd.verify(input, output: output)
+        }
     }
 }

@@ -96,6 +96,8 @@ import Testing
         let clean = try Verifier().verify(request)
         #expect(clean.passed, "\(clean.summary)")
         #expect(clean.formats.allSatisfy { $0.layers.first?.attachmentsCompared == 5 })
+        // The attachment relationship class FileGDB shows attachments through.
+        #expect(clean.formats.first { $0.format == "filegdb" }?.layers.first?.relationshipsCompared == 1)
         // One byte of one attachment flipped.
         let file = output.appendingPathComponent("csv/attachments/sites/photo.jpg")
         var bytes = [UInt8](try Data(contentsOf: file))
@@ -105,5 +107,182 @@ import Testing
         let csv = try #require(report.formats.first { $0.format == "csv" }?.layers.first)
         #expect(csv.differenceCount == 1 && csv.differences.first?.location.detail == "attachment 4")
         #expect(report.formats.first { $0.format == "filegdb" }?.passed == true)
+    }
+
+    // MARK: spatial reference, domains, relationship classes
+
+    static func run(_ program: String, _ arguments: [String]) throws {
+        let result = try Processes.run(URL(fileURLWithPath: program), arguments)
+        #expect(result.status == 0, "\(program) \(arguments): \(result.stderr)")
+    }
+
+    /// The differences of one format, flattened.
+    static func differences(_ report: VerificationReport, _ format: String) -> [Difference] {
+        report.formats.first { $0.format == format }?.layers.flatMap(\.differences) ?? []
+    }
+
+    static let arcrestgo = "mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase"
+
+    @Test func aChangedSpatialReferenceIsFoundAndPlaced() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("verify-srs")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try Self.export(Self.arcrestgo, into: directory)
+        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
+        let clean = try Verifier().verify(request)
+        #expect(clean.passed, "\(clean.summary)")
+        for format in Self.formats {
+            let homesites = clean.formats.first { $0.format == format }?.layers.first { $0.layer == "Homesites" }
+            #expect(homesites?.spatialReference == (format == "geojson" ? "EPSG:4326" : "EPSG:3857"), "\(format)")
+            #expect(clean.formats.first { $0.format == format }?.layers.first { $0.layer == "Homesites inspections" }?.spatialReference == nil)
+        }
+
+        // The shapefile's .prj rewritten as WGS 84 (ESRI WKT), the CSV's removed.
+        try #"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#
+            .write(to: output.appendingPathComponent("shapefile/Homesites.prj"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: output.appendingPathComponent("csv/Homesites.prj"))
+        let report = try Verifier().verify(request)
+        #expect(!report.passed)
+        let shapefile = Self.differences(report, "shapefile")
+        #expect(shapefile.count == 1, "\(report.summary)")
+        let moved = try #require(shapefile.first)
+        #expect(moved.location.layer == "Homesites" && moved.location.output == "Homesites.shp"
+                && moved.location.detail == "spatial reference", "\(moved)")
+        #expect(moved.expected.hasPrefix("EPSG:3857") && moved.actual.hasPrefix("EPSG:4326"), "\(moved)")
+        let csv = Self.differences(report, "csv")
+        #expect(csv.count == 1 && csv.first?.actual == "none" && csv.first?.location.output == "Homesites.csv", "\(report.summary)")
+        #expect(report.summary.contains("shapefile, Homesites.shp, layer 'Homesites', spatial reference: expected EPSG:3857"), "\(report.summary)")
+        for format in ["filegdb", "geojson", "geopackage"] {
+            #expect(report.formats.first { $0.format == format }?.passed == true, "\(format)")
+        }
+    }
+
+    @Test func aChangedDomainIsFoundAndPlaced() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("verify-domains")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try Self.export(Self.arcrestgo, into: directory)
+        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
+        let clean = try Verifier().verify(request)
+        #expect(clean.passed, "\(clean.summary)")
+        for format in ["filegdb", "geopackage"] {
+            #expect(clean.formats.first { $0.format == format }?.layers.first?.domainsCompared == 5, "\(format)")
+        }
+
+        // GeoPackage: one code's label changed, one code removed, one field's domain detached.
+        let gpkg = output.appendingPathComponent("geopackage/MyReplica.gpkg").path
+        try Self.run("/usr/bin/sqlite3", [gpkg, """
+            UPDATE gpkg_data_column_constraints SET description = 'tampered' WHERE constraint_name = 'ClimaticZones' AND value = '2';
+            DELETE FROM gpkg_data_column_constraints WHERE constraint_name = 'HomesiteFeatureType' AND value = (
+                SELECT min(value) FROM gpkg_data_column_constraints WHERE constraint_name = 'HomesiteFeatureType');
+            UPDATE gpkg_data_columns SET constraint_name = NULL WHERE column_name = 'has_permittee';
+            """])
+        // FileGDB: one code removed from a domain, through GDAL.
+        try Self.run("/usr/bin/python3", ["-c", """
+            import sys
+            from osgeo import gdal, ogr
+            ds = gdal.OpenEx(sys.argv[1], gdal.OF_VECTOR | gdal.OF_UPDATE)
+            d = ds.GetFieldDomain('ClimaticZones')
+            codes = d.GetEnumeration(); del codes['1']
+            assert ds.UpdateFieldDomain(ogr.CreateCodedFieldDomain('ClimaticZones', '', d.GetFieldType(), d.GetFieldSubType(), codes))
+            """, output.appendingPathComponent("filegdb/MyReplica.gdb").path])
+
+        let report = try Verifier().verify(request)
+        #expect(!report.passed)
+        let gpkgDifferences = Self.differences(report, "geopackage")
+        #expect(gpkgDifferences.count == 3, "\(report.summary)")
+        #expect(gpkgDifferences.allSatisfy { $0.location.format == "geopackage" && $0.location.layer == "Homesites" })
+        #expect(gpkgDifferences.contains {
+            $0.location.field == "climatic_zone" && $0.expected == "domain 'ClimaticZones': code 2 'CZ2'" && $0.actual == "code 2 'tampered'"
+        }, "\(gpkgDifferences)")
+        #expect(gpkgDifferences.contains { $0.location.field == "feature_type" && $0.actual.hasPrefix("no code") }, "\(gpkgDifferences)")
+        #expect(gpkgDifferences.contains {
+            $0.location.field == "has_permittee" && $0.expected == "domain 'BooleanValues'" && $0.actual == "no domain"
+        }, "\(gpkgDifferences)")
+        let gdbDifferences = Self.differences(report, "filegdb")
+        #expect(gdbDifferences.count == 1 && gdbDifferences.first?.location.field == "climatic_zone"
+                && gdbDifferences.first?.actual == "no code 1", "\(report.summary)")
+        #expect(report.summary.contains("filegdb, layer 'Homesites', field 'climatic_zone': expected domain 'ClimaticZones': code 1 'CZ1', found no code 1"),
+                "\(report.summary)")
+    }
+
+    @Test func aChangedRangeDomainIsFound() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("verify-range")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = "mobilegdb/militaryoverlay.geodatabase"
+        let output = directory.appendingPathComponent("out")
+        _ = try Exporter().export(ExportRequest(input: TestPaths.testData(input), formats: ["geopackage"], outputDirectory: output))
+        let request = VerifyRequest(input: TestPaths.testData(input), outputDirectory: output)
+        #expect(try Verifier().verify(request).passed)
+        try Self.run("/usr/bin/sqlite3", [output.appendingPathComponent("geopackage/militaryoverlay.gpkg").path,
+                                          "UPDATE gpkg_data_column_constraints SET max = 359 WHERE constraint_name = 'Direction'"])
+        let report = try Verifier().verify(request)
+        let differences = Self.differences(report, "geopackage")
+        // Three layers use the domain, each on its field 'direction'.
+        #expect(differences.count == 3 && differences.allSatisfy {
+            $0.location.field == "direction" && $0.expected == "domain 'Direction': range 0...360" && $0.actual == "range 0...359"
+        }, "\(report.summary)")
+    }
+
+    @Test func aDroppedRelationshipClassIsFoundAndPlaced() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("verify-relationships")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try Self.export(Self.arcrestgo, into: directory)
+        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
+        let clean = try Verifier().verify(request)
+        #expect(clean.passed, "\(clean.summary)")
+        #expect(clean.formats.allSatisfy { $0.layers.first { $0.layer == "Homesites" }?.relationshipsCompared == 1 }, "\(clean.summary)")
+
+        // CSV: the class dropped from relationships.json; GeoJSON: the listing removed; shapefile:
+        // the destination key renamed; FileGDB: the class deleted from the dataset, through GDAL.
+        try Data("[]".utf8).write(to: output.appendingPathComponent("csv/relationships.json"))
+        try FileManager.default.removeItem(at: output.appendingPathComponent("geojson/relationships.json"))
+        let shapefileListing = output.appendingPathComponent("shapefile/relationships.json")
+        try String(contentsOf: shapefileListing, encoding: .utf8).replacingOccurrences(of: "\"GlobalGUID\"", with: "\"OtherKey\"")
+            .write(to: shapefileListing, atomically: true, encoding: .utf8)
+        try Self.run("/usr/bin/python3", ["-c", """
+            import sys
+            from osgeo import gdal
+            ds = gdal.OpenEx(sys.argv[1], gdal.OF_VECTOR | gdal.OF_UPDATE)
+            assert ds.DeleteRelationship('Attributes from homesites')
+            """, output.appendingPathComponent("filegdb/MyReplica.gdb").path])
+
+        let report = try Verifier().verify(request)
+        #expect(!report.passed)
+        let name = "relationship class 'Attributes from homesites'"
+        let csv = Self.differences(report, "csv")
+        #expect(csv.count == 1 && csv.first?.location.layer == "Homesites" && csv.first?.location.detail == name + " in relationships.json"
+                && csv.first?.actual == "not listed", "\(report.summary)")
+        let geojson = Self.differences(report, "geojson")
+        #expect(geojson.count == 1 && geojson.first?.actual == "no relationships.json", "\(report.summary)")
+        let shapefile = Self.differences(report, "shapefile")
+        #expect(shapefile.count == 1 && shapefile.first?.expected == "destination key 'GlobalGUID'"
+                && shapefile.first?.actual == "'OtherKey'", "\(report.summary)")
+        let filegdb = Self.differences(report, "filegdb")
+        #expect(filegdb.count == 1 && filegdb.first?.location.detail == name && filegdb.first?.expected == "in the dataset"
+                && filegdb.first?.actual == "none", "\(report.summary)")
+        #expect(report.formats.first { $0.format == "geopackage" }?.passed == true)
+    }
+
+    @Test func aChangedDomainLabelIsFound() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("verify-labels")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = "esrijson/replica_esri_test.json"
+        let output = directory.appendingPathComponent("out")
+        var export = ExportRequest(input: TestPaths.testData(input), formats: ["csv", "shapefile"], outputDirectory: output)
+        export.domainLabels = true
+        _ = try Exporter().export(export)
+        let request = VerifyRequest(input: TestPaths.testData(input), outputDirectory: output)
+        let clean = try Verifier().verify(request)
+        #expect(clean.passed, "\(clean.summary)")
+        let csvURL = output.appendingPathComponent("csv/Facilities.csv")
+        let text = try String(contentsOf: csvURL, encoding: .utf8)
+        #expect(text.contains("Excellent"))
+        var lines = text.components(separatedBy: "\n")
+        lines[1] = lines[1].replacingOccurrences(of: "Excellent", with: "Poor")
+        try lines.joined(separator: "\n").write(to: csvURL, atomically: true, encoding: .utf8)
+        let report = try Verifier().verify(request)
+        let csv = Self.differences(report, "csv")
+        #expect(csv.count == 1 && csv.first?.location.field == "quality_label" && csv.first?.location.featureIndex == 0
+                && csv.first?.expected.hasPrefix("label \"Excellent\"") == true, "\(report.summary)")
+        #expect(report.formats.first { $0.format == "shapefile" }?.passed == true)
     }
 }

@@ -72,6 +72,21 @@ final class GDALSpatialReference {
     }
 
     func isSame(_ other: GDALSpatialReference) -> Bool { OSRIsSame(handle, other.handle) != 0 }
+
+    /// `OSRIsSameEx` with `CRITERION=EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS` and
+    /// `IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES`: the same coordinate system whatever the names
+    /// and the axis order say (a shapefile's ESRI WKT `.prj` and the EPSG definition it came from).
+    func isEquivalent(to other: GDALSpatialReference) -> Bool {
+        let options = GDALStringList(["CRITERION=EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS", "IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"])
+        return withExtendedLifetime(options) {
+            options.pointer!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: 3) { list in
+                GDALErrorScope.silently { OSRIsSameEx(handle, other.handle, list) != 0 }
+            }
+        }
+    }
+
+    /// `OSRGetName`: the coordinate system's name ("NAD83 / UTM zone 12N"), nil when it has none.
+    var name: String? { OSRGetName(handle).map { String(cString: $0) } }
 }
 
 /// An OGRCoordinateTransformation, destroyed with OCTDestroyCoordinateTransformation.
@@ -516,12 +531,23 @@ struct GDALFieldDomainRef {
 
     /// `OGR_RangeFldDomain_GetMin` / `OGR_RangeFldDomain_GetMax` as text; nil = unbounded.
     var range: (minimum: String?, maximum: String?) {
-        guard kind == .range else { return (nil, nil) }
-        let type = OGR_FldDomain_GetFieldType(handle)
-        var inclusive = false
-        return (OGR_RangeFldDomain_GetMin(handle, &inclusive).flatMap { Self.text($0, type) },
-                OGR_RangeFldDomain_GetMax(handle, &inclusive).flatMap { Self.text($0, type) })
+        let bounds = rangeBounds
+        return (bounds.minimum, bounds.maximum)
     }
+
+    /// `OGR_RangeFldDomain_GetMin` / `OGR_RangeFldDomain_GetMax`: the bounds as text (nil =
+    /// unbounded) and whether each is inclusive.
+    var rangeBounds: (minimum: String?, minimumInclusive: Bool, maximum: String?, maximumInclusive: Bool) {
+        guard kind == .range else { return (nil, false, nil, false) }
+        let type = OGR_FldDomain_GetFieldType(handle)
+        var minimumInclusive = false, maximumInclusive = false
+        let minimum = OGR_RangeFldDomain_GetMin(handle, &minimumInclusive).flatMap { Self.text($0, type) }
+        let maximum = OGR_RangeFldDomain_GetMax(handle, &maximumInclusive).flatMap { Self.text($0, type) }
+        return (minimum, minimumInclusive, maximum, maximumInclusive)
+    }
+
+    /// `OGR_FldDomain_GetFieldType`, as the writers' column type.
+    var columnType: GDALColumnType { GDALColumnType(OGR_FldDomain_GetFieldType(handle)) }
 
     /// `OGR_RawField_IsUnset` / `OGR_RawField_IsNull`, then the value as text.
     private static func text(_ field: UnsafePointer<OGRField>, _ type: OGRFieldType) -> String? {
@@ -634,6 +660,14 @@ struct GDALRelationshipRef {
     }
     /// `GDALRelationshipGetRelatedTableType`.
     var relatedTableType: String { String(cString: GDALRelationshipGetRelatedTableType(handle)) }
+    /// `GDALRelationshipGetType`.
+    var kind: GDALRelationship.Kind {
+        switch GDALRelationshipGetType(handle) {
+        case GRT_COMPOSITE: return .composite
+        case GRT_AGGREGATION: return .aggregation
+        default: return .association
+        }
+    }
 }
 
 extension GDALDataset {

@@ -95,6 +95,8 @@ struct GDALRelationshipInfo: Sendable, Equatable {
     var cardinality: String
     /// "feature", or "media" for attachment tables.
     var relatedTableType: String
+    /// GDAL's relationship type: composite (the related rows belong to the origin) or not.
+    var isComposite = false
 }
 
 /// A field domain as GDAL reads it back.
@@ -202,21 +204,7 @@ final class GDALReadDataset {
     }
 
     /// The dataset's relationship classes.
-    func relationships() -> [GDALRelationshipInfo] {
-        dataset.relationshipNames.compactMap { name in
-            guard let r = dataset.relationship(named: name) else { return nil }
-            let cardinality: String
-            switch r.cardinality {
-            case .oneToOne: cardinality = "1:1"
-            case .oneToMany: cardinality = "1:n"
-            case .manyToOne: cardinality = "n:1"
-            case .manyToMany: cardinality = "n:m"
-            }
-            return GDALRelationshipInfo(name: r.name, leftTable: r.tables.left, rightTable: r.tables.right,
-                                        leftKeys: r.keys.left, rightKeys: r.keys.right, cardinality: cardinality,
-                                        relatedTableType: r.relatedTableType)
-        }
-    }
+    func relationships() -> [GDALRelationshipInfo] { dataset.relationshipInfos }
 
     /// The dataset's field domains.
     func fieldDomains() -> [GDALDomainInfo] {
@@ -257,5 +245,25 @@ enum GDALGeometryOracle {
               let ct = try? GDALCoordinateTransformation(from: s, to: t),
               let r = ct.transform(x: x, y: y) else { return nil }
         return (r.x, r.y)
+    }
+}
+
+extension GDALDataset {
+    /// Every relationship class of the dataset (`GDALDatasetGetRelationshipNames`, then
+    /// `GDALDatasetGetRelationship` and its getters for each), read into values.
+    var relationshipInfos: [GDALRelationshipInfo] {
+        relationshipNames.compactMap { name in
+            guard let r = relationship(named: name) else { return nil }
+            let cardinality: String
+            switch r.cardinality {
+            case .oneToOne: cardinality = "1:1"
+            case .oneToMany: cardinality = "1:n"
+            case .manyToOne: cardinality = "n:1"
+            case .manyToMany: cardinality = "n:m"
+            }
+            return GDALRelationshipInfo(name: r.name, leftTable: r.tables.left, rightTable: r.tables.right,
+                                        leftKeys: r.keys.left, rightKeys: r.keys.right, cardinality: cardinality,
+                                        relatedTableType: r.relatedTableType, isComposite: r.kind == .composite)
+        }
     }
 }

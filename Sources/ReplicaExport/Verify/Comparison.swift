@@ -173,11 +173,21 @@ enum GeometryComparison {
         }
     }
 
+    /// The transformation from `reference` to WGS84 longitude/latitude; nil when there is none.
+    static func transformationToWGS84(from reference: SpatialReference) -> GDALCoordinateTransformation? {
+        guard let source = try? GDALSpatialReference.from(reference),
+              let target = GDALSpatialReference.fromUserInput("EPSG:4326") else { return nil }
+        return try? GDALCoordinateTransformation(from: source, to: target)
+    }
+
     /// The vertices in WGS84 longitude/latitude, as GeoJSON outputs hold them.
     static func toWGS84(_ points: [Point], from reference: SpatialReference) -> [Point] {
-        guard let source = try? GDALSpatialReference.from(reference),
-              let target = GDALSpatialReference.fromUserInput("EPSG:4326"),
-              let transformation = try? GDALCoordinateTransformation(from: source, to: target) else { return points }
+        toWGS84(points, with: transformationToWGS84(from: reference))
+    }
+
+    /// The vertices through a transformation to WGS84 (made once per layer); unchanged without one.
+    static func toWGS84(_ points: [Point], with transformation: GDALCoordinateTransformation?) -> [Point] {
+        guard let transformation else { return points }
         return points.map { p in
             guard let t = transformation.transform(x: p.x, y: p.y, z: p.z ?? 0) else { return p }
             return (t.x, t.y, p.z, nil)

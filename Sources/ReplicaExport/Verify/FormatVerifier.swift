@@ -9,6 +9,18 @@ struct FormatVerifier {
     let folder: URL
     private var preparer: GeometryPreparer
     private let trueCurves: Bool
+    /// Per input layer id, its layer (FileGDB, GeoPackage) or file base name in the output.
+    var outputLayerNames: [Int: String] = [:]
+    /// Per input layer id, the output layer's schema where one dataset holds them all.
+    var outputSchemas: [Int: LayerSchema] = [:]
+    /// Output names of the layers whose attachments were stored in an attachment table.
+    var attachmentTables: [Int: String] = [:]
+    /// Per input layer name, the columns it has in this format (computed once).
+    var plans: [String: OutputColumnPlan] = [:]
+    /// Per input and output layer, the output column of each planned column (looked up once).
+    private var columnIndexes: [String: (kept: [Int?], labels: [Int?])] = [:]
+    /// Per input layer, the transformation to WGS84 of formats that require it (made once).
+    private var toWGS84: [String: GDALCoordinateTransformation?] = [:]
 
     init(source: any ReplicaSource, profile: WriterProfile, trueCurves: Bool, maxDeviation: Double?, folder: URL) {
         self.source = source
@@ -18,7 +30,7 @@ struct FormatVerifier {
         preparer = GeometryPreparer(PreparationKey(profile: profile, trueCurvesRequested: trueCurves), maxDeviation: maxDeviation)
     }
 
-    private var format: String { profile.formatName }
+    var format: String { profile.formatName }
 
     mutating func run() throws -> FormatVerification {
         var result = FormatVerification(format: format, layers: [], problems: [])
@@ -47,6 +59,7 @@ struct FormatVerifier {
             }
             result.layers.append(verification)
         }
+        verifyRelationships(in: shared, into: &result)
         return result
     }
 
@@ -59,8 +72,13 @@ struct FormatVerifier {
             return
         }
         let output = dataset.replica.layers[outputIndex]
+        outputLayerNames[layer.id] = output.name
+        outputSchemas[layer.id] = output
         verification.featuresOut = dataset.featureCount(inLayer: outputIndex) ?? 0
         checkCount(&verification, layer: layer)
+        verifySpatialReference(layer, found: dataset.spatialReferences[outputIndex], file: nil, into: &verification)
+        verifyDomains(layer, output: output, domainNames: dataset.fieldDomainNames[outputIndex], domains: dataset.domains,
+                      into: &verification)
         let lookup = try dataset.lookup(inLayer: outputIndex)
         let oid = Self.objectIDIndex(layer)
         var seen = Set<Int64>()
@@ -80,14 +98,17 @@ struct FormatVerifier {
         try verifyAttachmentTable(dataset, layer: layer, outputName: output.name, index: index, into: &verification)
     }
 
-    private func verifyAttachmentTable(_ dataset: GDALDatasetSource, layer: LayerSchema, outputName: String, index: Int,
-                                       into verification: inout LayerVerification) throws {
+    private mutating func verifyAttachmentTable(_ dataset: GDALDatasetSource, layer: LayerSchema, outputName: String, index: Int,
+                                                into verification: inout LayerVerification) throws {
         guard source.attachmentCount(inLayer: index) != 0 else { return }
         let tableIndex = dataset.replica.layers.firstIndex { $0.name == "\(outputName)__ATTACH" }
         let lookup = try tableIndex.map { try dataset.lookup(inLayer: $0) }
         let dataField = tableIndex.flatMap { dataset.replica.layers[$0].fieldIndex(named: "DATA") }
+        var stored = false
+        defer { if stored { attachmentTables[layer.id] = "\(outputName)__ATTACH" } }
         try source.attachments(inLayer: index) { attachment in
             guard let data = attachment.data else { return }  // known only by URL: not stored (reported)
+            stored = true
             let place = ErrorLocation(layer: layer.name, detail: "attachment \(attachment.attachmentId)", format: format)
             guard let lookup, let dataField, let row = try lookup.feature(fid: attachment.attachmentId) else {
                 verification.differ(Difference(location: place, expected: "the attachment", actual: "none"))
@@ -107,6 +128,7 @@ struct FormatVerifier {
     private mutating func verifyFiles(base: String, layer: LayerSchema, index: Int,
                                       into verification: inout LayerVerification) throws {
         guard case .filePerLayer(let ext, _, let tableExtension) = profile.layout else { return }
+        outputLayerNames[layer.id] = base
         let isTable = layer.kind == .table || layer.geometryType == nil
         let splits = !isTable && !profile.capabilities.contains(.mixedGeometryTypes)
         var streams: [GeometryType?: FeatureStream] = [:]
@@ -119,6 +141,7 @@ struct FormatVerifier {
             let made = try FeatureStream(GDALDatasetSource(url: url))
             streams[key] = made
             verification.featuresOut += made.count
+            if !isTable { verifySpatialReference(layer, found: made.spatialReference, file: file, into: &verification) }
             return made
         }
         _ = try stream(for: nil)
@@ -170,14 +193,13 @@ struct FormatVerifier {
     private mutating func compare(_ input: Feature, _ output: Feature, input inLayer: LayerSchema, output outLayer: LayerSchema,
                                   featureIndex: Int, into verification: inout LayerVerification) {
         let oid = objectID(input, inLayer)
-        let kept = inLayer.fields.enumerated().filter {
-            if case .column = profile.columns[$0.element.type] { return true } else { return false }
-        }
-        let names = profile.maxFieldNameBytes.map { FieldNames.shortened(kept.map(\.element.name), maxBytes: $0) }
-            ?? kept.map(\.element.name)
-        for ((i, field), name) in zip(kept, names) {
-            guard case .column(let rule) = profile.columns[field.type] else { continue }
-            guard let j = Self.fieldIndex(name, in: outLayer) else {
+        let plan = columnPlan(inLayer)
+        let key = inLayer.name + "\u{1}" + outLayer.name
+        let indexes = columnIndexes[key] ?? (plan.kept.map { Self.fieldIndex($0.name, in: outLayer) },
+                                             plan.labels.map { outLayer.fieldIndex(named: $0.name) })
+        columnIndexes[key] = indexes
+        for ((i, field, rule, _), j) in zip(plan.kept, indexes.kept) {
+            guard let j else {
                 if featureIndex == 0 {
                     verification.differ(Difference(location: here(inLayer, nil, nil, field: field.name), expected: "a column", actual: "none"))
                 }
@@ -187,6 +209,18 @@ struct FormatVerifier {
             if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: format == "csv") {
                 verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: field.name),
                                                expected: "\(expected)", actual: "\(actual)"))
+            }
+            verification.valuesCompared += 1
+        }
+        // `--domain-labels` columns, where the export wrote them: the label of each coded value.
+        for ((i, _, labels, name), j) in zip(plan.labels, indexes.labels) {
+            guard let j else { continue }
+            let label = labels.label(of: input.attributes[i], in: input.attributes)
+            let actual = output.attributes[j]
+            if !ValueComparison.same(label.map(Value.string) ?? .null, actual, encoding: plan.labelEncoding) {
+                verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: name),
+                                               expected: label.map { "label \"\($0)\" of \(input.attributes[i])" } ?? "no label",
+                                               actual: "\(actual)"))
             }
             verification.valuesCompared += 1
         }
@@ -208,7 +242,8 @@ struct FormatVerifier {
             return
         }
         if profile.capabilities.contains(.requiresWGS84), let reference = layer.spatialReference {
-            expected = GeometryComparison.toWGS84(expected, from: reference)
+            if toWGS84[layer.name] == nil { toWGS84[layer.name] = GeometryComparison.transformationToWGS84(from: reference) }
+            expected = GeometryComparison.toWGS84(expected, with: toWGS84[layer.name] ?? nil)
         }
         let actual = GeometryComparison.vertices(output)
         if let problem = GeometryComparison.differ(expected, actual, tolerance: tolerance(layer),
@@ -243,7 +278,7 @@ struct FormatVerifier {
         }
     }
 
-    private func here(_ layer: LayerSchema, _ featureIndex: Int? = nil, _ objectID: Int64? = nil, field: String? = nil) -> ErrorLocation {
+    func here(_ layer: LayerSchema, _ featureIndex: Int? = nil, _ objectID: Int64? = nil, field: String? = nil) -> ErrorLocation {
         ErrorLocation(layer: layer.name, featureIndex: featureIndex, objectID: objectID, field: field, format: format)
     }
 
@@ -257,13 +292,13 @@ struct FormatVerifier {
     }
 
     /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`).
-    private static func layerIndex(named name: String, in replica: Replica) -> Int? {
+    static func layerIndex(named name: String, in replica: Replica) -> Int? {
         func key(_ s: String) -> String { String(s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
         return replica.layers.firstIndex { $0.name == name } ?? replica.layers.firstIndex { key($0.name) == key(name) }
     }
 
     /// A column by name, case-insensitively; FileGDB renames a field named like the FID column `NAME_`.
-    private static func fieldIndex(_ name: String, in layer: LayerSchema) -> Int? {
+    static func fieldIndex(_ name: String, in layer: LayerSchema) -> Int? {
         if let oid = layer.objectIdField, oid.lowercased() == name.lowercased() {
             // The FID column is the ObjectID; an ordinary field of that name was renamed.
             return layer.fieldIndex(named: name + "_") ?? layer.fieldIndex(named: name)
@@ -292,6 +327,8 @@ struct FormatVerifier {
 final class FeatureStream {
     let schema: LayerSchema
     let count: Int
+    /// The file's spatial reference as GDAL reads it.
+    let spatialReference: GDALSpatialReference?
     private let cursor: any FeatureCursor
     private var buffer: [Feature] = []
     private var position = 0
@@ -299,6 +336,7 @@ final class FeatureStream {
     init(_ source: GDALDatasetSource) throws {
         schema = source.replica.layers.first ?? LayerSchema(id: 0, schemaSource: .layerResource)
         count = source.featureCount(inLayer: 0) ?? 0
+        spatialReference = source.spatialReferences.first ?? nil
         cursor = try source.featureCursor(inLayer: 0, batchSize: 512)
     }
 

@@ -33,17 +33,20 @@ public struct VerificationReport: Sendable, Codable {
     /// The comparison as JSON, in the form of every report of this library.
     public func json() throws -> Data { try ReportJSON.encode(self) }
 
-    /// One table per format: layer, features in and out, values, vertices and attachments compared,
-    /// differences; then the first differences, each with its place.
+    /// One table per format: layer, features in and out, values, vertices, attachments, domains and
+    /// relationship classes compared, the spatial reference found, differences; then the first
+    /// differences, each with its place.
     public var summary: String {
         var lines: [String] = []
         for format in formats {
             lines.append("\(format.format): \(format.passed ? "ok" : "DIFFERS")")
             lines.append(contentsOf: ExportReport.table(
-                header: ["layer", "features in", "out", "values", "vertices", "attachments", "differences"],
+                header: ["layer", "features in", "out", "values", "vertices", "attachments", "srs", "domains",
+                         "relationships", "differences"],
                 rows: format.layers.map {
                     [$0.layer, String($0.featuresIn), String($0.featuresOut), String($0.valuesCompared),
-                     String($0.verticesCompared), String($0.attachmentsCompared), String($0.differenceCount)]
+                     String($0.verticesCompared), String($0.attachmentsCompared), $0.spatialReference ?? "-",
+                     String($0.domainsCompared), String($0.relationshipsCompared), String($0.differenceCount)]
                 }).map { "  " + $0 })
             for problem in format.problems { lines.append("  \(problem)") }
             for layer in format.layers {
@@ -72,6 +75,13 @@ public struct LayerVerification: Sendable, Codable {
     public var valuesCompared = 0
     public var verticesCompared = 0
     public var attachmentsCompared = 0
+    /// The spatial reference found in the output ("EPSG:26912"), nil for a table.
+    public var spatialReference: String?
+    /// Fields with a domain whose domain was compared (formats that keep domains).
+    public var domainsCompared = 0
+    /// Relationship classes compared, counted at their origin layer (in `relationships.json`, and
+    /// in the dataset where the format keeps them, attachment relationship classes included).
+    public var relationshipsCompared = 0
     /// The first differences (at most 20), and how many there were in all.
     public var differences: [Difference] = []
     public var differenceCount = 0
@@ -94,7 +104,10 @@ public struct Difference: Sendable, Codable, CustomStringConvertible {
 /// compares them on one model: feature counts, every attribute value (within the precision each
 /// format's profile documents: whole seconds in FileGDB, days and 254-byte text in shapefiles,
 /// ...), every vertex (after the same curve preparation the export made, the GeoJSON
-/// reprojection, and within each format's coordinate precision) and every attachment's bytes.
+/// reprojection, and within each format's coordinate precision), every attachment's bytes, each
+/// layer's spatial reference (WGS84 for GeoJSON), the domains attached to fields (FileGDB,
+/// GeoPackage), `--domain-labels` columns where present, and the relationship classes
+/// (`relationships.json` in every format; the dataset's own in FileGDB, attachment ones included).
 public struct Verifier: Sendable {
     public var registry: WriterRegistry
 

@@ -1,3 +1,19 @@
+extension LayerSchema {
+    /// The domain a format that keeps domains gives `field`'s column: the field's own, else, for
+    /// the subtype field, the subtypes as a coded domain named `<layer>_<field>`. The writers
+    /// attach it and `verify` expects it, by this one rule.
+    func columnDomain(of field: Field) -> Domain? {
+        if let domain = field.domain { return domain }
+        guard field.name == subtypeField, !subtypes.isEmpty else { return nil }
+        return .codedValue(name: "\(name)_\(field.name)", codes: subtypes.map { CodedValue(code: $0.code, name: $0.name) })
+    }
+}
+
+extension Domain {
+    /// The field types a domain is attached to in FileGDB and GeoPackage (numbers and text).
+    static let attachableTypes: Set<FieldType> = [.smallInteger, .integer, .bigInteger, .single, .double, .string]
+}
+
 /// The labels of a coded field, for formats without domains (`ExportRequest.domainLabels`): the
 /// `<field>_label` column holds the name of the field's code, chosen per subtype where the subtype
 /// has its own domain, and for the subtype field the subtype's name.

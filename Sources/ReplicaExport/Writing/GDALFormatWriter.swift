@@ -535,16 +535,11 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             if profile.capabilities.contains(.nullability) { spec.nullable = field.nullable }
             if profile.capabilities.contains(.aliases) { spec.alias = field.alias }
             if let note = rule.note { notes.note(.typeChanged, note, field: field.name) }
-            var domain = field.domain
-            if domain == nil, field.name == layer.subtypeField, !layer.subtypes.isEmpty {
-                domain = .codedValue(name: "\(layer.name)_\(field.name)",
-                                     codes: layer.subtypes.map { CodedValue(code: $0.code, name: $0.name) })
-            }
-            if let domain {
+            if let domain = layer.columnDomain(of: field) {
                 if !profile.capabilities.contains(.domains) {
                     notes.note(.domainDropped, "domain '\(domain.name)' not kept: \(profile.formatName) has no domains",
                                field: field.name)
-                } else if [.smallInteger, .integer, .bigInteger, .single, .double, .string].contains(field.type) {
+                } else if Domain.attachableTypes.contains(field.type) {
                     spec.domainName = domain.name
                     spec.domain = domain
                 } else {

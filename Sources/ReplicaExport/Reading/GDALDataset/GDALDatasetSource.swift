@@ -16,22 +16,75 @@ final class GDALDatasetSource: ReplicaSource {
     private(set) var diagnostics: [Diagnostic] = []
     private let layerNames: [String]
     private let counts: [Int]
+    /// The dataset's coded-value and range domains by name (`GDALDatasetGetFieldDomain`); fields
+    /// of ``replica`` carry the one they name.
+    let domains: [String: Domain]
+    /// Per layer, each column's domain name as the field names it (`OGR_Fld_GetDomainName`), also
+    /// when the dataset has no domain of that name.
+    let fieldDomainNames: [[String: String]]
+    /// Per layer, its spatial reference as GDAL reads it (a shapefile's `.prj`, GeoJSON's WGS84).
+    let spatialReferences: [GDALSpatialReference?]
+    /// The dataset's relationship classes (FileGDB, GeoPackage); empty for other formats.
+    let relationships: [GDALRelationshipInfo]
 
     init(url: URL) throws {
         self.url = url
         let dataset = try Self.open(url)
+        var domains: [String: Domain] = [:]
+        for name in dataset.fieldDomainNames {
+            if let domain = dataset.fieldDomain(named: name).flatMap({ Self.domain($0, named: name) }) { domains[name] = domain }
+        }
         var layers: [LayerSchema] = []
         var names: [String] = []
         var counts: [Int] = []
+        var fieldDomainNames: [[String: String]] = []
+        var spatialReferences: [GDALSpatialReference?] = []
         for index in 0..<dataset.layerCount {
             guard let layer = dataset.layer(at: index) else { continue }
-            layers.append(Self.schema(of: layer, id: index))
+            var schema = Self.schema(of: layer, id: index)
+            var named: [String: String] = [:]
+            for column in 0..<layer.fieldCount {
+                let definition = layer.fieldDefinition(at: column)
+                guard let domainName = definition.domainName else { continue }
+                named[definition.name] = domainName
+                if let i = schema.fields.firstIndex(where: { $0.name == definition.name }) { schema.fields[i].domain = domains[domainName] }
+            }
+            layers.append(schema)
             names.append(layer.name)
             counts.append(layer.featureCount)
+            fieldDomainNames.append(named)
+            spatialReferences.append(layer.spatialReference)
         }
         layerNames = names
         self.counts = counts
+        self.domains = domains
+        self.fieldDomainNames = fieldDomainNames
+        self.spatialReferences = spatialReferences
+        relationships = dataset.relationshipInfos
         replica = Replica(name: url.deletingPathExtension().lastPathComponent, layers: layers)
+    }
+
+    /// A coded-value or range domain in the model: codes and bounds typed like the domain's field
+    /// (Integer, Integer64 → BigInteger values; Real → Double; text otherwise). Glob domains: nil.
+    private static func domain(_ domain: GDALFieldDomainRef, named name: String) -> Domain? {
+        let type = domain.columnType
+        func value(_ text: String?) -> Value {
+            guard let text else { return .null }
+            switch type {
+            case .integer, .integer64: return Int64(text).map(Value.int64) ?? .string(text)
+            case .real: return Double(text).map(Value.float64) ?? .string(text)
+            default: return .string(text)
+            }
+        }
+        switch domain.kind {
+        case .coded:
+            return .codedValue(name: name, codes: domain.codedValues.map { CodedValue(code: value($0.code), name: $0.value ?? "") })
+        case .range:
+            let bounds = domain.range
+            return .range(name: name, minimum: value(bounds.minimum), maximum: value(bounds.maximum))
+        case .glob:
+            return nil
+        }
     }
 
     func featureCount(inLayer layerIndex: Int) -> Int? {
