@@ -76,6 +76,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var directory: URL
         var columns: [GDALColumnSpec]
         var featureIDField: Int?
+        /// The move to WGS 84 of a format that requires it (GeoJSON), done here a batch at a time
+        /// rather than by GDAL a feature at a time (GDAL 3.6.2's RFC 7946 writer sets up a
+        /// coordinate system per feature, most of its cost); nil when already in WGS 84.
+        var toWGS84: GeometryReprojector?
         /// Features written so far (their layer-wide index).
         var nextFeatureIndex = 0
         /// By file name, in creation order.
@@ -157,8 +161,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         diagnostics += notes.diagnostics
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
+        var toWGS84: GeometryReprojector?
+        if hasGeometry(layer) && profile.capabilities.contains(.requiresWGS84), let own = layer.spatialReference {
+            toWGS84 = try GeometryReprojector.make(from: own, to: .wgs84, densifier: Densifier(spatialReference: own),
+                                                   at: ErrorLocation(layer: layer.name, output: output))
+        }
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
-                         featureIDField: featureIDField)
+                         featureIDField: featureIDField, toWGS84: toWGS84)
         // A format that splits geometry types creates each file when a feature first needs it (so a
         // layer whose features all have another type gets no empty main file); others at once.
         if !splitsGeometryTypes(layer) { _ = try sinkIndex(for: nil) }
@@ -166,6 +175,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     func write(_ features: [PreparedFeature]) throws {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
+        var features = features
+        if let toWGS84 = layer.toWGS84 {
+            do {
+                features = try toWGS84.reproject(features, firstIndex: layer.nextFeatureIndex)
+            } catch let error as ReplicaExportError {
+                throw error.located(ErrorLocation(layer: layer.schema.name))
+            }
+        }
         if splitsGeometryTypes(layer.schema) {
             // Runs of one geometry type go to that type's file.
             var start = 0
@@ -617,7 +634,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let geometry = geometrySpec(schema, type: effective)
         let options = profile.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
-        let writer = try dataset.createLayer(name: layerName, spatialReference: isTable(schema) ? nil : schema.spatialReference,
+        let spatialReference = isTable(schema) ? nil : layer.toWGS84 != nil ? .wgs84 : schema.spatialReference
+        let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
                                              fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
                                              keepM: profile.capabilities.contains(.mValues), at: location)
