@@ -19,6 +19,14 @@ protocol GDALFormat {
 
     /// Called after one of the layer's files was closed, in the staging directory.
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws
+
+    /// Whether the layer's file is created with the layer's spatial reference (GeoJSON point
+    /// layers are not: see ``GeoJSONFormat``).
+    static func declaresSpatialReference(of layer: LayerSchema) -> Bool
+
+    /// A batch as GDAL gets it, after any move to WGS 84; `firstIndex` is the layer-wide index of
+    /// `features[0]`, for errors.
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature]
 }
 
 extension GDALFormat {
@@ -26,6 +34,8 @@ extension GDALFormat {
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] { [] }
     static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {}
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
+    static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
 }
 
 /// The diagnostics of one layer as a writer plans it; appended to the writer's list.
@@ -176,12 +186,11 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     func write(_ features: [PreparedFeature]) throws {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
         var features = features
-        if let toWGS84 = layer.toWGS84 {
-            do {
-                features = try toWGS84.reproject(features, firstIndex: layer.nextFeatureIndex)
-            } catch let error as ReplicaExportError {
-                throw error.located(ErrorLocation(layer: layer.schema.name))
-            }
+        do {
+            if let toWGS84 = layer.toWGS84 { features = try toWGS84.reproject(features, firstIndex: layer.nextFeatureIndex) }
+            features = try Format.adjust(features, layer: layer.schema, firstIndex: layer.nextFeatureIndex)
+        } catch let error as ReplicaExportError {
+            throw error.located(ErrorLocation(layer: layer.schema.name, output: layer.sinks.first?.file))
         }
         if splitsGeometryTypes(layer.schema) {
             // Runs of one geometry type go to that type's file.
@@ -634,7 +643,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let geometry = geometrySpec(schema, type: effective)
         let options = profile.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
-        let spatialReference = isTable(schema) ? nil : layer.toWGS84 != nil ? .wgs84 : schema.spatialReference
+        let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
+            : layer.toWGS84 != nil ? .wgs84 : schema.spatialReference
         let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
                                              fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
