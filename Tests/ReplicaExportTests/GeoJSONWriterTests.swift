@@ -67,4 +67,33 @@ import Testing
         for i in 0..<(ring.count - 1) { twiceArea += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] }
         #expect(twiceArea > 0)  // counter-clockwise exterior (RFC 7946)
     }
+
+    /// Point layers skip GDAL's RFC 7946 mode (a copy of every feature) and get its rules here:
+    /// longitudes beyond ±180 wrapped as GDAL wraps them, no `crs` member, an empty point null,
+    /// a latitude beyond ±90 refused.
+    @Test func pointLayersFollowRFC7946WithoutGDALsMode() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-wrap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layer = LayerSchema(id: 0, name: "wrap", geometryType: .point, spatialReference: SpatialReference(wkid: 4326),
+                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)],
+                                schemaSource: .layerResource)
+        func point(_ id: Int64, _ x: Double, _ y: Double) -> PreparedFeature {
+            PreparedFeature(attributes: [.int64(id)], geometry: PreparedGeometry(.point(Vertex(x: x, y: y))))
+        }
+        try WriterFixtures.write(GeoJSONWriter.self, into: dir, layer: layer, features: [
+            point(1, 190, 10), point(2, -540.5, 5), point(3, 180, -90), point(4, .nan, .nan)])
+        let doc = try json(dir.appendingPathComponent("wrap.geojson"))
+        #expect(doc["crs"] == nil)
+        let features = doc["features"] as! [[String: Any]]
+        #expect(numbers((features[0]["geometry"] as? [String: Any])?["coordinates"]) == [-170, 10])
+        #expect(numbers((features[1]["geometry"] as? [String: Any])?["coordinates"]) == [179.5, 5])
+        #expect(numbers((features[2]["geometry"] as? [String: Any])?["coordinates"]) == [180, -90])
+        #expect(features[3]["geometry"] is NSNull)
+
+        let refused = try TestPaths.makeTemporaryDirectory("geojson-bounds")
+        defer { try? FileManager.default.removeItem(at: refused) }
+        #expect(throws: ReplicaExportError.self) {
+            try WriterFixtures.write(GeoJSONWriter.self, into: refused, layer: layer, features: [point(1, 10, 10), point(2, 10, 95)])
+        }
+    }
 }

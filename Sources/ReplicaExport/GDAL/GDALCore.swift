@@ -8,6 +8,11 @@ import Foundation
 /// GDAL's driver registration, done once, lazily and thread-safely (a Swift static `let`).
 enum GDALRuntime {
     private static let registration: Void = {
+        // GDAL's number formatting "rounds" a run of 9s or 0s in the last decimals away (GeoJSON's
+        // -110.9999991 became -111, CSV WKT's 0.123456789999999 became 0.12345679): moves of up
+        // to 1e-6 degree. Off, numbers are written as asked. Read once, when GDAL first formats
+        // a coordinate, so it is set before anything else.
+        CPLSetConfigOption("OGR_WKT_ROUND", "NO")
         GDALAllRegister()
     }()
 

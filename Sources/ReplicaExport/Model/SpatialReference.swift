@@ -24,6 +24,9 @@ public struct SpatialReference: Sendable, Equatable, Codable {
         self.xyTolerance = xyTolerance
     }
 
+    /// WGS 84 longitude / latitude (EPSG:4326), the system of GeoJSON (RFC 7946).
+    static let wgs84 = SpatialReference(wkid: 4326)
+
     /// The code to resolve: `latestWkid`, then `wkid`.
     public var preferredWkid: Int? { latestWkid ?? wkid }
 

@@ -68,7 +68,7 @@ final class SQLiteConnection {
         path = input.path
         access = .readOnlyImmutable
         let uri = "file:" + SQLiteConnection.percentEncodedPath(copy.path) + "?mode=rw"
-        handle = try Self.open(uri, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, failure: { detail, cause in
+        handle = try Self.open(uri, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, failure: { detail, cause in
             ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)", at: ErrorLocation(input: input.path),
                                cause: cause)
         })
@@ -78,13 +78,18 @@ final class SQLiteConnection {
     /// Opens `url` read-only and immutable: nothing is ever written or created beside the file
     /// (no journal, no `-wal` / `-shm`), whatever journal mode the file was left in.
     ///
+    /// Inputs are opened `SQLITE_OPEN_NOMUTEX`: an input connection is used by one thread at a
+    /// time (the catalog by the opening thread, then features by the export's reader thread), so
+    /// SQLite's serialized mode, a mutex taken and released in every `sqlite3_column_*` call, was
+    /// pure cost (about a tenth of reading a large geodatabase).
+    ///
     /// Calls `sqlite3_open_v2` with a `file:` URI (`mode=ro&immutable=1`), then
     /// `sqlite3_extended_result_codes` and `sqlite3_create_collation_v2`.
     init(readOnlyImmutable url: URL) throws {
         path = url.path
         access = .readOnlyImmutable
         let uri = "file:" + SQLiteConnection.percentEncodedPath(url.path) + "?mode=ro&immutable=1"
-        let db = try Self.open(uri, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, failure: { detail, cause in
+        let db = try Self.open(uri, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, failure: { detail, cause in
             ReplicaExportError(.unreadable, "SQLite cannot open the file: \(detail)", at: ErrorLocation(input: url.path),
                                cause: cause)
         })

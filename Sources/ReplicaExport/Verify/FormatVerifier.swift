@@ -262,9 +262,9 @@ struct FormatVerifier {
             let resolution = layer.spatialReference?.xyResolution
                 ?? ((layer.spatialReference?.isGeographic ?? false) ? 1e-9 : 1e-4)
             return (resolution * 1.5, 1e-12)
-        // 7 decimals of a degree, but GDAL 3.6.2's number formatting also rounds a run of 9s or
-        // 0s away (-110.9999991 is written -111): up to about 1e-6 degree, 10 cm.
-        case "geojson": return (1.5e-6, 1e-12)
+        // 7 decimals of a degree: half of 1e-7 from rounding. (GDAL's rounding of a run of 9s or
+        // 0s, which moved coordinates up to 1e-6 degree, is off: see GDALRuntime.)
+        case "geojson": return (1.5e-7, 1e-12)
         default: return (1e-9, 1e-12)
         }
     }

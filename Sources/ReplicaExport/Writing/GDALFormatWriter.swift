@@ -19,6 +19,14 @@ protocol GDALFormat {
 
     /// Called after one of the layer's files was closed, in the staging directory.
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws
+
+    /// Whether the layer's file is created with the layer's spatial reference (GeoJSON point
+    /// layers are not: see ``GeoJSONFormat``).
+    static func declaresSpatialReference(of layer: LayerSchema) -> Bool
+
+    /// A batch as GDAL gets it, after any move to WGS 84; `firstIndex` is the layer-wide index of
+    /// `features[0]`, for errors.
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature]
 }
 
 extension GDALFormat {
@@ -26,6 +34,8 @@ extension GDALFormat {
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] { [] }
     static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {}
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
+    static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
 }
 
 /// The diagnostics of one layer as a writer plans it; appended to the writer's list.
@@ -76,6 +86,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var directory: URL
         var columns: [GDALColumnSpec]
         var featureIDField: Int?
+        /// The move to WGS 84 of a format that requires it (GeoJSON), done here a batch at a time
+        /// rather than by GDAL a feature at a time (GDAL 3.6.2's RFC 7946 writer sets up a
+        /// coordinate system per feature, most of its cost); nil when already in WGS 84.
+        var toWGS84: GeometryReprojector?
         /// Features written so far (their layer-wide index).
         var nextFeatureIndex = 0
         /// By file name, in creation order.
@@ -157,8 +171,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         diagnostics += notes.diagnostics
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
+        var toWGS84: GeometryReprojector?
+        if hasGeometry(layer) && profile.capabilities.contains(.requiresWGS84), let own = layer.spatialReference {
+            toWGS84 = try GeometryReprojector.make(from: own, to: .wgs84, densifier: Densifier(spatialReference: own),
+                                                   at: ErrorLocation(layer: layer.name, output: output))
+        }
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
-                         featureIDField: featureIDField)
+                         featureIDField: featureIDField, toWGS84: toWGS84)
         // A format that splits geometry types creates each file when a feature first needs it (so a
         // layer whose features all have another type gets no empty main file); others at once.
         if !splitsGeometryTypes(layer) { _ = try sinkIndex(for: nil) }
@@ -166,6 +185,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     func write(_ features: [PreparedFeature]) throws {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
+        var features = features
+        do {
+            if let toWGS84 = layer.toWGS84 { features = try toWGS84.reproject(features, firstIndex: layer.nextFeatureIndex) }
+            features = try Format.adjust(features, layer: layer.schema, firstIndex: layer.nextFeatureIndex)
+        } catch let error as ReplicaExportError {
+            throw error.located(ErrorLocation(layer: layer.schema.name, output: layer.sinks.first?.file))
+        }
         if splitsGeometryTypes(layer.schema) {
             // Runs of one geometry type go to that type's file.
             var start = 0
@@ -612,7 +638,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let geometry = geometrySpec(schema, type: effective)
         let options = profile.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
-        let writer = try dataset.createLayer(name: layerName, spatialReference: isTable(schema) ? nil : schema.spatialReference,
+        let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
+            : layer.toWGS84 != nil ? .wgs84 : schema.spatialReference
+        let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
                                              fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
                                              keepM: profile.capabilities.contains(.mValues), at: location)

@@ -464,7 +464,7 @@ struct FeatureReader {
                         continue
                     }
                     expected = i &+ 1
-                    attributes[i] = try readValue(s, field: layer.fields[i])
+                    attributes[i] = try readValue(s, fieldAt: i)
                     if i == objectIDIndex { objectID = attributes[i].integerValue }
                 }
             } else if key == Self.geometryKey {
@@ -512,34 +512,40 @@ struct FeatureReader {
                      at: ErrorLocation(input: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
     }
 
-    private func readValue(_ s: JSONScanner, field: Field) throws -> Value {
+    /// The value of field `index`, by index: copying the `Field` (its name, alias and domain)
+    /// for every value read was a retain and release per string it holds.
+    private func readValue(_ s: JSONScanner, fieldAt index: Int) throws -> Value {
+        let type = layer.fields[index].type
+        func typeError(_ message: String, at: Int, s: JSONScanner) -> ReplicaExportError {
+            self.typeError(layer.fields[index], message, at: at, s: s)
+        }
         let b = try s.peekValueStart()
         let at = s.offset
         switch b {
         case UInt8(ascii: "\""):
             let text = try s.readString()
             do {
-                return try EsriValues.coerce(string: text, to: field.type)
+                return try EsriValues.coerce(string: text, to: type)
             } catch {
-                throw typeError(field, error.message, at: at, s: s)
+                throw typeError(error.message, at: at, s: s)
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let n = try s.readNumber()
-            guard let v = EsriValues.coerce(number: n, to: field.type) else {
+            guard let v = EsriValues.coerce(number: n, to: type) else {
                 let text: String
                 switch n {
                 case .int(let i): text = String(i)
                 case .double(let d): text = String(d)
                 }
-                throw typeError(field, "the number \(text) does not fit", at: at, s: s)
+                throw typeError("the number \(text) does not fit", at: at, s: s)
             }
             return v
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            throw typeError(field, "an object or array where a scalar value belongs", at: at, s: s)
+            throw typeError("an object or array where a scalar value belongs", at: at, s: s)
         default:
             guard let flag = try s.readLiteral() else { return .null }
-            if field.type.storage == .string { return .string(flag ? "true" : "false") }
-            throw typeError(field, "a boolean does not fit", at: at, s: s)
+            if type.storage == .string { return .string(flag ? "true" : "false") }
+            throw typeError("a boolean does not fit", at: at, s: s)
         }
     }
 }

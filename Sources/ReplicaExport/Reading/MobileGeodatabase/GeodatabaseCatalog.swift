@@ -33,16 +33,19 @@ struct GeodatabaseCatalog {
         return lines.count > 1 ? "\(first), and \(lines.count - 1) more problems" : first
     }
 
+    /// `PRAGMA quick_check` of the whole file; throws `corrupt` with SQLite's first problem.
+    static func checkIntegrity(of db: SQLiteConnection, file: String) throws {
+        let problems = try db.rows("PRAGMA quick_check(5)") { $0.text(0) ?? "" }
+        if problems != ["ok"] {
+            throw ReplicaExportError(.corrupt, "the SQLite file is damaged (integrity check: \(Self.firstLine(of: problems))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: ErrorLocation(input: file))
+        }
+    }
+
     /// Reads the catalog. With `checkIntegrity` the whole file is checked by `PRAGMA quick_check`
     /// first. Throws `notAReplica` for a sync delta and for an SQLite file without GDB_Items.
     init(reading db: SQLiteConnection, file: String, checkIntegrity: Bool, notes: inout [Diagnostic]) throws {
         let here = ErrorLocation(input: file)
-        if checkIntegrity {
-            let problems = try db.rows("PRAGMA quick_check(5)") { $0.text(0) ?? "" }
-            if problems != ["ok"] {
-                throw ReplicaExportError(.corrupt, "the SQLite file is damaged (integrity check: \(Self.firstLine(of: problems))); it may be truncated or partly overwritten: copy it again from its source, or export it again from ArcGIS", at: here)
-            }
-        }
+        if checkIntegrity { try Self.checkIntegrity(of: db, file: file) }
 
         let applicationID = try db.rows("PRAGMA application_id") { $0.int64(0) }.first ?? 0
         for (type, name) in try db.rows("SELECT type, name FROM sqlite_master WHERE type IN ('table','view')", { ($0.text(0) ?? "", $0.text(1) ?? "") })

@@ -11,8 +11,12 @@ final class GeodatabaseFeatureCursor: FeatureCursor {
     /// The shape column comes after the attribute columns.
     private let shapeIndex: Int32
     private var row = 0
+    /// Awaited when the table has been read to its end.
+    private let integrity: IntegrityCheck?
 
-    init(connection: SQLiteConnection, file: String, plan: LayerPlan, layerName: String, batchSize: Int) throws {
+    init(connection: SQLiteConnection, file: String, plan: LayerPlan, layerName: String, batchSize: Int,
+         integrity: IntegrityCheck? = nil) throws {
+        self.integrity = integrity
         self.file = file
         self.plan = plan
         self.layerName = layerName
@@ -35,6 +39,7 @@ final class GeodatabaseFeatureCursor: FeatureCursor {
             while batch.count < batchSize {
                 guard try stmt.step() else {
                     statement = nil
+                    try integrity?.verdict()
                     break
                 }
                 batch.append(try feature(stmt))
