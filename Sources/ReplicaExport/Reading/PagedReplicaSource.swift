@@ -218,13 +218,7 @@ public final class PagedReplicaSource: ReplicaSource {
     }
 
     public func featureCount(inLayer layerIndex: Int) -> Int? {
-        guard layerIndex == 0 else { return nil }
-        var total = 0
-        for source in sources {
-            guard let count = source.featureCount(inLayer: 0) else { return nil }
-            total += count
-        }
-        return total
+        layerIndex == 0 ? sumOverPages { $0.featureCount(inLayer: 0) } : nil
     }
 
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
@@ -233,11 +227,15 @@ public final class PagedReplicaSource: ReplicaSource {
     }
 
     public func attachmentCount(inLayer layerIndex: Int) -> Int? {
-        guard layerIndex == 0 else { return nil }
+        layerIndex == 0 ? sumOverPages { $0.attachmentCount(inLayer: 0) } : nil
+    }
+
+    /// The sum of a count over every page; nil when one page does not know its count.
+    private func sumOverPages(_ count: (any ReplicaSource) -> Int?) -> Int? {
         var total = 0
         for source in sources {
-            guard let count = source.attachmentCount(inLayer: 0) else { return nil }
-            total += count
+            guard let n = count(source) else { return nil }
+            total += n
         }
         return total
     }
