@@ -450,7 +450,14 @@ public struct Exporter: Sendable {
         }
         try request.cancellation?.check()
         var outputs: [String: [WrittenOutput]] = [:]
-        try writers.each { _, writer in outputs[type(of: writer).formatName] = try writer.commit() }
+        do {
+            // Two runs into one directory commit one after the other, each all its formats: the
+            // second then finds every output of the first, instead of the two winning one format each.
+            // (A file system without flock commits unserialized, as before.)
+            let commitLock = try? FileLock(lockingDirectoryAt: request.outputDirectory)
+            defer { withExtendedLifetime(commitLock) {} }
+            try writers.each { _, writer in outputs[type(of: writer).formatName] = try writer.commit() }
+        }
 
         var diagnostics = source.diagnostics + run.geometryDiagnostics.all
         var curves: [String: CurveStatistics] = [:]

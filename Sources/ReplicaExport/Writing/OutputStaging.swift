@@ -16,7 +16,7 @@ final class OutputStaging {
         /// Final names that belong to this output and are replaced (with overwrite) even if not rewritten.
         var obsolete: [String]
         /// Holds the group's lock until the group is committed or removed.
-        var lock: StagingLock?
+        var lock: FileLock?
     }
     private var groups: [Group] = []
     private let fileManager = FileManager.default
@@ -50,7 +50,7 @@ final class OutputStaging {
         }
         // A file system without flock leaves the group unlocked; no sweeper can take its lock
         // either, so it is never removed under a live run (only not cleaned after a dead one).
-        let lock = try? StagingLock(lockingFileAt: dir.appendingPathComponent(Self.lockFileName))
+        let lock = try? FileLock(lockingFileAt: dir.appendingPathComponent(Self.lockFileName))
         groups.append(Group(directory: dir, obsolete: obsolete, lock: lock))
         return dir
     }
@@ -77,7 +77,7 @@ final class OutputStaging {
             if fileManager.fileExists(atPath: lockFile.path) {
                 // Taking the lock proves its run is gone; hold it while removing so that no
                 // other sweeper races us.
-                guard let lock = try? StagingLock(lockingFileAt: lockFile, wait: false) else { continue }
+                guard let lock = try? FileLock(lockingFileAt: lockFile, wait: false) else { continue }
                 try? fileManager.removeItem(at: group)
                 _ = lock
             } else if let modified = (try? fileManager.attributesOfItem(atPath: group.path))?[.modificationDate] as? Date,
@@ -157,7 +157,7 @@ final class OutputStaging {
 /// An exclusive `flock(2)` on a file, held until this value is released. The kernel releases it
 /// when the process ends in any way, which is what lets a later run tell a dead run's temporaries
 /// from a live one's.
-final class StagingLock {
+final class FileLock {
     private let descriptor: Int32
 
     /// Opens (creating) the file at `url` and locks it: `open(2)` then `flock(LOCK_EX)`, with
@@ -169,6 +169,21 @@ final class StagingLock {
             let code = errno
             close(fd)
             throw FileSystemCause(errno: code)
+        }
+        descriptor = fd
+    }
+
+    /// Locks the directory at `url` itself, waiting for whoever holds it: `open(2)` with
+    /// `O_DIRECTORY` then `flock(LOCK_EX)`. Nothing is created in the directory.
+    init(lockingDirectoryAt url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemCause(errno: errno) }
+        while flock(fd, LOCK_EX) != 0 {
+            let code = errno
+            guard code == EINTR else {
+                close(fd)
+                throw FileSystemCause(errno: code)
+            }
         }
         descriptor = fd
     }
