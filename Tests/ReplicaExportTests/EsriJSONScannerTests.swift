@@ -72,6 +72,43 @@ import Testing
         }
     }
 
+    /// `nextKey` hands keys out of the buffer when it can and out of its own storage when a key is
+    /// escaped or crosses a chunk boundary (or its ':' does): the same keys either way.
+    @Test func keysComeOutWholeAtEveryChunkSize() throws {
+        let json = #"{"plain": 1, "k\u0065y\"q" : "v", "h\u00e9": [1], "héllo"   :true, "": null, "long key with spaces and more": {"in": 2}}"#
+        let url = try write(json)
+        let expected = ["plain", "key\"q", "hé", "héllo", "", "long key with spaces and more"]
+        for chunk in Self.chunkSizes {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            try s.beginObject()
+            var first = true
+            var seen: [String] = []
+            while let key = try s.nextKey(first: &first) {
+                let name = String(decoding: key, as: UTF8.self)
+                #expect(JSONScanner.key(key, is: Array(name.utf8)))
+                #expect(!JSONScanner.key(key, is: Array((name + "x").utf8)))
+                seen.append(name)
+                try s.skipValue()
+            }
+            #expect(seen == expected, "chunk size \(chunk)")
+            #expect(try s.atEndOfInput())
+        }
+    }
+
+    /// A string that is not UTF-8 is refused whether it is read from the buffer or pieced together.
+    @Test func invalidUTF8IsRefusedOnBothPaths() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("scanner")
+        let url = dir.appendingPathComponent("latin1.json")
+        try Data([0x5B, 0x22, 0x61, 0xE9, 0x62, 0x22, 0x5D]).write(to: url)  // ["a\xE9b"]
+        for chunk in Self.chunkSizes {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            try s.beginArray()
+            var first = true
+            _ = try s.nextElement(first: &first)
+            #expect(throws: ReplicaExportError.self, "chunk size \(chunk)") { try s.readString() }
+        }
+    }
+
     @Test func walksObjectsAndSkipsValues() throws {
         let json = #" { "skip": {"a": [1, 2, {"b": "]}\"["}], "c": null}, "keep" : [true, false, null], "s": "x\"}" } "#
         let url = try write(json)

@@ -15,11 +15,12 @@ final class EsriGeometryParser {
     /// The layer's flags, used when the geometry carries none.
     let layerHasZ: Bool
     let layerHasM: Bool
-    /// Reused key buffer.
-    private var key: [UInt8] = []
+    /// Reused key buffer. (One parser serves one reading thread and never reenters, so the
+    /// runtime's per-access checks are off for its hot state.)
+    @exclusivity(unchecked) private var key: [UInt8] = []
     /// Vertices of Z-aware geometries whose Z was null or absent, written with Z 0 (one rule for
     /// both, so that no format meets a NaN Z it cannot encode); the reader reports the count.
-    var verticesWithoutZ = 0
+    @exclusivity(unchecked) var verticesWithoutZ = 0
 
     init(layerHasZ: Bool, layerHasM: Bool) {
         self.layerHasZ = layerHasZ
@@ -121,18 +122,23 @@ final class EsriGeometryParser {
         }
 
         // Which kind of geometry is this? Curves are the truth over a parallel linear form.
-        var kinds: [Kind] = []
-        if sawPointKey { kinds.append(.point) }
-        if multi != nil { kinds.append(.multipoint) }
+        // (The first kind seen and how many: no array per geometry.)
+        var kinds = (first: Kind?.none, count: 0)
+        func found(_ kind: Kind) {
+            if kinds.first == nil { kinds.first = kind }
+            kinds.count &+= 1
+        }
+        if sawPointKey { found(.point) }
+        if multi != nil { found(.multipoint) }
         if let k = curvedKind {
             if let l = linearKind, (l == .paths) != (k == .curvePaths) {
                 throw s.syntaxError("a geometry mixing paths and rings", at: start)
             }
-            kinds.append(k)
+            found(k)
         } else if let l = linearKind {
-            kinds.append(l)
+            found(l)
         }
-        if sawEnvelope { kinds.append(.envelope) }
+        if sawEnvelope { found(.envelope) }
         if kinds.count > 1 {
             throw ReplicaExportError(.unexpectedType, "a geometry with members of several geometry types", at: s.location(start))
         }

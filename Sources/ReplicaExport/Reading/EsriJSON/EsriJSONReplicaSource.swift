@@ -407,7 +407,8 @@ struct FeatureReader {
     private(set) var objectID: Int64?
     private let objectIDIndex: Int?
     let parser: EsriGeometryParser
-    private var key: [UInt8] = []
+    /// Every field null: each feature starts as a copy of it.
+    private let nullAttributes: [Value]
     private static let attributesKey = Array("attributes".utf8)
     private static let geometryKey = Array("geometry".utf8)
 
@@ -422,11 +423,13 @@ struct FeatureReader {
         self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
         self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
         self.objectIDIndex = layer.objectIdField.flatMap { layer.fieldIndex(named: $0) }
-        key.reserveCapacity(64)
+        nullAttributes = [Value](repeating: .null, count: layer.fields.count)
     }
 
-    private mutating func fieldIndex(expected: Int) -> Int? {
-        if expected < fieldBytes.count && fieldBytes[expected] == key { return expected }
+    /// The index of the field named `key`; fields usually come in the schema's order, so the one
+    /// after the previous is tried first.
+    private mutating func fieldIndex(_ key: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
+        if expected < fieldBytes.count && JSONScanner.key(key, is: fieldBytes[expected]) { return expected }
         let name = String(decoding: key, as: UTF8.self)
         if let i = lookup[name] { return i >= 0 ? i : nil }
         let i = layer.fieldIndex(named: name)
@@ -444,13 +447,13 @@ struct FeatureReader {
             throw ReplicaExportError(.unexpectedType, "a feature must be an object", at: s.location())
         }
         try s.beginObject()
-        var attributes = [Value](repeating: .null, count: layer.fields.count)
+        var attributes = nullAttributes
         var geometry: Geometry?
         var droppedGeometry: String?
         var first = true
         defer { featureIndex &+= 1 }
-        while try s.nextMember(first: &first, key: &key) {
-            if key == Self.attributesKey {
+        while let key = try s.nextKey(first: &first) {
+            if JSONScanner.key(key, is: Self.attributesKey) {
                 if try s.consumeNull() { continue }
                 guard try s.peekValueStart() == UInt8(ascii: "{") else {
                     throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
@@ -458,8 +461,8 @@ struct FeatureReader {
                 try s.beginObject()
                 var afirst = true
                 var expected = 0
-                while try s.nextMember(first: &afirst, key: &key) {
-                    guard let i = fieldIndex(expected: expected) else {
+                while let key = try s.nextKey(first: &afirst) {
+                    guard let i = fieldIndex(key, expected: expected) else {
                         try s.skipValue()
                         continue
                     }
@@ -467,7 +470,7 @@ struct FeatureReader {
                     attributes[i] = try readValue(s, fieldAt: i)
                     if i == objectIDIndex { objectID = attributes[i].integerValue }
                 }
-            } else if key == Self.geometryKey {
+            } else if JSONScanner.key(key, is: Self.geometryKey) {
                 _ = try s.peekValueStart()
                 let at = s.offset
                 let g: ParsedGeometry

@@ -116,28 +116,34 @@ enum EsriValues {
     static func isGUID(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { bytes in
-            var u = bytes[...]
-            if u.first == UInt8(ascii: "{") {
-                guard u.last == UInt8(ascii: "}") else { return false }
-                u = u.dropFirst().dropLast()
+            guard var start = bytes.baseAddress else { return false }
+            var count = bytes.count
+            if count == 38 {
+                guard start[0] == UInt8(ascii: "{"), start[37] == UInt8(ascii: "}") else { return false }
+                start += 1
+                count = 36
             }
-            guard u.count == 36 else { return false }
-            var i = 0
-            for c in u {
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    if c != UInt8(ascii: "-") { return false }
-                } else if !isHex(c) {
-                    return false
-                }
-                i += 1
+            guard count == 36 else { return false }
+            guard start[8] == UInt8(ascii: "-"), start[13] == UInt8(ascii: "-"),
+                  start[18] == UInt8(ascii: "-"), start[23] == UInt8(ascii: "-") else { return false }
+            // Every byte but the dashes (checked above) a hex digit: a table load per byte, no branch.
+            let table = hexDigits
+            let dashes: UInt64 = 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23
+            var allHex: UInt8 = 1
+            for i in 0..<36 {
+                allHex &= table[Int(start[i])] | UInt8(truncatingIfNeeded: dashes &>> UInt64(i))
             }
-            return true
+            return allHex & 1 == 1
         }
     }
 
-    private static func isHex(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
-    }
+    /// 1 for the bytes 0-9, A-F and a-f, else 0. (Never written after it is made.)
+    nonisolated(unsafe) private static let hexDigits: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+        for c in Array(0x30...0x39) + Array(0x41...0x46) + Array(0x61...0x66) { table[c] = 1 }
+        return UnsafePointer(table)
+    }()
 
     private static func digits(_ u: ArraySlice<UInt8>, _ from: Int, _ n: Int) -> Int? {
         let start = u.startIndex + from

@@ -34,16 +34,23 @@ final class JSONScanner {
     let chunkSize: Int
     private let fd: Int32
     private let buffer: UnsafeMutablePointer<UInt8>
-    private var count = 0
-    private var pos = 0
+    // The scanner's state is touched for every byte; one scanner belongs to one thread and its
+    // methods never reenter, so the runtime's access checks (a tenth of the reading time) are off.
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) private var pos = 0
     /// File offset of `buffer[0]`.
-    private var base = 0
-    private var atEOF = false
+    @exclusivity(unchecked) private var base = 0
+    @exclusivity(unchecked) private var atEOF = false
     /// Scratch for string and number bytes, reused.
-    private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Above this capacity the scratch buffer is dropped after use, not kept for the next string.
     private static let largeScratch = 1 << 20
-    private var bracketStack: [UInt8] = []
+    @exclusivity(unchecked) private var bracketStack: [UInt8] = []
+    /// ``byteClasses``, held here so that the loops do not pass through its lazy initialization.
+    private let byteClasses = JSONScanner.byteClasses
+    /// Where ``nextKey(first:)`` keeps a key that could not be handed out of the buffer.
+    @exclusivity(unchecked) private var keyStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    @exclusivity(unchecked) private var keyCapacity = 64
 
     /// The byte offset of the next unread byte.
     var offset: Int { base &+ pos }
@@ -75,6 +82,7 @@ final class JSONScanner {
     deinit {
         close(fd)
         buffer.deallocate()
+        keyStorage.deallocate()
     }
 
     // MARK: errors
@@ -219,6 +227,67 @@ final class JSONScanner {
         return true
     }
 
+    /// Like ``nextMember(first:key:)``, but the key comes as bytes valid only until the next call
+    /// on this scanner: a key that lies whole in the buffer is not copied at all. nil when the
+    /// object ends (its '}' consumed).
+    func nextKey(first: inout Bool) throws -> UnsafeBufferPointer<UInt8>? {
+        var b = try peekValueStart("an object")
+        if first {
+            first = false
+            if b == UInt8(ascii: "}") { advance(); return nil }
+        } else {
+            if b == UInt8(ascii: "}") { advance(); return nil }
+            guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or '}' in an object") }
+            advance()
+            b = try peekValueStart("an object")
+        }
+        guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a key (a string) in an object") }
+        advance()
+        // Fast path: the key without escapes, and the ':' after it, in this chunk.
+        do {
+            let buf = buffer
+            let n = count
+            var p = pos
+            while p < n {
+                let c = buf[p]
+                if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                p &+= 1
+            }
+            if p < n && buf[p] == 0x22 {
+                var colon = p &+ 1
+                while colon < n, buf[colon] == 0x20 || buf[colon] == 0x0A || buf[colon] == 0x0D || buf[colon] == 0x09 {
+                    colon &+= 1
+                }
+                if colon < n && buf[colon] == UInt8(ascii: ":") {
+                    let key = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
+                    pos = colon &+ 1
+                    return key
+                }
+            }
+        }
+        // Otherwise unescaped into storage of the scanner's own, which no refill overwrites.
+        scratch.removeAll(keepingCapacity: true)
+        try readStringBody(into: &scratch)
+        let c = try peekValueStart("an object")
+        guard c == UInt8(ascii: ":") else { throw syntaxError("expected ':' after a key") }
+        advance()
+        if keyCapacity < scratch.count {
+            keyStorage.deallocate()
+            keyCapacity = max(scratch.count, keyCapacity * 2)
+            keyStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: keyCapacity)
+        }
+        scratch.withUnsafeBufferPointer { keyStorage.update(from: $0.baseAddress!, count: $0.count) }
+        return UnsafeBufferPointer(start: keyStorage, count: scratch.count)
+    }
+
+    /// Whether `key` (from ``nextKey(first:)``) is `name`'s bytes.
+    @inline(__always)
+    static func key(_ key: UnsafeBufferPointer<UInt8>, is name: [UInt8]) -> Bool {
+        guard key.count == name.count else { return false }
+        guard !name.isEmpty else { return true }
+        return name.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+    }
+
     /// Advances to the next element of an array opened with ``beginArray()``. False when the array
     /// ends (its ']' consumed).
     func nextElement(first: inout Bool) throws -> Bool {
@@ -243,15 +312,45 @@ final class JSONScanner {
         guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a string") }
         advance()
         let start = offset &- 1
+        // Fast path: a string without escapes that ends inside this chunk becomes a String from
+        // the buffer directly, one copy.
+        do {
+            let buf = buffer
+            let n = count
+            var p = pos
+            var ascii = true
+            while p < n {
+                let c = buf[p]
+                if c == 0x22 || c == 0x5C || c < 0x20 { break }
+                ascii = ascii && c < 0x80
+                p &+= 1
+            }
+            if p < n && buf[p] == 0x22 {
+                let bytes = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
+                let text = try Self.string(utf8: bytes, ascii: ascii) { location(start) }
+                pos = p &+ 1
+                return text
+            }
+        }
         scratch.removeAll(keepingCapacity: true)
         try readStringBody(into: &scratch)
-        // JSON text is UTF-8: invalid bytes are refused rather than silently replaced by U+FFFD.
-        guard let text = String(validating: scratch, as: UTF8.self) else {
-            throw ReplicaExportError(.syntax, "a string holds bytes that are not UTF-8; the file may be in another encoding (convert it to UTF-8) or damaged",
-                                     at: location(start))
+        let text = try scratch.withUnsafeBufferPointer { bytes in
+            try Self.string(utf8: bytes, ascii: false) { location(start) }
         }
         // After a huge string, give its buffer back rather than keep it for the rest of the run.
         if scratch.capacity > Self.largeScratch { scratch = []; scratch.reserveCapacity(256) }
+        return text
+    }
+
+    /// The string of `bytes`, which must be UTF-8: invalid bytes are refused rather than silently
+    /// replaced by U+FFFD. `ascii` (all bytes below 0x80, so valid) skips the validation.
+    private static func string(utf8 bytes: UnsafeBufferPointer<UInt8>, ascii: Bool,
+                               at location: () -> ErrorLocation) throws -> String {
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ReplicaExportError(.syntax, "a string holds bytes that are not UTF-8; the file may be in another encoding (convert it to UTF-8) or damaged",
+                                     at: location())
+        }
         return text
     }
 
@@ -374,8 +473,20 @@ final class JSONScanner {
 
     /// Reads a number token (validated against the JSON grammar).
     func readNumber() throws -> JSONNumber {
-        let start = offset
         _ = try peekValueStart("a number")
+        let start = offset
+        // Fast path: the token ends inside this chunk, so it is parsed where it lies.
+        do {
+            let buf = buffer
+            let n = count
+            var p = pos
+            while p < n, Self.isNumberByte(buf[p]) { p &+= 1 }
+            if p < n {
+                let token = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
+                pos = p
+                return try parseNumber(token, start: start)
+            }
+        }
         scratch.removeAll(keepingCapacity: true)
         // Collect the token's bytes.
         outer: while true {
@@ -386,19 +497,18 @@ final class JSONScanner {
             let n = count
             let from = pos
             var p = from
-            while p < n {
-                let c = buf[p]
-                if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
-                    p &+= 1
-                } else {
-                    break
-                }
-            }
+            while p < n, Self.isNumberByte(buf[p]) { p &+= 1 }
             scratch.append(contentsOf: UnsafeBufferPointer(start: buf + from, count: p &- from))
             pos = p
             if p < n { break outer }
         }
-        return try parseNumber(scratch, start: start)
+        return try scratch.withUnsafeBufferPointer { try parseNumber($0, start: start) }
+    }
+
+    /// The bytes a number token can hold (the grammar is checked by `parseNumber`).
+    @inline(__always)
+    private static func isNumberByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45
     }
 
     private static let exactPowers: [Double] = [
@@ -406,7 +516,7 @@ final class JSONScanner {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    private func parseNumber(_ t: [UInt8], start: Int) throws -> JSONNumber {
+    private func parseNumber(_ t: UnsafeBufferPointer<UInt8>, start: Int) throws -> JSONNumber {
         let n = t.count
         var i = 0
         var negative = false
@@ -555,11 +665,8 @@ final class JSONScanner {
                     let buf = buffer
                     let n = count
                     var p = pos
-                    while p < n {
-                        let c = buf[p]
-                        if c == 0x22 || c == 0x5B || c == 0x5D || c == 0x7B || c == 0x7D { break }
-                        p &+= 1
-                    }
+                    let table = byteClasses
+                    while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
                     pos = p
                 }
                 if pos >= count { continue }
@@ -583,6 +690,7 @@ final class JSONScanner {
         }
     }
 
+    @inline(__always)
     private func skipStringBody(start: Int) throws {
         while true {
             if pos >= count {
@@ -592,11 +700,8 @@ final class JSONScanner {
                 let buf = buffer
                 let n = count
                 var p = pos
-                while p < n {
-                    let c = buf[p]
-                    if c == 0x22 || c == 0x5C { break }
-                    p &+= 1
-                }
+                let table = byteClasses
+                while p < n, table[Int(buf[p])] & Self.stringEnd == 0 { p &+= 1 }
                 pos = p
             }
             if pos >= count { continue }
@@ -606,6 +711,20 @@ final class JSONScanner {
             _ = try next("a string escape")  // the escaped byte; \uXXXX digits are plain bytes
         }
     }
+
+    /// Classes of each byte value for the skipping loops, which look at every byte of what
+    /// they skip: one load and test per byte instead of a chain of compares.
+    nonisolated(unsafe) private static let byteClasses: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+        for c in [0x22, 0x5B, 0x5D, 0x7B, 0x7D] { table[c] |= structural }  // " [ ] { }
+        for c in [0x22, 0x5C] { table[c] |= stringEnd }                       // " \
+        return UnsafePointer(table)
+    }()
+    /// A quote or a bracket: where skipping a structure stops.
+    private static let structural: UInt8 = 1
+    /// A quote or a backslash: where skipping a string's body stops.
+    private static let stringEnd: UInt8 = 2
 
     private func printable(_ b: UInt8) -> String {
         b >= 0x20 && b < 0x7F ? String(Character(Unicode.Scalar(b))) : "0x" + String(b, radix: 16)
