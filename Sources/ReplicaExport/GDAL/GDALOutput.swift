@@ -155,6 +155,26 @@ struct LossTally: Sendable, Equatable {
         }
         count += 1
     }
+
+    /// Adds the tally of values met after this tally's (a later segment of the same layer): counts
+    /// add up, the first stays the earlier one's when it has one.
+    mutating func absorb(_ later: LossTally) {
+        guard later.count > 0 else { return }
+        if count == 0 {
+            firstFeatureIndex = later.firstFeatureIndex
+            firstObjectID = later.firstObjectID
+        }
+        count += later.count
+    }
+}
+
+extension GDALColumnLosses {
+    mutating func absorb(_ later: GDALColumnLosses) {
+        millisecondsDropped.absorb(later.millisecondsDropped)
+        timeOfDayDropped.absorb(later.timeOfDayDropped)
+        truncated.absorb(later.truncated)
+        integersRounded.absorb(later.integersRounded)
+    }
 }
 
 /// A dataset being written.
@@ -232,10 +252,10 @@ final class GDALLayerWriter {
     let createdNames: [String]
     /// Warnings GDAL raised while creating the layer and its fields.
     let creationWarnings: [String]
-    /// The layer name the driver gave.
-    var layerName: String { layer.name }
-    /// The FID column's name, empty when the driver has none.
-    var fidColumn: String { layer.fidColumn }
+    /// The layer name the driver gave (read at creation: valid after the dataset is closed).
+    let layerName: String
+    /// The FID column's name, empty when the driver has none (read at creation).
+    let fidColumn: String
 
     /// `OGR_L_SyncToDisk`: what is written reaches the files (FileGDB relationship classes need
     /// both tables synced first).
@@ -268,6 +288,8 @@ final class GDALLayerWriter {
     fileprivate init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
                      fidSource: Int?, objectIDSource: Int?, keepM: Bool, location: ErrorLocation) {
         self.layer = layer
+        self.layerName = layer.name
+        self.fidColumn = layer.fidColumn
         self.feature = GDALFeature(definition: layer.definition)
         self.columns = columns
         self.createdNames = createdNames
@@ -315,12 +337,35 @@ final class GDALLayerWriter {
 
     /// Writes the features whose ObjectID could not be kept, with new FIDs. Call at the end of the layer.
     func writeDeferred() throws {
-        guard !deferred.isEmpty else { return }
-        let pending = deferred
-        deferred.removeAll()
+        try writeDeferred(takeDeferred())
+    }
+
+    /// Features set aside for the end of the layer, each with where it was met.
+    typealias DeferredFeature = (feature: PreparedFeature, location: ErrorLocation)
+
+    /// Hands over the features set aside for the end of the layer (a segment of a layer written
+    /// by several datasets leaves them to the layer's last file), and forgets them.
+    func takeDeferred() -> [DeferredFeature] {
+        defer { deferred.removeAll() }
+        return deferred.map { (feature: $0.0, location: $0.1) }
+    }
+
+    /// Writes features set aside by this or another writer of the same layer, with new FIDs, in order.
+    func writeDeferred(_ pending: [DeferredFeature]) throws {
+        guard !pending.isEmpty else { return }
         try GDALErrorScope.run(at: location) { errors in
             for (f, here) in pending { try create(f, fid: -1, errors: errors, at: here) }
         }
+    }
+
+    /// Adds what a writer of a later segment of the same layer counted (features, losses, replaced
+    /// M values, reassigned ObjectIDs) to this writer's tallies, as if this writer had written them.
+    func absorb(_ later: GDALLayerWriter) {
+        featureCount += later.featureCount
+        replacedMissingM += later.replacedMissingM
+        if firstReassignedFID == nil { firstReassignedFID = later.firstReassignedFID }
+        reassignedFIDs += later.reassignedFIDs
+        for i in losses.indices where i < later.losses.count { losses[i].absorb(later.losses[i]) }
     }
 
     private func create(_ f: PreparedFeature, fid: Int64, errors: GDALErrorCollector, at location: ErrorLocation) throws {

@@ -12,6 +12,9 @@ struct WriterRequest: Sendable {
     var keepsCircularArcs: Bool
     /// Add `<field>_label` columns for coded fields where the format has no domains.
     var domainLabels = false
+    /// When a large layer of a format that declares a ``WriterProfile/segmentLayout`` is written
+    /// in segments, by several datasets at once.
+    var segments: SegmentPlan = .standard
 
     init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory

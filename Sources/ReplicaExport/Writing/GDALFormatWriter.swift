@@ -27,6 +27,11 @@ protocol GDALFormat {
     /// A batch as GDAL gets it, after any move to WGS 84; `firstIndex` is the layer-wide index of
     /// `features[0]`, for errors.
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature]
+
+    /// Whether a large layer may be written in segments by several datasets at once, when the
+    /// profile declares a ``WriterProfile/segmentLayout``: false where the driver writes
+    /// something that depends on every feature (a layer bbox).
+    static func segmentable(_ layer: LayerSchema) -> Bool
 }
 
 extension GDALFormat {
@@ -36,6 +41,7 @@ extension GDALFormat {
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
+    static func segmentable(_ layer: LayerSchema) -> Bool { true }
 }
 
 /// The diagnostics of one layer as a writer plans it; appended to the writer's list.
@@ -94,6 +100,17 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var nextFeatureIndex = 0
         /// By file name, in creation order.
         var sinks: [Sink] = []
+        /// Set when the layer may be written in segments (see ``SegmentLayout``): the plan and
+        /// how the files join.
+        var segmentation: (plan: SegmentPlan, layout: SegmentLayout)?
+        /// Makes another dataset and layer like the main sink's, at a path (any thread).
+        var makeSegment: ((String) throws -> SegmentSink)?
+        /// Features handed to the layer's own file, the first segment.
+        var firstSegmentFill = 0
+        /// The later segments, once the first is full.
+        var segments: SegmentedLayer?
+        /// What the first segment set aside for the end of the layer, taken when it was closed.
+        var firstSegmentDeferred: [GDALLayerWriter.DeferredFeature] = []
     }
     private struct Sink {
         var file: String
@@ -178,6 +195,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
                          featureIDField: featureIDField, toWGS84: toWGS84)
+        if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
+           !splitsGeometryTypes(layer), Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
+            open!.segmentation = (request.segments, layout)
+        }
         // A format that splits geometry types creates each file when a feature first needs it (so a
         // layer whose features all have another type gets no empty main file); others at once.
         if !splitsGeometryTypes(layer) { _ = try sinkIndex(for: nil) }
@@ -203,6 +224,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 try open!.sinks[sink].writer.write(features[start..<end], firstIndex: layer.nextFeatureIndex + start)
                 start = end
             }
+        } else if let plan = layer.segmentation?.plan {
+            try writeSegmented(features, firstIndex: layer.nextFeatureIndex, plan: plan)
         } else {
             try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
         }
@@ -235,6 +258,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             name: oneDataset ? (open!.sinks.first?.writer.layerName ?? layer.baseName) : layer.baseName,
             columns: columns, writer: oneDataset ? open!.sinks.first?.writer : nil)
         try endAttachments(of: layer)
+        if let segments = open!.segments { try joinSegments(segments) }
         for sink in open!.sinks {
             try sink.writer.writeDeferred()
             reportLosses(sink.writer, layer: layer.schema, output: sink.file)
@@ -467,6 +491,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     }
 
     func abort() {
+        open?.segments?.cancel()  // waits for the workers, so that no dataset is open below
         open = nil
         written = [:]
         attachmentTable = nil
@@ -653,8 +678,108 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             diagnostics.append(Diagnostic(.fieldRenamed, "field renamed to '\(created)' by the driver",
                                           at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
         }
+        if open!.segmentation != nil && open!.sinks.isEmpty {
+            let driver = profile.driverName, datasetOptions = profile.datasetOptions, columns = layer.columns
+            let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
+            let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
+            let names = writer.createdNames
+            open!.makeSegment = { path in
+                let dataset = try GDALOutputDataset(driver: driver, path: path, options: datasetOptions, location: location)
+                let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
+                                                     geometry: geometry, options: options, columns: columns,
+                                                     fidSource: fidSource, objectIDSource: objectIDSource,
+                                                     keepM: keepM, at: location)
+                writer.missingMReplacement = missingMeasure
+                guard writer.createdNames == names else {
+                    throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",
+                                             at: location)
+                }
+                return SegmentSink(dataset: dataset, writer: writer)
+            }
+        }
         open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
         return open!.sinks.count - 1
+    }
+
+    // MARK: segments
+
+    /// Writes features of a layer that may be written in segments: the first
+    /// `plan.featuresPerSegment` into the layer's own file, on this thread, exactly as an
+    /// unsegmented layer; once more come, that file is closed and the next segments go to the
+    /// workers in turn.
+    private func writeSegmented(_ features: [PreparedFeature], firstIndex: Int, plan: SegmentPlan) throws {
+        var start = 0
+        while start < features.count {
+            if let segments = open!.segments {
+                if segments.currentFill >= plan.featuresPerSegment { segments.beginSegment() }
+                let end = min(features.count, start + plan.featuresPerSegment - segments.currentFill)
+                let part = start == 0 && end == features.count ? features : Array(features[start..<end])
+                try segments.write(part, firstIndex: firstIndex + start)
+                start = end
+            } else if open!.firstSegmentFill >= plan.featuresPerSegment {
+                try startSegments(plan: plan)
+            } else {
+                let end = min(features.count, start + plan.featuresPerSegment - open!.firstSegmentFill)
+                try open!.sinks[0].writer.write(features[start..<end], firstIndex: firstIndex + start)
+                open!.firstSegmentFill += end - start
+                start = end
+            }
+        }
+    }
+
+    /// The first segment is full and more features come: closes the layer's own file (keeping
+    /// what it set aside for the end of the layer) and starts the workers with segment 1.
+    private func startSegments(plan: SegmentPlan) throws {
+        guard let make = open!.makeSegment, let dataset = open!.sinks[0].dataset else {
+            throw ReplicaExportError(.invalidState, "segmented writing without a segment maker")
+        }
+        let file = open!.sinks[0].file
+        let location = ErrorLocation(layer: open!.schema.name, output: file)
+        open!.firstSegmentDeferred = open!.sinks[0].writer.takeDeferred()
+        try dataset.close()
+        let segments = try SegmentedLayer(directory: open!.directory.appendingPathComponent(".segments"),
+                                          fileExtension: (file as NSString).pathExtension, plan: plan,
+                                          location: location, make: make)
+        open!.segments = segments
+        segments.beginSegment()
+    }
+
+    /// Waits for the segments, writes what every segment set aside (features whose ObjectID
+    /// could not be kept) into one more, as an unsegmented writer writes them last, splices the
+    /// files in order onto the layer's own file, and adds their tallies to its writer's.
+    private func joinSegments(_ segments: SegmentedLayer) throws {
+        guard let layer = open, let layout = layer.segmentation?.layout, let make = layer.makeSegment else { return }
+        let main = layer.sinks[0]
+        let location = ErrorLocation(layer: layer.schema.name, output: main.file)
+        let outcomes = try segments.finish()
+        var pending = layer.firstSegmentDeferred
+        var files: [URL] = []
+        for outcome in outcomes {
+            guard let writer = outcome.writer else {
+                throw ReplicaExportError(.invalidState, "segment \(outcome.number) has no writer", at: location)
+            }
+            main.writer.absorb(writer)
+            pending += outcome.deferred
+            files.append(outcome.url)
+        }
+        open!.firstSegmentDeferred = []
+        if !pending.isEmpty {
+            let url = segments.directory.appendingPathComponent("last.\((main.file as NSString).pathExtension)")
+            let last = try make(url.path)
+            try last.writer.writeDeferred(pending)
+            try last.dataset.close()
+            main.writer.absorb(last.writer)
+            files.append(url)
+        }
+        try SegmentSplice.append(files, to: layer.directory.appendingPathComponent(main.file), layout: layout,
+                                 location: location)
+        do {
+            try FileManager.default.removeItem(at: segments.directory)
+        } catch {
+            throw ReplicaExportError.fileSystem(error, doing: "removing the temporary segment folder",
+                                                path: segments.directory.path, at: location)
+        }
+        open!.segments = nil
     }
 
     /// The OGR geometry type of a layer's file: typed unless the format mixes types in one layer.

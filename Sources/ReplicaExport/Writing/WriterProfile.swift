@@ -55,10 +55,16 @@ public struct WriterProfile: Sendable {
     /// Dataset creation options and layer creation options every layer gets.
     let datasetOptions: [String]
     let layerOptions: [String]
+    /// How two files the driver wrote for consecutive parts of one layer join into the file it
+    /// would have written for the whole layer; nil when they do not (a format whose file is not a
+    /// header, independent feature texts and a footer). Declared, a large layer is written by
+    /// several datasets at once (see ``SegmentLayout``).
+    let segmentLayout: SegmentLayout?
 
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
-         curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = []) {
+         curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
+         segmentLayout: SegmentLayout? = nil) {
         self.formatName = formatName
         self.driverName = driverName
         self.capabilities = capabilities
@@ -70,6 +76,7 @@ public struct WriterProfile: Sendable {
         self.curvesNeedCurveLayerType = curvesNeedCurveLayerType
         self.datasetOptions = datasetOptions
         self.layerOptions = layerOptions
+        self.segmentLayout = segmentLayout
     }
 
     /// Where a format's layers go.

@@ -25,7 +25,10 @@ enum CSVFormat: GDALFormat {
         // reads back exactly, where the shapefile's -DBL_MAX rounds to -1.79769313486232E+308,
         // beyond the double range, and reads back as -inf.
         missingMeasure: -1e39,
-        layerOptions: ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"])
+        layerOptions: ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"],
+        // GDAL 3.6.2 writes the header line (at the first feature or at close), then one line per
+        // feature (LF on Unix), and nothing at close: files join by dropping later headers.
+        segmentLayout: .headerLine)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         hasGeometry(layer) ? ["GEOMETRY=AS_WKT"] : []

@@ -16,7 +16,17 @@ enum GeoJSONFormat: GDALFormat {
             .smallInteger: .column(.integer, .integer),
             .single: .column(.real, .realShortestDecimal),
             .double: .column(.real, .real),
-        ]))
+        ]),
+        // GDAL 3.6.2 (OGRGeoJSONWriteLayer): the header ends with `"features": [` and a line
+        // break, features are joined by ",\n", and closing writes "\n]", a layer bbox when
+        // asked, then "\n}\n". Only layers without a bbox are segmented: see ``segmentable(_:)``.
+        segmentLayout: .featureArray(opening: "\"features\": [\n", separator: ",\n", closing: "\n]\n}\n"))
+
+    /// Only point layers (written in GDAL's plain mode, see ``layerOptions(for:columns:featureIDField:)``)
+    /// are written in segments: in RFC 7946 mode GDAL writes the layer's bbox, merged feature by
+    /// feature with an antimeridian rule that depends on the order, into space reserved in the
+    /// header, which a splice could not reproduce byte for byte.
+    static func segmentable(_ layer: LayerSchema) -> Bool { wrapsPointsItself(layer) }
 
     /// `RFC7946=YES`, except for point layers. In RFC 7946 mode GDAL 3.6.2 copies every feature
     /// (`OGRFeature::SetFrom`, which matches the fields by name) to wrap its longitude into

@@ -1,0 +1,483 @@
+import Foundation
+
+// Segmented writing: one layer written by several GDAL datasets at once.
+//
+// GDAL's CSV and GeoJSON drivers write a layer on one thread, and that thread is the bottleneck of
+// those formats (about 11 s of CPU for 1,000,000 points). A format whose file is a header, then
+// one independent text per feature, then a footer declares how its files join
+// (``SegmentLayout``); the generic writer then cuts a large layer into consecutive segments of
+// ``SegmentPlan/featuresPerSegment`` features. The first segment is the layer's own file, written
+// exactly as an unsegmented layer is (so a layer that fits in one segment gives the same bytes by
+// the same path); later segments go round-robin to worker threads, each with its own dataset of
+// the same driver and options in a hidden folder of the writer's staging directory; at the end of
+// the layer their files are spliced in order onto the first. Every byte still comes from GDAL.
+
+/// How the files of one layer written in segments join into one file: what a format's profile
+/// declares (``WriterProfile/segmentLayout``). The splice checks the layout it expects and fails
+/// with an internal error rather than write a wrong file.
+enum SegmentLayout: Sendable, Equatable {
+    /// A header line (ending at the first line break outside double quotes), then records (CSV). A
+    /// later segment's header must equal the first's; it is dropped.
+    case headerLine
+    /// A header ending with `opening` (its first occurrence), feature texts joined by `separator`,
+    /// then `closing`; a file without features is header + closing (GeoJSON's FeatureCollection).
+    /// Later segments' headers must equal the first's; the bodies are joined with `separator`.
+    case featureArray(opening: String, separator: String, closing: String)
+}
+
+/// How large a layer must be to be written in segments, and by how many threads.
+struct SegmentPlan: Sendable, Equatable {
+    /// Features per segment; a layer with no more features is written as one file, unsegmented.
+    var featuresPerSegment: Int
+    /// Worker threads writing the segments after the first; below 2, layers are not segmented.
+    var workers: Int
+
+    /// Chosen by measurement on 1,000,000 points (see the README's Performance section).
+    static let defaultFeaturesPerSegment = 65_536
+    /// At most this many workers, whatever the core count.
+    static let maxWorkers = 4
+    /// An internal knob: features per segment, to exercise segmented writing on small inputs
+    /// (tests, `Benchmarks/golden.sh`). 0 turns segmented writing off.
+    static let environmentVariable = "REPLICA_EXPORT_SEGMENT_FEATURES"
+
+    /// One worker per core (at most ``maxWorkers``), ``defaultFeaturesPerSegment`` unless the
+    /// environment says otherwise.
+    static var standard: SegmentPlan {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, maxWorkers)
+        if let text = ProcessInfo.processInfo.environment[environmentVariable], let n = Int(text), n >= 0 {
+            return n == 0 ? .off : SegmentPlan(featuresPerSegment: n, workers: max(workers, 2))
+        }
+        return SegmentPlan(featuresPerSegment: defaultFeaturesPerSegment, workers: workers)
+    }
+
+    /// Never segments.
+    static let off = SegmentPlan(featuresPerSegment: .max, workers: 0)
+
+    var isOn: Bool { workers >= 2 && featuresPerSegment > 0 && featuresPerSegment < .max }
+}
+
+/// A bounded queue of work for one segment worker, bounded by the features it holds (at least one
+/// item is always accepted): the reader cannot run further ahead than this.
+final class SegmentQueue<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [(item: Item, weight: Int)] = []
+    private var head = 0
+    private var held = 0
+    private let capacity: Int
+    private var finished = false
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Blocks while full; false once cancelled (the item is dropped).
+    @discardableResult
+    func put(_ item: Item, weight: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while held > 0 && held + weight > capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        items.append((item, weight))
+        held += weight
+        condition.broadcast()
+        return true
+    }
+
+    /// The next item; nil once finished and empty, or cancelled.
+    func take() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !finished && !cancelled { condition.wait() }
+        if cancelled || head == items.count { return nil }
+        let (item, weight) = items[head]
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        held -= weight
+        condition.broadcast()
+        return item
+    }
+
+    /// No more items; the worker ends once it has taken what is queued.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Drops what is queued and ends the worker after its current item.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        head = 0
+        held = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// One segment's dataset and layer, as the format writer makes them for a path.
+struct SegmentSink {
+    var dataset: GDALOutputDataset
+    var writer: GDALLayerWriter
+}
+
+/// The segments after the first of one layer, written by worker threads. Used by one thread (the
+/// format's writer thread) except ``cancel()``, which may come from any thread once that one is done.
+final class SegmentedLayer {
+    /// What became of one segment.
+    final class Outcome: @unchecked Sendable {
+        let number: Int
+        let url: URL
+        var writer: GDALLayerWriter?
+        var deferred: [GDALLayerWriter.DeferredFeature] = []
+        var error: (any Error)?
+        var closed = false
+        init(number: Int, url: URL) {
+            self.number = number
+            self.url = url
+        }
+    }
+
+    private enum Work {
+        case begin(Outcome)
+        case batch([PreparedFeature], firstIndex: Int)
+        case end
+    }
+
+    /// Hidden folder of the segment files, inside the layer's staging directory.
+    let directory: URL
+    private let queues: [SegmentQueue<Work>]
+    private let threads = DispatchGroup()
+    private let lock = NSLock()
+    /// The earliest segment that failed (-1 once cancelled): later segments are skipped, earlier
+    /// ones finish, so that the error reported is the one an unsegmented writer meets first.
+    private var failedSegment: Int?
+    private var outcomes: [Outcome] = []
+    private var joined = false
+    /// The worker of the segment being filled, and how many features it got.
+    private var current: Int?
+    private(set) var currentFill = 0
+    private let fileExtension: String
+
+    /// Starts `plan.workers` threads; `make` creates a segment's dataset and layer at a path (on
+    /// the worker thread).
+    init(directory: URL, fileExtension: String, plan: SegmentPlan, location: ErrorLocation,
+         make: @escaping (String) throws -> SegmentSink) throws {
+        self.directory = directory
+        self.fileExtension = fileExtension
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        } catch {
+            throw ReplicaExportError.fileSystem(error, doing: "creating the temporary segment folder", path: directory.path,
+                                                at: location)
+        }
+        // Each worker may hold a whole segment queued: while one writes its segment, the next
+        // worker's segment is filled, so that both keep busy; memory stays within about
+        // workers x featuresPerSegment features.
+        queues = (0..<plan.workers).map { _ in SegmentQueue<Work>(capacity: plan.featuresPerSegment) }
+        let make = UncheckedSendable(make)
+        for (n, queue) in queues.enumerated() {
+            threads.enter()
+            let box = UncheckedSendable(queue)
+            startThread(name: "replica-export segment \(n)") { [self] in
+                defer { threads.leave() }
+                work(box.value, make: make.value)
+            }
+        }
+    }
+
+    deinit { cancel() }
+
+    /// The worker loop: one segment at a time, in the order queued.
+    private func work(_ queue: SegmentQueue<Work>, make: (String) throws -> SegmentSink) {
+        var sink: SegmentSink?
+        var outcome: Outcome?
+        func fail(_ error: any Error) {
+            lock.lock()
+            if let outcome {
+                if outcome.error == nil { outcome.error = error }
+                failedSegment = min(failedSegment ?? .max, outcome.number)
+            }
+            lock.unlock()
+            sink = nil  // closed (silently) by deinit; the files are removed with the folder
+        }
+        while let item = queue.take() {
+            switch item {
+            case .begin(let next):
+                sink = nil
+                outcome = next
+                guard !skips(next.number) else { continue }
+                do { sink = try make(next.url.path) } catch { fail(error) }
+            case .batch(let features, let firstIndex):
+                guard let current = sink, let number = outcome?.number, !skips(number) else { continue }
+                do { try current.writer.write(features, firstIndex: firstIndex) } catch { fail(error) }
+            case .end:
+                guard let current = sink, let done = outcome else { continue }
+                do {
+                    let deferred = current.writer.takeDeferred()
+                    try current.dataset.close()
+                    lock.lock()
+                    done.writer = current.writer
+                    done.deferred = deferred
+                    done.closed = true
+                    lock.unlock()
+                } catch { fail(error) }
+                sink = nil
+            }
+        }
+    }
+
+    private func skips(_ segment: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failedSegment.map { segment > $0 } ?? false
+    }
+
+    private var hasFailed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failedSegment != nil
+    }
+
+    /// Starts the next segment, on the next worker in turn; ends the one being filled.
+    func beginSegment() {
+        if let current { queues[current].put(.end, weight: 0) }
+        let number = outcomes.count + 1  // segment 0 is the layer's own file
+        let worker = current.map { ($0 + 1) % queues.count } ?? 0
+        let outcome = Outcome(number: number,
+                              url: directory.appendingPathComponent(String(format: "%06d.%@", number, fileExtension)))
+        outcomes.append(outcome)
+        current = worker
+        currentFill = 0
+        queues[worker].put(.begin(outcome), weight: 0)
+    }
+
+    /// Hands features of the current segment to its worker (blocks while that worker's queue is
+    /// full). Throws the earliest segment's error once a worker failed.
+    func write(_ features: [PreparedFeature], firstIndex: Int) throws {
+        if hasFailed { try finish() }
+        guard let current else { throw ReplicaExportError(.invalidState, "segment written before it began") }
+        queues[current].put(.batch(features, firstIndex: firstIndex), weight: features.count)
+        currentFill += features.count
+    }
+
+    /// Ends the last segment and waits for every worker; returns the segments in order, or throws
+    /// the error of the earliest segment that failed (the one an unsegmented writer would have met first).
+    @discardableResult
+    func finish() throws -> [Outcome] {
+        if !joined {
+            if let current { queues[current].put(.end, weight: 0) }
+            current = nil
+            queues.forEach { $0.finish() }
+            threads.wait()
+            joined = true
+        }
+        if let failure = outcomes.first(where: { $0.error != nil })?.error { throw failure }
+        if let missing = outcomes.first(where: { !$0.closed }) {
+            throw ReplicaExportError(.invalidState, "segment \(missing.number) of the layer was not written")
+        }
+        return outcomes
+    }
+
+    /// Stops the workers without waiting for their queues and waits for them to end (their
+    /// datasets closed); the files stay for the caller to remove. Safe to call more than once.
+    func cancel() {
+        guard !joined else { return }
+        lock.lock()
+        failedSegment = -1
+        lock.unlock()
+        queues.forEach { $0.cancel() }
+        threads.wait()
+        joined = true
+    }
+}
+
+/// Joins segment files onto the layer's first file, as a ``SegmentLayout`` says.
+enum SegmentSplice {
+    static let bufferSize = 4 << 20
+
+    /// Appends `segments` (in order) to the file at `first`, which is the first segment.
+    static func append(_ segments: [URL], to first: URL, layout: SegmentLayout, location: ErrorLocation) throws {
+        let output = try FileDescriptor(path: first.path, flags: O_RDWR, location: location)
+        var buffer = [UInt8](repeating: 0, count: bufferSize)
+        switch layout {
+        case .headerLine:
+            let header = try csvHeader(of: output, path: first.path, location: location)
+            try output.seek(to: output.size())
+            for segment in segments {
+                let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
+                let size = try input.size()
+                guard size > 0 else { continue }  // no header, no records
+                let own = try csvHeader(of: input, path: segment.path, location: location)
+                guard own == header else {
+                    throw mismatch("the header line of a later segment differs from the first's", location)
+                }
+                try copy(from: input, range: Int64(header.count)..<size, to: output, buffer: &buffer, location: location)
+            }
+        case .featureArray(let opening, let separator, let closing):
+            let closingBytes = Array(closing.utf8)
+            let header = try arrayHeader(of: output, opening: Array(opening.utf8), location: location)
+            let firstSize = try output.size()
+            guard firstSize >= Int64(header.count + closingBytes.count),
+                  try output.read(at: firstSize - Int64(closingBytes.count), count: closingBytes.count) == closingBytes else {
+                throw mismatch("the first segment does not end as expected", location)
+            }
+            var wroteFeature = firstSize > Int64(header.count + closingBytes.count)
+            try output.truncate(to: firstSize - Int64(closingBytes.count))
+            try output.seek(to: firstSize - Int64(closingBytes.count))
+            for segment in segments {
+                let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
+                let size = try input.size()
+                guard size >= Int64(header.count + closingBytes.count),
+                      try input.read(at: 0, count: header.count) == header,
+                      try input.read(at: size - Int64(closingBytes.count), count: closingBytes.count) == closingBytes else {
+                    throw mismatch("a later segment's header or end differs from the first's", location)
+                }
+                let body = Int64(header.count)..<(size - Int64(closingBytes.count))
+                guard !body.isEmpty else { continue }
+                if wroteFeature { try output.write(Array(separator.utf8), location: location) }
+                try copy(from: input, range: body, to: output, buffer: &buffer, location: location)
+                wroteFeature = true
+            }
+            try output.write(closingBytes, location: location)
+        }
+        try output.close(location: location)
+    }
+
+    private static func mismatch(_ what: String, _ location: ErrorLocation) -> ReplicaExportError {
+        ReplicaExportError(.invalidState, "joining the segments of the layer failed: \(what) (GDAL's file layout is not the expected one)",
+                           at: location)
+    }
+
+    /// The first line (through its line break; line breaks inside double quotes do not count).
+    private static func csvHeader(of file: FileDescriptor, path: String, location: ErrorLocation) throws -> [UInt8] {
+        var header: [UInt8] = []
+        var quoted = false
+        var offset: Int64 = 0
+        while true {
+            let chunk = try file.read(at: offset, count: 64 << 10)
+            guard !chunk.isEmpty else { throw mismatch("no header line in '\((path as NSString).lastPathComponent)'", location) }
+            for (i, byte) in chunk.enumerated() {
+                if byte == UInt8(ascii: "\"") { quoted.toggle() }
+                if byte == UInt8(ascii: "\n") && !quoted {
+                    header += chunk[...i]
+                    return header
+                }
+            }
+            header += chunk
+            offset += Int64(chunk.count)
+        }
+    }
+
+    /// The bytes through the first occurrence of `opening`.
+    private static func arrayHeader(of file: FileDescriptor, opening: [UInt8], location: ErrorLocation) throws -> [UInt8] {
+        var header: [UInt8] = []
+        var offset: Int64 = 0
+        while true {
+            let chunk = try file.read(at: offset, count: 64 << 10)
+            guard !chunk.isEmpty else { throw mismatch("no feature array in the first segment", location) }
+            let searchFrom = max(0, header.count - opening.count + 1)
+            header += chunk
+            offset += Int64(chunk.count)
+            if header.count >= opening.count {
+                for start in searchFrom...(header.count - opening.count) where header[start..<(start + opening.count)].elementsEqual(opening) {
+                    return Array(header[..<(start + opening.count)])
+                }
+            }
+        }
+    }
+
+    private static func copy(from input: FileDescriptor, range: Range<Int64>, to output: FileDescriptor,
+                             buffer: inout [UInt8], location: ErrorLocation) throws {
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let want = Int(min(Int64(buffer.count), range.upperBound - offset))
+            let got = try buffer.withUnsafeMutableBytes { try input.read(into: $0.baseAddress!, at: offset, count: want) }
+            guard got > 0 else { throw mismatch("a segment file ended early", location) }
+            try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[..<got]), location: location) }
+            offset += Int64(got)
+        }
+    }
+}
+
+/// A POSIX file descriptor with the few calls the splice needs, errors thrown as `.fileSystem`.
+final class FileDescriptor {
+    private var fd: Int32
+    let path: String
+    private let location: ErrorLocation
+
+    init(path: String, flags: Int32, location: ErrorLocation) throws {
+        self.path = path
+        self.location = location
+        fd = open(path, flags | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.failure(errno, "opening", path, location) }
+    }
+
+    deinit { if fd >= 0 { _ = Foundation.close(fd) } }
+
+    private static func failure(_ code: Int32, _ doing: String, _ path: String, _ location: ErrorLocation) -> ReplicaExportError {
+        ReplicaExportError.fileSystem(FileSystemCause(errno: code), doing: "\(doing) a segment of the output", path: path,
+                                      at: location)
+    }
+
+    func size() throws -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.failure(errno, "reading", path, location) }
+        return Int64(info.st_size)
+    }
+
+    func seek(to offset: Int64) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw Self.failure(errno, "seeking in", path, location) }
+    }
+
+    func truncate(to size: Int64) throws {
+        guard ftruncate(fd, off_t(size)) == 0 else { throw Self.failure(errno, "truncating", path, location) }
+    }
+
+    /// Up to `count` bytes at `offset` (fewer at the end of the file).
+    func read(at offset: Int64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var total = 0
+        while total < count {
+            let got = try bytes.withUnsafeMutableBytes { try read(into: $0.baseAddress! + total, at: offset + Int64(total), count: count - total) }
+            if got == 0 { break }
+            total += got
+        }
+        return Array(bytes[..<total])
+    }
+
+    func read(into pointer: UnsafeMutableRawPointer, at offset: Int64, count: Int) throws -> Int {
+        while true {
+            let got = pread(fd, pointer, count, off_t(offset))
+            if got >= 0 { return got }
+            if errno != EINTR { throw Self.failure(errno, "reading", path, location) }
+        }
+    }
+
+    func write(_ bytes: [UInt8], location: ErrorLocation) throws {
+        try bytes.withUnsafeBytes { try write($0, location: location) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, location: ErrorLocation) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure(errno, "writing", path, location)
+            }
+            done += n
+        }
+    }
+
+    /// Closes, reporting a failure (a delayed write error).
+    func close(location: ErrorLocation) throws {
+        let code = Foundation.close(fd)
+        fd = -1
+        if code != 0 { throw Self.failure(errno, "closing", path, location) }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+@testable import ReplicaExport
+
+/// Segmented writing (a large CSV or GeoJSON layer written by several datasets at once and
+/// spliced): with a segment of a few features, every result must equal the unsegmented writer's.
+@Suite struct SegmentedWritingTests {
+    static let plan = SegmentPlan(featuresPerSegment: 3, workers: 2)
+
+    /// `count` point features cycling through the all-types rows, OBJECTID i + 1 except where
+    /// `nullObjectIDs` says (those GeoJSON writes last, with no id).
+    static func features(_ count: Int, nullObjectIDs: Set<Int> = [], hasM: Bool = false) -> [PreparedFeature] {
+        (0..<count).map { i in
+            var attributes = WriterFixtures.allTypesRows[i % WriterFixtures.allTypesRows.count]
+            attributes[0] = nullObjectIDs.contains(i) ? .null : .int64(Int64(i + 1))
+            let m = hasM && i % 4 == 1 ? Double.nan : Double(i)
+            return PreparedFeature(attributes: attributes, geometry: PreparedGeometry(
+                .point(Vertex(x: -179.5 + Double(i) * 0.37, y: 48.85 - Double(i) * 0.1, z: 10, m: m)), hasZ: false, hasM: hasM))
+        }
+    }
+
+    /// Writes the layers (features in batches of `batch`) with a plan; returns the output files'
+    /// bytes by name, the diagnostics and the outputs.
+    static func write<W: FormatWriter>(_ type: W.Type, plan: SegmentPlan, layers: [(LayerSchema, [PreparedFeature])],
+                                       batch: Int = 4) throws -> (files: [String: Data], diagnostics: [Diagnostic], outputs: [WrittenOutput]) {
+        let dir = try TestPaths.makeTemporaryDirectory("segments-\(W.formatName)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var request = WriterFixtures.request(dir, layers: layers.map(\.0))
+        request.segments = plan
+        let writer = try W(request: request)
+        do {
+            for (layer, features) in layers {
+                try writer.beginLayer(layer)
+                for start in stride(from: 0, to: features.count, by: batch) {
+                    try writer.write(Array(features[start..<min(features.count, start + batch)]))
+                }
+                try writer.endLayer()
+            }
+            let outputs = try writer.commit()
+            var files: [String: Data] = [:]
+            for name in TestPaths.entries(dir) { files[name] = try Data(contentsOf: dir.appendingPathComponent(name)) }
+            return (files, writer.diagnostics, outputs)
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+
+    @Test(arguments: [10, 3, 4, 7, 1])
+    func csvAndGeoJSONEqualTheUnsegmentedWriter(count: Int) throws {
+        let layer = WriterFixtures.allTypesLayer(name: "sites")
+        let table = WriterFixtures.allTypesLayer(name: "rows", geometry: nil)
+        let features = Self.features(count, nullObjectIDs: [1, 5])
+        let rows = Self.features(count).map { PreparedFeature(attributes: $0.attributes, geometry: nil) }
+        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+            func run<W: FormatWriter>(_ type: W.Type) throws {
+                let plain = try Self.write(type, plan: .off, layers: [(layer, features), (table, rows)])
+                let segmented = try Self.write(type, plan: Self.plan, layers: [(layer, features), (table, rows)])
+                #expect(segmented.files.keys.sorted() == plain.files.keys.sorted())
+                for (name, bytes) in plain.files {
+                    #expect(segmented.files[name] == bytes, "\(W.formatName) \(name) with \(count) features")
+                }
+                func summary(_ outputs: [WrittenOutput]) -> [String] {
+                    outputs.map { "\($0.url.lastPathComponent) \($0.layerName) \($0.featureCount)" }
+                }
+                #expect(summary(segmented.outputs) == summary(plain.outputs))
+                #expect(segmented.outputs.map(\.featureCount) == [count, count])
+                #expect(segmented.diagnostics.map(\.description) == plain.diagnostics.map(\.description))
+            }
+            try run(type)
+        }
+    }
+
+    @Test func largeLayerReadsBackThroughGDALWithEveryFeature() throws {
+        let layer = WriterFixtures.allTypesLayer(name: "sites")
+        let features = Self.features(50, nullObjectIDs: [4, 40])
+        for (type, file) in [(CSVWriter.self, "sites.csv"), (GeoJSONWriter.self, "sites.geojson")] as [(any FormatWriter.Type, String)] {
+            func run<W: FormatWriter>(_ type: W.Type) throws {
+                let dir = try TestPaths.makeTemporaryDirectory("segments-read")
+                defer { try? FileManager.default.removeItem(at: dir) }
+                var request = WriterFixtures.request(dir, layers: [layer])
+                request.segments = Self.plan
+                let writer = try W(request: request)
+                try writer.beginLayer(layer)
+                try writer.write(features)
+                try writer.endLayer()
+                let outputs = try writer.commit()
+                #expect(outputs.map(\.featureCount) == [50])
+                let ds = try GDALReadDataset(url: dir.appendingPathComponent(file))
+                let read = try ds.features("sites")
+                #expect(read.count == 50)
+                // Nothing of the segments is left beside the outputs.
+                #expect(TestPaths.entries(dir).allSatisfy { !$0.hasPrefix(".") })
+            }
+            try run(type)
+        }
+    }
+
+    @Test func lossesAreSummedAcrossSegments() throws {
+        // CSV replaces a missing M (NaN): every fourth feature has one.
+        let layer = WriterFixtures.allTypesLayer(name: "measured", hasM: true)
+        let features = Self.features(20, hasM: true)
+        let plain = try Self.write(CSVWriter.self, plan: .off, layers: [(layer, features)])
+        let segmented = try Self.write(CSVWriter.self, plan: Self.plan, layers: [(layer, features)])
+        let replaced = segmented.diagnostics.filter { $0.code == .missingMeasureReplaced }
+        #expect(replaced.count == 1 && replaced.first?.count == 5)
+        #expect(segmented.diagnostics.map(\.description) == plain.diagnostics.map(\.description))
+        #expect(segmented.files == plain.files)
+    }
+
+    /// A value the column cannot take, in a feature of the second segment (or later): the error
+    /// names the layer-wide feature index and OBJECTID, as the unsegmented writer's does.
+    @Test(arguments: [4, 5, 10, 13])
+    func featureErrorInALaterSegmentIsLocated(at bad: Int) throws {
+        let layer = WriterFixtures.allTypesLayer(name: "sites")
+        var features = Self.features(16)
+        features[bad].attributes[2] = .string("not a number")
+        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+            func run<W: FormatWriter>(_ type: W.Type) throws {
+                func failure(_ plan: SegmentPlan) throws -> ReplicaExportError? {
+                    do {
+                        _ = try Self.write(type, plan: plan, layers: [(layer, features)])
+                        return nil
+                    } catch let error as ReplicaExportError {
+                        return error
+                    }
+                }
+                let plain = try #require(try failure(.off))
+                let segmented = try #require(try failure(Self.plan))
+                #expect(segmented.location.featureIndex == bad)
+                #expect(segmented.location.objectID == Int64(bad + 1))
+                #expect(segmented.location.field == "whole")
+                #expect(segmented.description == plain.description)
+            }
+            try run(type)
+        }
+    }
+
+    @Test func abortWhileSegmentsAreWrittenLeavesNothing() throws {
+        let layer = WriterFixtures.allTypesLayer(name: "sites")
+        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+            func run<W: FormatWriter>(_ type: W.Type) throws {
+                let dir = try TestPaths.makeTemporaryDirectory("segments-abort")
+                defer { try? FileManager.default.removeItem(at: dir) }
+                var request = WriterFixtures.request(dir, layers: [layer])
+                request.segments = Self.plan
+                let writer = try W(request: request)
+                try writer.beginLayer(layer)
+                try writer.write(Self.features(20))
+                writer.abort()
+                #expect(TestPaths.entries(dir).isEmpty)
+                // And after a failed layer.
+                let failing = try W(request: request)
+                var features = Self.features(20)
+                features[7].attributes[2] = .string("x")
+                try failing.beginLayer(layer)
+                #expect(throws: ReplicaExportError.self) {
+                    try failing.write(features)
+                    try failing.endLayer()
+                }
+                failing.abort()
+                #expect(TestPaths.entries(dir).isEmpty)
+            }
+            try run(type)
+        }
+    }
+
+    @Test func spliceRefusesAFileThatIsNotLaidOutAsExpected() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("segments-splice")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = dir.appendingPathComponent("a.csv"), second = dir.appendingPathComponent("b.csv")
+        try "x,y\n1,2\n".write(to: first, atomically: true, encoding: .utf8)
+        try "x,z\n3,4\n".write(to: second, atomically: true, encoding: .utf8)
+        #expect { try SegmentSplice.append([second], to: first, layout: .headerLine, location: ErrorLocation()) }
+            throws: { ($0 as? ReplicaExportError)?.code == .invalidState }
+        let layout = SegmentLayout.featureArray(opening: "[\n", separator: ",\n", closing: "\n]\n")
+        try "{\"a\": [\n1,\n2\n]\n".write(to: first, atomically: true, encoding: .utf8)
+        try "{\"a\": [\n3\n]\n".write(to: second, atomically: true, encoding: .utf8)
+        try SegmentSplice.append([second], to: first, layout: layout, location: ErrorLocation())
+        #expect(try String(contentsOf: first, encoding: .utf8) == "{\"a\": [\n1,\n2,\n3\n]\n")
+        try "{\"b\": [\n3\n]\n".write(to: second, atomically: true, encoding: .utf8)
+        #expect { try SegmentSplice.append([second], to: first, layout: layout, location: ErrorLocation()) }
+            throws: { ($0 as? ReplicaExportError)?.code == .invalidState }
+    }
+}
