@@ -5,7 +5,7 @@ import Testing
 /// Segmented writing (a large CSV or GeoJSON layer written by several datasets at once and
 /// spliced): with a segment of a few features, every result must equal the unsegmented writer's.
 @Suite struct SegmentedWritingTests {
-    static let plan = SegmentPlan(featuresPerSegment: 3, workers: 2)
+    static let plan = SegmentPlan(weightPerSegment: 3, workers: 2)
 
     /// `count` point features cycling through the all-types rows, OBJECTID i + 1 except where
     /// `nullObjectIDs` says (those GeoJSON writes last, with no id).

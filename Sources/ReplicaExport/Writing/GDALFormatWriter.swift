@@ -105,7 +105,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var segmentation: (plan: SegmentPlan, layout: SegmentLayout)?
         /// Makes another dataset and layer like the main sink's, at a path (any thread).
         var makeSegment: ((String) throws -> SegmentSink)?
-        /// Features handed to the layer's own file, the first segment.
+        /// Weight (``SegmentPlan/weight(of:)``) handed to the layer's own file, the first segment.
         var firstSegmentFill = 0
         /// The later segments, once the first is full.
         var segments: SegmentedLayer?
@@ -704,26 +704,32 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     // MARK: segments
 
     /// Writes features of a layer that may be written in segments: the first
-    /// `plan.featuresPerSegment` into the layer's own file, on this thread, exactly as an
-    /// unsegmented layer; once more come, that file is closed and the next segments go to the
-    /// workers in turn.
+    /// `plan.weightPerSegment` of weight (``SegmentPlan/weight(of:)``) into the layer's own file, on
+    /// this thread, exactly as an unsegmented layer; once more come, that file is closed and the
+    /// next segments go to the workers in turn.
     private func writeSegmented(_ features: [PreparedFeature], firstIndex: Int, plan: SegmentPlan) throws {
         var start = 0
         while start < features.count {
-            if let segments = open!.segments {
-                if segments.currentFill >= plan.featuresPerSegment { segments.beginSegment() }
-                let end = min(features.count, start + plan.featuresPerSegment - segments.currentFill)
-                let part = start == 0 && end == features.count ? features : Array(features[start..<end])
-                try segments.write(part, firstIndex: firstIndex + start)
-                start = end
-            } else if open!.firstSegmentFill >= plan.featuresPerSegment {
+            if open!.segments == nil && open!.firstSegmentFill >= plan.weightPerSegment {
                 try startSegments(plan: plan)
-            } else {
-                let end = min(features.count, start + plan.featuresPerSegment - open!.firstSegmentFill)
-                try open!.sinks[0].writer.write(features[start..<end], firstIndex: firstIndex + start)
-                open!.firstSegmentFill += end - start
-                start = end
             }
+            let segments = open!.segments
+            if let segments, segments.currentFill >= plan.weightPerSegment { segments.beginSegment() }
+            // The features that fill the current segment: at least one, up to its weight.
+            let room = plan.weightPerSegment - (segments?.currentFill ?? open!.firstSegmentFill)
+            var end = start, weight = 0
+            while end < features.count && (end == start || weight + SegmentPlan.weight(of: features[end]) <= room) {
+                weight += SegmentPlan.weight(of: features[end])
+                end += 1
+            }
+            if let segments {
+                let part = start == 0 && end == features.count ? features : Array(features[start..<end])
+                try segments.write(part, weight: weight, firstIndex: firstIndex + start)
+            } else {
+                try open!.sinks[0].writer.write(features[start..<end], firstIndex: firstIndex + start)
+                open!.firstSegmentFill += weight
+            }
+            start = end
         }
     }
 

@@ -6,7 +6,7 @@ import Foundation
 // those formats (about 11 s of CPU for 1,000,000 points). A format whose file is a header, then
 // one independent text per feature, then a footer declares how its files join
 // (``SegmentLayout``); the generic writer then cuts a large layer into consecutive segments of
-// ``SegmentPlan/featuresPerSegment`` features. The first segment is the layer's own file, written
+// ``SegmentPlan/weightPerSegment`` (features weighed by their vertices). The first segment is the layer's own file, written
 // exactly as an unsegmented layer is (so a layer that fits in one segment gives the same bytes by
 // the same path); later segments go round-robin to worker threads, each with its own dataset of
 // the same driver and options in a hidden folder of the writer's staging directory; at the end of
@@ -26,41 +26,66 @@ enum SegmentLayout: Sendable, Equatable {
 }
 
 /// How large a layer must be to be written in segments, and by how many threads.
+///
+/// Segments and the workers' queues are measured in weight, not features: a feature weighs 1
+/// plus 1 per ``verticesPerWeight`` vertices (``weight(of:)``), so that a segment of polygons holds
+/// about as much memory as one of points, and memory stays bounded whatever the geometries.
 struct SegmentPlan: Sendable, Equatable {
-    /// Features per segment; a layer with no more features is written as one file, unsegmented.
-    var featuresPerSegment: Int
+    /// Weight per segment; a layer of no more weight is written as one file, unsegmented. For
+    /// points, the features per segment.
+    var weightPerSegment: Int
     /// Worker threads writing the segments after the first; below 2, layers are not segmented.
     var workers: Int
 
-    /// Chosen by measurement on 1,000,000 points (see the README's Performance section).
-    static let defaultFeaturesPerSegment = 65_536
+    /// Chosen by measurement on 1,000,000 points to CSV (see the README's Performance section):
+    /// 16,384 took 9.1 s, 65,536 9.8 s, unsegmented 12.1 s; peak memory 152-156 MB either way,
+    /// and 151 MB for 5,000,000 points.
+    static let defaultWeightPerSegment = 16_384
+    /// A vertex weighs this much less than a point feature with its attributes (about 32 bytes
+    /// against a few hundred).
+    static let verticesPerWeight = 8
+
+    /// 1 plus 1 per ``verticesPerWeight`` vertices of the feature's geometry.
+    static func weight(of feature: PreparedFeature) -> Int {
+        guard let geometry = feature.geometry else { return 1 }
+        let vertices: Int
+        switch geometry.shape {
+        case .point: return 1
+        case .multipoint(let points): vertices = points.count
+        case .lines(let paths): vertices = paths.reduce(0) { $0 + $1.vertices.count }
+        case .polygons(let polygons): vertices = polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.vertices.count } }
+        }
+        return 1 + vertices / verticesPerWeight
+    }
     /// At most this many workers, whatever the core count.
     static let maxWorkers = 4
     /// An internal knob: features per segment, to exercise segmented writing on small inputs
     /// (tests, `Benchmarks/golden.sh`). 0 turns segmented writing off.
     static let environmentVariable = "REPLICA_EXPORT_SEGMENT_FEATURES"
 
-    /// One worker per core (at most ``maxWorkers``), ``defaultFeaturesPerSegment`` unless the
+    /// One worker per core (at most ``maxWorkers``), ``defaultWeightPerSegment`` unless the
     /// environment says otherwise.
     static var standard: SegmentPlan {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, maxWorkers)
         if let text = ProcessInfo.processInfo.environment[environmentVariable], let n = Int(text), n >= 0 {
-            return n == 0 ? .off : SegmentPlan(featuresPerSegment: n, workers: max(workers, 2))
+            return n == 0 ? .off : SegmentPlan(weightPerSegment: n, workers: max(workers, 2))
         }
-        return SegmentPlan(featuresPerSegment: defaultFeaturesPerSegment, workers: workers)
+        return SegmentPlan(weightPerSegment: defaultWeightPerSegment, workers: workers)
     }
 
     /// Never segments.
-    static let off = SegmentPlan(featuresPerSegment: .max, workers: 0)
+    static let off = SegmentPlan(weightPerSegment: .max, workers: 0)
 
-    var isOn: Bool { workers >= 2 && featuresPerSegment > 0 && featuresPerSegment < .max }
+    var isOn: Bool { workers >= 2 && weightPerSegment > 0 && weightPerSegment < .max }
 }
 
 /// A bounded queue of work for one segment worker, bounded by the features it holds (at least one
 /// item is always accepted): the reader cannot run further ahead than this.
 final class SegmentQueue<Item>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [(item: Item, weight: Int)] = []
+    /// Queued items from `head` on; the slots before it are emptied as they are taken, so that a
+    /// taken batch is not kept alive until the array is compacted.
+    private var items: [(item: Item?, weight: Int)] = []
     private var head = 0
     private var held = 0
     private let capacity: Int
@@ -89,6 +114,7 @@ final class SegmentQueue<Item>: @unchecked Sendable {
         while head == items.count && !finished && !cancelled { condition.wait() }
         if cancelled || head == items.count { return nil }
         let (item, weight) = items[head]
+        items[head].item = nil
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)
@@ -178,8 +204,8 @@ final class SegmentedLayer {
         // Each worker may hold half a segment queued: by the time a worker is down to the last
         // half of its segment, the next worker's segment is being filled, so that both keep busy
         // (measured: a whole segment queued gave no more speed and more memory); memory stays
-        // within about workers x featuresPerSegment / 2 features beyond an unsegmented run.
-        queues = (0..<plan.workers).map { _ in SegmentQueue<Work>(capacity: max(1, plan.featuresPerSegment / 2)) }
+        // within about workers x weightPerSegment / 2 beyond an unsegmented run.
+        queues = (0..<plan.workers).map { _ in SegmentQueue<Work>(capacity: max(1, plan.weightPerSegment / 2)) }
         let make = UncheckedSendable(make)
         for (n, queue) in queues.enumerated() {
             threads.enter()
@@ -259,11 +285,11 @@ final class SegmentedLayer {
 
     /// Hands features of the current segment to its worker (blocks while that worker's queue is
     /// full). Throws the earliest segment's error once a worker failed.
-    func write(_ features: [PreparedFeature], firstIndex: Int) throws {
+    func write(_ features: [PreparedFeature], weight: Int, firstIndex: Int) throws {
         if hasFailed { try finish() }
         guard let current else { throw ReplicaExportError(.invalidState, "segment written before it began") }
-        queues[current].put(.batch(features, firstIndex: firstIndex), weight: features.count)
-        currentFill += features.count
+        queues[current].put(.batch(features, firstIndex: firstIndex), weight: weight)
+        currentFill += weight
     }
 
     /// Ends the last segment and waits for every worker; returns the segments in order, or throws
