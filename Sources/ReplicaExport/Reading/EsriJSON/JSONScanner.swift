@@ -207,23 +207,9 @@ final class JSONScanner {
     /// Advances to the next member of an object opened with ``beginObject()``; reads its key into
     /// `key` (UTF-8 bytes) and consumes the ':'. False when the object ends (its '}' consumed).
     func nextMember(first: inout Bool, key: inout [UInt8]) throws -> Bool {
-        var b = try peekValueStart("an object")
-        if first {
-            first = false
-            if b == UInt8(ascii: "}") { advance(); return false }
-        } else {
-            if b == UInt8(ascii: "}") { advance(); return false }
-            guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or '}' in an object") }
-            advance()
-            b = try peekValueStart("an object")
-        }
-        guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a key (a string) in an object") }
-        advance()
+        guard let bytes = try nextKey(first: &first) else { return false }
         key.removeAll(keepingCapacity: true)
-        try readStringBody(into: &key)
-        let c = try peekValueStart("an object")
-        guard c == UInt8(ascii: ":") else { throw syntaxError("expected ':' after a key") }
-        advance()
+        key.append(contentsOf: bytes)
         return true
     }
 
