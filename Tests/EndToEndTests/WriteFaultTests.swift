@@ -19,25 +19,27 @@ import Testing
         EndToEnd.listing(directory).filter { $0.split(separator: "/").contains { $0.hasPrefix(".") } }
     }
 
-    /// Starts `convert`, waits until it is writing (a staging directory exists), sends `signal`.
-    func interrupt(with signal: Int32, expectStatus: Int32, name: String) throws {
+    /// Starts `convert`, waits until it is writing (a path containing `marker` exists: by default
+    /// a staging directory), sends `signal`.
+    func interrupt(with signal: Int32, expectStatus: Int32, name: String,
+                   formats: String = "filegdb,shapefile,csv,geojson,geopackage", marker: String = ".partial-") throws {
         let input = try Self.payload(300_000)
         defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
         let output = try EndToEnd.makeTemporaryDirectory("signal")
         defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = Processes.replicaExport
-        process.arguments = ["convert", input.path, "--format", "filegdb,shapefile,csv,geojson,geopackage", "--output", output.path]
+        process.arguments = ["convert", input.path, "--format", formats, "--output", output.path]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         var sawStaging = false
-        for _ in 0..<600 where process.isRunning {
-            if EndToEnd.listing(output).contains(where: { $0.contains(".partial-") }) { sawStaging = true; break }
-            usleep(50_000)
+        for _ in 0..<1200 where process.isRunning {
+            if EndToEnd.listing(output).contains(where: { $0.contains(marker) }) { sawStaging = true; break }
+            usleep(25_000)
         }
-        #expect(sawStaging, "the run ended before it started writing")
+        #expect(sawStaging, "the run ended before '\(marker)' appeared")
         kill(process.processIdentifier, signal)
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -45,6 +47,12 @@ import Testing
         #expect(process.terminationStatus == expectStatus, "\(message)")
         #expect(message.contains("interrupted by \(name)"), "\(message)")
         #expect(EndToEnd.listing(output).isEmpty, "left behind: \(EndToEnd.listing(output))")
+    }
+
+    /// Interrupted while worker threads write the later segments of a large CSV layer (see
+    /// `SegmentedWriting.swift`): they stop, and their files go with the rest.
+    @Test func sigtermDuringSegmentedWritingRemovesEverything() throws {
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "csv,geojson", marker: ".segments/")
     }
 
     @Test func sigintCancelsAndRemovesTemporaries() throws {
