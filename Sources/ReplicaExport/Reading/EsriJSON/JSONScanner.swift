@@ -52,6 +52,16 @@ final class JSONScanner {
     @exclusivity(unchecked) private var keyStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
     @exclusivity(unchecked) private var keyCapacity = 64
 
+    /// Where the run of plain string bytes (no quote, backslash or control character) that starts
+    /// at `start` ends in this chunk: the index of that byte, or `count`.
+    @inline(__always)
+    private func plainRunEnd(from start: Int) -> Int {
+        let buf = buffer, n = count, table = byteClasses
+        var p = start
+        while p < n, table[Int(buf[p])] & Self.stringStop == 0 { p &+= 1 }
+        return p
+    }
+
     /// The byte offset of the next unread byte.
     var offset: Int { base &+ pos }
 
@@ -233,12 +243,7 @@ final class JSONScanner {
         do {
             let buf = buffer
             let n = count
-            var p = pos
-            while p < n {
-                let c = buf[p]
-                if c == 0x22 || c == 0x5C || c < 0x20 { break }
-                p &+= 1
-            }
+            let p = plainRunEnd(from: pos)
             if p < n && buf[p] == 0x22 {
                 var colon = p &+ 1
                 while colon < n, buf[colon] == 0x20 || buf[colon] == 0x0A || buf[colon] == 0x0D || buf[colon] == 0x09 {
@@ -303,17 +308,10 @@ final class JSONScanner {
         do {
             let buf = buffer
             let n = count
-            var p = pos
-            var ascii = true
-            while p < n {
-                let c = buf[p]
-                if c == 0x22 || c == 0x5C || c < 0x20 { break }
-                ascii = ascii && c < 0x80
-                p &+= 1
-            }
+            let p = plainRunEnd(from: pos)
             if p < n && buf[p] == 0x22 {
                 let bytes = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
-                let text = try Self.string(utf8: bytes, ascii: ascii) { location(start) }
+                let text = try Self.string(utf8: bytes, ascii: bytes.allSatisfy { $0 < 0x80 }) { location(start) }
                 pos = p &+ 1
                 return text
             }
@@ -357,14 +355,7 @@ final class JSONScanner {
                 guard try refill() else { throw truncatedError("a string (opened at byte \(start))") }
             }
             // Fast path: copy the run of plain bytes in this chunk.
-            let buf = buffer
-            let n = count
-            var i = pos
-            while i < n {
-                let c = buf[i]
-                if c == 0x22 || c == 0x5C || c < 0x20 { break }
-                i &+= 1
-            }
+            let i = plainRunEnd(from: pos)
             if i > pos {
                 out.append(contentsOf: UnsafeBufferPointer(start: buffer + pos, count: i &- pos))
                 pos = i
@@ -705,8 +696,11 @@ final class JSONScanner {
         table.initialize(repeating: 0, count: 256)
         for c in [0x22, 0x5B, 0x5D, 0x7B, 0x7D] { table[c] |= structural }  // " [ ] { }
         for c in [0x22, 0x5C] { table[c] |= stringEnd }                       // " \
+        for c in Array(0x00..<0x20) + [0x22, 0x5C] { table[c] |= stringStop }
         return UnsafePointer(table)
     }()
+    /// A quote, a backslash or a control character: where a run of a string's plain bytes ends.
+    private static let stringStop: UInt8 = 4
     /// A quote or a bracket: where skipping a structure stops.
     private static let structural: UInt8 = 1
     /// A quote or a backslash: where skipping a string's body stops.
