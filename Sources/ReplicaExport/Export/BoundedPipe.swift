@@ -5,13 +5,20 @@ import Foundation
 /// The exporter reads and prepares features on a producer thread while the calling thread writes
 /// them through GDAL: both cores work, and at most `capacity` items are ever in flight, so memory
 /// stays flat. Either side can stop the other: the producer by failing (the consumer's `take`
-/// rethrows its error), the consumer by cancelling (the producer's next `put` throws).
+/// rethrows its error), the consumer by cancelling (the producer's next `put` throws; a consumer
+/// waiting in `take` gets nil).
+///
+/// The bound is a weight: by default each item weighs 1 and `capacity` counts items; the segment
+/// workers weigh batches by their features' size. An item heavier than the whole capacity is
+/// still taken when the pipe is empty.
 final class BoundedPipe<Item>: @unchecked Sendable {
     /// Thrown by `put` once the consumer has given up.
     struct Cancelled: Error {}
 
     private let condition = NSCondition()
-    private var items: [Item] = []
+    private var items: [(item: Item, weight: Int)] = []
+    /// The weight of what is queued.
+    private var held = 0
     private let capacity: Int
     private var finished = false
     private var failure: (any Error)?
@@ -23,12 +30,13 @@ final class BoundedPipe<Item>: @unchecked Sendable {
     }
 
     /// Blocks while the pipe is full; throws ``Cancelled`` when the consumer has stopped.
-    func put(_ item: Item) throws {
+    func put(_ item: Item, weight: Int = 1) throws {
         condition.lock()
         defer { condition.unlock() }
-        while items.count >= capacity && !cancelled { condition.wait() }
+        while held > 0 && held + weight > capacity && !cancelled { condition.wait() }
         if cancelled { throw Cancelled() }
-        items.append(item)
+        items.append((item, weight))
+        held += weight
         condition.broadcast()
     }
 
@@ -46,19 +54,22 @@ final class BoundedPipe<Item>: @unchecked Sendable {
     func take() throws -> Item? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !finished { condition.wait() }
+        while items.isEmpty && !finished && !cancelled { condition.wait() }
         if let failure, !cancelled { throw failure }
         guard !items.isEmpty else { return nil }
-        let item = items.removeFirst()
+        let (item, weight) = items.removeFirst()
+        held -= weight
         condition.broadcast()
         return item
     }
 
-    /// The consumer has stopped: wakes and fails a blocked producer, drops what is queued.
+    /// The consumer has stopped (or is to stop): wakes and fails a blocked producer, wakes a waiting
+    /// consumer with nil, drops what is queued.
     func cancel() {
         condition.lock()
         cancelled = true
         items.removeAll()
+        held = 0
         condition.broadcast()
         condition.unlock()
     }

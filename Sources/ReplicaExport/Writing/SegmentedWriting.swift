@@ -79,72 +79,6 @@ struct SegmentPlan: Sendable, Equatable {
     var isOn: Bool { workers >= 2 && weightPerSegment > 0 && weightPerSegment < .max }
 }
 
-/// A bounded queue of work for one segment worker, bounded by the features it holds (at least one
-/// item is always accepted): the reader cannot run further ahead than this.
-final class SegmentQueue<Item>: @unchecked Sendable {
-    private let condition = NSCondition()
-    /// Queued items from `head` on; the slots before it are emptied as they are taken, so that a
-    /// taken batch is not kept alive until the array is compacted.
-    private var items: [(item: Item?, weight: Int)] = []
-    private var head = 0
-    private var held = 0
-    private let capacity: Int
-    private var finished = false
-    private var cancelled = false
-
-    init(capacity: Int) { self.capacity = max(1, capacity) }
-
-    /// Blocks while full; false once cancelled (the item is dropped).
-    @discardableResult
-    func put(_ item: Item, weight: Int) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while held > 0 && held + weight > capacity && !cancelled { condition.wait() }
-        if cancelled { return false }
-        items.append((item, weight))
-        held += weight
-        condition.broadcast()
-        return true
-    }
-
-    /// The next item; nil once finished and empty, or cancelled.
-    func take() -> Item? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == items.count && !finished && !cancelled { condition.wait() }
-        if cancelled || head == items.count { return nil }
-        let (item, weight) = items[head]
-        items[head].item = nil
-        head += 1
-        if head > 64 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        held -= weight
-        condition.broadcast()
-        return item
-    }
-
-    /// No more items; the worker ends once it has taken what is queued.
-    func finish() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Drops what is queued and ends the worker after its current item.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        items.removeAll()
-        head = 0
-        held = 0
-        condition.broadcast()
-        condition.unlock()
-    }
-}
-
 /// One segment's dataset and layer, as the format writer makes them for a path.
 struct SegmentSink {
     var dataset: GDALOutputDataset
@@ -176,7 +110,7 @@ final class SegmentedLayer {
 
     /// Hidden folder of the segment files, inside the layer's staging directory.
     let directory: URL
-    private let queues: [SegmentQueue<Work>]
+    private let queues: [BoundedPipe<Work>]
     private let threads = DispatchGroup()
     private let lock = NSLock()
     /// The earliest segment that failed (-1 once cancelled): later segments are skipped, earlier
@@ -205,7 +139,7 @@ final class SegmentedLayer {
         // half of its segment, the next worker's segment is being filled, so that both keep busy
         // (measured: a whole segment queued gave no more speed and more memory); memory stays
         // within about workers x weightPerSegment / 2 beyond an unsegmented run.
-        queues = (0..<plan.workers).map { _ in SegmentQueue<Work>(capacity: max(1, plan.weightPerSegment / 2)) }
+        queues = (0..<plan.workers).map { _ in BoundedPipe<Work>(capacity: max(1, plan.weightPerSegment / 2)) }
         let make = UncheckedSendable(make)
         for (n, queue) in queues.enumerated() {
             threads.enter()
@@ -220,7 +154,7 @@ final class SegmentedLayer {
     deinit { cancel() }
 
     /// The worker loop: one segment at a time, in the order queued.
-    private func work(_ queue: SegmentQueue<Work>, make: (String) throws -> SegmentSink) {
+    private func work(_ queue: BoundedPipe<Work>, make: (String) throws -> SegmentSink) {
         var sink: SegmentSink?
         var outcome: Outcome?
         func fail(_ error: any Error) {
@@ -232,7 +166,8 @@ final class SegmentedLayer {
             lock.unlock()
             sink = nil  // closed (silently) by deinit; the files are removed with the folder
         }
-        while let item = queue.take() {
+        // take() throws only a producer failure, which this producer never sends.
+        while let item = (try? queue.take()) ?? nil {
             switch item {
             case .begin(let next):
                 sink = nil
@@ -272,7 +207,7 @@ final class SegmentedLayer {
 
     /// Starts the next segment, on the next worker in turn; ends the one being filled.
     func beginSegment() {
-        if let current { queues[current].put(.end, weight: 0) }
+        if let current { try? queues[current].put(.end, weight: 0) }
         let number = outcomes.count + 1  // segment 0 is the layer's own file
         let worker = current.map { ($0 + 1) % queues.count } ?? 0
         let outcome = Outcome(number: number,
@@ -280,7 +215,7 @@ final class SegmentedLayer {
         outcomes.append(outcome)
         current = worker
         currentFill = 0
-        queues[worker].put(.begin(outcome), weight: 0)
+        try? queues[worker].put(.begin(outcome), weight: 0)
     }
 
     /// Hands features of the current segment to its worker (blocks while that worker's queue is
@@ -288,7 +223,7 @@ final class SegmentedLayer {
     func write(_ features: [PreparedFeature], weight: Int, firstIndex: Int) throws {
         if hasFailed { try finish() }
         guard let current else { throw ReplicaExportError(.invalidState, "segment written before it began") }
-        queues[current].put(.batch(features, firstIndex: firstIndex), weight: weight)
+        try? queues[current].put(.batch(features, firstIndex: firstIndex), weight: weight)
         currentFill += weight
     }
 
@@ -297,7 +232,7 @@ final class SegmentedLayer {
     @discardableResult
     func finish() throws -> [Outcome] {
         if !joined {
-            if let current { queues[current].put(.end, weight: 0) }
+            if let current { try? queues[current].put(.end, weight: 0) }
             current = nil
             queues.forEach { $0.finish() }
             threads.wait()
