@@ -764,25 +764,32 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
           {"name": "VALUE", "type": "esriFieldTypeDouble"}, {"name": "CODE", "type": "esriFieldTypeSmallInteger"}]}]}
         """#.utf8).write(to: dir.appendingPathComponent("big.layers.json"))
 
-        let before = residentBytes()
-        let source = try EsriJSONReplicaSource(url: url)
-        #expect(source.featureCount(inLayer: 0) == count)
-        let layer = source.replica.layers[0]
-        #expect(layer.fields.map(\.type) == [.objectID, .string, .double, .smallInteger])
-        var total = 0
-        var peakResident = before
-        var lastOID: Int64 = 0
-        try source.features(inLayer: 0, batchSize: 1000) { batch in
-            #expect(batch.count <= 1000)
-            total += batch.count
-            lastOID = batch.last?.attributes[0].integerValue ?? 0
-            if total % 50_000 == 0 { peakResident = max(peakResident, residentBytes()) }
+        /// Reads the whole layer in batches; returns the growth of resident memory meanwhile.
+        func readAll() throws -> Int {
+            let before = residentBytes()
+            let source = try EsriJSONReplicaSource(url: url)
+            #expect(source.featureCount(inLayer: 0) == count)
+            let layer = source.replica.layers[0]
+            #expect(layer.fields.map(\.type) == [.objectID, .string, .double, .smallInteger])
+            var total = 0
+            var peakResident = before
+            var lastOID: Int64 = 0
+            try source.features(inLayer: 0, batchSize: 1000) { batch in
+                #expect(batch.count <= 1000)
+                total += batch.count
+                lastOID = batch.last?.attributes[0].integerValue ?? 0
+                if total % 50_000 == 0 { peakResident = max(peakResident, residentBytes()) }
+            }
+            #expect(total == count)
+            #expect(lastOID == Int64(count))
+            return peakResident - before
         }
-        #expect(total == count)
-        #expect(lastOID == Int64(count))
-        let growth = peakResident - before
-        // The process's resident size counts the suites running beside this one too, so the bound
-        // is loose: a reader that held the document would need several times its 50 MB.
+        // The process's resident size counts the suites running beside this one too (alone the
+        // growth is about 3 MB; once, beside the in-process fuzz runs, 125 MB), so a run over the
+        // bound is read once more: a reader that held the document needs several times its 50 MB
+        // every time, while the other suites' peaks come and go.
+        var growth = try readAll()
+        if growth >= 100_000_000 { growth = min(growth, try readAll()) }
         #expect(growth < 100_000_000, "resident memory grew by \(growth) bytes")
     }
 }
