@@ -22,7 +22,8 @@ import Testing
     /// Starts `convert`, waits until it is writing (a path containing `marker` exists: by default
     /// a staging directory), sends `signal`.
     func interrupt(with signal: Int32, expectStatus: Int32, name: String,
-                   formats: String = "filegdb,shapefile,csv,geojson,geopackage", marker: String = ".partial-") throws {
+                   formats: String = "filegdb,shapefile,csv,geojson,geopackage", marker: String = ".partial-",
+                   environment: [String: String] = [:]) throws {
         let input = try Self.payload(300_000)
         defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
         let output = try EndToEnd.makeTemporaryDirectory("signal")
@@ -30,6 +31,7 @@ import Testing
         let process = Process()
         process.executableURL = Processes.replicaExport
         process.arguments = ["convert", input.path, "--format", formats, "--output", output.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -52,7 +54,9 @@ import Testing
     /// Interrupted while worker threads write the later segments of a large CSV layer (see
     /// `SegmentedWriting.swift`): they stop, and their files go with the rest.
     @Test func sigtermDuringSegmentedWritingRemovesEverything() throws {
-        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "csv,geojson", marker: ".segments/")
+        // Segments forced (as on a machine with cores to spare for them).
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "csv,geojson", marker: ".segments/",
+                      environment: ["REPLICA_EXPORT_SEGMENT_FEATURES": "16384"])
     }
 
     @Test func sigintCancelsAndRemovesTemporaries() throws {

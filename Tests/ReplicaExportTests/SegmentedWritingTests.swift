@@ -182,4 +182,15 @@ import Testing
         #expect { try SegmentSplice.append([second], to: first, layout: layout, location: ErrorLocation()) }
             throws: { ($0 as? ReplicaExportError)?.code == .invalidState }
     }
+
+    /// Segment workers only take the cores that the formats' own writer threads leave.
+    @Test func workersUseOnlyTheCoresTheFormatsLeave() {
+        #expect(SegmentPlan.standard(formatsWritten: 1, cores: 2).workers == 2)
+        #expect(SegmentPlan.standard(formatsWritten: 1, cores: 8).workers == SegmentPlan.maxWorkers)
+        #expect(!SegmentPlan.standard(formatsWritten: 1, cores: 1).isOn)
+        #expect(!SegmentPlan.standard(formatsWritten: 2, cores: 2).isOn)
+        #expect(!SegmentPlan.standard(formatsWritten: 4, cores: 2).isOn)
+        #expect(SegmentPlan.standard(formatsWritten: 4, cores: 6).workers == 3)
+        #expect(SegmentPlan.standard(formatsWritten: 4, cores: 16).workers == SegmentPlan.maxWorkers)
+    }
 }

@@ -240,6 +240,7 @@ public struct Exporter: Sendable {
                 var writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
                                                   keepsCircularArcs: key.keepsCircularArcs)
                 writerRequest.domainLabels = request.domainLabels
+                writerRequest.segments = .standard(formatsWritten: types.count)
                 opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
             }
         } catch {
