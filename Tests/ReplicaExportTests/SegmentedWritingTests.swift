@@ -19,15 +19,20 @@ import Testing
         }
     }
 
+    /// A writer of `type` into `dir` for `layers`, writing large layers in segments by `plan`.
+    static func writer<W: FormatWriter>(_ type: W.Type, in dir: URL, layers: [LayerSchema], plan: SegmentPlan = SegmentedWritingTests.plan) throws -> W {
+        var request = WriterFixtures.request(dir, layers: layers)
+        request.segments = plan
+        return try W(request: request)
+    }
+
     /// Writes the layers (features in batches of `batch`) with a plan; returns the output files'
     /// bytes by name, the diagnostics and the outputs.
     static func write<W: FormatWriter>(_ type: W.Type, plan: SegmentPlan, layers: [(LayerSchema, [PreparedFeature])],
                                        batch: Int = 4) throws -> (files: [String: Data], diagnostics: [Diagnostic], outputs: [WrittenOutput]) {
         let dir = try TestPaths.makeTemporaryDirectory("segments-\(W.formatName)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var request = WriterFixtures.request(dir, layers: layers.map(\.0))
-        request.segments = plan
-        let writer = try W(request: request)
+        let writer = try Self.writer(W.self, in: dir, layers: layers.map(\.0), plan: plan)
         do {
             for (layer, features) in layers {
                 try writer.beginLayer(layer)
@@ -78,9 +83,7 @@ import Testing
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let dir = try TestPaths.makeTemporaryDirectory("segments-read")
                 defer { try? FileManager.default.removeItem(at: dir) }
-                var request = WriterFixtures.request(dir, layers: [layer])
-                request.segments = Self.plan
-                let writer = try W(request: request)
+                let writer = try Self.writer(W.self, in: dir, layers: [layer])
                 try writer.beginLayer(layer)
                 try writer.write(features)
                 try writer.endLayer()
@@ -142,15 +145,13 @@ import Testing
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let dir = try TestPaths.makeTemporaryDirectory("segments-abort")
                 defer { try? FileManager.default.removeItem(at: dir) }
-                var request = WriterFixtures.request(dir, layers: [layer])
-                request.segments = Self.plan
-                let writer = try W(request: request)
+                let writer = try Self.writer(W.self, in: dir, layers: [layer])
                 try writer.beginLayer(layer)
                 try writer.write(Self.features(20))
                 writer.abort()
                 #expect(TestPaths.entries(dir).isEmpty)
                 // And after a failed layer.
-                let failing = try W(request: request)
+                let failing = try Self.writer(W.self, in: dir, layers: [layer])
                 var features = Self.features(20)
                 features[7].attributes[2] = .string("x")
                 try failing.beginLayer(layer)

@@ -718,8 +718,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             // The features that fill the current segment: at least one, up to its weight.
             let room = plan.weightPerSegment - (segments?.currentFill ?? open!.firstSegmentFill)
             var end = start, weight = 0
-            while end < features.count && (end == start || weight + SegmentPlan.weight(of: features[end]) <= room) {
-                weight += SegmentPlan.weight(of: features[end])
+            while end < features.count {
+                let next = SegmentPlan.weight(of: features[end])
+                if end > start && weight + next > room { break }
+                weight += next
                 end += 1
             }
             if let segments {
