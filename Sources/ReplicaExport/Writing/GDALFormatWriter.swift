@@ -105,6 +105,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var segmentation: (plan: SegmentPlan, layout: SegmentLayout)?
         /// Makes another dataset and layer like the main sink's, at a path (any thread).
         var makeSegment: ((String) throws -> SegmentSink)?
+        /// The sink written in segments: the layer's own file (not the files of other geometry
+        /// types a shapefile layer may need); set with ``makeSegment``.
+        var segmentedSink = 0
         /// Weight (``SegmentPlan/weight(of:)``) handed to the layer's own file, the first segment.
         var firstSegmentFill = 0
         /// The later segments, once the first is full.
@@ -196,7 +199,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
                          featureIDField: featureIDField, toWGS84: toWGS84)
         if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
-           !splitsGeometryTypes(layer), Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
+           Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
         }
         // A format that splits geometry types creates each file when a feature first needs it (so a
@@ -221,7 +224,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 var end = start + 1
                 while end < features.count && features[end].geometry?.geometryType == type { end += 1 }
                 let sink = try sinkIndex(for: type)
-                try open!.sinks[sink].writer.write(features[start..<end], firstIndex: layer.nextFeatureIndex + start)
+                if let plan = layer.segmentation?.plan, open!.makeSegment != nil, sink == open!.segmentedSink {
+                    try writeSegmented(start == 0 && end == features.count ? features : Array(features[start..<end]),
+                                       firstIndex: layer.nextFeatureIndex + start, plan: plan)
+                } else {
+                    try open!.sinks[sink].writer.write(features[start..<end], firstIndex: layer.nextFeatureIndex + start)
+                }
                 start = end
             }
         } else if let plan = layer.segmentation?.plan {
@@ -628,6 +636,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let ownDataset: GDALOutputDataset?
         let file: String
         let layerName: String
+        var isLayerFile = true  // the layer's own file, not one of another geometry type's
         switch profile.layout {
         case .oneDataset:
             dataset = try sharedDatasetOpened().dataset
@@ -641,6 +650,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 file = "\(layer.baseName).\(ext)"
             } else {
                 file = "\(layer.baseName)_\(effective!.fileSuffix).\(ext)"
+                isLayerFile = false
                 diagnostics.append(Diagnostic(
                     .geometryTypeSplit,
                     "features of type \(effective!.rawValue) written to '\(file)': a \(profile.formatName) file holds one geometry type",
@@ -678,7 +688,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             diagnostics.append(Diagnostic(.fieldRenamed, "field renamed to '\(created)' by the driver",
                                           at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
         }
-        if open!.segmentation != nil && open!.sinks.isEmpty {
+        if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
             let driver = profile.driverName, datasetOptions = profile.datasetOptions, columns = layer.columns
             let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
@@ -698,6 +708,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
         }
         open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
+        if open!.makeSegment != nil && isLayerFile { open!.segmentedSink = open!.sinks.count - 1 }
         return open!.sinks.count - 1
     }
 
@@ -728,7 +739,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 let part = start == 0 && end == features.count ? features : Array(features[start..<end])
                 try segments.write(part, weight: weight, firstIndex: firstIndex + start)
             } else {
-                try open!.sinks[0].writer.write(features[start..<end], firstIndex: firstIndex + start)
+                try open!.sinks[open!.segmentedSink].writer.write(features[start..<end], firstIndex: firstIndex + start)
                 open!.firstSegmentFill += weight
             }
             start = end
@@ -738,12 +749,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// The first segment is full and more features come: closes the layer's own file (keeping
     /// what it set aside for the end of the layer) and starts the workers with segment 1.
     private func startSegments(plan: SegmentPlan) throws {
-        guard let make = open!.makeSegment, let dataset = open!.sinks[0].dataset else {
+        let sink = open!.sinks[open!.segmentedSink]
+        guard let make = open!.makeSegment, let dataset = sink.dataset else {
             throw ReplicaExportError(.invalidState, "segmented writing without a segment maker")
         }
-        let file = open!.sinks[0].file
+        let file = sink.file
         let location = ErrorLocation(layer: open!.schema.name, output: file)
-        open!.firstSegmentDeferred = open!.sinks[0].writer.takeDeferred()
+        open!.firstSegmentDeferred = sink.writer.takeDeferred()
         try dataset.close()
         let segments = try SegmentedLayer(directory: open!.directory.appendingPathComponent(".segments"),
                                           fileExtension: (file as NSString).pathExtension, plan: plan,
@@ -757,7 +769,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// files in order onto the layer's own file, and adds their tallies to its writer's.
     private func joinSegments(_ segments: SegmentedLayer) throws {
         guard let layer = open, let layout = layer.segmentation?.layout, let make = layer.makeSegment else { return }
-        let main = layer.sinks[0]
+        let main = layer.sinks[layer.segmentedSink]
         let location = ErrorLocation(layer: layer.schema.name, output: main.file)
         let outcomes = try segments.finish()
         var pending = layer.firstSegmentDeferred

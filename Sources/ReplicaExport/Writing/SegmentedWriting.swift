@@ -23,6 +23,9 @@ enum SegmentLayout: Sendable, Equatable {
     /// then `closing`; a file without features is header + closing (GeoJSON's FeatureCollection).
     /// Later segments' headers must equal the first's; the bodies are joined with `separator`.
     case featureArray(opening: String, separator: String, closing: String)
+    /// A shapefile's `.shp`, `.shx` and `.dbf` (or a table's lone `.dbf`): records renumbered,
+    /// the index and both headers recomputed (``ShapefileSplice``).
+    case shapefile
 }
 
 /// How large a layer must be to be written in segments, and by how many threads.
@@ -274,9 +277,12 @@ enum SegmentSplice {
 
     /// Appends `segments` (in order) to the file at `first`, which is the first segment.
     static func append(_ segments: [URL], to first: URL, layout: SegmentLayout, location: ErrorLocation) throws {
+        if case .shapefile = layout { return try ShapefileSplice.append(segments, to: first, location: location) }
         let output = try FileDescriptor(path: first.path, flags: O_RDWR, location: location)
-        var buffer = [UInt8](repeating: 0, count: bufferSize)
+        var buffer: [UInt8] = []
         switch layout {
+        case .shapefile:
+            break
         case .headerLine:
             let header = try csvHeader(of: output, path: first.path, location: location)
             try output.seek(to: output.size())
@@ -320,7 +326,7 @@ enum SegmentSplice {
         try output.close(location: location)
     }
 
-    private static func mismatch(_ what: String, _ location: ErrorLocation) -> ReplicaExportError {
+    static func mismatch(_ what: String, _ location: ErrorLocation) -> ReplicaExportError {
         ReplicaExportError(.invalidState, "joining the segments of the layer failed: \(what) (GDAL's file layout is not the expected one)",
                            at: location)
     }
@@ -363,8 +369,10 @@ enum SegmentSplice {
         }
     }
 
-    private static func copy(from input: FileDescriptor, range: Range<Int64>, to output: FileDescriptor,
-                             buffer: inout [UInt8], location: ErrorLocation) throws {
+    /// Copies `range` of `input` to `output`'s position, in the kernel where it can; `buffer` (grown
+    /// to ``bufferSize`` when needed) otherwise.
+    static func copy(from input: FileDescriptor, range: Range<Int64>, to output: FileDescriptor,
+                     buffer: inout [UInt8], location: ErrorLocation) throws {
         var offset = range.lowerBound
         // In the kernel where it can (no copy through user space); else through the buffer.
         while offset < range.upperBound, let copied = try output.copyRange(from: input, at: offset,
@@ -372,6 +380,7 @@ enum SegmentSplice {
             guard copied > 0 else { throw mismatch("a segment file ended early", location) }
             offset += Int64(copied)
         }
+        if offset < range.upperBound && buffer.count < bufferSize { buffer = [UInt8](repeating: 0, count: bufferSize) }
         while offset < range.upperBound {
             let want = Int(min(Int64(buffer.count), range.upperBound - offset))
             let got = try buffer.withUnsafeMutableBytes { try input.read(into: $0.baseAddress!, at: offset, count: want) }
@@ -459,6 +468,19 @@ final class FileDescriptor {
         var done = 0
         while done < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure(errno, "writing", path, location)
+            }
+            done += n
+        }
+    }
+
+    /// Writes `bytes` at `offset`, leaving the position where it is (`pwrite(2)`).
+    func write(_ bytes: [UInt8], at offset: Int64, location: ErrorLocation) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Self.failure(errno, "writing", path, location)

@@ -38,7 +38,8 @@ enum ShapefileFormat: GDALFormat {
         // The shapefile specification's "no data" measure is any value below -1e38 (NaN is not allowed).
         missingMeasure: -Double.greatestFiniteMagnitude,
         maxFieldNameBytes: 10,
-        layerOptions: ["ENCODING=UTF-8"])
+        layerOptions: ["ENCODING=UTF-8"],
+        segmentLayout: .shapefile)
 
     /// A layer with text columns gets the `.dbf` GDAL's `RESIZE=YES` would give (text and integer
     /// columns as narrow as their widest value), shrunk by ``DBFShrink`` after the file is closed:
