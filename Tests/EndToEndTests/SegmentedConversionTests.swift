@@ -7,10 +7,11 @@ import Testing
 /// off, and the result verifies against the input.
 @Suite struct SegmentedConversionTests {
     static let inputs = ["esrijson/pyesridump_us-esri-test-0.json", "esrijson/pyesridump_us-il-cook-page-full.json",
-                         "esrijson/arcgis-rest-js_PointHasZM.json"]
+                         "esrijson/arcgis-rest-js_PointHasZM.json", "esrijson/arcgis-rest-js_PolygonHasZM.json",
+                         "mobilegdb/militaryoverlay.geodatabase"]
 
     @Test(arguments: inputs)
-    func csvAndGeoJSONAreByteIdenticalToUnsegmented(_ input: String) throws {
+    func csvGeoJSONAndShapefileAreByteIdenticalToUnsegmented(_ input: String) throws {
         let source = EndToEnd.testData(input)
         let root = try EndToEnd.makeTemporaryDirectory("segmented")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -18,7 +19,7 @@ import Testing
         for (label, features) in [("plain", "0"), ("segmented", "3")] {
             let output = root.appendingPathComponent(label)
             let result = try Processes.run(Processes.replicaExport,
-                                           ["convert", source.path, "--format", "csv,geojson", "--output", output.path, "--quiet"],
+                                           ["convert", source.path, "--format", "csv,geojson,shapefile", "--output", output.path, "--quiet"],
                                            environment: ["REPLICA_EXPORT_SEGMENT_FEATURES": features])
             #expect(result.status == 0, "\(label): \(result.stderr)")
             var files: [String: Data] = [:]

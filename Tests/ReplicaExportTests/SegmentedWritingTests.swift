@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import ReplicaExport
 
-/// Segmented writing (a large CSV or GeoJSON layer written by several datasets at once and
-/// spliced): with a segment of a few features, every result must equal the unsegmented writer's.
+/// Segmented writing (a large CSV, GeoJSON or shapefile layer written by several datasets at once
+/// and spliced): with a segment of a few features, every result must equal the unsegmented writer's.
 @Suite struct SegmentedWritingTests {
     static let plan = SegmentPlan(weightPerSegment: 3, workers: 2)
 
@@ -51,13 +51,15 @@ import Testing
         }
     }
 
+    static let segmentedFormats: [any FormatWriter.Type] = [CSVWriter.self, GeoJSONWriter.self, ShapefileWriter.self]
+
     @Test(arguments: [10, 3, 4, 7, 1])
-    func csvAndGeoJSONEqualTheUnsegmentedWriter(count: Int) throws {
+    func everySegmentedFormatEqualsTheUnsegmentedWriter(count: Int) throws {
         let layer = WriterFixtures.allTypesLayer(name: "sites")
         let table = WriterFixtures.allTypesLayer(name: "rows", geometry: nil)
         let features = Self.features(count, nullObjectIDs: [1, 5])
         let rows = Self.features(count).map { PreparedFeature(attributes: $0.attributes, geometry: nil) }
-        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+        for type in Self.segmentedFormats {
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let plain = try Self.write(type, plan: .off, layers: [(layer, features), (table, rows)])
                 let segmented = try Self.write(type, plan: Self.plan, layers: [(layer, features), (table, rows)])
@@ -79,7 +81,8 @@ import Testing
     @Test func largeLayerReadsBackThroughGDALWithEveryFeature() throws {
         let layer = WriterFixtures.allTypesLayer(name: "sites")
         let features = Self.features(50, nullObjectIDs: [4, 40])
-        for (type, file) in [(CSVWriter.self, "sites.csv"), (GeoJSONWriter.self, "sites.geojson")] as [(any FormatWriter.Type, String)] {
+        for (type, file) in [(CSVWriter.self, "sites.csv"), (GeoJSONWriter.self, "sites.geojson"), (ShapefileWriter.self, "sites.shp")]
+                as [(any FormatWriter.Type, String)] {
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let dir = try TestPaths.makeTemporaryDirectory("segments-read")
                 defer { try? FileManager.default.removeItem(at: dir) }
@@ -118,7 +121,7 @@ import Testing
         let layer = WriterFixtures.allTypesLayer(name: "sites")
         var features = Self.features(16)
         features[bad].attributes[2] = .string("not a number")
-        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+        for type in Self.segmentedFormats {
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 func failure(_ plan: SegmentPlan) throws -> ReplicaExportError? {
                     do {
@@ -141,7 +144,7 @@ import Testing
 
     @Test func abortWhileSegmentsAreWrittenLeavesNothing() throws {
         let layer = WriterFixtures.allTypesLayer(name: "sites")
-        for type in [CSVWriter.self, GeoJSONWriter.self] as [any FormatWriter.Type] {
+        for type in Self.segmentedFormats {
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let dir = try TestPaths.makeTemporaryDirectory("segments-abort")
                 defer { try? FileManager.default.removeItem(at: dir) }
@@ -182,6 +185,84 @@ import Testing
         try "{\"b\": [\n3\n]\n".write(to: second, atomically: true, encoding: .utf8)
         #expect { try SegmentSplice.append([second], to: first, layout: layout, location: ErrorLocation()) }
             throws: { ($0 as? ReplicaExportError)?.code == .invalidState }
+    }
+
+    /// Shapes of every kind with Z and M, null shapes where shapelib's extent rules matter (the
+    /// file's first feature, a later segment's first, a whole segment of them), NaN measures, and
+    /// features of another geometry type (their own shapefile, not segmented): the spliced
+    /// `.shp`, `.shx` and `.dbf` equal the unsegmented ones byte for byte.
+    @Test(arguments: [GeometryType.polygon, .polyline, .multipoint, .point], [true, false])
+    func shapefileSegmentsEqualTheUnsegmentedFiles(type: GeometryType, firstIsNull: Bool) throws {
+        let layer = WriterFixtures.allTypesLayer(name: "shapes", geometry: type, hasZ: true, hasM: true)
+        // Coordinates away from 0, so that an extent wrongly started at 0 shows.
+        let nulls: Set<Int> = firstIsNull ? [0, 3, 6, 7, 8, 14] : [3, 6, 7, 8, 14]
+        let features = (0..<17).map { i -> PreparedFeature in
+            var attributes = WriterFixtures.allTypesRows[i % WriterFixtures.allTypesRows.count]
+            attributes[0] = .int64(Int64(i + 1))
+            guard !nulls.contains(i) else { return PreparedFeature(attributes: attributes, geometry: nil) }
+            let d = Double(i) + 100
+            func vertex(_ x: Double, _ y: Double) -> Vertex {
+                Vertex(x: x, y: y, z: -d * 3, m: i % 4 == 1 ? .nan : d * 10)
+            }
+            let ring = Path(vertices: [vertex(d, d), vertex(d, d + 2), vertex(d + 2, d + 2), vertex(d + 2, d), vertex(d, d)])
+            // Feature 11 has another geometry type: it goes to a file of its own.
+            let shape: PreparedGeometry.Shape = i == 11 ? .lines([Path(vertices: [vertex(-50, 0), vertex(50, 1)])])
+                : type == .polygon ? .polygons([[ring]])
+                : type == .polyline ? .lines([Path(vertices: Array(ring.vertices.prefix(3))), Path(vertices: [vertex(-d, 9), vertex(-d, 90)])])
+                : type == .multipoint ? .multipoint(Array(ring.vertices.prefix(3)))
+                : .point(vertex(-d * 7, d * 5))
+            return PreparedFeature(attributes: attributes, geometry: PreparedGeometry(i == 11 && type == .polyline
+                ? .point(vertex(5, 5)) : shape, hasZ: true, hasM: true))
+        }
+        let plain = try Self.write(ShapefileWriter.self, plan: .off, layers: [(layer, features)])
+        let segmented = try Self.write(ShapefileWriter.self, plan: Self.plan, layers: [(layer, features)])
+        #expect(plain.files.keys.contains("shapes.shx") && plain.files.count > 6)
+        #expect(segmented.files.keys.sorted() == plain.files.keys.sorted())
+        for (name, bytes) in plain.files { #expect(segmented.files[name] == bytes, "\(type): \(name)") }
+        #expect(segmented.outputs.map(\.featureCount) == plain.outputs.map(\.featureCount))
+        #expect(segmented.diagnostics.map(\.description) == plain.diagnostics.map(\.description))
+    }
+
+    @Test func shapefileSpliceRefusesSegmentsThatDoNotMatch() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("segments-shp-splice")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func shapefile(_ name: String, _ type: GeometryType, _ features: [PreparedFeature]) throws -> URL {
+            let sub = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            let layer = WriterFixtures.allTypesLayer(name: "layer", geometry: type)
+            _ = try WriterFixtures.write(ShapefileWriter.self, into: sub, layer: layer, features: features)
+            return sub.appendingPathComponent("layer.shp")
+        }
+        let points = Self.features(3)
+        let first = try shapefile("a", .point, points)
+        let polygons = try shapefile("b", .polygon, points.map {
+            PreparedFeature(attributes: $0.attributes, geometry: PreparedGeometry(.polygons([[Path(vertices: [
+                Vertex(x: 0, y: 0), Vertex(x: 0, y: 1), Vertex(x: 1, y: 1), Vertex(x: 0, y: 0)])]])))
+        })
+        func refused(_ segment: URL) -> Bool {
+            do {
+                try ShapefileSplice.append([segment], to: first, location: ErrorLocation())
+                return false
+            } catch { return (error as? ReplicaExportError)?.code == .invalidState }
+        }
+        #expect(refused(polygons))  // another shape type
+        let truncated = try shapefile("c", .point, points)
+        let handle = try FileHandle(forWritingTo: truncated)
+        try handle.truncate(atOffset: 100 + 28 + 10)
+        try handle.close()
+        #expect(refused(truncated))  // ends inside a record
+        // A good segment joins (the same rows, as the .dbf columns were shrunk to the same widths):
+        // 6 records, numbered 1...6, the .shx pointing at each.
+        let good = try shapefile("d", .point, points)
+        try ShapefileSplice.append([good], to: first, location: ErrorLocation())
+        let read = try GDALReadDataset(url: first).features("layer")
+        #expect(read.map { $0.values[0] } == [1, 2, 3, 1, 2, 3].map { .integer(Int64($0)) })
+        #expect(read[0].geometryWKT == "POINT (-179.5 48.85)" && read[3].geometryWKT == read[0].geometryWKT)
+        #expect(read[5].geometryWKT != nil && read[5].geometryWKT == read[2].geometryWKT)
+        let shp = try Data(contentsOf: first)
+        for record in 0..<6 {
+            #expect(shp[100 + 28 * record + 3] == UInt8(record + 1))
+        }
     }
 
     /// Segment workers only take the cores that the formats' own writer threads leave.
