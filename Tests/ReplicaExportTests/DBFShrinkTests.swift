@@ -36,21 +36,31 @@ for name, options in (("resized", ["RESIZE=YES", "ENCODING=UTF-8"]), ("full", ["
 print("{}")
 """#
 
-    @Test func shrinkingGivesWhatGDALResizeGives() throws {
+    /// On one thread, and with the records cut into ranges of a chunk or two, each range read and
+    /// written by its own thread.
+    @Test(arguments: [(1, DBFShrink.defaultRecordsPerChunk), (3, 1), (2, 2)])
+    func shrinkingGivesWhatGDALResizeGives(threads: Int, recordsPerChunk: Int) throws {
         let dir = try TestPaths.makeTemporaryDirectory("dbf-shrink")
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", Self.script, dir.path])
         #expect(result.status == 0, "\(result.stderr)")
         let full = dir.appendingPathComponent("full.dbf")
         let before = try Data(contentsOf: full)
-        try DBFShrink.shrink(full)
+        try DBFShrink.shrink(full, threads: threads, recordsPerChunk: recordsPerChunk)
         let shrunk = try Data(contentsOf: full)
         let resized = try Data(contentsOf: dir.appendingPathComponent("resized.dbf"))
         #expect(shrunk.count < before.count)
         #expect(shrunk == resized)
         // Shrinking again finds nothing to do and leaves the file as it is.
-        try DBFShrink.shrink(full)
+        try DBFShrink.shrink(full, threads: threads, recordsPerChunk: recordsPerChunk)
         #expect(try Data(contentsOf: full) == resized)
+    }
+
+    @Test func recordsAreCutIntoWholeChunksPerThread() {
+        #expect(DBFShrink.split(0, into: 2, chunk: 4) == [0..<0])
+        #expect(DBFShrink.split(5, into: 3, chunk: 1) == [0..<2, 2..<4, 4..<5])
+        #expect(DBFShrink.split(10, into: 2, chunk: 4) == [0..<8, 8..<10])
+        #expect(DBFShrink.split(3, into: 8, chunk: 4) == [0..<3])
     }
 
     @Test func aTruncatedFileIsRefusedWithItsPath() throws {
