@@ -508,6 +508,7 @@ final class JSONScanner {
         var mantissa: UInt64 = 0
         var digits = 0          // significant digits accumulated into mantissa
         var dropped = 0         // significant integer digits beyond 19 (scale up)
+        var truncatedDigits = false  // a nonzero digit beyond the 19 accumulated
         var leadingZero = t[i] == 0x30
         let intStart = i
         while i < n, isDigit(t[i]) {
@@ -519,13 +520,13 @@ final class JSONScanner {
                 digits &+= 1
             } else {
                 dropped &+= 1
+                if d != 0 { truncatedDigits = true }
             }
             i &+= 1
         }
         if leadingZero && i - intStart > 1 { throw syntaxError("a number with a leading zero", at: start) }
         var isInteger = true
         var fractionDigits = 0  // fraction digits accumulated (scale down)
-        var truncatedDigits = false
         if i < n && t[i] == 0x2E {
             isInteger = false
             i &+= 1
@@ -583,6 +584,17 @@ final class JSONScanner {
             return .double(negative ? -v : v)
         }
         if mantissa == 0 { return .double(negative ? -0.0 : 0.0) }
+        // Exact (Eisel-Lemire) when the exponent was read whole (it stops growing at 100_000). With
+        // digits cut off the value lies between mantissa and mantissa + 1 units, so it is exact when
+        // both round to the same double (fast_float's rule).
+        if exponent > -100_000 && exponent < 100_000,
+           let v = DecimalToDouble.eiselLemire(mantissa: mantissa, exponent10: scale, negative: negative) {
+            if !truncatedDigits { return .double(v) }
+            if let above = DecimalToDouble.eiselLemire(mantissa: mantissa &+ 1, exponent10: scale, negative: negative),
+               above.bitPattern == v.bitPattern {
+                return .double(v)
+            }
+        }
         // Everything else through the correctly rounding library parser.
         let text = String(decoding: t, as: UTF8.self)
         guard let v = Double(text) else { throw syntaxError("invalid number", at: start) }
