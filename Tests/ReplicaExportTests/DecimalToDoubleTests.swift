@@ -62,6 +62,15 @@ import Testing
         #expect(failures == 0)
     }
 
+    /// An exponent past the scanner's cap of 100,000, after as many fraction digits: the two must not
+    /// cancel into 1.0 (the value is infinite).
+    @Test func anExponentBeyondTheCapIsNotCancelledByFractionDigits() throws {
+        let texts = ["0." + String(repeating: "0", count: 99_999) + "1e1234579",
+                     "-0." + String(repeating: "0", count: 99_999) + "1e1234579",
+                     "1" + String(repeating: "0", count: 99_990) + "e-1234579"]
+        try expectScannerAgrees(try write(texts), texts: texts, chunk: 1 << 20)
+    }
+
     @Test func scannerReadsHardCasesExactly() throws {
         let url = try write(Self.hardCases)
         for chunk in [1, 7, 1 << 20] {

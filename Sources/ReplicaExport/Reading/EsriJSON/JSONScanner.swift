@@ -576,18 +576,21 @@ final class JSONScanner {
                 if mantissa == UInt64(Int64.max) &+ 1 { return .int(Int64.min) }
             }
         }
+        // The exponent stops growing at 100_000: beyond it, the digits counted above must not
+        // cancel it into a plausible scale (the library parser decides such a number).
+        let exponentIsWhole = exponent > -100_000 && exponent < 100_000
         // Exact fast path (Clinger): a significand of at most 2^53 and a power of ten that is exact.
         let scale = exponent &+ dropped &- fractionDigits
-        if !truncatedDigits && mantissa <= (UInt64(1) << 53) && scale >= -22 && scale <= 22 {
+        if !truncatedDigits && exponentIsWhole && mantissa <= (UInt64(1) << 53) && scale >= -22 && scale <= 22 {
             var v = Double(mantissa)
             if scale >= 0 { v *= Self.exactPowers[scale] } else { v /= Self.exactPowers[-scale] }
             return .double(negative ? -v : v)
         }
         if mantissa == 0 { return .double(negative ? -0.0 : 0.0) }
-        // Exact (Eisel-Lemire) when the exponent was read whole (it stops growing at 100_000). With
-        // digits cut off the value lies between mantissa and mantissa + 1 units, so it is exact when
-        // both round to the same double (fast_float's rule).
-        if exponent > -100_000 && exponent < 100_000,
+        // Exact (Eisel-Lemire) when the exponent was read whole. With digits cut off the value lies
+        // between mantissa and mantissa + 1 units, so it is exact when both round to the same
+        // double (fast_float's rule).
+        if exponentIsWhole,
            let v = DecimalToDouble.eiselLemire(mantissa: mantissa, exponent10: scale, negative: negative) {
             if !truncatedDigits { return .double(v) }
             if let above = DecimalToDouble.eiselLemire(mantissa: mantissa &+ 1, exponent10: scale, negative: negative),
