@@ -82,4 +82,53 @@ import Testing
         #expect(TestPaths.entries(dir) == ["inspections.cpg", "inspections.dbf"])
         #expect(try GDALReadDataset(url: dir.appendingPathComponent("inspections.dbf")).features("inspections").count == 3)
     }
+
+    /// GDAL writes the .dbf without its end-of-file marker (DBF_EOF_CHAR=NO, which spares a seek,
+    /// a read, another seek and a write per feature) and the writer adds it at close: every
+    /// .dbf ends with exactly one 0x1A after its records, shrunk or not, table or layer, empty or not.
+    @Test(arguments: [true, false])
+    func everyDBFEndsWithOneEndOfFileMarker(withText: Bool) throws {
+        let dir = try TestPaths.makeTemporaryDirectory("shp-eof")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var layer = WriterFixtures.allTypesLayer(name: "sites")
+        var table = WriterFixtures.allTypesLayer(name: "rows", geometry: nil)
+        table.id = 1
+        var empty = WriterFixtures.allTypesLayer(name: "empty")
+        empty.id = 2
+        if !withText {
+            let numeric = layer.fields.filter { ![.string, .guid, .globalID, .xml, .timeOnly, .timestampOffset].contains($0.type) }
+            layer.fields = numeric
+            table.fields = numeric
+            empty.fields = numeric
+            layer.globalIdField = nil
+            table.globalIdField = nil
+            empty.globalIdField = nil
+        }
+        func rows(_ schema: LayerSchema, geometry: Bool) -> [PreparedFeature] {
+            WriterFixtures.points().map { point in
+                let values = schema.fields.map { field in
+                    WriterFixtures.allTypesFields.firstIndex { $0.name == field.name }.map { point.attributes[$0] } ?? .null
+                }
+                return PreparedFeature(attributes: values, geometry: geometry ? point.geometry : nil)
+            }
+        }
+        var request = WriterFixtures.request(dir, layers: [layer, table, empty])
+        request.segments = .off
+        let writer = try ShapefileWriter(request: request)
+        for (schema, features) in [(layer, rows(layer, geometry: true)), (table, rows(table, geometry: false)), (empty, [])] {
+            try writer.beginLayer(schema)
+            try writer.write(features)
+            try writer.endLayer()
+        }
+        _ = try writer.commit()
+        for (name, count) in [("sites", 3), ("rows", 3), ("empty", 0)] {
+            let dbf = try [UInt8](Data(contentsOf: dir.appendingPathComponent("\(name).dbf")))
+            let headerLength = Int(dbf[8]) | Int(dbf[9]) << 8, recordLength = Int(dbf[10]) | Int(dbf[11]) << 8
+            #expect(Int(dbf[4]) == count)
+            #expect(dbf.count == headerLength + count * recordLength + 1, "\(name)")
+            #expect(dbf.last == 0x1A, "\(name)")
+            let file = dir.appendingPathComponent(name == "rows" ? "rows.dbf" : "\(name).shp")
+            #expect(try GDALReadDataset(url: file).features(name).count == count)
+        }
+    }
 }

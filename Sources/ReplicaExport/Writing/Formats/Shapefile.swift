@@ -38,16 +38,33 @@ enum ShapefileFormat: GDALFormat {
         // The shapefile specification's "no data" measure is any value below -1e38 (NaN is not allowed).
         missingMeasure: -Double.greatestFiniteMagnitude,
         maxFieldNameBytes: 10,
-        layerOptions: ["ENCODING=UTF-8"],
+        // The .dbf's end-of-file marker is written at close instead of by GDAL (see didCloseFile).
+        layerOptions: ["ENCODING=UTF-8", "DBF_EOF_CHAR=NO"],
         segmentLayout: .shapefile)
 
-    /// A layer with text columns gets the `.dbf` GDAL's `RESIZE=YES` would give (text and integer
-    /// columns as narrow as their widest value), shrunk by ``DBFShrink`` after the file is closed:
-    /// GDAL 3.6.2's own resize rewrites the whole file once per column, a record at a time.
+    /// The `.dbf` gets its end-of-file marker (0x1A) now: shapelib writes it after every record
+    /// and must then seek back over it before the next, which glibc turns into a seek, a read of
+    /// the block, another seek and a write per feature (measured on 100,000 points: 200,050
+    /// `lseek`, 100,168 `read` and 101,376 `write` calls with it, 50, 168 and 1,376 without); the
+    /// bytes are the same.
+    ///
+    /// A layer with text columns then gets the `.dbf` GDAL's `RESIZE=YES` would give (text and
+    /// integer columns as narrow as their widest value), shrunk by ``DBFShrink``: GDAL 3.6.2's own
+    /// resize rewrites the whole file once per column, a record at a time.
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
-        guard columns.contains(where: { $0.type == .string }) else { return }
         let dbf = directory.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("dbf")
+        try appendEndOfFileMarker(to: dbf, location: ErrorLocation(layer: layer.name, output: dbf.lastPathComponent))
+        guard columns.contains(where: { $0.type == .string }) else { return }
         try DBFShrink.shrink(dbf)
+    }
+
+    /// dBASE's end-of-file marker, which GDAL writes by default and ArcGIS expects.
+    static let endOfFileMarker: UInt8 = 0x1A
+
+    static func appendEndOfFileMarker(to dbf: URL, location: ErrorLocation) throws {
+        let file = try FileDescriptor(path: dbf.path, flags: O_WRONLY | O_APPEND, role: "the .dbf", location: location)
+        try file.write([endOfFileMarker], location: location)
+        try file.close(location: location)
     }
 
     /// Writes `<layer>.fieldnames.csv` (original,short) when names had to be shortened.

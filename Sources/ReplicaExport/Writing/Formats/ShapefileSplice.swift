@@ -12,8 +12,8 @@ import Foundation
 ///   quirk that a null first shape starts the extent at 0), later vertices widen it in file order
 ///   with shapelib's `MIN`/`MAX`, a missing Z or M counting as 0 (shapelib's zero-filled arrays);
 /// - `.shx`: one entry per record at the record's new offset;
-/// - `.dbf`: the records copied as they are (in the kernel where it can), the count patched, the
-///   end-of-file marker kept.
+/// - `.dbf`: the records copied as they are (in the kernel where it can), the count patched, an
+///   end-of-file marker kept (the writer adds it at close: see ``ShapefileFormat``).
 /// A layer's `.shp` may not pass 4 GiB (its offsets count 16-bit words in 32 bits): shapelib refuses
 /// the record that would pass it, and so does the splice, before writing it.
 enum ShapefileSplice {
@@ -280,7 +280,7 @@ enum ShapefileSplice {
         var recordsEnd: Int64 { Int64(headerLength) + Int64(recordCount) * Int64(recordLength) }
     }
 
-    private static let endOfFile: UInt8 = 0x1A
+    private static let endOfFile = ShapefileFormat.endOfFileMarker
 
     private static func appendRecords(_ segments: [URL], to first: URL, location: ErrorLocation) throws {
         let output = try FileDescriptor(path: first.path, flags: O_RDWR, location: location)
