@@ -4,7 +4,7 @@ import Foundation
 /// reads and writes, safe from several threads at once), errors thrown as `.fileSystem` naming
 /// what the file is (`role`).
 final class FileDescriptor {
-    private(set) var fd: Int32
+    private var fd: Int32
     let path: String
     private let location: ErrorLocation
     private let role: String

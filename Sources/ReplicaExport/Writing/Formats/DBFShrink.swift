@@ -17,8 +17,12 @@ import Foundation
 /// blank keeps its rightmost characters, any other keeps its leftmost; a NULL value of a shrunk
 /// column is rewritten as the type's NULL filler.
 enum DBFShrink {
-    /// Records per read: large sequential reads, bounded memory (per thread).
+    /// Records per read: large sequential reads, bounded memory (per thread)...
     static let defaultRecordsPerChunk = 8192
+    /// ...and at most this many bytes of them (a record of many text columns can be kilobytes).
+    static let maxChunkBytes = 4 << 20
+    /// At most this many threads, whatever the cores: the passes are I/O and memory bound beyond.
+    static let maxThreads = 4
 
     private struct Column {
         var type: UInt8
@@ -30,7 +34,7 @@ enum DBFShrink {
 
     /// Rewrites the file at `url` with its resizable columns shrunk; leaves it untouched when no
     /// column can shrink. Uses up to `threads` threads, each reading `recordsPerChunk` records at a time.
-    static func shrink(_ url: URL, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    static func shrink(_ url: URL, threads: Int = min(ProcessInfo.processInfo.activeProcessorCount, maxThreads),
                        recordsPerChunk: Int = defaultRecordsPerChunk) throws {
         let location = ErrorLocation(output: url.path)
         let input = try FileDescriptor(path: url.path, flags: O_RDONLY, role: "the .dbf", location: location)
@@ -61,6 +65,7 @@ enum DBFShrink {
         guard offset == recordLength else { throw malformed(url, "its columns do not add up to its record length") }
         let resizable = columns.indices.filter { columns[$0].resizable }
         guard !resizable.isEmpty else { return }
+        let recordsPerChunk = max(1, min(recordsPerChunk, Self.maxChunkBytes / recordLength))
         let ranges = split(recordCount, into: threads, chunk: recordsPerChunk)
 
         // Pass 1: the widest trimmed value per resizable column, per range, then over all.
