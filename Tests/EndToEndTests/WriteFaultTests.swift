@@ -51,11 +51,11 @@ import Testing
         #expect(EndToEnd.listing(output).isEmpty, "left behind: \(EndToEnd.listing(output))")
     }
 
-    /// Interrupted while worker threads write the later segments of a large CSV layer (see
-    /// `SegmentedWriting.swift`): they stop, and their files go with the rest.
+    /// Interrupted while worker threads write the later segments of large CSV, GeoJSON and
+    /// shapefile layers (see `SegmentedWriting.swift`): they stop, and their files go with the rest.
     @Test func sigtermDuringSegmentedWritingRemovesEverything() throws {
         // Segments forced (as on a machine with cores to spare for them).
-        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "csv,geojson", marker: ".segments/",
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "csv,geojson,shapefile", marker: ".segments/",
                       environment: ["REPLICA_EXPORT_SEGMENT_FEATURES": "16384"])
     }
 
@@ -119,9 +119,13 @@ import Testing
         defer { _ = try? Processes.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path]) }
         let input = try Self.payload(20_000)
         defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
-        for format in ["geojson", "csv", "filegdb", "geopackage", "shapefile"] {
-            let output = mountPoint.appendingPathComponent(format)
-            let result = try EndToEnd.cli(["convert", input.path, "--format", format, "--output", output.path])
+        // Shapefile once more in segments of 1,000 features: the disk fills in a worker's segment
+        // or in the splice.
+        for (format, segments) in [("geojson", nil), ("csv", nil), ("filegdb", nil), ("geopackage", nil), ("shapefile", nil),
+                                   ("shapefile", "1000")] as [(String, String?)] {
+            let output = mountPoint.appendingPathComponent(format + (segments ?? ""))
+            let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", format, "--output", output.path],
+                                           environment: segments.map { ["REPLICA_EXPORT_SEGMENT_FEATURES": $0] } ?? [:])
             #expect(result.status != 0, "\(format) exited 0 on a full disk: \(result.stdout)")
             #expect(result.stderr.contains("replica-export: error:"), "\(format): \(result.stderr)")
             #expect(EndToEnd.listing(output).isEmpty, "\(format) left: \(EndToEnd.listing(output))")
