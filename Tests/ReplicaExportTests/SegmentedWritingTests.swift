@@ -59,10 +59,12 @@ import Testing
         let table = WriterFixtures.allTypesLayer(name: "rows", geometry: nil)
         let features = Self.features(count, nullObjectIDs: [1, 5])
         let rows = Self.features(count).map { PreparedFeature(attributes: $0.attributes, geometry: nil) }
-        for type in Self.segmentedFormats {
+        // Also with a first segment smaller than the others (as the standard plan has it).
+        for (type, plan) in Self.segmentedFormats.flatMap({ type in
+            [Self.plan, SegmentPlan(weightPerSegment: 4, workers: 2, firstSegmentWeight: 1)].map { (type, $0) } }) {
             func run<W: FormatWriter>(_ type: W.Type) throws {
                 let plain = try Self.write(type, plan: .off, layers: [(layer, features), (table, rows)])
-                let segmented = try Self.write(type, plan: Self.plan, layers: [(layer, features), (table, rows)])
+                let segmented = try Self.write(type, plan: plan, layers: [(layer, features), (table, rows)])
                 #expect(segmented.files.keys.sorted() == plain.files.keys.sorted())
                 for (name, bytes) in plain.files {
                     #expect(segmented.files[name] == bytes, "\(W.formatName) \(name) with \(count) features")
@@ -268,6 +270,7 @@ import Testing
     /// Segment workers only take the cores that the formats' own writer threads leave.
     @Test func workersUseOnlyTheCoresTheFormatsLeave() {
         #expect(SegmentPlan.standard(formatsWritten: 1, cores: 2).workers == 2)
+        #expect(SegmentPlan.standard(formatsWritten: 1, cores: 2).firstSegmentWeight < SegmentPlan.defaultWeightPerSegment)
         #expect(SegmentPlan.standard(formatsWritten: 1, cores: 8).workers == SegmentPlan.maxWorkers)
         #expect(!SegmentPlan.standard(formatsWritten: 1, cores: 1).isOn)
         #expect(!SegmentPlan.standard(formatsWritten: 2, cores: 2).isOn)

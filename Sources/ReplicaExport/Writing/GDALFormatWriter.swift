@@ -715,19 +715,19 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     // MARK: segments
 
     /// Writes features of a layer that may be written in segments: the first
-    /// `plan.weightPerSegment` of weight (``SegmentPlan/weight(of:)``) into the layer's own file, on
+    /// `plan.firstSegmentWeight` of weight (``SegmentPlan/weight(of:)``) into the layer's own file, on
     /// this thread, exactly as an unsegmented layer; once more come, that file is closed and the
     /// next segments go to the workers in turn.
     private func writeSegmented(_ features: [PreparedFeature], firstIndex: Int, plan: SegmentPlan) throws {
         var start = 0
         while start < features.count {
-            if open!.segments == nil && open!.firstSegmentFill >= plan.weightPerSegment {
+            if open!.segments == nil && open!.firstSegmentFill >= plan.firstSegmentWeight {
                 try startSegments(plan: plan)
             }
             let segments = open!.segments
             if let segments, segments.currentFill >= plan.weightPerSegment { segments.beginSegment() }
             // The features that fill the current segment: at least one, up to its weight.
-            let room = plan.weightPerSegment - (segments?.currentFill ?? open!.firstSegmentFill)
+            let room = segments.map { plan.weightPerSegment - $0.currentFill } ?? plan.firstSegmentWeight - open!.firstSegmentFill
             var end = start, weight = 0
             while end < features.count {
                 let next = SegmentPlan.weight(of: features[end])
