@@ -61,6 +61,7 @@ enum ShapefileFormat: GDALFormat {
     /// dBASE's end-of-file marker, which GDAL writes by default and ArcGIS expects.
     static let endOfFileMarker: UInt8 = 0x1A
 
+    /// Appends ``endOfFileMarker`` to the closed `.dbf` at `dbf`.
     static func appendEndOfFileMarker(to dbf: URL, location: ErrorLocation) throws {
         let file = try FileDescriptor(path: dbf.path, flags: O_WRONLY | O_APPEND, role: "the .dbf", location: location)
         try file.write([endOfFileMarker], location: location)
