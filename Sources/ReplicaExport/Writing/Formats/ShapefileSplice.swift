@@ -213,7 +213,12 @@ enum ShapefileSplice {
         guard let type = int32(0) else { return false }
         if type == 0 { return true }  // a null shape: nothing to widen
         guard type == Int(shapeType) else { return false }
-        let hasZ = [11, 13, 15, 18, 31].contains(type), hasMSlot = [21, 23, 25, 28].contains(type)
+        let hasZ: Bool, hasMSlot: Bool  // Z types; M types (a Z type's M is optional in its record)
+        switch type {
+        case 11, 13, 15, 18, 31: (hasZ, hasMSlot) = (true, false)
+        case 21, 23, 25, 28: (hasZ, hasMSlot) = (false, true)
+        default: (hasZ, hasMSlot) = (false, false)
+        }
         switch type {
         case 1, 11, 21:
             guard content.count >= 20 else { return false }
