@@ -96,4 +96,58 @@ import Testing
             try WriterFixtures.write(GeoJSONWriter.self, into: refused, layer: layer, features: [point(1, 10, 10), point(2, 10, 95)])
         }
     }
+
+    /// Text that looks like JSON stays text (GDAL 3.6.2 would write `[1, 2]` as an array), in point
+    /// layers (segmented or not) and polygon layers alike; read back with Foundation's parser.
+    @Test(arguments: [GeometryType.point, .polygon], [false, true])
+    func textThatLooksLikeJSONStaysText(type: GeometryType, segmented: Bool) throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-text")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let texts = ["[1, 2]", "{\"k\": 3}", "{}", "[]", "\u{1}", "\u{1}[1]", "\u{1}\u{1}x", "a: \"\u{1}b", "[not json",
+                     "{C386BBC4-1027-4414-81E2-C2CE7ED4D57B}", "plain", "[\"nested\", {\"a\": [1]}]", "", "x]"]
+        let layer = LayerSchema(id: 0, name: "texts", geometryType: type, spatialReference: SpatialReference(wkid: 4326),
+                                objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "s", type: .string),
+                                         Field(name: "doc", type: .xml)],
+                                schemaSource: .layerResource)
+        let square = Path(vertices: [Vertex(x: 0, y: 0), Vertex(x: 1, y: 0), Vertex(x: 1, y: 1), Vertex(x: 0, y: 0)])
+        let features = texts.enumerated().map { i, text in
+            PreparedFeature(attributes: [.int64(Int64(i + 1)), .string(text), .string(String(text.reversed()))],
+                            geometry: PreparedGeometry(type == .point ? .point(Vertex(x: Double(i), y: 1)) : .polygons([[square]])))
+        }
+        var request = WriterFixtures.request(dir, layers: [layer])
+        request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
+        let writer = try GeoJSONWriter(request: request)
+        try writer.beginLayer(layer)
+        try writer.write(features)
+        try writer.endLayer()
+        _ = try writer.commit()
+        let document = try json(dir.appendingPathComponent("texts.geojson"))
+        let properties = (document["features"] as? [[String: Any]] ?? []).map { $0["properties"] as? [String: Any] ?? [:] }
+        #expect(properties.map { $0["s"] as? String } == texts.map { $0 })
+        #expect(properties.map { $0["doc"] as? String } == texts.map { String($0.reversed()) })
+        #expect(TestPaths.entries(dir) == ["texts.geojson"])
+    }
+
+    /// The marker is taken out wherever a window boundary falls, and only where a member's value
+    /// starts with it.
+    @Test func markersAreTakenOutAcrossWindows() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-strip")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let marked = #"{ "a": "\u0001[1]", "b": "x\u0001", "c": "\u0001\u0001y", "d": "q\": \"\u0001z" }"#
+        let expected = #"{ "a": "[1]", "b": "x\u0001", "c": "\u0001y", "d": "q\": \"\u0001z" }"#
+        for window in [1, 9, 10, 11, 17, 64, 1 << 20] {
+            let url = dir.appendingPathComponent("w\(window).geojson")
+            try Data(String(repeating: marked + "\n", count: 20).utf8).write(to: url)
+            try GeoJSONTextMarker.strip(url, location: ErrorLocation(), window: window)
+            #expect(try String(contentsOf: url, encoding: .utf8) == String(repeating: expected + "\n", count: 20), "window \(window)")
+        }
+        // A file without markers is left as it is.
+        let plain = dir.appendingPathComponent("plain.geojson")
+        let unmarked = #"{ "a": "[1]", "b": "x\u0001", "d": "q\": \"\u0001z" }"#
+        try Data(unmarked.utf8).write(to: plain)
+        try GeoJSONTextMarker.strip(plain, location: ErrorLocation(), window: 9)
+        #expect(try String(contentsOf: plain, encoding: .utf8) == unmarked)
+        #expect(TestPaths.entries(dir).allSatisfy { !$0.hasPrefix(".") })
+    }
 }

@@ -40,10 +40,13 @@ enum GeoJSONFormat: GDALFormat {
 
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { !wrapsPointsItself(layer) }
 
-    /// RFC 7946 mode's treatment of points, as GDAL 3.6.2 does it (`WrapPointDateLine`, then the
+    /// Text that GDAL would write as JSON goes behind a marker (``GeoJSONTextMarker``); and RFC
+    /// 7946 mode's treatment of points, as GDAL 3.6.2 does it (`WrapPointDateLine`, then the
     /// bounds check): a point's longitude beyond ±180 wrapped, a geometry outside
     /// [-180, 180] x [-90, 90] refused.
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] {
+        let textFields = self.textFields(layer)
+        let features = textFields.isEmpty ? features : GeoJSONTextMarker.mark(features, textFields: textFields)
         guard wrapsPointsItself(layer) else { return features }
         var out = features
         for (offset, feature) in features.enumerated() {
@@ -59,6 +62,17 @@ enum GeoJSONFormat: GDALFormat {
             out[offset].geometry = geometry
         }
         return out
+    }
+
+    /// Takes the markers of ``adjust(_:layer:firstIndex:)`` out of the file.
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
+        guard !textFields(layer).isEmpty else { return }
+        try GeoJSONTextMarker.strip(directory.appendingPathComponent(file), location: ErrorLocation(layer: layer.name, output: file))
+    }
+
+    /// The fields whose values are free text (GUIDs, dates and the like never look like JSON to GDAL).
+    private static func textFields(_ layer: LayerSchema) -> [Int] {
+        layer.fields.indices.filter { layer.fields[$0].type == .string || layer.fields[$0].type == .xml }
     }
 
     private static func wrapsPointsItself(_ layer: LayerSchema) -> Bool {
