@@ -5,8 +5,9 @@ import Foundation
 /// of a degree (GDAL's RFC 7946 default, about 1 cm).
 ///
 /// Feature `id` is the ObjectID (also kept as a property); dates ISO 8601 strings with
-/// milliseconds (`2024-03-15T13:45:30.250Z`); blobs base64 strings; Z kept. Loses: M, curves
-/// (densified before writing), domains, aliases.
+/// milliseconds (`2024-03-15T13:45:30.250Z`); blobs base64 strings; text that looks like JSON
+/// stays text (``GeoJSONTextMarker``); Z kept. Loses: M, curves (densified before writing),
+/// domains, aliases.
 enum GeoJSONFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "geojson", driverName: "GeoJSON",
