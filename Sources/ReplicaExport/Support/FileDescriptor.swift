@@ -109,4 +109,13 @@ final class FileDescriptor {
         fd = -1
         if code != 0 { throw Self.failure(errno, "closing", role, path, location) }
     }
+
+    /// Renames the finished `temporary` over `url` (`rename(2)`: atomic within one file system);
+    /// when that fails, removes `temporary` and throws `.fileSystem` saying what was `doing`.
+    static func replace(_ url: URL, with temporary: URL, doing: String, location: ErrorLocation) throws {
+        guard rename(temporary.path, url.path) != 0 else { return }
+        let code = errno
+        try? FileManager.default.removeItem(at: temporary)
+        throw ReplicaExportError.fileSystem(FileSystemCause(errno: code), doing: doing, path: url.path, at: location)
+    }
 }

@@ -160,12 +160,7 @@ enum DBFShrink {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw ReplicaExportError.fileSystem(FileSystemCause(errno: code), doing: "replacing the .dbf with its shrunk copy",
-                                                path: url.path, at: location)
-        }
+        try FileDescriptor.replace(url, with: temporary, doing: "replacing the .dbf with its shrunk copy", location: location)
     }
 
     /// `count` records cut into at most `parts` consecutive ranges of whole chunks.

@@ -94,11 +94,6 @@ enum GeoJSONTextMarker {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw ReplicaExportError.fileSystem(FileSystemCause(errno: code), doing: "replacing the GeoJSON file with its unmarked copy",
-                                                path: url.path, at: location)
-        }
+        try FileDescriptor.replace(url, with: temporary, doing: "replacing the GeoJSON file with its unmarked copy", location: location)
     }
 }
