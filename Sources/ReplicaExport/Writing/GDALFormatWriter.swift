@@ -107,7 +107,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var makeSegment: ((String) throws -> SegmentSink)?
         /// The sink written in segments: the layer's own file (not the files of other geometry
         /// types a shapefile layer may need); set with ``makeSegment``.
-        var segmentedSink = 0
+        var segmentedSink: Int?
         /// Weight (``SegmentPlan/weight(of:)``) handed to the layer's own file, the first segment.
         var firstSegmentFill = 0
         /// The later segments, once the first is full.
@@ -224,7 +224,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 var end = start + 1
                 while end < features.count && features[end].geometry?.geometryType == type { end += 1 }
                 let sink = try sinkIndex(for: type)
-                if let plan = layer.segmentation?.plan, open!.makeSegment != nil, sink == open!.segmentedSink {
+                if let plan = layer.segmentation?.plan, sink == open!.segmentedSink {
                     try writeSegmented(start == 0 && end == features.count ? features : Array(features[start..<end]),
                                        firstIndex: layer.nextFeatureIndex + start, plan: plan)
                 } else {
@@ -739,7 +739,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 let part = start == 0 && end == features.count ? features : Array(features[start..<end])
                 try segments.write(part, weight: weight, firstIndex: firstIndex + start)
             } else {
-                try open!.sinks[open!.segmentedSink].writer.write(features[start..<end], firstIndex: firstIndex + start)
+                try open!.sinks[open!.segmentedSink!].writer.write(features[start..<end], firstIndex: firstIndex + start)
                 open!.firstSegmentFill += weight
             }
             start = end
@@ -749,10 +749,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// The first segment is full and more features come: closes the layer's own file (keeping
     /// what it set aside for the end of the layer) and starts the workers with segment 1.
     private func startSegments(plan: SegmentPlan) throws {
-        let sink = open!.sinks[open!.segmentedSink]
-        guard let make = open!.makeSegment, let dataset = sink.dataset else {
+        guard let index = open!.segmentedSink, let make = open!.makeSegment, let dataset = open!.sinks[index].dataset else {
             throw ReplicaExportError(.invalidState, "segmented writing without a segment maker")
         }
+        let sink = open!.sinks[index]
         let file = sink.file
         let location = ErrorLocation(layer: open!.schema.name, output: file)
         open!.firstSegmentDeferred = sink.writer.takeDeferred()
@@ -768,8 +768,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// could not be kept) into one more, as an unsegmented writer writes them last, splices the
     /// files in order onto the layer's own file, and adds their tallies to its writer's.
     private func joinSegments(_ segments: SegmentedLayer) throws {
-        guard let layer = open, let layout = layer.segmentation?.layout, let make = layer.makeSegment else { return }
-        let main = layer.sinks[layer.segmentedSink]
+        guard let layer = open, let layout = layer.segmentation?.layout, let make = layer.makeSegment,
+              let index = layer.segmentedSink else { return }
+        let main = layer.sinks[index]
         let location = ErrorLocation(layer: layer.schema.name, output: main.file)
         let outcomes = try segments.finish()
         var pending = layer.firstSegmentDeferred

@@ -292,52 +292,65 @@ enum SegmentSplice {
 
     /// Appends `segments` (in order) to the file at `first`, which is the first segment.
     static func append(_ segments: [URL], to first: URL, layout: SegmentLayout, location: ErrorLocation) throws {
-        if case .shapefile = layout { return try ShapefileSplice.append(segments, to: first, location: location) }
+        switch layout {
+        case .headerLine:
+            try appendLines(segments, to: first, location: location)
+        case .featureArray(let opening, let separator, let closing):
+            try appendFeatures(segments, to: first, opening: Array(opening.utf8), separator: Array(separator.utf8),
+                               closing: Array(closing.utf8), location: location)
+        case .shapefile:
+            try ShapefileSplice.append(segments, to: first, location: location)
+        }
+    }
+
+    /// ``SegmentLayout/headerLine``: later segments' header lines dropped.
+    private static func appendLines(_ segments: [URL], to first: URL, location: ErrorLocation) throws {
         let output = try FileDescriptor(path: first.path, flags: O_RDWR, location: location)
         var buffer: [UInt8] = []
-        switch layout {
-        case .shapefile:
-            break
-        case .headerLine:
-            let header = try csvHeader(of: output, path: first.path, location: location)
-            try output.seek(to: output.size())
-            for segment in segments {
-                let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
-                let size = try input.size()
-                guard size > 0 else { continue }  // no header, no records
-                let own = try csvHeader(of: input, path: segment.path, location: location)
-                guard own == header else {
-                    throw mismatch("the header line of a later segment differs from the first's", location)
-                }
-                try copy(from: input, range: Int64(header.count)..<size, to: output, buffer: &buffer, location: location)
+        let header = try csvHeader(of: output, path: first.path, location: location)
+        try output.seek(to: output.size())
+        for segment in segments {
+            let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
+            let size = try input.size()
+            guard size > 0 else { continue }  // no header, no records
+            let own = try csvHeader(of: input, path: segment.path, location: location)
+            guard own == header else {
+                throw mismatch("the header line of a later segment differs from the first's", location)
             }
-        case .featureArray(let opening, let separator, let closing):
-            let closingBytes = Array(closing.utf8)
-            let header = try arrayHeader(of: output, opening: Array(opening.utf8), location: location)
-            let firstSize = try output.size()
-            guard firstSize >= Int64(header.count + closingBytes.count),
-                  try output.read(at: firstSize - Int64(closingBytes.count), count: closingBytes.count) == closingBytes else {
-                throw mismatch("the first segment does not end as expected", location)
-            }
-            var wroteFeature = firstSize > Int64(header.count + closingBytes.count)
-            try output.truncate(to: firstSize - Int64(closingBytes.count))
-            try output.seek(to: firstSize - Int64(closingBytes.count))
-            for segment in segments {
-                let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
-                let size = try input.size()
-                guard size >= Int64(header.count + closingBytes.count),
-                      try input.read(at: 0, count: header.count) == header,
-                      try input.read(at: size - Int64(closingBytes.count), count: closingBytes.count) == closingBytes else {
-                    throw mismatch("a later segment's header or end differs from the first's", location)
-                }
-                let body = Int64(header.count)..<(size - Int64(closingBytes.count))
-                guard !body.isEmpty else { continue }
-                if wroteFeature { try output.write(Array(separator.utf8), location: location) }
-                try copy(from: input, range: body, to: output, buffer: &buffer, location: location)
-                wroteFeature = true
-            }
-            try output.write(closingBytes, location: location)
+            try copy(from: input, range: Int64(header.count)..<size, to: output, buffer: &buffer, location: location)
         }
+        try output.close(location: location)
+    }
+
+    /// ``SegmentLayout/featureArray(opening:separator:closing:)``: the bodies joined with `separator`.
+    private static func appendFeatures(_ segments: [URL], to first: URL, opening: [UInt8], separator: [UInt8],
+                                       closing: [UInt8], location: ErrorLocation) throws {
+        let output = try FileDescriptor(path: first.path, flags: O_RDWR, location: location)
+        var buffer: [UInt8] = []
+        let header = try arrayHeader(of: output, opening: opening, location: location)
+        let firstSize = try output.size()
+        guard firstSize >= Int64(header.count + closing.count),
+              try output.read(at: firstSize - Int64(closing.count), count: closing.count) == closing else {
+            throw mismatch("the first segment does not end as expected", location)
+        }
+        var wroteFeature = firstSize > Int64(header.count + closing.count)
+        try output.truncate(to: firstSize - Int64(closing.count))
+        try output.seek(to: firstSize - Int64(closing.count))
+        for segment in segments {
+            let input = try FileDescriptor(path: segment.path, flags: O_RDONLY, location: location)
+            let size = try input.size()
+            guard size >= Int64(header.count + closing.count),
+                  try input.read(at: 0, count: header.count) == header,
+                  try input.read(at: size - Int64(closing.count), count: closing.count) == closing else {
+                throw mismatch("a later segment's header or end differs from the first's", location)
+            }
+            let body = Int64(header.count)..<(size - Int64(closing.count))
+            guard !body.isEmpty else { continue }
+            if wroteFeature { try output.write(separator, location: location) }
+            try copy(from: input, range: body, to: output, buffer: &buffer, location: location)
+            wroteFeature = true
+        }
+        try output.write(closing, location: location)
         try output.close(location: location)
     }
 

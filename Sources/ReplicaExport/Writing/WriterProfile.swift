@@ -56,9 +56,9 @@ public struct WriterProfile: Sendable {
     let datasetOptions: [String]
     let layerOptions: [String]
     /// How two files the driver wrote for consecutive parts of one layer join into the file it
-    /// would have written for the whole layer; nil when they do not (a format whose file is not a
-    /// header, independent feature texts and a footer). Declared, a large layer is written by
-    /// several datasets at once (see ``SegmentLayout``).
+    /// would have written for the whole layer; nil when no splice is known for the format (FileGDB,
+    /// GeoPackage). Declared, a large layer is written by several datasets at once (see
+    /// ``SegmentLayout``).
     let segmentLayout: SegmentLayout?
 
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
