@@ -95,6 +95,36 @@ import Testing
         }
     }
 
+    /// The scanner's own UTF-8 check agrees with the standard library's on every sequence of up to
+    /// four bytes drawn from the bytes where the rules change (overlong forms, surrogates, the end
+    /// of Unicode, cut sequences), and on random byte strings.
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                              0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        var disagreements: [[UInt8]] = []
+        func check(_ bytes: [UInt8]) {
+            let ours = bytes.withUnsafeBufferPointer { JSONScanner.isValidUTF8($0) }
+            if ours != (String(validating: bytes, as: UTF8.self) != nil) { disagreements.append(bytes) }
+        }
+        for a in edges {
+            check([a])
+            for b in edges {
+                check([a, b])
+                for c in edges {
+                    check([a, b, c])
+                    for d in edges { check([a, b, c, d]) }
+                }
+            }
+        }
+        var random = SplitMix64(seed: 0x07F8)
+        for _ in 0..<20_000 {
+            let count = Int(random.next() % 12)
+            // Mostly bytes of multibyte sequences, where mistakes hide.
+            check((0..<count).map { _ in random.next() % 4 == 0 ? UInt8(random.next() % 0x80) : UInt8(0x80 + random.next() % 0x80) })
+        }
+        #expect(disagreements.isEmpty, "first: \(disagreements.prefix(5))")
+    }
+
     /// A string that is not UTF-8 is refused whether it is read from the buffer or pieced together.
     @Test func invalidUTF8IsRefusedOnBothPaths() throws {
         let dir = try TestPaths.makeTemporaryDirectory("scanner")

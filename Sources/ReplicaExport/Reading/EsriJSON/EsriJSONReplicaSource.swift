@@ -407,8 +407,6 @@ struct FeatureReader {
     private(set) var objectID: Int64?
     private let objectIDIndex: Int?
     let parser: EsriGeometryParser
-    /// Every field null: each feature starts as a copy of it.
-    private let nullAttributes: [Value]
     private static let attributesKey = Array("attributes".utf8)
     private static let geometryKey = Array("geometry".utf8)
 
@@ -423,7 +421,6 @@ struct FeatureReader {
         self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
         self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
         self.objectIDIndex = layer.objectIdField.flatMap { layer.fieldIndex(named: $0) }
-        nullAttributes = [Value](repeating: .null, count: layer.fields.count)
     }
 
     /// The index of the field named `key`; fields usually come in the schema's order, so the one
@@ -447,7 +444,13 @@ struct FeatureReader {
             throw ReplicaExportError(.unexpectedType, "a feature must be an object", at: s.location())
         }
         try s.beginObject()
-        var attributes = nullAttributes
+        // Every field null, stored directly: copying a shared array of nulls, or
+        // `Array(repeating:count:)`, goes through Value's generic copy for every element.
+        let fieldCount = fieldBytes.count
+        var attributes = [Value](unsafeUninitializedCapacity: fieldCount) { buffer, initialized in
+            for i in 0..<fieldCount { (buffer.baseAddress! + i).initialize(to: .null) }
+            initialized = fieldCount
+        }
         var geometry: Geometry?
         var droppedGeometry: String?
         var first = true
@@ -467,8 +470,9 @@ struct FeatureReader {
                         continue
                     }
                     expected = i &+ 1
-                    attributes[i] = try readValue(s, fieldAt: i)
-                    if i == objectIDIndex { objectID = attributes[i].integerValue }
+                    let value = try readValue(s, fieldAt: i)
+                    if i == objectIDIndex { objectID = value.integerValue }
+                    attributes[i] = value
                 }
             } else if JSONScanner.key(key, is: Self.geometryKey) {
                 _ = try s.peekValueStart()

@@ -275,8 +275,11 @@ final class JSONScanner {
     @inline(__always)
     static func key(_ key: UnsafeBufferPointer<UInt8>, is name: [UInt8]) -> Bool {
         guard key.count == name.count else { return false }
-        guard !name.isEmpty else { return true }
-        return name.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+        // Keys are a few bytes long: a loop here costs less than a call to memcmp.
+        return name.withUnsafeBufferPointer { name in
+            for i in 0..<name.count where name[i] != key[i] { return false }
+            return true
+        }
     }
 
     /// Advances to the next element of an array opened with ``beginArray()``. False when the array
@@ -311,7 +314,7 @@ final class JSONScanner {
             let p = plainRunEnd(from: pos)
             if p < n && buf[p] == 0x22 {
                 let bytes = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
-                let text = try Self.string(utf8: bytes, ascii: bytes.allSatisfy { $0 < 0x80 }) { location(start) }
+                let text = try Self.string(utf8: bytes) { location(start) }
                 pos = p &+ 1
                 return text
             }
@@ -319,7 +322,7 @@ final class JSONScanner {
         scratch.removeAll(keepingCapacity: true)
         try readStringBody(into: &scratch)
         let text = try scratch.withUnsafeBufferPointer { bytes in
-            try Self.string(utf8: bytes, ascii: false) { location(start) }
+            try Self.string(utf8: bytes) { location(start) }
         }
         // After a huge string, give its buffer back rather than keep it for the rest of the run.
         if scratch.capacity > Self.largeScratch { scratch = []; scratch.reserveCapacity(256) }
@@ -327,15 +330,48 @@ final class JSONScanner {
     }
 
     /// The string of `bytes`, which must be UTF-8: invalid bytes are refused rather than silently
-    /// replaced by U+FFFD. `ascii` (all bytes below 0x80, so valid) skips the validation.
-    private static func string(utf8 bytes: UnsafeBufferPointer<UInt8>, ascii: Bool,
+    /// replaced by U+FFFD.
+    private static func string(utf8 bytes: UnsafeBufferPointer<UInt8>,
                                at location: () -> ErrorLocation) throws -> String {
-        if ascii { return String(decoding: bytes, as: UTF8.self) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        // `String(validating:as:)` is generic over the encoding and costs about ten times this
+        // check; once the bytes are known to be valid, `String(decoding:as:)` repairs nothing.
+        guard isValidUTF8(bytes) else {
             throw ReplicaExportError(.syntax, "a string holds bytes that are not UTF-8; the file may be in another encoding (convert it to UTF-8) or damaged",
                                      at: location())
         }
-        return text
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether `bytes` is well-formed UTF-8 (the Unicode Standard's table 3-7: no overlong form,
+    /// no surrogate, nothing above U+10FFFF, no sequence cut short).
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let lead = bytes[i]
+            if lead < 0x80 { i &+= 1; continue }
+            func isContinuation(_ k: Int) -> Bool { bytes[k] & 0xC0 == 0x80 }
+            switch lead {
+            case 0xC2...0xDF:
+                guard i &+ 1 < n, isContinuation(i &+ 1) else { return false }
+                i &+= 2
+            case 0xE0...0xEF:
+                guard i &+ 2 < n else { return false }
+                let second = bytes[i &+ 1]
+                let low: UInt8 = lead == 0xE0 ? 0xA0 : 0x80, high: UInt8 = lead == 0xED ? 0x9F : 0xBF
+                guard second >= low, second <= high, isContinuation(i &+ 2) else { return false }
+                i &+= 3
+            case 0xF0...0xF4:
+                guard i &+ 3 < n else { return false }
+                let second = bytes[i &+ 1]
+                let low: UInt8 = lead == 0xF0 ? 0x90 : 0x80, high: UInt8 = lead == 0xF4 ? 0x8F : 0xBF
+                guard second >= low, second <= high, isContinuation(i &+ 2), isContinuation(i &+ 3) else { return false }
+                i &+= 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     /// Reads the rest of a string after its opening quote, unescaped, into `out`.
@@ -452,16 +488,13 @@ final class JSONScanner {
     func readNumber() throws -> JSONNumber {
         _ = try peekValueStart("a number")
         let start = offset
-        // Fast path: the token ends inside this chunk, so it is parsed where it lies.
+        // Fast path: the token ends inside this chunk, so it is parsed where it lies, in one pass.
         do {
-            let buf = buffer
             let n = count
-            var p = pos
-            while p < n, Self.isNumberByte(buf[p]) { p &+= 1 }
-            if p < n {
-                let token = UnsafeBufferPointer(start: buf + pos, count: p &- pos)
-                pos = p
-                return try parseNumber(token, start: start)
+            if let (number, length) = try parseNumber(UnsafeBufferPointer(start: buffer + pos, count: n &- pos),
+                                                      start: start, isWhole: false) {
+                pos &+= length
+                return number
             }
         }
         scratch.removeAll(keepingCapacity: true)
@@ -479,7 +512,7 @@ final class JSONScanner {
             pos = p
             if p < n { break outer }
         }
-        return try scratch.withUnsafeBufferPointer { try parseNumber($0, start: start) }
+        return try scratch.withUnsafeBufferPointer { try parseNumber($0, start: start, isWhole: true)!.number }
     }
 
     /// The bytes a number token can hold (the grammar is checked by `parseNumber`).
@@ -493,14 +526,51 @@ final class JSONScanner {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    private func parseNumber(_ t: UnsafeBufferPointer<UInt8>, start: Int) throws -> JSONNumber {
+    /// Appends the digits at `i` to `mantissa` while it holds fewer than 19 (`count`), eight at a
+    /// time where eight follow (fast_float's SWAR check and conversion), and advances `i` past them.
+    @inline(__always)
+    private static func accumulateDigits(_ t: UnsafeBufferPointer<UInt8>, at i: inout Int,
+                                         into mantissa: inout UInt64, count: inout Int) {
+        let n = t.count
+        while count &+ 8 <= 19 && i &+ 8 <= n {
+            let word = UnsafeRawPointer(t.baseAddress! + i).loadUnaligned(as: UInt64.self)
+            // Every byte in 0x30...0x39: adding 0x46 sets no high bit, subtracting 0x30 borrows none.
+            guard ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
+            var v = word &- 0x3030_3030_3030_3030  // eight digit values, the first in the low byte
+            v = (v &* 10) &+ (v >> 8)              // pairs: two-digit values in every other byte
+            v = ((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32))
+                 &+ ((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32))) >> 32
+            mantissa = mantissa &* 100_000_000 &+ v
+            count &+= 8
+            i &+= 8
+        }
+        while count < 19 && i < n {
+            let d = t[i] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            count &+= 1
+            i &+= 1
+        }
+    }
+
+    /// Parses the number token at the start of `t`: its value and its length in bytes.
+    ///
+    /// With `isWhole`, `t` is the whole token. Otherwise `t` runs on past it (the rest of the
+    /// chunk), and the token ends at the first byte that cannot continue it; nil when it reaches
+    /// the end of `t` first, as it may go on in the next chunk.
+    private func parseNumber(_ t: UnsafeBufferPointer<UInt8>, start: Int, isWhole: Bool) throws
+        -> (number: JSONNumber, length: Int)? {
         let n = t.count
         var i = 0
         var negative = false
-        if n == 0 { throw syntaxError("expected a value", at: start) }
+        if n == 0 {
+            if !isWhole { return nil }
+            throw syntaxError("expected a value", at: start)
+        }
         if t[0] == 0x2D { negative = true; i = 1 }
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
         guard i < n, isDigit(t[i]) else {
+            if i >= n && !isWhole { return nil }
             if i >= n && atEOF && offset >= base &+ count { throw truncatedError("a number") }
             throw syntaxError("invalid number", at: start)
         }
@@ -509,42 +579,37 @@ final class JSONScanner {
         var digits = 0          // significant digits accumulated into mantissa
         var dropped = 0         // significant integer digits beyond 19 (scale up)
         var truncatedDigits = false  // a nonzero digit beyond the 19 accumulated
-        var leadingZero = t[i] == 0x30
-        let intStart = i
-        while i < n, isDigit(t[i]) {
-            let d = UInt64(t[i] &- 0x30)
-            if mantissa == 0 && d == 0 {
-                // leading zeros carry nothing
-            } else if digits < 19 {
-                mantissa = mantissa &* 10 &+ d
-                digits &+= 1
-            } else {
-                dropped &+= 1
-                if d != 0 { truncatedDigits = true }
-            }
+        if t[i] == 0x30 {
+            // JSON allows one leading zero, alone: `0`, `0.5`, not `01`.
             i &+= 1
+            if i < n && isDigit(t[i]) { throw syntaxError("a number with a leading zero", at: start) }
+        } else {
+            Self.accumulateDigits(t, at: &i, into: &mantissa, count: &digits)
+            while i < n, isDigit(t[i]) {
+                dropped &+= 1
+                if t[i] != 0x30 { truncatedDigits = true }
+                i &+= 1
+            }
         }
-        if leadingZero && i - intStart > 1 { throw syntaxError("a number with a leading zero", at: start) }
         var isInteger = true
         var fractionDigits = 0  // fraction digits accumulated (scale down)
         if i < n && t[i] == 0x2E {
             isInteger = false
             i &+= 1
             guard i < n, isDigit(t[i]) else {
+                if i >= n && !isWhole { return nil }
                 if i >= n && atEOF { throw truncatedError("a number") }
                 throw syntaxError("a '.' must be followed by digits", at: start)
             }
+            if mantissa == 0 {
+                // Zeros before the first significant digit only scale.
+                while i < n, t[i] == 0x30 { fractionDigits &+= 1; i &+= 1 }
+            }
+            let before = digits
+            Self.accumulateDigits(t, at: &i, into: &mantissa, count: &digits)
+            fractionDigits &+= digits &- before
             while i < n, isDigit(t[i]) {
-                let d = UInt64(t[i] &- 0x30)
-                if mantissa == 0 && d == 0 {
-                    fractionDigits &+= 1
-                } else if digits < 19 {
-                    mantissa = mantissa &* 10 &+ d
-                    digits &+= 1
-                    fractionDigits &+= 1
-                } else {
-                    if d != 0 { truncatedDigits = true }
-                }
+                if t[i] != 0x30 { truncatedDigits = true }
                 i &+= 1
             }
         }
@@ -555,6 +620,7 @@ final class JSONScanner {
             var expNegative = false
             if i < n && (t[i] == 0x2B || t[i] == 0x2D) { expNegative = t[i] == 0x2D; i &+= 1 }
             guard i < n, isDigit(t[i]) else {
+                if i >= n && !isWhole { return nil }
                 if i >= n && atEOF { throw truncatedError("a number") }
                 throw syntaxError("an exponent must have digits", at: start)
             }
@@ -564,16 +630,22 @@ final class JSONScanner {
             }
             if expNegative { exponent = -exponent }
         }
-        if i != n { throw syntaxError("invalid number", at: start) }
-        leadingZero = false
-        _ = leadingZero
+        if isWhole {
+            if i != n { throw syntaxError("invalid number", at: start) }
+        } else {
+            // The token ends at a byte that cannot be part of a number; one that could (`1.2.3`,
+            // `1-2`) makes the token invalid, as the whole token read by the slow path would be.
+            if i >= n { return nil }
+            if Self.isNumberByte(t[i]) { throw syntaxError("invalid number", at: start) }
+        }
+        let length = i
 
         if isInteger && dropped == 0 {
             if !negative {
-                if mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
+                if mantissa <= UInt64(Int64.max) { return (.int(Int64(mantissa)), length) }
             } else {
-                if mantissa <= UInt64(Int64.max) { return .int(-Int64(mantissa)) }
-                if mantissa == UInt64(Int64.max) &+ 1 { return .int(Int64.min) }
+                if mantissa <= UInt64(Int64.max) { return (.int(-Int64(mantissa)), length) }
+                if mantissa == UInt64(Int64.max) &+ 1 { return (.int(Int64.min), length) }
             }
         }
         // The exponent stops growing at 100_000: beyond it, the digits counted above must not
@@ -584,24 +656,24 @@ final class JSONScanner {
         if !truncatedDigits && exponentIsWhole && mantissa <= (UInt64(1) << 53) && scale >= -22 && scale <= 22 {
             var v = Double(mantissa)
             if scale >= 0 { v *= Self.exactPowers[scale] } else { v /= Self.exactPowers[-scale] }
-            return .double(negative ? -v : v)
+            return (.double(negative ? -v : v), length)
         }
-        if mantissa == 0 { return .double(negative ? -0.0 : 0.0) }
+        if mantissa == 0 { return (.double(negative ? -0.0 : 0.0), length) }
         // Exact (Eisel-Lemire) when the exponent was read whole. With digits cut off the value lies
         // between mantissa and mantissa + 1 units, so it is exact when both round to the same
         // double (fast_float's rule).
         if exponentIsWhole,
            let v = DecimalToDouble.eiselLemire(mantissa: mantissa, exponent10: scale, negative: negative) {
-            if !truncatedDigits { return .double(v) }
+            if !truncatedDigits { return (.double(v), length) }
             if let above = DecimalToDouble.eiselLemire(mantissa: mantissa &+ 1, exponent10: scale, negative: negative),
                above.bitPattern == v.bitPattern {
-                return .double(v)
+                return (.double(v), length)
             }
         }
         // Everything else through the correctly rounding library parser.
-        let text = String(decoding: t, as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: t[..<length]), as: UTF8.self)
         guard let v = Double(text) else { throw syntaxError("invalid number", at: start) }
-        return .double(v)
+        return (.double(v), length)
     }
 
     /// Reads `true`, `false` or `null` (whichever the next byte starts).
@@ -642,43 +714,81 @@ final class JSONScanner {
             advance()
             try skipStringBody(start: start)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            bracketStack.removeAll(keepingCapacity: true)
-            bracketStack.append(b)
             advance()
-            while !bracketStack.isEmpty {
-                if pos >= count {
-                    guard try refill() else {
-                        throw truncatedError(b == UInt8(ascii: "{") ? "an object (opened at byte \(start))"
-                                                                    : "an array (opened at byte \(start))")
-                    }
-                }
-                // Scan this chunk for the next structural byte.
-                do {
-                    let buf = buffer
-                    let n = count
-                    var p = pos
-                    let table = byteClasses
-                    while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
-                    pos = p
-                }
-                if pos >= count { continue }
-                let c = buffer[pos]
-                let at = offset
-                pos &+= 1
-                switch c {
-                case 0x22: try skipStringBody(start: at)
-                case 0x5B, 0x7B: bracketStack.append(c)
-                default:
-                    let open = bracketStack.removeLast()
-                    if (c == 0x5D) != (open == 0x5B) {
-                        throw syntaxError("mismatched '\(printable(c))'", at: at)
-                    }
-                }
-            }
+            try skipStructure(opening: b, start: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             _ = try readNumber()
         default:
             _ = try readLiteral()
+        }
+    }
+
+    /// Skips the rest of an object or array whose opening bracket (`opening`, at file offset
+    /// `start`) was consumed: every byte is looked at once, in one loop per chunk that tracks
+    /// whether it is inside a string and which brackets are open.
+    ///
+    /// The open brackets are bits of one integer (1 for `{`) up to a depth of 64, and an array
+    /// beyond: no allocation or call per bracket, where a bracket or a quote comes every few bytes.
+    private func skipStructure(opening: UInt8, start: Int) throws {
+        let table = byteClasses
+        var depth = 1
+        var braces: UInt64 = opening == UInt8(ascii: "{") ? 1 : 0  // bit k: the bracket at depth k + 1
+        bracketStack.removeAll(keepingCapacity: true)            // brackets at depths above 64
+        var stringStart = -1      // file offset of the open string's quote; -1 outside strings
+        var skipFirstByte = false  // an escape's backslash ended the previous chunk
+        while true {
+            if pos >= count {
+                guard try refill() else {
+                    if stringStart >= 0 { throw truncatedError("a string (opened at byte \(stringStart))") }
+                    throw truncatedError(opening == UInt8(ascii: "{") ? "an object (opened at byte \(start))"
+                                                                      : "an array (opened at byte \(start))")
+                }
+            }
+            let buf = buffer, n = count
+            var p = pos
+            if skipFirstByte { skipFirstByte = false; p &+= 1 }
+            while p < n {
+                if stringStart >= 0 {
+                    while p < n, table[Int(buf[p])] & Self.stringEnd == 0 { p &+= 1 }
+                    if p >= n { break }
+                    if buf[p] == 0x22 {
+                        stringStart = -1
+                        p &+= 1
+                    } else {
+                        // A backslash: the byte after it is escaped (\uXXXX digits are plain bytes).
+                        p &+= 2
+                        if p > n { p = n; skipFirstByte = true }
+                    }
+                    continue
+                }
+                while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
+                if p >= n { break }
+                let c = buf[p]
+                p &+= 1
+                if c == 0x22 {
+                    stringStart = base &+ p &- 1
+                } else if c == 0x7B || c == 0x5B {
+                    if depth < 64 {
+                        if c == 0x7B { braces |= 1 << UInt64(depth) } else { braces &= ~(1 << UInt64(depth)) }
+                    } else {
+                        bracketStack.append(c)
+                    }
+                    depth &+= 1
+                } else {
+                    depth &-= 1
+                    let openedBrace = depth < 64 ? braces & (1 << UInt64(depth)) != 0
+                                                 : bracketStack.removeLast() == 0x7B
+                    if (c == 0x7D) != openedBrace {
+                        pos = p
+                        throw syntaxError("mismatched '\(printable(c))'", at: base &+ p &- 1)
+                    }
+                    if depth == 0 {
+                        pos = p
+                        return
+                    }
+                }
+            }
+            pos = n
         }
     }
 
