@@ -122,7 +122,47 @@ import Testing
             // Mostly bytes of multibyte sequences, where mistakes hide.
             check((0..<count).map { _ in random.next() % 4 == 0 ? UInt8(random.next() % 0x80) : UInt8(0x80 + random.next() % 0x80) })
         }
-        #expect(disagreements.isEmpty, "first: \(disagreements.prefix(5))")
+        #expect(disagreements.count == 0, "first: \(disagreements.prefix(5))")
+    }
+
+    /// The word-at-a-time searches find the same byte as a byte-by-byte search, from every start,
+    /// in buffers dense with the bytes they look for and their near misses (0x21, 0x23, 0x5A, 0x7C,
+    /// 0x3B, 0x7E, 0x1F, 0x20, 0x80, 0xDB, 0xFB...).
+    @Test func wordSearchesAgreeWithByteSearches() {
+        let alphabet: [UInt8] = [0x00, 0x01, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x3A, 0x3B, 0x41, 0x5A, 0x5B, 0x5C,
+                                 0x5D, 0x5E, 0x61, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F, 0x80, 0xA2, 0xDB, 0xDD, 0xFB, 0xFD, 0xFF]
+        typealias Search = (UnsafePointer<UInt8>, Int, Int) -> Int
+        let searches: [(String, Search, (UInt8) -> Bool)] = [
+            ("plain string", { ByteRuns.plainStringPrefix($0, from: $1, to: $2) }, { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }),
+            ("string body", { ByteRuns.stringBodyPrefix($0, from: $1, to: $2) }, { $0 == 0x22 || $0 == 0x5C }),
+            ("structural", { ByteRuns.structuralPrefix($0, from: $1, to: $2) },
+             { [0x22, 0x5B, 0x5D, 0x7B, 0x7D].contains($0) }),
+        ]
+        var random = SplitMix64(seed: 0xB17E5)
+        var mismatches: [String] = []
+        for _ in 0..<400 {
+            let length = Int(random.next() % 40)
+            // Sparse or dense: runs of plain letters between the chosen bytes.
+            let density = random.next() % 4
+            let bytes: [UInt8] = (0..<length).map { _ in
+                random.next() % 4 < density ? alphabet[Int(random.next() % UInt64(alphabet.count))] : 0x61
+            }
+            bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for (name, search, isStop) in searches {
+                    for start in 0...length {
+                        let expected = (start..<length).first { isStop(buffer[$0]) } ?? length
+                        var found = search(base, start, length)
+                        // What the word search leaves (fewer than eight bytes) goes byte by byte.
+                        let plainBefore = (start..<found).allSatisfy { !isStop(buffer[$0]) }
+                        if found < expected && length - found >= 8 || !plainBefore { found = -1 }
+                        while found >= 0 && found < length && !isStop(buffer[found]) { found += 1 }
+                        if found != expected { mismatches.append("\(name) in \(bytes) from \(start): \(found) != \(expected)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.count == 0, "first: \(mismatches.prefix(3))")
     }
 
     /// A string that is not UTF-8 is refused whether it is read from the buffer or pieced together.

@@ -57,7 +57,7 @@ final class JSONScanner {
     @inline(__always)
     private func plainRunEnd(from start: Int) -> Int {
         let buf = buffer, n = count, table = byteClasses
-        var p = start
+        var p = ByteRuns.plainStringPrefix(buf, from: start, to: n)
         while p < n, table[Int(buf[p])] & Self.stringStop == 0 { p &+= 1 }
         return p
     }
@@ -749,6 +749,7 @@ final class JSONScanner {
             if skipFirstByte { skipFirstByte = false; p &+= 1 }
             while p < n {
                 if stringStart >= 0 {
+                    p = ByteRuns.stringBodyPrefix(buf, from: p, to: n)
                     while p < n, table[Int(buf[p])] & Self.stringEnd == 0 { p &+= 1 }
                     if p >= n { break }
                     if buf[p] == 0x22 {
@@ -761,6 +762,7 @@ final class JSONScanner {
                     }
                     continue
                 }
+                p = ByteRuns.structuralPrefix(buf, from: p, to: n)
                 while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
                 if p >= n { break }
                 let c = buf[p]
@@ -803,6 +805,7 @@ final class JSONScanner {
                 let n = count
                 var p = pos
                 let table = byteClasses
+                p = ByteRuns.stringBodyPrefix(buf, from: p, to: n)
                 while p < n, table[Int(buf[p])] & Self.stringEnd == 0 { p &+= 1 }
                 pos = p
             }
