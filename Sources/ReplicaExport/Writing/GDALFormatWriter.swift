@@ -503,7 +503,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         open = nil
         written = [:]
         attachmentTable = nil
-        try? sidecar?.end()
+        _ = try? sidecar?.end()  // aborting: what it would report is moot
         sharedDataset = nil  // closed by deinit, errors ignored
         staging.abort()
         finished = true

@@ -61,13 +61,18 @@ enum GeoJSONTextMarker {
                 let lastStart = chunk.count - markedValue.count
                 var matches: [Int64] = []
                 chunk.withUnsafeBufferPointer { bytes in
-                    var p = 0
-                    while p <= lastStart {
-                        if bytes[p] == UInt8(ascii: ":") && bytes[p + 1] == UInt8(ascii: " ")
-                            && bytes[p + 2] == UInt8(ascii: "\"") && bytes[p + 3] == UInt8(ascii: "\\")
-                            && (4..<markedValue.count).allSatisfy({ bytes[p + $0] == markedValue[$0] }) {
-                            matches.append(offset + Int64(p))
-                            p += markedValue.count
+                    guard let base = bytes.baseAddress, lastStart >= 0 else { return }
+                    // Backslashes are rare in GeoJSON (escapes in text), so the search goes from
+                    // one to the next, a word at a time, and looks around each.
+                    let backslashAt = 3  // in markedValue
+                    var p = backslashAt
+                    while true {
+                        p = ByteRuns.first(UInt8(ascii: "\\"), in: base, from: p, to: lastStart + backslashAt + 1)
+                        if p > lastStart + backslashAt { break }
+                        let start = p - backslashAt
+                        if (0..<markedValue.count).allSatisfy({ bytes[start + $0] == markedValue[$0] }) {
+                            matches.append(offset + Int64(start))
+                            p = start + markedValue.count + backslashAt
                         } else {
                             p += 1
                         }

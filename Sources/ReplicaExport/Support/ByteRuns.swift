@@ -42,6 +42,13 @@ enum ByteRuns {
         return p
     }
 
+    /// The first `byte` in `start..<end`, or `end`.
+    static func first(_ byte: UInt8, in buffer: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var p = firstFlagged(buffer, from: start, to: end) { w in bytes(w, equalTo: byte) }
+        while p < end && buffer[p] != byte { p &+= 1 }
+        return p
+    }
+
     /// The first quote, backslash or control character in `start..<end`: where the plain bytes of
     /// a string end. A result where fewer than eight bytes remain may be short of it.
     @inline(__always)
