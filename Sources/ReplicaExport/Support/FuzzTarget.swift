@@ -24,7 +24,14 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .json:
             let url = try Self.write(bytes, to: scratch.appendingPathComponent("input.json"))
-            try Self.drain(EsriJSONReplicaSource(url: url, schemaURL: nil, chunkSize: 4096))
+            let wholeChunks = Self.outcome { try EsriJSONReplicaSource(url: url, schemaURL: nil, chunkSize: 4096) }
+            // The same bytes through a buffer of a few bytes, so that tokens straddle refills
+            // everywhere: the scanner must read the same features, or fail the same way.
+            let smallChunks = Self.outcome { try EsriJSONReplicaSource(url: url, schemaURL: nil, chunkSize: 1 + bytes.count % 11) }
+            if wholeChunks.digest != smallChunks.digest {
+                fatalError("the chunk size changed what was read:\n4096: \(wholeChunks.digest)\n\(1 + bytes.count % 11): \(smallChunks.digest)")
+            }
+            if let error = wholeChunks.error { throw error }
         case .blob:
             _ = try ShapeBlob.decode(bytes, grid: Self.blobGrid)
         case .xml:
@@ -34,6 +41,27 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .catalog:
             let url = try Self.write(bytes, to: scratch.appendingPathComponent("input.geodatabase"))
             try Self.drain(MobileGeodatabaseSource(url: url, checkIntegrity: true))
+        }
+    }
+
+    /// What reading a source gave: a description of every layer, feature and attachment, or
+    /// of the error's code, and the error itself.
+    static func outcome(_ open: () throws -> any ReplicaSource) -> (digest: String, error: (any Error)?) {
+        var digest = ""
+        do {
+            let source = try open()
+            for layer in source.replica.layers.indices {
+                digest += "layer \(source.replica.layers[layer].name)\n"
+                try source.features(inLayer: layer, batchSize: 64) { batch in
+                    for feature in batch { digest += "\(feature)\n" }
+                }
+                try source.attachments(inLayer: layer) { attachment in digest += "attachment \(attachment)\n" }
+            }
+            return (digest, nil)
+        } catch let error as ReplicaExportError {
+            return ("error \(error.code)", error)
+        } catch {
+            return ("error \(error)", error)
         }
     }
 
