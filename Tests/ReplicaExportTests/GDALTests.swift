@@ -79,6 +79,53 @@ enum WriterFixtures {
 }
 
 @Suite struct GDALTests {
+    /// Point features are written by updating the point the reused OGR feature holds: every
+    /// combination of Z and M comes back as given (a NaN M as FileGDB's stand-in 0), after a null
+    /// geometry, after an empty point, and after a point of other dimensions in the same feature.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func pointsComeBackInEveryDimension(hasZ: Bool, hasM: Bool) throws {
+        let vertices: [Vertex?] = [Vertex(x: 1, y: 2, z: 3, m: 4), Vertex(x: 5, y: 6, z: 7, m: .nan), nil,
+                                   Vertex(x: .nan, y: .nan), Vertex(x: 8, y: 9, z: 10, m: 11)]
+        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point, hasZ: hasZ, hasM: hasM,
+                                spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
+        let features = vertices.enumerated().map { i, v in
+            PreparedFeature(attributes: [.int64(Int64(i + 1))],
+                            geometry: v.map { PreparedGeometry(.point($0), hasZ: hasZ, hasM: hasM) })
+        }
+        for (format, file, missingM) in [("filegdb", "replica.gdb", 0.0), ("geopackage", "replica.gpkg", Double.nan)] {
+            let dir = try TestPaths.makeTemporaryDirectory("points-\(format)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            if format == "filegdb" {
+                try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer, features: features)
+            } else {
+                try WriterFixtures.write(GeoPackageWriter.self, into: dir, layer: layer, features: features)
+            }
+            let read = try GDALReadDataset(url: dir.appendingPathComponent(file)).features("pts")
+            #expect(read.count == vertices.count, "\(format)")
+            for (v, f) in zip(vertices, read) {
+                guard let v, !v.x.isNaN else {
+                    // A null stays null; an empty point comes back empty or null.
+                    let back = try f.geometryWKB.flatMap { try WKBDecoder.decode($0) }
+                    if case .point(let p)? = back?.shape { #expect(p.x.isNaN, "\(format)") }
+                    if v == nil { #expect(f.geometryWKB == nil, "\(format)") }
+                    continue
+                }
+                guard let wkb = f.geometryWKB, let back = try WKBDecoder.decode(wkb), case .point(let p) = back.shape else {
+                    Issue.record("\(format): feature \(f.fid) has no point")
+                    continue
+                }
+                #expect(back.hasZ == hasZ && back.hasM == hasM, "\(format) feature \(f.fid)")
+                #expect(p.x == v.x && p.y == v.y, "\(format) feature \(f.fid)")
+                if hasZ { #expect(p.z == v.z, "\(format) feature \(f.fid)") }
+                if hasM {
+                    let want = v.m.isNaN ? missingM : v.m
+                    #expect(p.m == want || (p.m.isNaN && want.isNaN), "\(format) feature \(f.fid): M \(p.m)")
+                }
+            }
+        }
+    }
+
     @Test func spatialReferencesResolveEPSGThenESRIThenWKT() throws {
         let epsg = try GDALSpatialReference.from(SpatialReference(wkid: 102100, latestWkid: 3857))
         #expect(epsg.authorityCode == "EPSG:3857")

@@ -209,6 +209,33 @@ final class GDALFeature {
         }
     }
 
+    /// Makes the feature's geometry the point (x, y), with a Z and an M where given. The point the
+    /// feature already holds is updated in place when it has the same dimensions
+    /// (`OGR_F_GetGeometryRef`, `OGR_G_SetPoint_2D` / `OGR_G_SetPoint` / `OGR_G_SetPointM` /
+    /// `OGR_G_SetPointZM`), so that writing a point layer allocates no geometry per feature;
+    /// otherwise a new one replaces it (`OGR_G_CreateGeometry`, `OGR_F_SetGeometryDirectly`).
+    /// `x` and `y` must be finite: an empty point goes through WKB.
+    func setPoint(x: Double, y: Double, z: Double?, m: Double?) {
+        let type: OGRwkbGeometryType
+        switch (z, m) {
+        case (nil, nil): type = wkbPoint
+        case (_?, nil): type = wkbPoint25D
+        case (nil, _?): type = wkbPointM
+        case (_?, _?): type = wkbPointZM
+        }
+        var point = OGR_F_GetGeometryRef(handle)
+        if point == nil || OGR_G_GetGeometryType(point) != type {
+            point = OGR_G_CreateGeometry(type)
+            _ = OGR_F_SetGeometryDirectly(handle, point)
+        }
+        switch (z, m) {
+        case (nil, nil): OGR_G_SetPoint_2D(point, 0, x, y)
+        case (let z?, nil): OGR_G_SetPoint(point, 0, x, y, z)
+        case (nil, let m?): OGR_G_SetPointM(point, 0, x, y, m)
+        case (let z?, let m?): OGR_G_SetPointZM(point, 0, x, y, z, m)
+        }
+    }
+
     func setFID(_ fid: Int64) { _ = OGR_F_SetFID(handle, GIntBig(fid)) }
     /// The FID (after OGR_L_CreateFeature, the one the driver gave).
     var fid: Int64 { Int64(OGR_F_GetFID(handle)) }

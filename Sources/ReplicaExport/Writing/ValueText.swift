@@ -128,13 +128,13 @@ enum ValueText {
     static func guidBracedUpper(_ guid: String) -> String {
         var guid = guid
         // Runs per value: the common spellings ({UPPER} as given, or lower case without braces)
-        // are handled on the bytes.
-        return guid.withUTF8 { bytes -> String in
+        // are handled on the bytes, and one already {UPPER} is handed back as it is.
+        let converted = guid.withUTF8 { bytes -> String? in
             var core = bytes[...]
             if core.first == UInt8(ascii: "{") { core = core.dropFirst() }
             if core.last == UInt8(ascii: "}") { core = core.dropLast() }
             if core.count == bytes.count - 2, !core.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) {
-                return String(decoding: bytes, as: UTF8.self)  // already {UPPER}
+                return nil
             }
             return String(unsafeUninitializedCapacity: core.count + 2) { out in
                 out[0] = UInt8(ascii: "{")
@@ -147,6 +147,7 @@ enum ValueText {
                 return i + 1
             }
         }
+        return converted ?? guid
     }
 
     /// A float32 as the double its shortest decimal text denotes (1.1f -> 1.1).
