@@ -407,7 +407,7 @@ final class GDALLayerWriter {
         try errors.check(err, "writing the feature", function: "OGR_L_CreateFeature", since: start, at: location)
         largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
-        if let warning = errors.warnings(since: start).first {
+        if errors.count > start, let warning = errors.warnings(since: start).first {
             throw ReplicaExportError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
