@@ -284,6 +284,9 @@ final class GDALLayerWriter {
     private var largestFID: Int64 = 0
     /// Per column, what was lost (counted by feature).
     private(set) var losses: [GDALColumnLosses]
+    /// Per column, what every feature needs of its spec: the attribute read and its encoding.
+    /// Binding a whole ``GDALColumnSpec`` per value retained and released its strings and domain.
+    private let encodings: [(source: Int, encoding: ValueEncoding)]
 
     fileprivate init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
                      fidSource: Int?, objectIDSource: Int?, keepM: Bool, location: ErrorLocation) {
@@ -299,6 +302,7 @@ final class GDALLayerWriter {
         self.keepM = keepM
         self.location = location
         self.losses = Array(repeating: GDALColumnLosses(), count: columns.count)
+        self.encodings = columns.map { ($0.source, $0.encoding) }
     }
 
     /// Writes a batch; `firstIndex` is the layer-wide index of `features[0]` (for messages).
@@ -371,18 +375,19 @@ final class GDALLayerWriter {
     private func create(_ f: PreparedFeature, fid: Int64, errors: GDALErrorCollector, at location: ErrorLocation) throws {
         feature.setFID(fid)
         let start = errors.count
-        for (i, column) in columns.enumerated() {
-            switch column.encoding {
+        for i in encodings.indices {
+            let source = encodings[i].source
+            switch encodings[i].encoding {
             case .geometryX, .geometryY, .geometryZ:
-                setCoordinate(f.geometry, column: Int32(i), encoding: column.encoding)
+                setCoordinate(f.geometry, column: Int32(i), encoding: encodings[i].encoding)
             case .label(let labels):
-                if let label = labels.label(of: f.attributes[column.source], in: f.attributes) {
+                if let label = labels.label(of: f.attributes[source], in: f.attributes) {
                     feature.set(Int32(i), string: label)
                 } else {
                     feature.setNull(Int32(i))
                 }
             default:
-                try set(f.attributes[column.source], column: i, spec: column, at: location)
+                try set(f.attributes[source], column: i, encoding: encodings[i].encoding, at: location)
             }
         }
         if let g = f.geometry, case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
@@ -426,48 +431,48 @@ final class GDALLayerWriter {
         }
     }
 
-    private func mismatch(_ value: Value, _ spec: GDALColumnSpec, _ location: ErrorLocation) -> ReplicaExportError {
+    private func mismatch(_ value: Value, column i: Int, _ location: ErrorLocation) -> ReplicaExportError {
         var here = location
-        here.field = spec.sourceName
-        return ReplicaExportError(.invalidState, "value \(value) does not fit the field's encoding \(spec.encoding)", at: here)
+        here.field = columns[i].sourceName
+        return ReplicaExportError(.invalidState, "value \(value) does not fit the field's encoding \(columns[i].encoding)", at: here)
     }
 
     @inline(__always)
-    private func set(_ value: Value, column i: Int, spec: GDALColumnSpec, at location: ErrorLocation) throws {
+    private func set(_ value: Value, column i: Int, encoding: ValueEncoding, at location: ErrorLocation) throws {
         let index = Int32(i)
         if case .null = value { feature.setNull(index); return }
-        switch spec.encoding {
+        switch encoding {
         case .integer:
-            guard let v = value.integerValue, let v32 = Int32(exactly: v) else { throw mismatch(value, spec, location) }
+            guard let v = value.integerValue, let v32 = Int32(exactly: v) else { throw mismatch(value, column: i, location) }
             feature.set(index, int32: v32)
         case .integer64:
-            guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+            guard let v = value.integerValue else { throw mismatch(value, column: i, location) }
             feature.set(index, int64: v)
         case .integer64Within53Bits:
-            guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+            guard let v = value.integerValue else { throw mismatch(value, column: i, location) }
             // The driver keeps it as a double: beyond 2^53 that is the nearest double, reported.
             if v.magnitude > (1 << 53), Int64(exactly: Double(v)) != v { losses[i].integersRounded.record(at: location) }
             feature.set(index, int64: v)
         case .real:
-            guard let d = value.doubleValue else { throw mismatch(value, spec, location) }
+            guard let d = value.doubleValue else { throw mismatch(value, column: i, location) }
             feature.set(index, double: d)
         case .realShortestDecimal:
             if case .float32(let f) = value { feature.set(index, double: ValueText.shortestDecimal(f)) }
             else if let d = value.doubleValue { feature.set(index, double: d) }
-            else { throw mismatch(value, spec, location) }
+            else { throw mismatch(value, column: i, location) }
         case .numberText:
             switch value {
             case .float32(let f): feature.set(index, string: String(f))
             case .float64(let d): feature.set(index, string: ValueText.numberText(d))
             default:
-                guard let v = value.integerValue else { throw mismatch(value, spec, location) }
+                guard let v = value.integerValue else { throw mismatch(value, column: i, location) }
                 feature.set(index, string: String(v))
             }
         case .string:
-            guard case .string(let s) = value else { throw mismatch(value, spec, location) }
+            guard case .string(let s) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: s)
         case .stringMaxBytes(let maxBytes):
-            guard case .string(let s) = value else { throw mismatch(value, spec, location) }
+            guard case .string(let s) = value else { throw mismatch(value, column: i, location) }
             if let cut = ValueText.truncated(s, maxBytes: maxBytes) {
                 losses[i].truncated.record(at: location)
                 feature.set(index, string: cut)
@@ -477,18 +482,18 @@ final class GDALLayerWriter {
         case .geometryX, .geometryY, .geometryZ, .label:
             break
         case .guidBracedUpper:
-            guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
+            guard case .guid(let s) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.guidBracedUpper(s))
         case .guidAsGiven:
-            guard case .guid(let s) = value else { throw mismatch(value, spec, location) }
+            guard case .guid(let s) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: s)
         case .dateTime:
-            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            guard case .date(let ms) = value else { throw mismatch(value, column: i, location) }
             let p = ValueText.parts(milliseconds: ms)
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
                         second: Float(p.second) + Float(p.millisecond) / 1000, tzFlag: 100)
         case .dateTimeWholeSeconds:
-            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            guard case .date(let ms) = value else { throw mismatch(value, column: i, location) }
             // To the nearest second (GDAL 3.6.2 would cut the fraction off).
             let (seconds, remainder) = (ms + 500).quotientAndRemainder(dividingBy: 1000)
             let rounded = (remainder < 0 ? seconds - 1 : seconds) * 1000
@@ -497,32 +502,32 @@ final class GDALLayerWriter {
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
                         second: Float(p.second), tzFlag: 100)
         case .dateToDate:
-            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            guard case .date(let ms) = value else { throw mismatch(value, column: i, location) }
             let p = ValueText.parts(milliseconds: ms)
             if p.hour != 0 || p.minute != 0 || p.second != 0 || p.millisecond != 0 {
                 losses[i].timeOfDayDropped.record(at: location)
             }
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
         case .dateISO:
-            guard case .date(let ms) = value else { throw mismatch(value, spec, location) }
+            guard case .date(let ms) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoUTC(milliseconds: ms))
         case .dateOnly:
-            guard case .dateOnly(let d) = value else { throw mismatch(value, spec, location) }
+            guard case .dateOnly(let d) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, year: d.year, month: d.month, day: d.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
         case .dateOnlyISO:
-            guard case .dateOnly(let d) = value else { throw mismatch(value, spec, location) }
+            guard case .dateOnly(let d) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoDate(d))
         case .timeOnlyISO:
-            guard case .timeOnly(let t) = value else { throw mismatch(value, spec, location) }
+            guard case .timeOnly(let t) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoTime(t))
         case .timestampOffsetISO:
-            guard case .timestampOffset(let t) = value else { throw mismatch(value, spec, location) }
+            guard case .timestampOffset(let t) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoOffset(t))
         case .binary:
-            guard case .blob(let b) = value else { throw mismatch(value, spec, location) }
+            guard case .blob(let b) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, binary: b)
         case .base64:
-            guard case .blob(let b) = value else { throw mismatch(value, spec, location) }
+            guard case .blob(let b) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.base64(b))
         }
     }
