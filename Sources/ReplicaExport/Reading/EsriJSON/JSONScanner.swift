@@ -533,7 +533,7 @@ final class JSONScanner {
                                          into mantissa: inout UInt64, count: inout Int) {
         let n = t.count
         while count &+ 8 <= 19 && i &+ 8 <= n {
-            let word = UnsafeRawPointer(t.baseAddress! + i).loadUnaligned(as: UInt64.self)
+            let word = UInt64(littleEndian: UnsafeRawPointer(t.baseAddress! + i).loadUnaligned(as: UInt64.self))
             // Every byte in 0x30...0x39: adding 0x46 sets no high bit, subtracting 0x30 borrows none.
             guard ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
             var v = word &- 0x3030_3030_3030_3030  // eight digit values, the first in the low byte
