@@ -205,6 +205,44 @@ import Testing
         }
     }
 
+    /// Skipping keeps the open brackets as bits up to 64 levels and in an array beyond: a structure
+    /// 100 levels deep, of both kinds, with escaped quotes and backslashes that a chunk boundary
+    /// may split, is skipped whole; a closing bracket of the wrong kind, at either depth, is
+    /// refused at its byte.
+    @Test func skipsDeepStructuresAndRefusesMismatchedBrackets() throws {
+        let openers = (0..<100).map { $0 % 3 == 0 ? "[" : "{\"k\\\"\($0)\": " }
+        let closers = (0..<100).reversed().map { $0 % 3 == 0 ? "]" : "}" }
+        let deep = openers.joined() + "\"a\\\\b\\\"c\"" + closers.joined()
+        let url = try write("[" + deep + ", 7]")
+        for chunk in Self.chunkSizes {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            try s.beginArray()
+            var first = true
+            #expect(try s.nextElement(first: &first))
+            try s.skipValue()
+            #expect(try s.nextElement(first: &first))
+            #expect(try s.readNumber() == .int(7), "chunk size \(chunk)")
+            #expect(try !s.nextElement(first: &first))
+        }
+        // A wrong closer at depth 3 (within the bits) and at depth 80 (beyond them).
+        for depth in [3, 80] {
+            var closing = Array(closers.suffix(depth))
+            let wrongAt = openers.prefix(depth).joined().utf8.count + 1  // the innermost closer's offset
+            closing[0] = closing[0] == "]" ? "}" : "]"
+            let bad = openers.prefix(depth).joined() + "1" + closing.joined()
+            let badURL = try write(bad)
+            for chunk in [1, 7, 1 << 20] {
+                let s = try JSONScanner(url: badURL, chunkSize: chunk)
+                #expect {
+                    try s.skipValue()
+                } throws: { error in
+                    guard let e = error as? ReplicaExportError else { return false }
+                    return e.code == .syntax && e.location.byteOffset == wrongAt && e.message.contains("mismatched")
+                }
+            }
+        }
+    }
+
     /// Syntax errors carry the byte offset of the offending token.
     @Test(arguments: [
         (#"{"a": tru }"#, 6),
