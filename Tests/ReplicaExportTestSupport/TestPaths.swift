@@ -13,9 +13,21 @@ public enum TestPaths {
         packageRoot.appendingPathComponent("TestData").appendingPathComponent(relativePath)
     }
 
-    /// A new empty directory for one test; the caller removes it when done (or leaves it to the OS).
-    public static func makeTemporaryDirectory(_ label: String = "test") throws -> URL {
+    /// Where this test process makes its temporary directories: one directory, removed when the
+    /// process exits, so that test runs do not leave their inputs and outputs in the temporary
+    /// folder (a full run made about 150 directories there).
+    private static let temporaryRoot: URL = {
         let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("replica-export-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestPaths.temporaryRoot) }
+        return url
+    }()
+
+    /// A new empty directory for one test, inside this process's temporary root; the caller may
+    /// remove it when done, and whatever is left goes when the process exits.
+    public static func makeTemporaryDirectory(_ label: String = "test") throws -> URL {
+        let url = temporaryRoot
             .appendingPathComponent("replica-export-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url

@@ -187,7 +187,7 @@ import Testing
         #expect(roads.featuresRead == 20)
         #expect(roads.features == ["filegdb": 20, "geojson": 20])
         #expect(report.skipped.contains { $0.path == "survey/roads.layers.json" && $0.reason == .schema })
-        let geojson = try TestPaths.listing(output.appendingPathComponent("survey/roads/geojson"))
+        let geojson = TestPaths.listing(output.appendingPathComponent("survey/roads/geojson"))
         #expect(geojson == ["Roads.geojson"], "named after the layer resource")
         // Repeated OBJECTIDs across pages: kept, given new ids where the format needs unique ones, reported.
         let wells = try #require(report.inputs.first { $0.path == "twice/wells" })

@@ -51,7 +51,7 @@ import Testing
         }
     }
 
-    static let segmentedFormats: [any FormatWriter.Type] = [CSVWriter.self, GeoJSONWriter.self, ShapefileWriter.self]
+    static var segmentedFormats: [any FormatWriter.Type] { [CSVWriter.self, GeoJSONWriter.self, ShapefileWriter.self] }
 
     @Test(arguments: [10, 3, 4, 7, 1])
     func everySegmentedFormatEqualsTheUnsegmentedWriter(count: Int) throws {
