@@ -13,6 +13,8 @@ private let target: FuzzTarget = {
 private let scratch: URL = {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replica-export-fuzz-\(getpid())")
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    // libFuzzer ends the process with exit(): the scratch file goes with it.
+    atexit { try? FileManager.default.removeItem(at: scratch) }
     return directory
 }()
 
