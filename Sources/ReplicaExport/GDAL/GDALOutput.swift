@@ -392,15 +392,8 @@ final class GDALLayerWriter {
         }
         if let g = f.geometry, case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
             // A point is set on the point the feature already holds: no WKB, no new geometry.
-            var m: Double?
-            if g.hasM && keepM {
-                if v.m.isNaN, let missingMReplacement {
-                    replacedMissingM += 1
-                    m = missingMReplacement
-                } else {
-                    m = v.m
-                }
-            }
+            let m = g.hasM && keepM
+                ? WKB.storedMeasure(v.m, missingM: missingMReplacement, replaced: &replacedMissingM) : nil
             feature.setPoint(x: v.x, y: v.y, z: g.hasZ ? v.z : nil, m: m)
         } else if let g = f.geometry {
             let wkb = WKB.encode(g, keepM: keepM, missingM: missingMReplacement, replacedMissingM: &replacedMissingM)

@@ -23,6 +23,15 @@ enum WKB {
         return encode(geometry, keepM: keepM, missingM: nil, replacedMissingM: &replaced)
     }
 
+    /// The M a format stores for `m`: `missingM` in place of a NaN ("no measure") where the format
+    /// cannot encode NaN, counted in `replaced`; `m` otherwise.
+    @inline(__always)
+    static func storedMeasure(_ m: Double, missingM: Double?, replaced: inout Int) -> Double {
+        guard m.isNaN, let missingM else { return m }
+        replaced += 1
+        return missingM
+    }
+
     /// `missingM`: written instead of a NaN M ("no measure") for formats that cannot encode NaN;
     /// `replacedMissingM` counts the substitutions.
     static func encode(_ geometry: PreparedGeometry, keepM: Bool, missingM: Double?,
@@ -127,12 +136,7 @@ enum WKB {
         }
 
         @inline(__always) mutating func measure(_ m: Double) {
-            if m.isNaN, let missingM {
-                replacedMissingM += 1
-                double(missingM)
-            } else {
-                double(m)
-            }
+            double(WKB.storedMeasure(m, missingM: missingM, replaced: &replacedMissingM))
         }
 
         /// The interior point of a circular arc: XY given, Z and M the mean of the segment's ends.

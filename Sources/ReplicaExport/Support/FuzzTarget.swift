@@ -40,24 +40,18 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             }
         case .catalog:
             let url = try Self.write(bytes, to: scratch.appendingPathComponent("input.geodatabase"))
-            try Self.drain(MobileGeodatabaseSource(url: url, checkIntegrity: true))
+            var noDigest: String?
+            try Self.drain(MobileGeodatabaseSource(url: url, checkIntegrity: true), describingInto: &noDigest)
         }
     }
 
     /// What reading a source gave: a description of every layer, feature and attachment, or
     /// of the error's code, and the error itself.
     static func outcome(_ open: () throws -> any ReplicaSource) -> (digest: String, error: (any Error)?) {
-        var digest = ""
+        var digest: String? = ""
         do {
-            let source = try open()
-            for layer in source.replica.layers.indices {
-                digest += "layer \(source.replica.layers[layer].name)\n"
-                try source.features(inLayer: layer, batchSize: 64) { batch in
-                    for feature in batch { digest += "\(feature)\n" }
-                }
-                try source.attachments(inLayer: layer) { attachment in digest += "attachment \(attachment)\n" }
-            }
-            return (digest, nil)
+            try drain(open(), describingInto: &digest)
+            return (digest ?? "", nil)
         } catch let error as ReplicaExportError {
             return ("error \(error.code)", error)
         } catch {
@@ -65,11 +59,16 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    /// Reads every feature and attachment of every layer, as an export would.
-    static func drain(_ source: any ReplicaSource) throws {
+    /// Reads every feature and attachment of every layer, as an export would; describes each into
+    /// `digest` unless it is nil.
+    static func drain(_ source: any ReplicaSource, describingInto digest: inout String?) throws {
         for layer in source.replica.layers.indices {
-            try source.features(inLayer: layer, batchSize: 64) { _ in }
-            try source.attachments(inLayer: layer) { _ in }
+            digest? += "layer \(source.replica.layers[layer].name)\n"
+            try source.features(inLayer: layer, batchSize: 64) { batch in
+                guard digest != nil else { return }
+                for feature in batch { digest! += "\(feature)\n" }
+            }
+            try source.attachments(inLayer: layer) { attachment in digest? += "attachment \(attachment)\n" }
         }
     }
 

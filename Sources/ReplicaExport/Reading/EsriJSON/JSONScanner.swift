@@ -724,8 +724,8 @@ final class JSONScanner {
     }
 
     /// Skips the rest of an object or array whose opening bracket (`opening`, at file offset
-    /// `start`) was consumed: every byte is looked at once, in one loop per chunk that tracks
-    /// whether it is inside a string and which brackets are open.
+    /// `start`) was consumed: from one quote or bracket to the next, each string skipped whole by
+    /// ``skipStringBody(start:)``.
     ///
     /// The open brackets are bits of one integer (1 for `{`) up to a depth of 64, and an array
     /// beyond: no allocation or call per bracket, where a bracket or a quote comes every few bytes.
@@ -734,63 +734,38 @@ final class JSONScanner {
         var depth = 1
         var braces: UInt64 = opening == UInt8(ascii: "{") ? 1 : 0  // bit k: the bracket at depth k + 1
         bracketStack.removeAll(keepingCapacity: true)            // brackets at depths above 64
-        var stringStart = -1      // file offset of the open string's quote; -1 outside strings
-        var skipFirstByte = false  // an escape's backslash ended the previous chunk
         while true {
             if pos >= count {
                 guard try refill() else {
-                    if stringStart >= 0 { throw truncatedError("a string (opened at byte \(stringStart))") }
                     throw truncatedError(opening == UInt8(ascii: "{") ? "an object (opened at byte \(start))"
                                                                       : "an array (opened at byte \(start))")
                 }
             }
             let buf = buffer, n = count
-            var p = pos
-            if skipFirstByte { skipFirstByte = false; p &+= 1 }
-            while p < n {
-                if stringStart >= 0 {
-                    p = ByteRuns.stringBodyPrefix(buf, from: p, to: n)
-                    while p < n, table[Int(buf[p])] & Self.stringEnd == 0 { p &+= 1 }
-                    if p >= n { break }
-                    if buf[p] == 0x22 {
-                        stringStart = -1
-                        p &+= 1
-                    } else {
-                        // A backslash: the byte after it is escaped (\uXXXX digits are plain bytes).
-                        p &+= 2
-                        if p > n { p = n; skipFirstByte = true }
-                    }
-                    continue
-                }
-                p = ByteRuns.structuralPrefix(buf, from: p, to: n)
-                while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
-                if p >= n { break }
-                let c = buf[p]
-                p &+= 1
-                if c == 0x22 {
-                    stringStart = base &+ p &- 1
-                } else if c == 0x7B || c == 0x5B {
-                    if depth < 64 {
-                        if c == 0x7B { braces |= 1 << UInt64(depth) } else { braces &= ~(1 << UInt64(depth)) }
-                    } else {
-                        bracketStack.append(c)
-                    }
-                    depth &+= 1
+            var p = ByteRuns.structuralPrefix(buf, from: pos, to: n)
+            while p < n, table[Int(buf[p])] & Self.structural == 0 { p &+= 1 }
+            pos = p
+            if p >= n { continue }
+            let c = buf[p]
+            pos = p &+ 1
+            if c == 0x22 {
+                try skipStringBody(start: base &+ p)
+            } else if c == 0x7B || c == 0x5B {
+                if depth < 64 {
+                    if c == 0x7B { braces |= 1 << UInt64(depth) } else { braces &= ~(1 << UInt64(depth)) }
                 } else {
-                    depth &-= 1
-                    let openedBrace = depth < 64 ? braces & (1 << UInt64(depth)) != 0
-                                                 : bracketStack.removeLast() == 0x7B
-                    if (c == 0x7D) != openedBrace {
-                        pos = p
-                        throw syntaxError("mismatched '\(printable(c))'", at: base &+ p &- 1)
-                    }
-                    if depth == 0 {
-                        pos = p
-                        return
-                    }
+                    bracketStack.append(c)
                 }
+                depth &+= 1
+            } else {
+                depth &-= 1
+                let openedBrace = depth < 64 ? braces & (1 << UInt64(depth)) != 0
+                                             : bracketStack.removeLast() == 0x7B
+                if (c == 0x7D) != openedBrace {
+                    throw syntaxError("mismatched '\(printable(c))'", at: base &+ p)
+                }
+                if depth == 0 { return }
             }
-            pos = n
         }
     }
 
