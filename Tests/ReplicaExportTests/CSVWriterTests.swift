@@ -12,7 +12,8 @@ import Testing
         let text = try String(contentsOf: dir.appendingPathComponent("sites.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .newlines) }
         #expect(lines[0] == "WKT,OBJECTID,small,whole,big,single,dbl,name,stamp,day,clock,offsetted,gid,GlobalID,bytes,doc,X,Y,Z")
-        #expect(lines[1].hasPrefix("\"POINT Z (2.35 48.85 10)\",1,-32768,-2147483648,9007199254740992,1.1,0.1,"))
+        // A point's WKT needs no quotes (no comma), like every other cell.
+        #expect(lines[1].hasPrefix("POINT Z (2.35 48.85 10),1,-32768,-2147483648,9007199254740992,1.1,0.1,"))
         #expect(lines[1].contains("2024-03-15T13:45:30.250Z,2024-03-15,13:45:30.250,2024-03-15T15:45:30.250+02:00"))
         #expect(lines[1].contains("AAEC/v8="))
         #expect(lines[1].hasSuffix(",2.35,48.85,10"))
@@ -28,6 +29,79 @@ import Testing
         #expect(rows[2].value("dbl", in: info) == .real(1e-300))
         #expect(rows[0].value("big", in: info) == .integer(9_007_199_254_740_992))
         #expect(rows[0].value("name", in: info) == .string("Zürich 東京 🚀"))
+    }
+
+    /// A point layer's WKT is written by the writer, not GDAL: in every Z/M combination it reads
+    /// back through GDAL bit for bit, numbers GDAL would cut to 15 digits included, with nulls,
+    /// empty points and NaN M (the CSV stand-in, counted) among them.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func pointWKTReadsBackExactlyInEveryDimension(hasZ: Bool, hasM: Bool) throws {
+        let vertices: [Vertex?] = [
+            Vertex(x: 0.1 + 0.2, y: -123456789.12345679, z: 1e300, m: 5e-324),
+            Vertex(x: 1, y: -2, z: 3, m: 4), nil, Vertex(x: .nan, y: .nan),
+            Vertex(x: -14625430.236, y: 10423012.108, z: -0.0, m: .nan),
+            Vertex(x: 1e15, y: 123456789012345678, z: 0.000123, m: -7.5),
+        ]
+        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point, hasZ: hasZ, hasM: hasM,
+                                spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
+        let features = vertices.enumerated().map { i, v in
+            PreparedFeature(attributes: [.int64(Int64(i + 1))],
+                            geometry: v.map { PreparedGeometry(.point($0), hasZ: hasZ, hasM: hasM) })
+        }
+        let dir = try TestPaths.makeTemporaryDirectory("csv-point-wkt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (writer, _) = try WriterFixtures.write(CSVWriter.self, into: dir, layer: layer, features: features)
+        #expect(TestPaths.entries(dir) == ["pts.csv", "pts.csvt", "pts.prj"])
+        let lines = try String(contentsOf: dir.appendingPathComponent("pts.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let tag = hasZ ? (hasM ? "POINT ZM" : "POINT Z") : (hasM ? "POINT M" : "POINT")
+        let second = "1 -2" + (hasZ ? " 3" : "") + (hasM ? " 4" : "")
+        #expect(lines[2] == "\(tag) (\(second)),2,1,-2" + (hasZ ? ",3" : ""))
+        #expect(lines[3] == ",3,," + (hasZ ? "," : ""))
+        #expect(try String(contentsOf: dir.appendingPathComponent("pts.csvt"), encoding: .utf8)
+                    == "WKT,Integer64,Real,Real" + (hasZ ? ",Real" : "") + "\n")
+        #expect(writer.diagnostics.filter { $0.code == .missingMeasureReplaced }.map(\.count) == (hasM ? [1] : []))
+
+        let read = try GDALReadDataset(url: dir.appendingPathComponent("pts.csv")).features("pts")
+        #expect(read.count == vertices.count)
+        for (v, f) in zip(vertices, read) {
+            guard let v, !v.x.isNaN else {
+                let back = try f.geometryWKB.flatMap { try WKBDecoder.decode($0) }
+                if case .point(let p)? = back?.shape { #expect(p.x.isNaN) }
+                if v == nil { #expect(f.geometryWKB == nil) }
+                continue
+            }
+            guard let wkb = f.geometryWKB, let back = try WKBDecoder.decode(wkb), case .point(let p) = back.shape else {
+                Issue.record("feature \(f.fid) has no point")
+                continue
+            }
+            #expect(back.hasZ == hasZ && back.hasM == hasM, "feature \(f.fid)")
+            #expect(p.x == v.x && p.y == v.y, "feature \(f.fid): \(p.x) \(p.y)")
+            if hasZ { #expect(p.z == v.z, "feature \(f.fid): Z \(p.z)") }
+            if hasM { #expect(p.m == (v.m.isNaN ? -1e39 : v.m), "feature \(f.fid): M \(p.m)") }
+        }
+    }
+
+    /// A point layer with a field named WKT keeps the field, and GDAL writes the geometry column.
+    @Test func aFieldNamedWKTLeavesThePointGeometryToGDAL() throws {
+        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point,
+                                spatialReference: SpatialReference(wkid: 4326), objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false),
+                                         Field(name: "wkt", type: .string)], schemaSource: .layerResource)
+        let dir = try TestPaths.makeTemporaryDirectory("csv-wkt-field")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try WriterFixtures.write(CSVWriter.self, into: dir, layer: layer, features: [
+            PreparedFeature(attributes: [.int64(1), .string("text")],
+                            geometry: PreparedGeometry(.point(Vertex(x: 2.5, y: 3)))),
+        ])
+        let text = try String(contentsOf: dir.appendingPathComponent("pts.csv"), encoding: .utf8)
+        #expect(text.hasPrefix("WKT,OBJECTID,"))
+        #expect(text.contains("\"POINT (2.5 3.0)\",1,"))
+        let rows = try GDALReadDataset(url: dir.appendingPathComponent("pts.csv")).features("pts")
+        #expect(rows.first?.geometryWKT == "POINT (2.5 3.0)")
+        #expect(rows.first?.value("wkt_1", in: try GDALReadDataset(url: dir.appendingPathComponent("pts.csv")).layerInfo("pts"))
+                    == .string("text") || text.contains(",text"))
     }
 
     @Test func curvedWKTIsKept() throws {

@@ -205,7 +205,9 @@ final class GDALOutputDataset {
                      at location: ErrorLocation) throws -> GDALLayerWriter {
         try GDALErrorScope.run(at: location) { errors in
             let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
-            let layer = try dataset.createLayer(name: name, srs: geometry.kind == .none ? nil : srs,
+            // A layer without geometry keeps a spatial reference it is given: a CSV point layer
+            // whose WKT column the writer fills still gets its .prj.
+            let layer = try dataset.createLayer(name: name, srs: srs,
                                                 geometryType: geometry.ogr, options: options,
                                                 errors: errors, at: location)
             var created: [String] = []
@@ -224,7 +226,7 @@ final class GDALOutputDataset {
             return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
                                    creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
                                    objectIDSource: objectIDSource ?? fidSource,
-                                   keepM: keepM, location: location)
+                                   keepM: keepM, writesGeometry: geometry.kind != .none, location: location)
         }
     }
 
@@ -268,6 +270,8 @@ final class GDALLayerWriter {
     /// The attribute holding the ObjectID, named in messages and loss reports.
     private let objectIDSource: Int?
     private let keepM: Bool
+    /// False for a layer created without a geometry field: features' geometries are not set.
+    private let writesGeometry: Bool
     private let location: ErrorLocation
     private(set) var featureCount = 0
     /// Written instead of a NaN M where the driver cannot encode NaN (GDAL 3.6.2's FileGDB).
@@ -289,7 +293,7 @@ final class GDALLayerWriter {
     private let encodings: [(source: Int, encoding: ValueEncoding)]
 
     fileprivate init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
-                     fidSource: Int?, objectIDSource: Int?, keepM: Bool, location: ErrorLocation) {
+                     fidSource: Int?, objectIDSource: Int?, keepM: Bool, writesGeometry: Bool, location: ErrorLocation) {
         self.layer = layer
         self.layerName = layer.name
         self.fidColumn = layer.fidColumn
@@ -300,6 +304,7 @@ final class GDALLayerWriter {
         self.fidSource = fidSource
         self.objectIDSource = objectIDSource
         self.keepM = keepM
+        self.writesGeometry = writesGeometry
         self.location = location
         self.losses = Array(repeating: GDALColumnLosses(), count: columns.count)
         self.encodings = columns.map { ($0.source, $0.encoding) }
@@ -380,6 +385,12 @@ final class GDALLayerWriter {
             switch encodings[i].encoding {
             case .geometryX, .geometryY, .geometryZ:
                 setCoordinate(f.geometry, column: Int32(i), encoding: encodings[i].encoding)
+            case .geometryWKT:
+                if let text = try wkt(of: f.geometry, errors: errors, at: location) {
+                    feature.set(Int32(i), string: text)
+                } else {
+                    feature.setNull(Int32(i))
+                }
             case .label(let labels):
                 if let label = labels.label(of: f.attributes[source], in: f.attributes) {
                     feature.set(Int32(i), string: label)
@@ -390,7 +401,9 @@ final class GDALLayerWriter {
                 try set(f.attributes[source], column: i, encoding: encodings[i].encoding, at: location)
             }
         }
-        if let g = f.geometry, case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
+        if !writesGeometry {
+            // The layer has no geometry field: a column of its own holds it, or there is none.
+        } else if let g = f.geometry, case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
             // A point is set on the point the feature already holds: no WKB, no new geometry.
             let m = g.hasM && keepM
                 ? WKB.storedMeasure(v.m, missingM: missingMReplacement, replaced: &replacedMissingM) : nil
@@ -409,6 +422,20 @@ final class GDALLayerWriter {
             throw ReplicaExportError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
+    }
+
+    /// A geometry as ISO WKT for a text column: a point with finite X and Y here, with the same
+    /// shortest round-trip numbers as the X / Y columns (GDAL's WKT keeps 15 digits and costs
+    /// more than the rest of a CSV line); anything else as GDAL writes it.
+    private func wkt(of geometry: PreparedGeometry?, errors: GDALErrorCollector, at location: ErrorLocation) throws -> String? {
+        guard let g = geometry else { return nil }
+        if case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
+            let m = g.hasM && keepM
+                ? WKB.storedMeasure(v.m, missingM: missingMReplacement, replaced: &replacedMissingM) : nil
+            return ValueText.pointWKT(x: v.x, y: v.y, z: g.hasZ ? v.z : nil, m: m)
+        }
+        let wkb = WKB.encode(g, keepM: keepM, missingM: missingMReplacement, replacedMissingM: &replacedMissingM)
+        return try GDALGeometry.fromWKB(wkb, errors: errors, at: location).isoWKT
     }
 
     private func setCoordinate(_ geometry: PreparedGeometry?, column index: Int32, encoding: ValueEncoding) {
@@ -472,7 +499,7 @@ final class GDALLayerWriter {
             } else {
                 feature.set(index, string: s)
             }
-        case .geometryX, .geometryY, .geometryZ, .label:
+        case .geometryX, .geometryY, .geometryZ, .geometryWKT, .label:
             break
         case .guidBracedUpper:
             guard case .guid(let s) = value else { throw mismatch(value, column: i, location) }

@@ -64,7 +64,7 @@ enum ValueComparison {
             guard case .blob(let bytes) = expected else { return false }
             if case .blob(let b) = actual { return b == bytes }
             return actual.text.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) == bytes } ?? false
-        case .geometryX, .geometryY, .geometryZ, .label:
+        case .geometryX, .geometryY, .geometryZ, .geometryWKT, .label:
             return true
         }
     }

@@ -9,6 +9,12 @@ protocol GDALFormat {
     /// Layer creation options beyond the profile's own, for this layer and its planned columns.
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String]
 
+    /// The name of a text column, first in the layer, that holds each feature's geometry as ISO
+    /// WKT written by the writer (``ValueEncoding/geometryWKT``), the layer then having no geometry
+    /// field of its own; nil where GDAL writes the geometry. `takenNames`: the fields' column
+    /// names, lower-cased.
+    static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String?
+
     /// Columns after the fields (CSV's point X / Y / Z). `takenNames` are the fields' column names.
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec]
 
@@ -36,6 +42,7 @@ protocol GDALFormat {
 
 extension GDALFormat {
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] { [] }
+    static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String? { nil }
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] { [] }
     static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {}
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
@@ -181,6 +188,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var notes = LayerNotes(layer: layer.name, output: output)
         let featureIDField = profile.featureID == .none ? nil : objectIDIndex(layer)
         var columns = planColumns(layer, featureIDField: featureIDField, notes: &notes)
+        if hasGeometry(layer), let name = Format.wktColumn(for: layer, takenNames: Set(columns.map { $0.name.lowercased() })) {
+            columns.insert(GDALColumnSpec(name: name, type: .string, source: 0, encoding: .geometryWKT, sourceName: name),
+                           at: 0)
+        }
         columns += Format.extraColumns(for: layer, takenNames: Set(columns.map { $0.name.lowercased() }), notes: &notes)
         if hasGeometry(layer) && layer.hasM && !profile.capabilities.contains(.mValues) {
             notes.note(.measuresDropped, "M values dropped: \(profile.formatName) has no measures")
@@ -805,7 +816,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// The OGR geometry type of a layer's file: typed unless the format mixes types in one layer.
     private func geometrySpec(_ layer: LayerSchema, type: GeometryType?) -> GDALGeometrySpec {
-        guard let type, hasGeometry(layer) else { return GDALGeometrySpec(kind: .none) }
+        guard let type, hasGeometry(layer), !(open?.columns.contains { $0.encoding == .geometryWKT } ?? false) else {
+            return GDALGeometrySpec(kind: .none)
+        }
         let hasM = layer.hasM && profile.capabilities.contains(.mValues)
         if profile.capabilities.contains(.mixedGeometryTypes) {
             return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)

@@ -19,6 +19,9 @@ enum ValueEncoding: Sendable, Equatable {
     case stringMaxBytes(Int)
     /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.
     case geometryX, geometryY, geometryZ
+    /// The geometry as ISO WKT, in a text column of its own (CSV point layers): the writer, not
+    /// GDAL, writes it; the source index is ignored.
+    case geometryWKT
     /// GUIDs upper-cased in braces: `{XXXXXXXX-...}` (FileGDB GUID columns).
     case guidBracedUpper
     case guidAsGiven
@@ -170,6 +173,20 @@ enum ValueText {
     }
 
     /// Shortest text that reads back as the same double; integral values without ".0".
+    /// A point as ISO WKT with ``numberText(_:)`` numbers: `POINT (x y)`, `POINT Z (x y z)`,
+    /// `POINT M (x y m)` or `POINT ZM (x y z m)`.
+    static func pointWKT(x: Double, y: Double, z: Double?, m: Double?) -> String {
+        var text = z == nil ? (m == nil ? "POINT (" : "POINT M (") : (m == nil ? "POINT Z (" : "POINT ZM (")
+        text.reserveCapacity(64)
+        text += numberText(x)
+        text += " "
+        text += numberText(y)
+        if let z { text += " "; text += numberText(z) }
+        if let m { text += " "; text += numberText(m) }
+        text += ")"
+        return text
+    }
+
     static func numberText(_ d: Double) -> String {
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)

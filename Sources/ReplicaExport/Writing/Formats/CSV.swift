@@ -3,7 +3,9 @@ import Foundation
 /// CSV through GDAL: one UTF-8 `<layer>.csv` per layer with a `<layer>.csvt` of column types.
 ///
 /// Geometry as a `WKT` first column for every geometry type (ISO WKT: Z, M and circular arcs kept
-/// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. Dates are ISO 8601 UTC with
+/// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. A point layer's WKT is written
+/// here, with the X / Y columns' shortest round-trip numbers (and quoted only when it must be, like
+/// every cell); other layers' WKT is GDAL's (15 significant digits). Dates are ISO 8601 UTC with
 /// milliseconds (`2024-03-15T13:45:30.250Z`), DateOnly `2024-03-15`, TimeOnly `13:45:30.250`,
 /// TimestampOffset `2024-03-15T15:45:30.250+02:00`; doubles as their shortest round-trip text
 /// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell; cells are
@@ -31,7 +33,13 @@ enum CSVFormat: GDALFormat {
         segmentLayout: .headerLine)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
-        hasGeometry(layer) ? ["GEOMETRY=AS_WKT"] : []
+        hasGeometry(layer) && !columns.contains { $0.encoding == .geometryWKT } ? ["GEOMETRY=AS_WKT"] : []
+    }
+
+    /// A point layer's WKT is a text column the writer fills: GDAL 3.6.2 formats each coordinate
+    /// through an `ostringstream` (about a fifth of a point CSV's time). Not when a field takes the name.
+    static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String? {
+        layer.geometryType == .point && !takenNames.contains("wkt") ? "WKT" : nil
     }
 
     /// `X`, `Y` (and `Z`) for point layers, renamed `X_1`... when a field already has the name.
@@ -52,7 +60,9 @@ enum CSVFormat: GDALFormat {
 
     /// GDAL's `.csvt` says String for the columns formatted here: rewrite it with the real types.
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
-        let types = (hasGeometry(layer) ? ["WKT"] : []) + columns.map { csvType($0.sourceType) }
+        let ownWKT = columns.contains { $0.encoding == .geometryWKT }
+        let types = (hasGeometry(layer) && !ownWKT ? ["WKT"] : [])
+            + columns.map { $0.encoding == .geometryWKT ? "WKT" : csvType($0.sourceType) }
         let csvt = (file as NSString).deletingPathExtension + ".csvt"
         do {
             try (types.joined(separator: ",") + "\n").write(to: directory.appendingPathComponent(csvt),
