@@ -424,15 +424,13 @@ final class GDALLayerWriter {
         featureCount += 1
     }
 
-    /// A geometry as ISO WKT for a text column: a point with finite X and Y here, with the same
-    /// shortest round-trip numbers as the X / Y columns (GDAL's WKT keeps 15 digits and costs
-    /// more than the rest of a CSV line); anything else as GDAL writes it.
+    /// A geometry as ISO WKT for a text column: written by ``WKT`` with shortest round-trip numbers
+    /// (GDAL's WKT keeps 15 digits and costs more than the rest of a CSV line), or where it
+    /// declines (arcs, empty parts) as GDAL writes it.
     private func wkt(of geometry: PreparedGeometry?, errors: GDALErrorCollector, at location: ErrorLocation) throws -> String? {
         guard let g = geometry else { return nil }
-        if case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
-            let m = g.hasM && keepM
-                ? WKB.storedMeasure(v.m, missingM: missingMReplacement, replaced: &replacedMissingM) : nil
-            return ValueText.pointWKT(x: v.x, y: v.y, z: g.hasZ ? v.z : nil, m: m)
+        if let text = WKT.text(g, keepM: keepM, missingM: missingMReplacement, replacedMissingM: &replacedMissingM) {
+            return text
         }
         let wkb = WKB.encode(g, keepM: keepM, missingM: missingMReplacement, replacedMissingM: &replacedMissingM)
         return try GDALGeometry.fromWKB(wkb, errors: errors, at: location).isoWKT

@@ -173,20 +173,6 @@ enum ValueText {
     }
 
     /// Shortest text that reads back as the same double; integral values without ".0".
-    /// A point as ISO WKT with ``numberText(_:)`` numbers: `POINT (x y)`, `POINT Z (x y z)`,
-    /// `POINT M (x y m)` or `POINT ZM (x y z m)`.
-    static func pointWKT(x: Double, y: Double, z: Double?, m: Double?) -> String {
-        var text = z == nil ? (m == nil ? "POINT (" : "POINT M (") : (m == nil ? "POINT Z (" : "POINT ZM (")
-        text.reserveCapacity(64)
-        text += numberText(x)
-        text += " "
-        text += numberText(y)
-        if let z { text += " "; text += numberText(z) }
-        if let m { text += " "; text += numberText(m) }
-        text += ")"
-        return text
-    }
-
     static func numberText(_ d: Double) -> String {
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)

@@ -3,9 +3,10 @@ import Foundation
 /// CSV through GDAL: one UTF-8 `<layer>.csv` per layer with a `<layer>.csvt` of column types.
 ///
 /// Geometry as a `WKT` first column for every geometry type (ISO WKT: Z, M and circular arcs kept
-/// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. A point layer's WKT is written
-/// here, with the X / Y columns' shortest round-trip numbers (and quoted only when it must be, like
-/// every cell); other layers' WKT is GDAL's (15 significant digits). Dates are ISO 8601 UTC with
+/// as curved WKT), plus `X`, `Y` (and `Z`) columns for point layers. The WKT is written here (see
+/// ``WKT``) with shortest round-trip numbers, as the X / Y columns, where GDAL would keep 15
+/// significant digits; GDAL writes only what has circular arcs or empty parts. Like every cell it
+/// is quoted only when it must be (a point's has no comma). Dates are ISO 8601 UTC with
 /// milliseconds (`2024-03-15T13:45:30.250Z`), DateOnly `2024-03-15`, TimeOnly `13:45:30.250`,
 /// TimestampOffset `2024-03-15T15:45:30.250+02:00`; doubles as their shortest round-trip text
 /// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell; cells are
@@ -36,10 +37,10 @@ enum CSVFormat: GDALFormat {
         hasGeometry(layer) && !columns.contains { $0.encoding == .geometryWKT } ? ["GEOMETRY=AS_WKT"] : []
     }
 
-    /// A point layer's WKT is a text column the writer fills: GDAL 3.6.2 formats each coordinate
-    /// through an `ostringstream` (about a fifth of a point CSV's time). Not when a field takes the name.
+    /// The WKT is a text column the writer fills: GDAL 3.6.2 formats each coordinate through an
+    /// `ostringstream` (about a fifth of a point CSV's time). Not when a field takes the name.
     static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String? {
-        layer.geometryType == .point && !takenNames.contains("wkt") ? "WKT" : nil
+        takenNames.contains("wkt") ? nil : "WKT"
     }
 
     /// `X`, `Y` (and `Z`) for point layers, renamed `X_1`... when a field already has the name.
