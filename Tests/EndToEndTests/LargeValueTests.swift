@@ -11,7 +11,9 @@ import Testing
     /// A FeatureSet of one point whose text attribute is `stringBytes` long.
     static func payloadWithHugeString(in directory: URL) throws -> URL {
         let url = directory.appendingPathComponent("huge_string.json")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.write(contentsOf: Data(head.utf8))

@@ -83,6 +83,43 @@ import Testing
         }
     }
 
+    /// Lines and polygons (with a hole, several parts) read back from the CSV through GDAL vertex
+    /// for vertex, with numbers GDAL's own WKT would cut to 15 digits.
+    @Test func linesAndPolygonsReadBackExactly() throws {
+        let odd = [0.1 + 0.2, 4028719.3708000034, -13175986.46, 1e-7 / 3, 123456789.12345679]
+        func ring(_ at: Double, _ size: Double) -> Path {
+            Path(vertices: [Vertex(x: at, y: at), Vertex(x: at, y: at + size), Vertex(x: at + size, y: at + size),
+                            Vertex(x: at + size, y: at), Vertex(x: at, y: at)])
+        }
+        let line = Path(vertices: odd.indices.map { Vertex(x: odd[$0], y: odd[odd.count - 1 - $0]) })
+        let cases: [(GeometryType, PreparedGeometry)] = [
+            (.polyline, PreparedGeometry(.lines([line, Path(vertices: [Vertex(x: 1, y: 2), Vertex(x: odd[0], y: odd[1])])]))),
+            (.polygon, PreparedGeometry(.polygons([[ring(odd[0], odd[1]), ring(odd[0] + 1, 0.5)], [ring(-odd[2], odd[3])]]))),
+        ]
+        for (type, geometry) in cases {
+            let layer = LayerSchema(id: 0, name: "shapes", kind: .featureLayer, geometryType: type,
+                                    spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
+                                    fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
+            let dir = try TestPaths.makeTemporaryDirectory("csv-shapes")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try WriterFixtures.write(CSVWriter.self, into: dir, layer: layer, features: [
+                PreparedFeature(attributes: [.int64(1)], geometry: geometry)])
+            let rows = try GDALReadDataset(url: dir.appendingPathComponent("shapes.csv")).features("shapes")
+            let back = try #require(try rows.first?.geometryWKB.flatMap { try WKBDecoder.decode($0) })
+            switch (geometry.shape, back.shape) {
+            case (.lines(let written), .polyline(let read)):
+                #expect(read.map(\.vertices) == written.map(\.vertices))
+            case (.polygons(let written), .polygon(let read)):
+                // The reader turns rings to Esri's orientation: compare each ring either way round.
+                let expected = written.flatMap { $0 }.map(\.vertices)
+                #expect(read.count == expected.count)
+                for (r, w) in zip(read.map(\.vertices), expected) { #expect(r == w || r == Array(w.reversed())) }
+            default:
+                Issue.record("\(type): read back as \(back.shape)")
+            }
+        }
+    }
+
     /// A point layer with a field named WKT keeps the field, and GDAL writes the geometry column.
     @Test func aFieldNamedWKTLeavesThePointGeometryToGDAL() throws {
         let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point,
