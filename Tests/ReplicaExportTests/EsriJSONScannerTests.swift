@@ -165,6 +165,30 @@ import Testing
         #expect(mismatches.count == 0, "first: \(mismatches.prefix(3))")
     }
 
+    /// `firstOther(than:)` (a .dbf value's blanks, eight at a time) finds the same byte as a byte
+    /// loop, for every start and end, in runs of blanks broken by near misses.
+    @Test func firstOtherAgreesWithAByteLoop() {
+        var random = SplitMix64(seed: 0xDBF)
+        var mismatches: [String] = []
+        for _ in 0..<300 {
+            let length = Int(random.next() % 40)
+            let bytes: [UInt8] = (0..<length).map { _ in
+                random.next() % 6 == 0 ? [0x00, 0x1F, 0x21, 0x60, 0xA0, 0x41][Int(random.next() % 6)] : 0x20
+            }
+            bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for start in 0...length {
+                    for end in start...length {
+                        let expected = (start..<end).first { buffer[$0] != 0x20 } ?? end
+                        let found = ByteRuns.firstOther(than: 0x20, in: base, from: start, to: end)
+                        if found != expected { mismatches.append("\(bytes) \(start)..<\(end): \(found) != \(expected)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.count == 0, "first: \(mismatches.prefix(3))")
+    }
+
     /// A string that is not UTF-8 is refused whether it is read from the buffer or pieced together.
     @Test func invalidUTF8IsRefusedOnBothPaths() throws {
         let dir = try TestPaths.makeTemporaryDirectory("scanner")

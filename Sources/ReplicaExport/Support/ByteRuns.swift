@@ -49,6 +49,19 @@ enum ByteRuns {
         return p
     }
 
+    /// The first byte in `start..<end` other than `byte`, or `end`.
+    static func firstOther(than byte: UInt8, in buffer: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        let pattern = ones &* UInt64(byte)
+        var p = start
+        while p &+ 8 <= end {
+            let differing = word(buffer + p) ^ pattern
+            if differing != 0 { return p &+ differing.trailingZeroBitCount &>> 3 }
+            p &+= 8
+        }
+        while p < end && buffer[p] == byte { p &+= 1 }
+        return p
+    }
+
     /// The first quote, backslash or control character in `start..<end`: where the plain bytes of
     /// a string end. A result where fewer than eight bytes remain may be short of it.
     @inline(__always)

@@ -73,11 +73,20 @@ enum DBFShrink {
             var best = [Int](repeating: 1, count: columns.count)
             try forEachChunk(input, records: ranges[part], chunk: recordsPerChunk, headerLength: headerLength,
                              recordLength: recordLength, url: url) { bytes, count in
+                let base = bytes.baseAddress!
                 for r in 0..<count {
                     let record = r * recordLength
                     if bytes[record] == UInt8(ascii: "*") { continue }  // deleted
-                    for c in resizable {
-                        let (start, end) = trimmed(bytes, from: record + columns[c].offset, width: columns[c].width)
+                    for c in resizable where best[c] < columns[c].width {
+                        // A value is longer than `best[c]` once trimmed only if neither its last
+                        // nor its first `width - best[c]` bytes are all blanks (text is padded on
+                        // the right, numbers on the left): most values are settled eight bytes at a time.
+                        let from = record + columns[c].offset, width = columns[c].width, spare = width - best[c]
+                        if ByteRuns.firstOther(than: 0x20, in: base, from: from + width - spare, to: from + width) == from + width
+                            || ByteRuns.firstOther(than: 0x20, in: base, from: from, to: from + spare) == from + spare {
+                            continue
+                        }
+                        let (start, end) = trimmed(bytes, from: from, width: width)
                         let length = end - start
                         if length == 0 { continue }
                         if columns[c].type == UInt8(ascii: "N") && bytes[start] == UInt8(ascii: "*") { continue }  // NULL
