@@ -10,6 +10,8 @@ import Testing
         let replica: Replica
         let diagnostics: [Diagnostic] = []
         let features: [[Feature]]
+        /// Per layer, what ``maxTextBytes(inLayer:)`` tells; none by default.
+        var maxima: [[String: Int]]?
         init(replica: Replica, features: [[Feature]]) {
             self.replica = replica
             self.features = features
@@ -17,6 +19,7 @@ import Testing
         func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
             MemoryCursor(rest: features[layerIndex][...], batchSize: batchSize)
         }
+        func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] { maxima?[layerIndex] ?? [:] }
     }
 
     final class MemoryCursor: FeatureCursor {
@@ -213,6 +216,66 @@ import Testing
             return e.code == .dataLoss && e.location.objectID == 8 && e.location.field == "big" && e.location.format == "filegdb"
         }
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("strict").path))
+    }
+
+    /// A shapefile's text columns written only as wide as the input's longest value (as the
+    /// source tells it) give the same .dbf as columns written 254 bytes wide: exactly as wide
+    /// truncates nothing, blanks around a value and multibyte text included.
+    @Test func textColumnsSizedByTheLongestValueGiveTheSameDBF() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-text-width")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let values: [Value] = [.string("  padded  "), .string("Zürich 東京"), .string(""), .null, .string("x"),
+                               .string(String(repeating: "é", count: 40))]
+        let longest = values.compactMap { if case .string(let s) = $0 { return s.utf8.count } else { return nil } }.max()!
+        let source = MemorySource(replica: Replica(name: "memory", layers: [Self.tableLayer]), features: [
+            values.enumerated().map { Feature(attributes: [.int64(Int64($0.offset + 1)), $0.element]) },
+        ])
+        var dbf: [Data] = []
+        for maxima in [nil, [["text": longest]], [["text": 200]]] as [[[String: Int]]?] {
+            source.maxima = maxima
+            let directory = output.appendingPathComponent("run\(dbf.count)")
+            let report = try Exporter().export(from: source, request: ExportRequest(
+                input: URL(fileURLWithPath: "/memory"), formats: ["shapefile"], outputDirectory: directory))
+            #expect(report.failures.isEmpty && report.losses.isEmpty)
+            dbf.append(try Data(contentsOf: directory.appendingPathComponent("shapefile/notes.dbf")))
+        }
+        #expect(dbf[1] == dbf[0] && dbf[2] == dbf[0])
+        let rows = try GDALReadDataset(url: output.appendingPathComponent("run1/shapefile/notes.dbf")).features("notes")
+        let info = try GDALReadDataset(url: output.appendingPathComponent("run1/shapefile/notes.dbf")).layerInfo("notes")
+        #expect(rows.map { $0.value("text", in: info)?.string ?? "" }
+                    == ["padded", "Zürich 東京", "", "", "x", String(repeating: "é", count: 40)])  // .dbf text: blanks around lost
+    }
+
+    /// The same written in segments (the splice needs every segment's .dbf header alike, so
+    /// there a bound below a value would fail the layer): sized by the exact longest value, the
+    /// files are those of 254-byte columns.
+    @Test func segmentedTextColumnsSizedByTheLongestValueGiveTheSameFiles() throws {
+        let output = try TestPaths.makeTemporaryDirectory("exporter-text-width-segments")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let features = (0..<40).map { i in
+            PreparedFeature(attributes: [.int64(Int64(i + 1)), i % 7 == 3 ? .null : .string(String(repeating: "ab ", count: i % 11))],
+                            geometry: PreparedGeometry(.point(Vertex(x: Double(i), y: 1))))
+        }
+        let longest = (0..<40).map { 3 * ($0 % 11) }.max()!
+        var files: [[Data]] = []
+        for bound in [nil, longest] as [Int?] {
+            var layer = LayerSchema(id: 0, name: "sites", geometryType: .point, spatialReference: SpatialReference(wkid: 4326),
+                                    objectIdField: "OBJECTID", fields: Self.tableLayer.fields, schemaSource: .layerResource)
+            layer.fields[1].maxValueBytes = bound
+            let directory = output.appendingPathComponent("bound\(bound ?? 0)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var request = WriterFixtures.request(directory, layers: [layer])
+            request.segments = SegmentPlan(weightPerSegment: 6, workers: 2, firstSegmentWeight: 4)
+            let writer = try ShapefileWriter(request: request)
+            try writer.beginLayer(layer)
+            for start in stride(from: 0, to: features.count, by: 9) {
+                try writer.write(Array(features[start..<min(start + 9, features.count)]))
+            }
+            try writer.endLayer()
+            _ = try writer.commit()
+            files.append(try ["sites.dbf", "sites.shp", "sites.shx"].map { try Data(contentsOf: directory.appendingPathComponent($0)) })
+        }
+        #expect(files[1] == files[0])
     }
 
     /// The parameters go through ``CreateReplicaParameters``: one parser, one set of checks, the

@@ -112,6 +112,34 @@ struct MobileGeodatabaseTests {
         }
     }
 
+    /// `maxTextBytes` bounds every text value the cursor yields, and is near the longest (three
+    /// times its stored bytes, for text SQLite holds that is not valid UTF-8).
+    @Test(arguments: MGDB.files)
+    func maxTextBytesBoundsEveryTextValue(file: String) throws {
+        let source = try MobileGeodatabaseSource(url: MGDB.url(file))
+        for (i, layer) in source.replica.layers.enumerated() {
+            let maxima = try source.maxTextBytes(inLayer: i)
+            let text = layer.fields.indices.filter { layer.fields[$0].type == .string || layer.fields[$0].type == .xml }
+            #expect(Set(maxima.keys) == Set(text.map { layer.fields[$0].name }), "\(file) \(layer.name)")
+            var longest: [String: Int] = [:]
+            for feature in try MGDB.all(source, layer: i) {
+                for f in text {
+                    if case .string(let s) = feature.attributes[f] {
+                        longest[layer.fields[f].name] = max(longest[layer.fields[f].name] ?? 0, s.utf8.count)
+                    }
+                }
+            }
+            for (name, bound) in maxima {
+                let seen = longest[name] ?? 0
+                #expect(seen <= bound && bound <= 3 * seen, "\(file) \(layer.name).\(name): \(seen) bytes, bound \(bound)")
+            }
+        }
+        // It describes one input, not the field: a schema's JSON does not carry it.
+        var field = Field(name: "t", type: .string)
+        field.maxValueBytes = 12
+        #expect(!String(decoding: try JSONEncoder().encode(field), as: UTF8.self).contains("12"))
+    }
+
     @Test func laTrailsPointsMatchTheirOwnLatLon() throws {
         let source = try MobileGeodatabaseSource(url: MGDB.url("LA_Trails.geodatabase"))
         let layer = try #require(source.replica.layers.first)

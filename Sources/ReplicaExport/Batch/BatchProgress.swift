@@ -139,6 +139,8 @@ final class CountingSource: ReplicaSource {
 
     func attachmentCount(inLayer layerIndex: Int) -> Int? { base.attachmentCount(inLayer: layerIndex) }
 
+    func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] { try base.maxTextBytes(inLayer: layerIndex) }
+
     /// Every layer's feature count, when the reader knows them all without reading.
     var expectedFeatures: Int? {
         var total = 0

@@ -75,6 +75,9 @@ public struct Exporter: Sendable {
                                           input: inputPath)
         }
         selection.reprojectors = try reprojectors(for: &selection.replica, to: request.outputSpatialReference, input: inputPath)
+        if writerTypes.contains(where: { $0.profile.columns.sizesByMaxValueBytes }) {
+            try noteMaxTextBytes(of: &selection, from: source, input: inputPath)
+        }
         let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
         let writers = WriterSet(opened.writers)
         do {
@@ -164,6 +167,24 @@ public struct Exporter: Sendable {
             }
             replica.layers[index].spatialReference = target
             return reprojector
+        }
+    }
+
+    /// Gives each selected layer's text fields the longest value the input tells before reading
+    /// (``ReplicaSource/maxTextBytes(inLayer:)``), for writers that size columns by it.
+    private func noteMaxTextBytes(of selection: inout LayerSelection, from source: any ReplicaSource, input: String) throws {
+        for (position, sourceIndex) in selection.sourceIndices.enumerated() {
+            let layer = selection.replica.layers[position]
+            let maxima: [String: Int]
+            do {
+                maxima = try source.maxTextBytes(inLayer: sourceIndex)
+            } catch let error as ReplicaExportError {
+                throw error.located(ErrorLocation(input: input, layer: layer.name))
+            }
+            guard !maxima.isEmpty else { continue }
+            for f in layer.fields.indices where layer.fields[f].type == .string || layer.fields[f].type == .xml {
+                selection.replica.layers[position].fields[f].maxValueBytes = maxima[layer.fields[f].name]
+            }
         }
     }
 

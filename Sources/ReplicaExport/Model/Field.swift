@@ -47,6 +47,12 @@ public struct Field: Sendable, Equatable, Codable {
     public var nullable: Bool
     public var editable: Bool
     public var domain: Domain?
+    /// No value of the field in the input is longer than this many UTF-8 bytes, where the source
+    /// tells it before the features are read (a mobile geodatabase asks SQLite); nil otherwise.
+    /// Not encoded: it describes one input, not the field.
+    public var maxValueBytes: Int?
+
+    private enum CodingKeys: String, CodingKey { case name, type, alias, length, nullable, editable, domain }
 
     public init(name: String, type: FieldType, alias: String? = nil, length: Int? = nil,
                 nullable: Bool = true, editable: Bool = true, domain: Domain? = nil) {

@@ -34,6 +34,12 @@ public protocol ReplicaSource: AnyObject {
     /// without reading them; nil otherwise.
     func attachmentCount(inLayer layerIndex: Int) -> Int?
 
+    /// For each text field (string, XML) of `replica.layers[layerIndex]`, by name, a length in
+    /// UTF-8 bytes no value a cursor yields exceeds, where the reader can tell without reading the
+    /// features (a mobile geodatabase asks SQLite); empty otherwise. Writers size text columns by
+    /// it (the shapefile's `.dbf`).
+    func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int]
+
     /// Layers the input declares but cannot deliver (a damaged geodatabase whose catalog names a
     /// table that is gone), each with the error that says so. They are not in `replica.layers`.
     /// An export of every layer, or of one of these, fails with that error; the other layers can
@@ -70,6 +76,8 @@ extension ReplicaSource {
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {}
 
     public func attachmentCount(inLayer layerIndex: Int) -> Int? { nil }
+
+    public func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] { [:] }
 
     public var unreadableLayers: [UnreadableLayer] { [] }
 }

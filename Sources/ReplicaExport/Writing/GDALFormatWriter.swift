@@ -600,6 +600,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             case .driverDefault: break
             case .fixed(let width): spec.width = width
             case .fieldLength: spec.width = field.length ?? 0
+            case .maxValueBytes(let max): spec.width = field.maxValueBytes.map { Swift.min(max, Swift.max(1, $0)) } ?? max
             }
             spec.precision = rule.precision
             if profile.capabilities.contains(.nullability) { spec.nullable = field.nullable }

@@ -107,7 +107,14 @@ public struct WriterProfile: Sendable {
 
 /// How a field of one type becomes a column: a row of a profile's field-type table.
 struct ColumnRule: Sendable {
-    enum Width: Sendable { case driverDefault, fixed(Int), fieldLength }
+    enum Width: Sendable {
+        case driverDefault, fixed(Int), fieldLength
+        /// The field's ``Field/maxValueBytes`` (at least 1) where the input tells it, never more
+        /// than `max`; else `max`. For a format whose text columns are shrunk to their widest value
+        /// when the file is closed (the shapefile): the file is the same, fewer bytes are written
+        /// on the way.
+        case maxValueBytes(max: Int)
+    }
     var type: GDALColumnType
     var subtype: GDALColumnSubtype = .none
     var width: Width = .driverDefault
@@ -144,6 +151,14 @@ struct FieldTypeTable: Sendable {
     }
 
     subscript(type: FieldType) -> Entry { entries[type]! }
+
+    /// Whether a column is sized by ``Field/maxValueBytes``: the input is then asked for it.
+    var sizesByMaxValueBytes: Bool {
+        entries.values.contains { entry in
+            if case .column(let rule) = entry, case .maxValueBytes = rule.width { return true }
+            return false
+        }
+    }
 }
 
 extension FieldTypeTable {

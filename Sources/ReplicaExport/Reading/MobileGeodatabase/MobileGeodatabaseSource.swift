@@ -101,6 +101,22 @@ final class MobileGeodatabaseSource: ReplicaSource {
         return count(plan.table, currentRowsOnly: plan.isArchive)
     }
 
+    /// One `max(length(CAST(column AS BLOB)))` per text column, in one scan of the table (current
+    /// rows only, in an archive table). The cursor decodes text as UTF-8, replacing each invalid
+    /// byte with U+FFFD (three bytes), and a UTF-16 file's text grows by half as UTF-8: three
+    /// times the stored bytes bounds what it yields.
+    public func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] {
+        let plan = try layerPlan(layerIndex)
+        let text = plan.columns.filter { $0.storage == .string }.map(\.name)
+        guard !text.isEmpty else { return [:] }
+        var sql = "SELECT " + text.map { "max(length(CAST(\(SQLName.quote($0)) AS BLOB)))" }.joined(separator: ", ")
+            + " FROM \(SQLName.quote(plan.table))"
+        if plan.isArchive { sql += " WHERE " + currentRowPredicate }
+        let maxima = try connection.rows(sql) { row in text.indices.map { row.isNull(Int32($0)) ? 0 : Int(row.int64(Int32($0))) } }
+        guard let stored = maxima.first else { return [:] }
+        return Dictionary(uniqueKeysWithValues: zip(text, stored.map { $0 * 3 }))
+    }
+
     private func layerPlan(_ layerIndex: Int) throws -> LayerPlan {
         guard plans.indices.contains(layerIndex) else {
             throw ReplicaExportError(.unexpectedType, "no layer at index \(layerIndex) (the file has \(plans.count))", at: ErrorLocation(input: url.path))

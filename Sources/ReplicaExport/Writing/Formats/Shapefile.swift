@@ -26,8 +26,10 @@ enum ShapefileFormat: GDALFormat {
             .double: .column(.real, .realShortestDecimal, width: .fixed(33), precision: 15),
             .globalID: .column(.string, .guidAsGiven, width: .fixed(38)),
             .guid: .column(.string, .guidAsGiven, width: .fixed(38)),
-            .string: .column(.string, .stringMaxBytes(254), width: .fixed(254)),
-            .xml: .column(.string, .stringMaxBytes(254), width: .fixed(254)),
+            // Written as wide as the input's longest value where it tells it, shrunk at close anyway
+            // (see didCloseFile): GDAL fills and writes every record at its full width first.
+            .string: .column(.string, .stringMaxBytes(254), width: .maxValueBytes(max: 254)),
+            .xml: .column(.string, .stringMaxBytes(254), width: .maxValueBytes(max: 254)),
             .date: .column(.date, .dateToDate),
             .dateOnly: .column(.date, .dateOnly),
             .timeOnly: .column(.string, .timeOnlyISO, width: .fixed(12)),
