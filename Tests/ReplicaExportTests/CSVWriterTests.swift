@@ -42,13 +42,7 @@ import Testing
             Vertex(x: -14625430.236, y: 10423012.108, z: -0.0, m: .nan),
             Vertex(x: 1e15, y: 123456789012345678, z: 0.000123, m: -7.5),
         ]
-        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point, hasZ: hasZ, hasM: hasM,
-                                spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
-                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
-        let features = vertices.enumerated().map { i, v in
-            PreparedFeature(attributes: [.int64(Int64(i + 1))],
-                            geometry: v.map { PreparedGeometry(.point($0), hasZ: hasZ, hasM: hasM) })
-        }
+        let (layer, features) = WriterFixtures.pointLayer(vertices, hasZ: hasZ, hasM: hasM)
         let dir = try TestPaths.makeTemporaryDirectory("csv-point-wkt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (writer, _) = try WriterFixtures.write(CSVWriter.self, into: dir, layer: layer, features: features)
@@ -64,23 +58,7 @@ import Testing
         #expect(writer.diagnostics.filter { $0.code == .missingMeasureReplaced }.map(\.count) == (hasM ? [1] : []))
 
         let read = try GDALReadDataset(url: dir.appendingPathComponent("pts.csv")).features("pts")
-        #expect(read.count == vertices.count)
-        for (v, f) in zip(vertices, read) {
-            guard let v, !v.x.isNaN else {
-                let back = try f.geometryWKB.flatMap { try WKBDecoder.decode($0) }
-                if case .point(let p)? = back?.shape { #expect(p.x.isNaN) }
-                if v == nil { #expect(f.geometryWKB == nil) }
-                continue
-            }
-            guard let wkb = f.geometryWKB, let back = try WKBDecoder.decode(wkb), case .point(let p) = back.shape else {
-                Issue.record("feature \(f.fid) has no point")
-                continue
-            }
-            #expect(back.hasZ == hasZ && back.hasM == hasM, "feature \(f.fid)")
-            #expect(p.x == v.x && p.y == v.y, "feature \(f.fid): \(p.x) \(p.y)")
-            if hasZ { #expect(p.z == v.z, "feature \(f.fid): Z \(p.z)") }
-            if hasM { #expect(p.m == (v.m.isNaN ? -1e39 : v.m), "feature \(f.fid): M \(p.m)") }
-        }
+        try WriterFixtures.expectPoints(read, equal: vertices, hasZ: hasZ, hasM: hasM, missingM: -1e39, "csv")
     }
 
     /// Lines and polygons (with a hole, several parts) read back from the CSV through GDAL vertex

@@ -55,6 +55,45 @@ enum WriterFixtures {
         }
     }
 
+    /// A point layer `pts` (OBJECTID only, EPSG:3857) and one feature per vertex (nil: no geometry).
+    static func pointLayer(_ vertices: [Vertex?], hasZ: Bool, hasM: Bool) -> (LayerSchema, [PreparedFeature]) {
+        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point, hasZ: hasZ, hasM: hasM,
+                                spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
+        let features = vertices.enumerated().map { i, v in
+            PreparedFeature(attributes: [.int64(Int64(i + 1))],
+                            geometry: v.map { PreparedGeometry(.point($0), hasZ: hasZ, hasM: hasM) })
+        }
+        return (layer, features)
+    }
+
+    /// Points read back through GDAL against the vertices written: a null stays null, an empty
+    /// point comes back empty or null, any other with its dimensions and values bit for bit (a NaN
+    /// M as `missingM`).
+    static func expectPoints(_ read: [GDALReadFeature], equal vertices: [Vertex?], hasZ: Bool, hasM: Bool,
+                             missingM: Double, _ label: String) throws {
+        #expect(read.count == vertices.count, "\(label)")
+        for (v, f) in zip(vertices, read) {
+            guard let v, !v.x.isNaN else {
+                let back = try f.geometryWKB.flatMap { try WKBDecoder.decode($0) }
+                if case .point(let p)? = back?.shape { #expect(p.x.isNaN, "\(label)") }
+                if v == nil { #expect(f.geometryWKB == nil, "\(label)") }
+                continue
+            }
+            guard let wkb = f.geometryWKB, let back = try WKBDecoder.decode(wkb), case .point(let p) = back.shape else {
+                Issue.record("\(label): feature \(f.fid) has no point")
+                continue
+            }
+            #expect(back.hasZ == hasZ && back.hasM == hasM, "\(label) feature \(f.fid)")
+            #expect(p.x == v.x && p.y == v.y, "\(label) feature \(f.fid): \(p.x) \(p.y)")
+            if hasZ { #expect(p.z == v.z, "\(label) feature \(f.fid): Z \(p.z)") }
+            if hasM {
+                let want = v.m.isNaN ? missingM : v.m
+                #expect(p.m == want || (p.m.isNaN && want.isNaN), "\(label) feature \(f.fid): M \(p.m)")
+            }
+        }
+    }
+
     static func request(_ dir: URL, name: String = "replica", layers: [LayerSchema], overwrite: Bool = false,
                         keepsCircularArcs: Bool = false) -> WriterRequest {
         WriterRequest(outputDirectory: dir, replica: Replica(name: name, layers: layers), overwrite: overwrite,
@@ -86,13 +125,7 @@ enum WriterFixtures {
     func pointsComeBackInEveryDimension(hasZ: Bool, hasM: Bool) throws {
         let vertices: [Vertex?] = [Vertex(x: 1, y: 2, z: 3, m: 4), Vertex(x: 5, y: 6, z: 7, m: .nan), nil,
                                    Vertex(x: .nan, y: .nan), Vertex(x: 8, y: 9, z: 10, m: 11)]
-        let layer = LayerSchema(id: 0, name: "pts", kind: .featureLayer, geometryType: .point, hasZ: hasZ, hasM: hasM,
-                                spatialReference: SpatialReference(wkid: 3857), objectIdField: "OBJECTID",
-                                fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
-        let features = vertices.enumerated().map { i, v in
-            PreparedFeature(attributes: [.int64(Int64(i + 1))],
-                            geometry: v.map { PreparedGeometry(.point($0), hasZ: hasZ, hasM: hasM) })
-        }
+        let (layer, features) = WriterFixtures.pointLayer(vertices, hasZ: hasZ, hasM: hasM)
         for (format, file, missingM) in [("filegdb", "replica.gdb", 0.0), ("geopackage", "replica.gpkg", Double.nan)] {
             let dir = try TestPaths.makeTemporaryDirectory("points-\(format)")
             defer { try? FileManager.default.removeItem(at: dir) }
@@ -102,27 +135,7 @@ enum WriterFixtures {
                 try WriterFixtures.write(GeoPackageWriter.self, into: dir, layer: layer, features: features)
             }
             let read = try GDALReadDataset(url: dir.appendingPathComponent(file)).features("pts")
-            #expect(read.count == vertices.count, "\(format)")
-            for (v, f) in zip(vertices, read) {
-                guard let v, !v.x.isNaN else {
-                    // A null stays null; an empty point comes back empty or null.
-                    let back = try f.geometryWKB.flatMap { try WKBDecoder.decode($0) }
-                    if case .point(let p)? = back?.shape { #expect(p.x.isNaN, "\(format)") }
-                    if v == nil { #expect(f.geometryWKB == nil, "\(format)") }
-                    continue
-                }
-                guard let wkb = f.geometryWKB, let back = try WKBDecoder.decode(wkb), case .point(let p) = back.shape else {
-                    Issue.record("\(format): feature \(f.fid) has no point")
-                    continue
-                }
-                #expect(back.hasZ == hasZ && back.hasM == hasM, "\(format) feature \(f.fid)")
-                #expect(p.x == v.x && p.y == v.y, "\(format) feature \(f.fid)")
-                if hasZ { #expect(p.z == v.z, "\(format) feature \(f.fid)") }
-                if hasM {
-                    let want = v.m.isNaN ? missingM : v.m
-                    #expect(p.m == want || (p.m.isNaN && want.isNaN), "\(format) feature \(f.fid): M \(p.m)")
-                }
-            }
+            try WriterFixtures.expectPoints(read, equal: vertices, hasZ: hasZ, hasM: hasM, missingM: missingM, format)
         }
     }
 
