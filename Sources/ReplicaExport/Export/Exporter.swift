@@ -76,7 +76,7 @@ public struct Exporter: Sendable {
         }
         selection.reprojectors = try reprojectors(for: &selection.replica, to: request.outputSpatialReference, input: inputPath)
         if writerTypes.contains(where: { $0.profile.columns.sizesByMaxValueBytes }) {
-            try noteMaxTextBytes(of: &selection, from: source, input: inputPath)
+            noteMaxTextBytes(of: &selection, from: source)
         }
         let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
         let writers = WriterSet(opened.writers)
@@ -170,18 +170,14 @@ public struct Exporter: Sendable {
         }
     }
 
-    /// Gives each selected layer's text fields the longest value the input tells before reading
-    /// (``ReplicaSource/maxTextBytes(inLayer:)``), for writers that size columns by it.
-    private func noteMaxTextBytes(of selection: inout LayerSelection, from source: any ReplicaSource, input: String) throws {
+    /// Gives each selected layer's text fields the length no value exceeds, where the input tells
+    /// it before reading (``ReplicaSource/maxTextBytes(inLayer:)``), for writers that size columns
+    /// by it. Only an economy: where the input cannot tell (or fails to), columns keep their
+    /// profile's width, and a damaged input is reported by the reading itself, where it is located.
+    private func noteMaxTextBytes(of selection: inout LayerSelection, from source: any ReplicaSource) {
         for (position, sourceIndex) in selection.sourceIndices.enumerated() {
             let layer = selection.replica.layers[position]
-            let maxima: [String: Int]
-            do {
-                maxima = try source.maxTextBytes(inLayer: sourceIndex)
-            } catch let error as ReplicaExportError {
-                throw error.located(ErrorLocation(input: input, layer: layer.name))
-            }
-            guard !maxima.isEmpty else { continue }
+            guard let maxima = try? source.maxTextBytes(inLayer: sourceIndex), !maxima.isEmpty else { continue }
             for f in layer.fields.indices where layer.fields[f].type == .string || layer.fields[f].type == .xml {
                 selection.replica.layers[position].fields[f].maxValueBytes = maxima[layer.fields[f].name]
             }
