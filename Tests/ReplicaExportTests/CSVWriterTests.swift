@@ -37,10 +37,10 @@ import Testing
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func pointWKTReadsBackExactlyInEveryDimension(hasZ: Bool, hasM: Bool) throws {
         let vertices: [Vertex?] = [
-            Vertex(x: 0.1 + 0.2, y: -123456789.12345679, z: 1e300, m: 5e-324),
+            Vertex(x: 0.1 + 0.2, y: -123456789.12345679, z: 1e300, m: .leastNonzeroMagnitude),
             Vertex(x: 1, y: -2, z: 3, m: 4), nil, Vertex(x: .nan, y: .nan),
             Vertex(x: -14625430.236, y: 10423012.108, z: -0.0, m: .nan),
-            Vertex(x: 1e15, y: 123456789012345678, z: 0.000123, m: -7.5),
+            Vertex(x: 1e15, y: 123456789012345680, z: 0.000123, m: -7.5),
         ]
         let (layer, features) = WriterFixtures.pointLayer(vertices, hasZ: hasZ, hasM: hasM)
         let dir = try TestPaths.makeTemporaryDirectory("csv-point-wkt")

@@ -219,8 +219,9 @@ import Testing
     }
 
     /// A shapefile's text columns written only as wide as the input's longest value (as the
-    /// source tells it) give the same .dbf as columns written 254 bytes wide: exactly as wide
-    /// truncates nothing, blanks around a value and multibyte text included.
+    /// source tells it) give the same .dbf as columns written 254 bytes wide, blanks around a
+    /// value and multibyte text included. (Unsegmented, GDAL would widen a column a bound left
+    /// too narrow: the segmented test below is the one a wrong bound fails.)
     @Test func textColumnsSizedByTheLongestValueGiveTheSameDBF() throws {
         let output = try TestPaths.makeTemporaryDirectory("exporter-text-width")
         defer { try? FileManager.default.removeItem(at: output) }

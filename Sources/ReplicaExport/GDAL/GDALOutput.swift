@@ -78,6 +78,12 @@ struct GDALColumnSpec: Sendable {
     var domain: Domain?
 }
 
+extension Array where Element == GDALColumnSpec {
+    /// Whether a column holds the geometry as WKT the writer fills (``ValueEncoding/geometryWKT``):
+    /// the layer then has no geometry field of its own.
+    var holdGeometryAsWKT: Bool { contains { $0.encoding == .geometryWKT } }
+}
+
 /// The OGR geometry type of a layer.
 struct GDALGeometrySpec: Sendable, Equatable {
     enum Kind: Sendable, Equatable {

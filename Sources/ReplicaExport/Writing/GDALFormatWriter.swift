@@ -682,7 +682,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 addedDomains.insert(domain.name)
             }
         }
-        let geometry = geometrySpec(schema, type: effective)
+        let geometry = geometrySpec(schema, columns: layer.columns, type: effective)
         let options = profile.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
         let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
@@ -816,10 +816,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     }
 
     /// The OGR geometry type of a layer's file: typed unless the format mixes types in one layer.
-    private func geometrySpec(_ layer: LayerSchema, type: GeometryType?) -> GDALGeometrySpec {
-        guard let type, hasGeometry(layer), !(open?.columns.contains { $0.encoding == .geometryWKT } ?? false) else {
-            return GDALGeometrySpec(kind: .none)
-        }
+    private func geometrySpec(_ layer: LayerSchema, columns: [GDALColumnSpec], type: GeometryType?) -> GDALGeometrySpec {
+        guard let type, hasGeometry(layer), !columns.holdGeometryAsWKT else { return GDALGeometrySpec(kind: .none) }
         let hasM = layer.hasM && profile.capabilities.contains(.mValues)
         if profile.capabilities.contains(.mixedGeometryTypes) {
             return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)

@@ -19,8 +19,8 @@ enum ValueEncoding: Sendable, Equatable {
     case stringMaxBytes(Int)
     /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.
     case geometryX, geometryY, geometryZ
-    /// The geometry as ISO WKT, in a text column of its own (CSV point layers): the writer, not
-    /// GDAL, writes it; the source index is ignored.
+    /// The geometry as ISO WKT, in a text column of its own (CSV): the writer, not GDAL, writes it
+    /// (see ``WKT``); the source index is ignored.
     case geometryWKT
     /// GUIDs upper-cased in braces: `{XXXXXXXX-...}` (FileGDB GUID columns).
     case guidBracedUpper

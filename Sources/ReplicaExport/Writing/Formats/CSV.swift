@@ -34,7 +34,7 @@ enum CSVFormat: GDALFormat {
         segmentLayout: .headerLine)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
-        hasGeometry(layer) && !columns.contains { $0.encoding == .geometryWKT } ? ["GEOMETRY=AS_WKT"] : []
+        hasGeometry(layer) && !columns.holdGeometryAsWKT ? ["GEOMETRY=AS_WKT"] : []
     }
 
     /// The WKT is a text column the writer fills: GDAL 3.6.2 formats each coordinate through an
@@ -61,8 +61,7 @@ enum CSVFormat: GDALFormat {
 
     /// GDAL's `.csvt` says String for the columns formatted here: rewrite it with the real types.
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
-        let ownWKT = columns.contains { $0.encoding == .geometryWKT }
-        let types = (hasGeometry(layer) && !ownWKT ? ["WKT"] : [])
+        let types = (hasGeometry(layer) && !columns.holdGeometryAsWKT ? ["WKT"] : [])
             + columns.map { $0.encoding == .geometryWKT ? "WKT" : csvType($0.sourceType) }
         let csvt = (file as NSString).deletingPathExtension + ".csvt"
         do {

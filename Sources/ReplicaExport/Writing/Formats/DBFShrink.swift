@@ -82,7 +82,7 @@ enum DBFShrink {
                         // nor its first `width - best[c]` bytes are all blanks (text is padded on
                         // the right, numbers on the left): most values are settled eight bytes at a time.
                         let from = record + columns[c].offset, width = columns[c].width, spare = width - best[c]
-                        if ByteRuns.firstOther(than: 0x20, in: base, from: from + width - spare, to: from + width) == from + width
+                        if ByteRuns.firstOther(than: 0x20, in: base, from: from + best[c], to: from + width) == from + width
                             || ByteRuns.firstOther(than: 0x20, in: base, from: from, to: from + spare) == from + spare {
                             continue
                         }
