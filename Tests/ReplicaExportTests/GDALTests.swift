@@ -203,6 +203,26 @@ enum WriterFixtures {
         #expect(ValueText.isoUTC(milliseconds: -86_400_000 * 365 - 1000) == "1968-12-31T23:59:59.000Z")
         #expect(ValueText.isoOffset(TimestampOffset(utcMilliseconds: 1_710_510_330_250, offsetMinutes: 120)) == "2024-03-15T15:45:30.250+02:00")
         #expect(ValueText.isoOffset(TimestampOffset(utcMilliseconds: 0, offsetMinutes: -330)) == "1969-12-31T18:30:00.000-05:30")
+        // Years outside 0001-9999: a sign, and more digits.
+        #expect(ValueText.isoUTC(milliseconds: -62_167_219_200_000) == "0000-01-01T00:00:00.000Z")
+        #expect(ValueText.isoUTC(milliseconds: -62_167_219_200_001) == "-0001-12-31T23:59:59.999Z")
+        #expect(ValueText.isoUTC(milliseconds: 253_402_300_800_000) == "10000-01-01T00:00:00.000Z")
+        #expect(ValueText.isoUTC(milliseconds: .max).hasSuffix(":55.807Z"))
+        #expect(ValueText.isoUTC(milliseconds: .min).hasPrefix("-"))
+        #expect(ValueText.isoDate(DateOnly(year: 7, month: 3, day: 9)) == "0007-03-09")
+        #expect(ValueText.isoTime(TimeOnly(hour: 0, minute: 5, second: 9, millisecond: 7)) == "00:05:09.007")
+        // Every text reads back as its instant (years 1-9999, seeded).
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<20_000 {
+            let ms = Int64(random.next() % 315_537_897_600_000) - 62_135_596_800_000
+            let text = ValueText.isoUTC(milliseconds: ms)
+            #expect(text.utf8.count == 24 && ISO8601.milliseconds(text) == ms, "\(ms): \(text)")
+            let offset = Int(random.next() % 1681) - 840
+            let shifted = ValueText.isoOffset(TimestampOffset(utcMilliseconds: ms, offsetMinutes: offset))
+            if ms > -62_135_500_000_000 && ms < 253_402_200_000_000 {
+                #expect(ISO8601.milliseconds(shifted) == ms, "\(ms) at \(offset): \(shifted)")
+            }
+        }
         #expect(ValueText.base64([0, 1, 2, 254, 255]) == "AAEC/v8=")
         #expect(ValueText.base64([77, 97]) == "TWE=")
         #expect(ValueText.guidBracedUpper("a1b2c3d4-e5f6-4789-abcd-ef0123456789") == "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}")

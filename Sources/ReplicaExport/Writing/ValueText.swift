@@ -77,57 +77,41 @@ enum ValueText {
                              millisecond: msOfDay % 1000)
     }
 
-    @inline(__always) private static func pad(_ v: Int, _ width: Int, into s: inout String) {
-        let text = String(v)
-        if text.count < width { s += String(repeating: "0", count: width - text.count) }
-        s += text
-    }
-
-    static func year(_ y: Int, into s: inout String) {
-        if y < 0 { s += "-"; pad(-y, 4, into: &s) } else { pad(y, 4, into: &s) }
-    }
-
-    static func date(_ y: Int, _ m: Int, _ d: Int) -> String {
-        var s = ""
-        s.reserveCapacity(10)
-        year(y, into: &s); s += "-"; pad(m, 2, into: &s); s += "-"; pad(d, 2, into: &s)
-        return s
-    }
-
-    static func time(_ h: Int, _ m: Int, _ sec: Int, _ ms: Int) -> String {
-        var s = ""
-        s.reserveCapacity(12)
-        pad(h, 2, into: &s); s += ":"; pad(m, 2, into: &s); s += ":"; pad(sec, 2, into: &s)
-        s += "."; pad(ms, 3, into: &s)
-        return s
-    }
-
     /// `2024-03-15T13:45:30.250Z`.
     static func isoUTC(milliseconds ms: Int64) -> String {
         let p = parts(milliseconds: ms)
-        return date(p.year, p.month, p.day) + "T" + time(p.hour, p.minute, p.second, p.millisecond) + "Z"
+        return ISOText.make { text in
+            text.date(p.year, p.month, p.day); text.byte("T")
+            text.time(p.hour, p.minute, p.second, p.millisecond); text.byte("Z")
+        }
     }
 
     /// `2024-03-15T15:45:30.250+02:00`: the local time at the recorded offset.
     static func isoOffset(_ t: TimestampOffset) -> String {
         let p = parts(milliseconds: t.utcMilliseconds + Int64(t.offsetMinutes) * 60_000)
-        var s = date(p.year, p.month, p.day) + "T" + time(p.hour, p.minute, p.second, p.millisecond)
-        let off = abs(t.offsetMinutes)
-        s += t.offsetMinutes < 0 ? "-" : "+"
-        pad(off / 60, 2, into: &s); s += ":"; pad(off % 60, 2, into: &s)
-        return s
+        return ISOText.make { text in
+            text.date(p.year, p.month, p.day); text.byte("T")
+            text.time(p.hour, p.minute, p.second, p.millisecond)
+            let off = abs(t.offsetMinutes)
+            text.byte(t.offsetMinutes < 0 ? "-" : "+")
+            text.digits(off / 60, width: 2); text.byte(":"); text.digits(off % 60, width: 2)
+        }
     }
 
-    static func isoDate(_ d: DateOnly) -> String { date(d.year, d.month, d.day) }
+    /// `2024-03-15`.
+    static func isoDate(_ d: DateOnly) -> String { ISOText.make { $0.date(d.year, d.month, d.day) } }
 
-    static func isoTime(_ t: TimeOnly) -> String { time(t.hour, t.minute, t.second, t.millisecond) }
+    /// `13:45:30.250`.
+    static func isoTime(_ t: TimeOnly) -> String {
+        ISOText.make { $0.time(t.hour, t.minute, t.second, t.millisecond) }
+    }
 
-    /// `{UPPER-CASE}`, from either spelling.
     /// A GlobalID or GUID as compared: lower case, without braces.
     static func guidKey(_ guid: String) -> String {
         guid.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).lowercased()
     }
 
+    /// `{UPPER-CASE}`, from either spelling.
     static func guidBracedUpper(_ guid: String) -> String {
         var guid = guid
         // Runs per value: the common spellings ({UPPER} as given, or lower case without braces)
@@ -198,5 +182,54 @@ enum ValueText {
             out.append(UInt8(ascii: "="))
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// ISO 8601 text written a byte at a time into the string's own storage: building it from
+/// `String(v)`, padding strings and concatenation cost about 7,000 instructions a date, a tenth of
+/// a GeoJSON or CSV writer's time where a layer has one date field.
+private struct ISOText {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    /// The text `write` makes; at most 48 bytes (a year of Int64 milliseconds has 9 digits).
+    static func make(_ write: (inout ISOText) -> Void) -> String {
+        String(unsafeUninitializedCapacity: 48) { buffer in
+            var text = ISOText(buffer: buffer)
+            write(&text)
+            return text.count
+        }
+    }
+
+    private init(buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    mutating func byte(_ b: Unicode.Scalar) {
+        buffer[count] = UInt8(ascii: b)
+        count += 1
+    }
+
+    /// `v` (not negative) in decimal, zero-padded to at least `width` digits.
+    mutating func digits(_ v: Int, width: Int) {
+        var length = 1, rest = v / 10
+        while rest > 0 { length += 1; rest /= 10 }
+        length = max(length, width)
+        var v = v
+        for i in stride(from: count + length - 1, through: count, by: -1) {
+            buffer[i] = UInt8(truncatingIfNeeded: v % 10) + UInt8(ascii: "0")
+            v /= 10
+        }
+        count += length
+    }
+
+    /// `YYYY-MM-DD`; a year before 1 BCE (0000) with a minus sign, one after 9999 with more digits.
+    mutating func date(_ year: Int, _ month: Int, _ day: Int) {
+        if year < 0 { byte("-") }
+        digits(abs(year), width: 4); byte("-"); digits(month, width: 2); byte("-"); digits(day, width: 2)
+    }
+
+    /// `hh:mm:ss.sss`.
+    mutating func time(_ hour: Int, _ minute: Int, _ second: Int, _ millisecond: Int) {
+        digits(hour, width: 2); byte(":"); digits(minute, width: 2); byte(":"); digits(second, width: 2)
+        byte("."); digits(millisecond, width: 3)
     }
 }
