@@ -82,6 +82,8 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let valueTruncated: Code = "valueTruncated"
         /// 64-bit integers beyond 2^53 rounded to the nearest double.
         public static let integerRounded: Code = "integerRounded"
+        /// NaN or infinity written as null: the format has no such numbers (JSON).
+        public static let nonFiniteNumberDropped: Code = "nonFiniteNumberDropped"
         /// A field the format has no type for was not written.
         public static let fieldDropped: Code = "fieldDropped"
         /// Attribute domains not kept (the values are; a warning, not a loss).
@@ -115,7 +117,7 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let omitted: Code = "omitted"
 
         static let losses: Set<Code> = [
-            .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .fieldDropped,
+            .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .nonFiniteNumberDropped, .fieldDropped,
             .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .geometryDropped,
         ]
     }

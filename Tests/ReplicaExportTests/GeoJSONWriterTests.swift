@@ -129,14 +129,74 @@ import Testing
         #expect(TestPaths.entries(dir) == ["texts.geojson"])
     }
 
+    /// Single and Double values are written exactly (GDAL 3.6.2 alone writes 0.30000000000000004 as
+    /// 0.3), in point layers (segmented or not) and line layers (GDAL's RFC 7946 mode) alike; a
+    /// NaN or infinity, which JSON cannot hold, is null and reported. Read back through GDAL,
+    /// which types the fields Real.
+    @Test(arguments: [GeometryType.point, .polyline], [false, true])
+    func numbersAreWrittenExactly(type: GeometryType, segmented: Bool) throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-numbers")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let doubles: [Double] = [0.30000000000000004, -73.99000000000001, 34.626618000000006, 1512.5250411699999,
+                                 1e300, .leastNonzeroMagnitude, -0.0, 3, 1e21, 12_345_678_901_234_568, 0.1, .greatestFiniteMagnitude,
+                                 2.5e-5, 1e16, -1234.5000000000002, .infinity, .nan]
+        let singles: [Float] = [1.1, 3, 0.1, .leastNonzeroMagnitude, 16_777_215, -2.5e-5, .greatestFiniteMagnitude,
+                                1e10, 0.3, 7.0e-8, 1e30, 5, 6, 7, 8, -.infinity, 9]
+        let layer = LayerSchema(id: 0, name: "numbers", geometryType: type, spatialReference: SpatialReference(wkid: 4326),
+                                objectIdField: "OBJECTID",
+                                fields: [Field(name: "OBJECTID", type: .objectID), Field(name: "d", type: .double),
+                                         Field(name: "f", type: .single)],
+                                schemaSource: .layerResource)
+        let features = doubles.indices.map { i in
+            let shape: PreparedGeometry.Shape = type == .point
+                ? .point(Vertex(x: Double(i), y: 1))
+                : .lines([Path(vertices: [Vertex(x: 0, y: 0), Vertex(x: 1, y: Double(i))])])
+            return PreparedFeature(attributes: [.int64(Int64(i + 1)), .float64(doubles[i]), .float32(singles[i])],
+                                   geometry: PreparedGeometry(shape))
+        }
+        var request = WriterFixtures.request(dir, layers: [layer])
+        request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
+        let writer = try GeoJSONWriter(request: request)
+        try writer.beginLayer(layer)
+        try writer.write(features)
+        try writer.endLayer()
+        _ = try writer.commit()
+        let url = dir.appendingPathComponent("numbers.geojson")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains("\"d\": 0.30000000000000004,") && text.contains("\"f\": 1.1 }"))
+        #expect(!text.contains("\\u0002"))
+
+        let read = try GDALReadDataset(url: url)
+        let info = try read.layerInfo("numbers")
+        #expect(info.fields.first { $0.name == "d" }?.type == "Real" && info.fields.first { $0.name == "f" }?.type == "Real")
+        let back = try read.features("numbers")
+        #expect(back.count == doubles.count)
+        for (i, feature) in back.enumerated() {
+            let d = feature.value("d", in: info), f = feature.value("f", in: info)
+            if doubles[i].isFinite {
+                #expect(d?.double?.bitPattern == doubles[i].bitPattern, "d of feature \(i + 1): \(String(describing: d))")
+            } else {
+                #expect(d == .null)
+            }
+            if singles[i].isFinite {
+                #expect(f?.double == Double(String(singles[i])), "f of feature \(i + 1): \(String(describing: f))")
+            } else {
+                #expect(f == .null)
+            }
+        }
+        let dropped = writer.diagnostics.filter { $0.code == .nonFiniteNumberDropped }
+        #expect(dropped.compactMap(\.count).sorted() == [1, 2] && dropped.allSatisfy { $0.severity == .loss })
+        #expect(dropped.first { $0.location.field == "d" }?.location.objectID == 16)
+    }
+
     /// The marker is taken out wherever a window boundary falls, and only where a member's value
     /// starts with it.
     @Test func markersAreTakenOutAcrossWindows() throws {
         let dir = try TestPaths.makeTemporaryDirectory("geojson-strip")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let marked = #"{ "a": "\u0001[1]", "b": "x\u0001", "c": "\u0001\u0001y", "d": "q\": \"\u0001z" }"#
-        let expected = #"{ "a": "[1]", "b": "x\u0001", "c": "\u0001y", "d": "q\": \"\u0001z" }"#
-        for window in [1, 9, 10, 11, 17, 64, 1 << 20] {
+        let marked = #"{ "a": "\u0001[1]", "b": "x\u0001", "c": "\u0001\u0001y", "d": "q\": \"\u0001z", "e": "\u00021.5e-07", "f": "\u0001\u0002t", "g": "\u00020.30000000000000004" }"#
+        let expected = #"{ "a": "[1]", "b": "x\u0001", "c": "\u0001y", "d": "q\": \"\u0001z", "e": 1.5e-07, "f": "\u0002t", "g": 0.30000000000000004 }"#
+        for window in [1, 9, 10, 11, 12, 13, 17, 20, 64, 1 << 20] {
             let url = dir.appendingPathComponent("w\(window).geojson")
             try Data(String(repeating: marked + "\n", count: 20).utf8).write(to: url)
             try GeoJSONTextMarker.strip(url, location: ErrorLocation(), window: window)

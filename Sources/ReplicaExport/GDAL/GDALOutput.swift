@@ -146,6 +146,8 @@ struct GDALColumnLosses: Sendable, Equatable {
     var truncated = LossTally()
     /// 64-bit integers beyond 2^53 rounded to the nearest double.
     var integersRounded = LossTally()
+    /// NaN or infinity written as null.
+    var nonFiniteNumbers = LossTally()
 }
 
 /// How many values lost something, and where the first of them was.
@@ -180,6 +182,7 @@ extension GDALColumnLosses {
         timeOfDayDropped.absorb(later.timeOfDayDropped)
         truncated.absorb(later.truncated)
         integersRounded.absorb(later.integersRounded)
+        nonFiniteNumbers.absorb(later.nonFiniteNumbers)
     }
 }
 
@@ -495,6 +498,20 @@ final class GDALLayerWriter {
         case .string:
             guard case .string(let s) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: s)
+        case .geoJSONNumber:
+            switch value {
+            case .float32(let f) where f.isFinite: feature.set(index, string: GeoJSONTextMarker.number(f))
+            case .float64(let d) where d.isFinite: feature.set(index, string: GeoJSONTextMarker.number(d))
+            case .float32, .float64:
+                losses[i].nonFiniteNumbers.record(at: location)
+                feature.setNull(index)
+            default: throw mismatch(value, column: i, location)
+            }
+        case .geoJSONText:
+            switch value {
+            case .string(let s), .guid(let s): feature.set(index, string: GeoJSONTextMarker.text(s))
+            default: throw mismatch(value, column: i, location)
+            }
         case .stringMaxBytes(let maxBytes):
             guard case .string(let s) = value else { throw mismatch(value, column: i, location) }
             if let cut = ValueText.truncated(s, maxBytes: maxBytes) {

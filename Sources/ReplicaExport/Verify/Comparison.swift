@@ -16,6 +16,13 @@ enum ValueComparison {
                 || (actual.integerValue == nil && expected.integerValue.map(Double.init) == actual.doubleValue)
         case .integer64Within53Bits:
             return expected.integerValue.map(Double.init) == actual.doubleValue
+        case .geoJSONNumber:
+            // Written exactly; a float32 as its shortest decimal.
+            guard let a = actual.doubleValue else { return false }
+            if case .float32(let f) = expected { return ValueText.shortestDecimal(f) == a }
+            return expected.doubleValue == a
+        case .geoJSONText where expected.isGUID:
+            return guidKey(expected.text) == guidKey(actual.text)
         case .real, .realShortestDecimal, .numberText:
             guard let e = expected.doubleValue, let a = actual.doubleValue ?? actual.text.flatMap(Double.init) else { return false }
             if case .float32(let f) = expected {
@@ -23,7 +30,7 @@ enum ValueComparison {
             }
             // A .dbf keeps 15 decimals of fixed-point text.
             return e == a || abs(e - a) <= 5e-16 + 1e-15 * abs(e)
-        case .string:
+        case .string, .geoJSONText:
             // GDAL's GeoJSON and CSV readers turn ISO 8601 text into dates and times.
             if case .date(let ms) = actual, let s = expected.text { return ISO8601.milliseconds(s) == ms }
             if case .dateOnly(let d) = actual, let s = expected.text { return s == ValueText.isoDate(d) }
@@ -108,6 +115,10 @@ private extension Value {
         case .string(let s), .guid(let s): return s
         default: return nil
         }
+    }
+
+    var isGUID: Bool {
+        if case .guid = self { return true } else { return false }
     }
 }
 

@@ -23,8 +23,13 @@ protocol GDALFormat {
     static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String,
                                directory: URL) throws
 
-    /// Called after one of the layer's files was closed, in the staging directory.
-    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws
+    /// Called after one of the layer's files was closed, in the staging directory; `joined`: the
+    /// file was joined from segments, each of which went through ``didCloseSegment(_:columns:layer:)``.
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws
+
+    /// Called on each segment of a segmented layer once closed, the layer's own first segment
+    /// included, on the thread that wrote it, before the segments are joined.
+    static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws
 
     /// Whether the layer's file is created with the layer's spatial reference (GeoJSON point
     /// layers are not: see ``GeoJSONFormat``).
@@ -45,7 +50,8 @@ extension GDALFormat {
     static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String? { nil }
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] { [] }
     static func didPlanColumns(_ columns: [GDALColumnSpec], layer: LayerSchema, baseName: String, directory: URL) throws {}
-    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {}
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {}
+    static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {}
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
     static func segmentable(_ layer: LayerSchema) -> Bool { true }
@@ -277,13 +283,15 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             name: oneDataset ? (open!.sinks.first?.writer.layerName ?? layer.baseName) : layer.baseName,
             columns: columns, writer: oneDataset ? open!.sinks.first?.writer : nil)
         try endAttachments(of: layer)
+        let joinedSink = open!.segments == nil ? nil : layer.segmentedSink
         if let segments = open!.segments { try joinSegments(segments) }
-        for sink in open!.sinks {
+        for (index, sink) in open!.sinks.enumerated() {
             try sink.writer.writeDeferred()
             reportLosses(sink.writer, layer: layer.schema, output: sink.file)
             if let dataset = sink.dataset {
                 try dataset.close()
-                try Format.didCloseFile(sink.file, columns: layer.columns, layer: layer.schema, directory: layer.directory)
+                try Format.didCloseFile(sink.file, columns: layer.columns, layer: layer.schema, directory: layer.directory,
+                                        joined: index == joinedSink)
             }
             outputs.append(WrittenOutput(url: staging.finalURL(sink.file), layerName: layer.schema.name,
                                          featureCount: sink.writer.featureCount))
@@ -705,6 +713,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
             let names = writer.createdNames
+            let schema = layer.schema
             open!.makeSegment = { path in
                 let dataset = try GDALOutputDataset(driver: driver, path: path, options: datasetOptions, location: location)
                 let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
@@ -716,7 +725,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                     throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",
                                              at: location)
                 }
-                return SegmentSink(dataset: dataset, writer: writer)
+                return SegmentSink(dataset: dataset, writer: writer) {
+                    try Format.didCloseSegment(path, columns: columns, layer: schema)
+                }
             }
         }
         open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
@@ -769,6 +780,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let location = ErrorLocation(layer: open!.schema.name, output: file)
         open!.firstSegmentDeferred = sink.writer.takeDeferred()
         try dataset.close()
+        try Format.didCloseSegment(open!.directory.appendingPathComponent(file).path, columns: open!.columns, layer: open!.schema)
         let segments = try SegmentedLayer(directory: open!.directory.appendingPathComponent(".segments"),
                                           fileExtension: (file as NSString).pathExtension, plan: plan,
                                           location: location, make: make)
@@ -800,7 +812,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             let url = segments.directory.appendingPathComponent("last.\((main.file as NSString).pathExtension)")
             let last = try make(url.path)
             try last.writer.writeDeferred(pending)
-            try last.dataset.close()
+            try last.close()
             main.writer.absorb(last.writer)
             files.append(url)
         }
@@ -857,6 +869,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                  field: column.sourceName, loss.truncated)
             note(.integerRounded, "\(loss.integersRounded.count) value(s) beyond 2^53 rounded to the nearest double: this format keeps 64-bit integers as doubles",
                  field: column.sourceName, loss.integersRounded)
+            note(.nonFiniteNumberDropped, "\(loss.nonFiniteNumbers.count) NaN or infinite value(s) written as null: this format has no such numbers",
+                 field: column.sourceName, loss.nonFiniteNumbers)
         }
         if let first = writer.firstReassignedFID {
             let which = first.value.map { "first: \($0)" } ?? "first: none"

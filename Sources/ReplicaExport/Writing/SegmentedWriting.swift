@@ -111,6 +111,14 @@ struct SegmentPlan: Sendable, Equatable {
 struct SegmentSink {
     var dataset: GDALOutputDataset
     var writer: GDALLayerWriter
+    /// The format's work on the closed file (``GDALFormat/didCloseSegment(_:columns:layer:)``).
+    var didClose: () throws -> Void
+
+    /// Closes the dataset, then lets the format finish the file.
+    func close() throws {
+        try dataset.close()
+        try didClose()
+    }
 }
 
 /// The segments after the first of one layer, written by worker threads. Used by one thread (the
@@ -209,7 +217,7 @@ final class SegmentedLayer {
                 guard let current = sink, let done = outcome else { continue }
                 do {
                     let deferred = current.writer.takeDeferred()
-                    try current.dataset.close()
+                    try current.close()
                     lock.lock()
                     done.writer = current.writer
                     done.deferred = deferred

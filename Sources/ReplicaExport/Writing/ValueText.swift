@@ -15,6 +15,13 @@ enum ValueEncoding: Sendable, Equatable {
     /// Any number as Swift's shortest round-trip text, into a String field (CSV: GDAL prints 15 digits).
     case numberText
     case string
+    /// GeoJSON: a float32 / float64 as its shortest round-trip text behind ``GeoJSONTextMarker``'s
+    /// number marker, into a String field (GDAL 3.6.2 rounds some doubles); NaN and infinity,
+    /// which JSON cannot hold, as null (a loss).
+    case geoJSONNumber
+    /// GeoJSON: text or a GUID, behind ``GeoJSONTextMarker``'s text marker where GDAL would write
+    /// it as JSON.
+    case geoJSONText
     /// A string cut to at most this many UTF-8 bytes, on a character boundary (shapefile: 254).
     case stringMaxBytes(Int)
     /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.

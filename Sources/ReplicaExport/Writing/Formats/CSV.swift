@@ -60,7 +60,7 @@ enum CSVFormat: GDALFormat {
     }
 
     /// GDAL's `.csvt` says String for the columns formatted here: rewrite it with the real types.
-    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {
         let types = (hasGeometry(layer) && !columns.holdGeometryAsWKT ? ["WKT"] : [])
             + columns.map { $0.encoding == .geometryWKT ? "WKT" : csvType($0.sourceType) }
         let csvt = (file as NSString).deletingPathExtension + ".csvt"

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// Feature `id` is the ObjectID (also kept as a property); dates ISO 8601 strings with
 /// milliseconds (`2024-03-15T13:45:30.250Z`); blobs base64 strings; text that looks like JSON
-/// stays text (``GeoJSONTextMarker``); Z kept. Loses: M, curves (densified before writing),
-/// domains, aliases.
+/// stays text, and Single / Double values are written exactly, by replica-export
+/// (``GeoJSONTextMarker``); Z kept. Loses: M, NaN and infinity (null), curves (densified before
+/// writing), domains, aliases.
 enum GeoJSONFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "geojson", driverName: "GeoJSON",
@@ -15,8 +16,12 @@ enum GeoJSONFormat: GDALFormat {
         layout: .filePerLayer(extension: "geojson", siblings: []), featureID: .featureIDAndAttribute,
         columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .smallInteger: .column(.integer, .integer),
-            .single: .column(.real, .realShortestDecimal),
-            .double: .column(.real, .real),
+            .single: .column(.string, .geoJSONNumber),
+            .double: .column(.string, .geoJSONNumber),
+            .string: .column(.string, .geoJSONText),
+            .xml: .column(.string, .geoJSONText),
+            .globalID: .column(.string, .geoJSONText),
+            .guid: .column(.string, .geoJSONText),
         ]),
         // GDAL 3.6.2 (OGRGeoJSONWriteLayer): the header ends with `"features": [` and a line
         // break, features are joined by ",\n", and closing writes "\n]", a layer bbox when
@@ -41,13 +46,10 @@ enum GeoJSONFormat: GDALFormat {
 
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { !wrapsPointsItself(layer) }
 
-    /// Text that GDAL would write as JSON goes behind a marker (``GeoJSONTextMarker``); and RFC
-    /// 7946 mode's treatment of points, as GDAL 3.6.2 does it (`WrapPointDateLine`, then the
+    /// RFC 7946 mode's treatment of points, as GDAL 3.6.2 does it (`WrapPointDateLine`, then the
     /// bounds check): a point's longitude beyond ±180 wrapped, a geometry outside
     /// [-180, 180] x [-90, 90] refused.
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] {
-        let textFields = self.textFields(layer)
-        let features = textFields.isEmpty ? features : GeoJSONTextMarker.mark(features, textFields: textFields)
         guard wrapsPointsItself(layer) else { return features }
         var out = features
         for (offset, feature) in features.enumerated() {
@@ -65,15 +67,22 @@ enum GeoJSONFormat: GDALFormat {
         return out
     }
 
-    /// Takes the markers of ``adjust(_:layer:firstIndex:)`` out of the file.
-    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
-        guard !textFields(layer).isEmpty else { return }
-        try GeoJSONTextMarker.strip(directory.appendingPathComponent(file), location: ErrorLocation(layer: layer.name, output: file))
+    /// Takes the markers of the `geoJSONText` and `geoJSONNumber` columns out of the file, unless
+    /// it was joined from segments that were each stripped as they were closed (in parallel, and
+    /// the joined file is not written twice).
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {
+        guard !joined else { return }
+        try stripMarkers(directory.appendingPathComponent(file).path, columns: columns, layer: layer)
     }
 
-    /// The fields whose values are free text (GUIDs, dates and the like never look like JSON to GDAL).
-    private static func textFields(_ layer: LayerSchema) -> [Int] {
-        layer.fields.indices.filter { layer.fields[$0].type == .string || layer.fields[$0].type == .xml }
+    static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {
+        try stripMarkers(path, columns: columns, layer: layer)
+    }
+
+    private static func stripMarkers(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {
+        guard columns.contains(where: { $0.encoding == .geoJSONText || $0.encoding == .geoJSONNumber }) else { return }
+        let url = URL(fileURLWithPath: path)
+        try GeoJSONTextMarker.strip(url, location: ErrorLocation(layer: layer.name, output: url.lastPathComponent))
     }
 
     private static func wrapsPointsItself(_ layer: LayerSchema) -> Bool {

@@ -53,7 +53,7 @@ enum ShapefileFormat: GDALFormat {
     /// A layer with text columns then gets the `.dbf` GDAL's `RESIZE=YES` would give (text and
     /// integer columns as narrow as their widest value), shrunk by ``DBFShrink``: GDAL 3.6.2's own
     /// resize rewrites the whole file once per column, a record at a time.
-    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL) throws {
+    static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {
         let dbf = directory.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("dbf")
         try appendEndOfFileMarker(to: dbf, location: ErrorLocation(layer: layer.name, output: dbf.lastPathComponent))
         guard columns.contains(where: { $0.type == .string }) else { return }
