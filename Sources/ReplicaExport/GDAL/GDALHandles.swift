@@ -243,7 +243,9 @@ final class GDALFeature {
     func set(_ index: Int32, int32 value: Int32) { OGR_F_SetFieldInteger(handle, index, value) }
     func set(_ index: Int32, int64 value: Int64) { OGR_F_SetFieldInteger64(handle, index, GIntBig(value)) }
     func set(_ index: Int32, double value: Double) { OGR_F_SetFieldDouble(handle, index, value) }
-    func set(_ index: Int32, string value: String) { OGR_F_SetFieldString(handle, index, value) }
+    /// Through `withCString`: the implicit conversion of a String argument copies a small
+    /// (inline) string into a new heap array, `withCString` onto the stack.
+    func set(_ index: Int32, string value: String) { value.withCString { OGR_F_SetFieldString(handle, index, $0) } }
     func set(_ index: Int32, binary value: [UInt8]) {
         value.withUnsafeBytes { OGR_F_SetFieldBinary(handle, index, Int32(value.count), $0.baseAddress) }
     }
