@@ -7,6 +7,19 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     }
 
+    /// Writes one layer, `segmented` in segments of 3 features (the first of 2) on two workers.
+    @discardableResult
+    private func write(_ features: [PreparedFeature], layer: LayerSchema, into dir: URL, segmented: Bool) throws -> GeoJSONWriter {
+        var request = WriterFixtures.request(dir, layers: [layer])
+        request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
+        let writer = try GeoJSONWriter(request: request)
+        try writer.beginLayer(layer)
+        try writer.write(features)
+        try writer.endLayer()
+        _ = try writer.commit()
+        return writer
+    }
+
     private func numbers(_ any: Any?) -> [Double] { (any as? [Any] ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
 
     @Test(arguments: [SpatialReference(wkid: 102100), SpatialReference(wkid: 102100, latestWkid: 3857)])
@@ -115,13 +128,7 @@ import Testing
             PreparedFeature(attributes: [.int64(Int64(i + 1)), .string(text), .string(String(text.reversed()))],
                             geometry: PreparedGeometry(type == .point ? .point(Vertex(x: Double(i), y: 1)) : .polygons([[square]])))
         }
-        var request = WriterFixtures.request(dir, layers: [layer])
-        request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
-        let writer = try GeoJSONWriter(request: request)
-        try writer.beginLayer(layer)
-        try writer.write(features)
-        try writer.endLayer()
-        _ = try writer.commit()
+        try write(features, layer: layer, into: dir, segmented: segmented)
         let document = try json(dir.appendingPathComponent("texts.geojson"))
         let properties = (document["features"] as? [[String: Any]] ?? []).map { $0["properties"] as? [String: Any] ?? [:] }
         #expect(properties.map { $0["s"] as? String } == texts.map { $0 })
@@ -154,13 +161,7 @@ import Testing
             return PreparedFeature(attributes: [.int64(Int64(i + 1)), .float64(doubles[i]), .float32(singles[i])],
                                    geometry: PreparedGeometry(shape))
         }
-        var request = WriterFixtures.request(dir, layers: [layer])
-        request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
-        let writer = try GeoJSONWriter(request: request)
-        try writer.beginLayer(layer)
-        try writer.write(features)
-        try writer.endLayer()
-        _ = try writer.commit()
+        let writer = try write(features, layer: layer, into: dir, segmented: segmented)
         let url = dir.appendingPathComponent("numbers.geojson")
         let text = try String(contentsOf: url, encoding: .utf8)
         #expect(text.contains("\"d\": 0.30000000000000004,") && text.contains("\"f\": 1.1 }"))
