@@ -27,7 +27,11 @@ import Testing
                 var isDirectory: ObjCBool = false
                 let url = output.appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    files[name] = try Data(contentsOf: url)
+                    var bytes = try Data(contentsOf: url)
+                    // A .dbf header holds the date of its last update (bytes 1-3), which differs
+                    // between runs on either side of midnight.
+                    if name.hasSuffix(".dbf"), bytes.count >= 4 { bytes.replaceSubrange(1..<4, with: [0, 0, 0]) }
+                    files[name] = bytes
                 }
             }
             trees[label] = files
