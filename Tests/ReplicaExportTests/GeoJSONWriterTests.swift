@@ -211,4 +211,46 @@ import Testing
         #expect(try String(contentsOf: plain, encoding: .utf8) == unmarked)
         #expect(TestPaths.entries(dir).allSatisfy { !$0.hasPrefix(".") })
     }
+
+    /// Seeded files of members whose values are marked and unmarked text (with escapes, quotes and
+    /// backslashes), marked numbers and plain numbers: the windowed pass gives what one replacement
+    /// over the whole text gives, for windows that cut patterns and numbers everywhere.
+    @Test func markerPassMatchesAWholeFileReplacement() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-strip-seeded")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var random = SplitMix64(seed: 7)
+        let texts = [#"plain"#, #"\u0001x"#, #"\u0002y"#, #"q\": \"\u0001"#, #"a\\"#, #"\"\u00e9\""#, #": \"\u0002"#, ""]
+        let numbers = ["0", "-1.5", "0.30000000000000004", "1e+16", "-2.5e-05", "123456789.125"]
+        for round in 0..<40 {
+            var marked = "{ ", expected = "{ "
+            for member in 0..<Int(random.next() % 40) {
+                let key = "\"k\(member)\": "
+                marked += key; expected += key
+                switch random.next() % 4 {
+                case 0:
+                    let text = texts[Int(random.next() % UInt64(texts.count))]
+                    marked += "\"\\u0001\(text)\""; expected += "\"\(text)\""
+                case 1:
+                    let number = numbers[Int(random.next() % UInt64(numbers.count))]
+                    marked += "\"\\u0002\(number)\""; expected += number
+                case 2:
+                    // Unmarked text never starts with a marker: the writer marks such text.
+                    let unmarked = texts.filter { !$0.hasPrefix(#"\u000"#) }
+                    let text = unmarked[Int(random.next() % UInt64(unmarked.count))]
+                    marked += "\"\(text)\""; expected += "\"\(text)\""
+                default:
+                    let number = numbers[Int(random.next() % UInt64(numbers.count))]
+                    marked += number; expected += number
+                }
+                marked += ", "; expected += ", "
+            }
+            marked += "}\n"; expected += "}\n"
+            for window in [9, 10, 11, 13, 16, 37, 4096] {
+                let url = dir.appendingPathComponent("r\(round)-w\(window).geojson")
+                try Data(marked.utf8).write(to: url)
+                try GeoJSONTextMarker.strip(url, location: ErrorLocation(), window: window)
+                #expect(try String(contentsOf: url, encoding: .utf8) == expected, "round \(round), window \(window)")
+            }
+        }
+    }
 }
