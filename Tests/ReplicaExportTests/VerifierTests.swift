@@ -34,6 +34,17 @@ import Testing
         }
     }
 
+    /// GeoJSON numbers compare exactly: a double GDAL alone would have rounded is a difference.
+    @Test func geoJSONNumbersCompareExactly() {
+        func same(_ expected: Value, _ actual: Value) -> Bool { ValueComparison.same(expected, actual, encoding: .geoJSONNumber) }
+        #expect(same(.float64(0.30000000000000004), .float64(0.30000000000000004)))
+        #expect(!same(.float64(0.30000000000000004), .float64(0.3)))
+        #expect(!same(.float64(-828700.6830000001), .float64(-828700.683)))
+        #expect(same(.float32(1.1), .float64(1.1)))
+        #expect(same(.float64(.infinity), .null) && same(.float32(.nan), .null))
+        #expect(!same(.float64(.infinity), .float64(0)) && !same(.float64(1), .null))
+    }
+
     @Test func tamperingIsFoundAndPlaced() throws {
         let directory = try TestPaths.makeTemporaryDirectory("verify-tamper")
         defer { try? FileManager.default.removeItem(at: directory) }
