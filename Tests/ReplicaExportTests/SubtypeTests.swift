@@ -54,4 +54,25 @@ import Testing
         #expect(rows[3][kindLabel] == "" && rows[3][stateLabel] == "")             // unknown subtype, null code
         #expect(report.diagnostics.contains { $0.code == .subtypesDropped && $0.location.format == "csv" && $0.severity == .warning })
     }
+
+    /// A label that looks like JSON stays text in GeoJSON (GDAL 3.6.2 alone would write `[1, 2]`
+    /// as an array).
+    @Test func labelsThatLookLikeJSONStayText() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("subtype-labels")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("network.json")
+        try Self.payload.write(to: input, atomically: true, encoding: .utf8)
+        let schema = Self.schema.replacingOccurrences(of: #""name": "Open""#, with: #""name": "[1, 2]""#)
+            .replacingOccurrences(of: #""name": "Shut""#, with: #""name": "{\"a\": 1}""#)
+        try schema.write(to: directory.appendingPathComponent("network.layers.json"), atomically: true, encoding: .utf8)
+        var request = ExportRequest(input: input, formats: ["geojson"], outputDirectory: directory.appendingPathComponent("out"))
+        request.domainLabels = true
+        _ = try Exporter().export(request)
+        let data = try Data(contentsOf: directory.appendingPathComponent("out/geojson/valves.geojson"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let properties = (document["features"] as? [[String: Any]] ?? []).map { $0["properties"] as? [String: Any] ?? [:] }
+        #expect(properties.map { $0["state_label"] as? String } == [#"{"a": 1}"#, "Lifted", nil])
+        #expect(properties.map { $0["kind_label"] as? String } == ["Gate", "Check", nil])
+        #expect(!String(decoding: data, as: UTF8.self).contains("\\u0001"))
+    }
 }

@@ -285,6 +285,8 @@ final class GDALLayerWriter {
     private(set) var featureCount = 0
     /// Written instead of a NaN M where the driver cannot encode NaN (GDAL 3.6.2's FileGDB).
     var missingMReplacement: Double?
+    /// A domain label as the driver gets it (``GDALFormat/labelText(_:)``).
+    var labelText: (String) -> String = { $0 }
     /// How many NaN M values were replaced.
     private(set) var replacedMissingM = 0
     /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
@@ -402,7 +404,7 @@ final class GDALLayerWriter {
                 }
             case .label(let labels):
                 if let label = labels.label(of: f.attributes[source], in: f.attributes) {
-                    feature.set(Int32(i), string: label)
+                    feature.set(Int32(i), string: labelText(label))
                 } else {
                     feature.setNull(Int32(i))
                 }

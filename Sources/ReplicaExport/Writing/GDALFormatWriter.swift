@@ -31,6 +31,10 @@ protocol GDALFormat {
     /// included, on the thread that wrote it, before the segments are joined.
     static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws
 
+    /// A domain label (a `<field>_label` column) as the driver gets it; GeoJSON puts one GDAL
+    /// would write as JSON behind its text marker.
+    static func labelText(_ label: String) -> String
+
     /// Whether the layer's file is created with the layer's spatial reference (GeoJSON point
     /// layers are not: see ``GeoJSONFormat``).
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool
@@ -53,6 +57,7 @@ extension GDALFormat {
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {}
     static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {}
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
+    static func labelText(_ label: String) -> String { label }
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
     static func segmentable(_ layer: LayerSchema) -> Bool { true }
 }
@@ -700,6 +705,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                              fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
+        writer.labelText = Format.labelText
         if case .oneDataset = profile.layout, writer.layerName != schema.name {
             diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
                                           at: ErrorLocation(layer: schema.name, output: file)))
@@ -721,6 +727,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                                      fidSource: fidSource, objectIDSource: objectIDSource,
                                                      keepM: keepM, at: location)
                 writer.missingMReplacement = missingMeasure
+                writer.labelText = Format.labelText
                 guard writer.createdNames == names else {
                     throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",
                                              at: location)

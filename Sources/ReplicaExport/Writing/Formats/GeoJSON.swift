@@ -67,7 +67,7 @@ enum GeoJSONFormat: GDALFormat {
         return out
     }
 
-    /// Takes the markers of the `geoJSONText` and `geoJSONNumber` columns out of the file, unless
+    /// Takes the markers of the `geoJSONText`, `geoJSONNumber` and label columns out of the file, unless
     /// it was joined from segments that were each stripped as they were closed (in parallel, and
     /// the joined file is not written twice).
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {
@@ -79,8 +79,14 @@ enum GeoJSONFormat: GDALFormat {
         try stripMarkers(path, columns: columns, layer: layer)
     }
 
+    static func labelText(_ label: String) -> String { GeoJSONTextMarker.text(label) }
+
     private static func stripMarkers(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {
-        guard columns.contains(where: { $0.encoding == .geoJSONText || $0.encoding == .geoJSONNumber }) else { return }
+        func marks(_ column: GDALColumnSpec) -> Bool {
+            if case .label = column.encoding { return true }
+            return column.encoding == .geoJSONText || column.encoding == .geoJSONNumber
+        }
+        guard columns.contains(where: marks) else { return }
         let url = URL(fileURLWithPath: path)
         try GeoJSONTextMarker.strip(url, location: ErrorLocation(layer: layer.name, output: url.lastPathComponent))
     }
