@@ -10,7 +10,8 @@ enum ValueEncoding: Sendable, Equatable {
     case integer64Within53Bits
     /// float32 / float64 into a Real field, binary-exact.
     case real
-    /// float32 through its shortest decimal form (1.1f -> 1.1), float64 as is: for text formats.
+    /// float32 through its shortest decimal form (1.1f -> 1.1), float64 as is: for a driver that
+    /// prints the double as decimal text itself (the shapefile's `.dbf`).
     case realShortestDecimal
     /// Any number as Swift's shortest round-trip text, into a String field (CSV: GDAL prints 15 digits).
     case numberText

@@ -23,7 +23,7 @@ enum GeoJSONTextMarker {
     static let numberMarker: UInt8 = 0x02
 
     /// Whether GDAL would parse `text` as JSON, or it starts with a marker.
-    static func needsMarker(_ text: String) -> Bool {
+    private static func needsMarker(_ text: String) -> Bool {
         let utf8 = text.utf8
         guard let first = utf8.first, let last = utf8.last else { return false }
         return (first == UInt8(ascii: "{") && last == UInt8(ascii: "}"))
