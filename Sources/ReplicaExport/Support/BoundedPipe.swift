@@ -91,9 +91,3 @@ func startThread(name: String, _ body: @escaping () -> Void) {
     thread.stackSize = 8 << 20
     thread.start()
 }
-
-/// Moves a value across a thread boundary whose safety the caller guarantees (see `startThread`).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
