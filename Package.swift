@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "ReplicaExport", targets: ["ReplicaExport"]),
         .executable(name: "replica-export", targets: ["replica-export"]),
+        // What Benchmarks/ (a package of its own) measures beside the public API: not product code.
+        .library(name: "ReplicaExportBenchmarkSupport", targets: ["ReplicaExportBenchmarkSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,12 +32,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Not product code: each reaches the library's internals through `package` access only.
+        // The internals the benchmarks time alone, and the large geodatabase generator.
+        .target(name: "ReplicaExportBenchmarkSupport", dependencies: ["ReplicaExport"]),
+        // The fuzz entry points, shared by Fuzz/run.sh's libFuzzer binary and the regression tests.
+        .target(name: "ReplicaExportFuzzTargets", dependencies: ["ReplicaExport"], path: "Fuzz/Targets"),
+        // Outputs read back through GDAL, feature by feature, for the tests' own checks.
+        .target(name: "GDALReadBack", dependencies: ["ReplicaExport"], path: "Tests/GDALReadBack"),
         // Paths, listings, private copies and process runners that every test target shares.
         .target(name: "ReplicaExportTestSupport", path: "Tests/ReplicaExportTestSupport"),
-        .testTarget(name: "ReplicaExportTests", dependencies: ["ReplicaExport", "ReplicaExportTestSupport"]),
+        .testTarget(name: "ReplicaExportTests",
+                    dependencies: ["ReplicaExport", "ReplicaExportTestSupport", "GDALReadBack",
+                                   "ReplicaExportBenchmarkSupport", "ReplicaExportFuzzTargets"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ReplicaExport", "ReplicaExportTestSupport"],
+            dependencies: ["ReplicaExport", "ReplicaExportTestSupport", "GDALReadBack"],
             // The GDAL-Python oracles the tests run; not Swift sources.
             exclude: ["verify_outputs.py", "verify_geodatabase.py", "peak_memory.py", "verify_curves.py"]
         ),

@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "ReplicaExport", package: "replica-export"),
+                .product(name: "ReplicaExportBenchmarkSupport", package: "replica-export"),
             ],
             path: "Benchmarks/ReplicaExportBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
@@ -28,7 +29,7 @@ let package = Package(
         // Large deterministic mobile geodatabases (JSON payloads come from generate_replica.py).
         .executableTarget(
             name: "replica-export-datagen",
-            dependencies: [.product(name: "ReplicaExport", package: "replica-export")]
+            dependencies: [.product(name: "ReplicaExportBenchmarkSupport", package: "replica-export")]
         ),
     ]
 )

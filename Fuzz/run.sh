@@ -20,7 +20,7 @@ sanitize="fuzzer,address"
 [ -n "${FUZZ_NO_ASAN:-}" ] && sanitize="fuzzer"
 
 sources=$(find "$root/Sources/ReplicaExport" -name '*.swift' | sort)
-newest=$(ls -t $sources "$root/Fuzz/FuzzTargets.swift" "$0" | sed -n 1p)
+newest=$(ls -t $sources "$root/Fuzz/Targets/FuzzTarget.swift" "$root/Fuzz/FuzzTargets.swift" "$0" | sed -n 1p)
 if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
     # swift-log, which the exporter imports, as a static library of its own module.
     logging="$root/.build/checkouts/swift-log/Sources/Logging"
@@ -30,10 +30,10 @@ if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
             -o libLogging.a $(find "$logging" -name "*.swift"))
     fi
     echo "building $bin (-sanitize=$sanitize) ..." >&2
-    swiftc -parse-as-library -module-name ReplicaExport -sanitize="$sanitize" -g -Onone \
+    swiftc -parse-as-library -module-name ReplicaExport -package-name replica_export -sanitize="$sanitize" -g -Onone \
         -I "$work/logging" -I "$root/Sources/CGDAL" -I "$root/Sources/CSQLite" -I "$root/Sources/CZip" \
         -I /usr/include/gdal \
-        $sources "$root/Fuzz/FuzzTargets.swift" \
+        $sources "$root/Fuzz/Targets/FuzzTarget.swift" "$root/Fuzz/FuzzTargets.swift" \
         -L "$work/logging" -lLogging -lgdal -lsqlite3 -lzip -o "$bin"
 fi
 

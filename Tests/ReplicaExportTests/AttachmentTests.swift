@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// Attachments of a JSON replica arrive in every format with identical bytes: inside FileGDB and
 /// GeoPackage, beside the files of the others, with names that never leave their folder.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 @Suite struct CSVWriterTests {
     @Test func pointsGetWKTAndXYZWithISODatesAndExactNumbers() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 // MARK: - Shared helpers for the geometry suites
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 /// ``DecimalToDouble/eiselLemire(mantissa:exponent10:negative:)`` and the scanner's number path
 /// that uses it, bit for bit against the correctly rounding `Double(String)`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 /// The byte-level scanner on its own: strings, numbers, structure, errors, chunk boundaries.
 @Suite struct EsriJSONScannerTests {

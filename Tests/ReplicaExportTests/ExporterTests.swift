@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// The exporter's own decisions, on an in-memory source: the true-curve bit (given or stored in
 /// the payload), layer selection, createReplica parameters, and what a failed run leaves behind.

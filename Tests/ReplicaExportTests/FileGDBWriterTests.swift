@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 @Suite struct FileGDBWriterTests {
     @Test func everyFieldTypeRoundTripsWithAliasesNullabilityAndOIDs() throws {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import ReplicaExport
 import ReplicaExportTestSupport
+import ReplicaExportFuzzTargets
+import ReplicaExportBenchmarkSupport
 
 /// The fuzz targets in the test suite: the regression corpus (`TestData/bad/fuzz/<target>/`:
 /// inputs that once crashed or hung) replayed, and a short deterministic mutation run of each

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
+import GDALReadBack
 
 /// Layers and features shared by the writer tests.
 enum WriterFixtures {

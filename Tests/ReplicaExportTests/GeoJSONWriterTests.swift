@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
+import GDALReadBack
 
 @Suite struct GeoJSONWriterTests {
     private func json(_ url: URL) throws -> [String: Any] {

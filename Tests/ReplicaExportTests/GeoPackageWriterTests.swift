@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// GeoPackage: the format added through a profile alone. Everything it can hold is read back
 /// through GDAL and compared with what went in.

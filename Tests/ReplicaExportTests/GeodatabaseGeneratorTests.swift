@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReplicaExportTestSupport
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 /// The benchmark dataset generator: a grown copy of a real mobile geodatabase reads back with the
 /// generated rows and converts.

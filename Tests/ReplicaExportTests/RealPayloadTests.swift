@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// FeatureSets as real servers and other tools write them (issue 12, "Real payloads that are
 /// refused or mangled"): each is built here, converted, and read back through GDAL.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// Relationship classes of a real geodatabase: created in FileGDB, listed for every format.
 @Suite struct RelationshipClassTests {

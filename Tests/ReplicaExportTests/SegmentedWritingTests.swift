@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// Segmented writing (a large CSV, GeoJSON or shapefile layer written by several datasets at once
 /// and spliced): with a segment of a few features, every result must equal the unsegmented writer's.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// Subtypes from layer resources, their coded domain in FileGDB, and domain labels elsewhere.
 @Suite struct SubtypeTests {

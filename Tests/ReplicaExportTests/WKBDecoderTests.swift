@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 /// Reading outputs back into the model: our encoder and GDAL's own WKB decode to the same shapes.
 @Suite struct WKBDecoderTests {

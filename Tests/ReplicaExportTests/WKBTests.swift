@@ -1,5 +1,6 @@
 import Testing
 @testable import ReplicaExport
+import GDALReadBack
 
 @Suite struct WKBTests {
     private func v(_ x: Double, _ y: Double, _ z: Double = 0, _ m: Double = 0) -> Vertex { Vertex(x: x, y: y, z: z, m: m) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 /// ``WKT`` against GDAL 3.6.2's own ISO WKT of the same geometry (as ``WKB`` hands it over): the
 /// same text wherever both spell the numbers alike (decimals of up to 15 digits that are not whole),

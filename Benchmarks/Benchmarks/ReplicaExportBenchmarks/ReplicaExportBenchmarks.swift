@@ -1,7 +1,8 @@
 import Benchmark
 import Foundation
 import ReplicaExport
-@_spi(Benchmarks) import ReplicaExport
+import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 /// Inputs made once per process by `Benchmarks/generate_replica.py` (deterministic, seed 1), outside
 /// the measured iterations.

@@ -6,7 +6,7 @@
 // multipoints, lines and polygons) with COUNT generated rows in every non-archive feature layer.
 // JSON payloads come from ../generate_replica.py.
 import Foundation
-@_spi(Benchmarks) import ReplicaExport
+import ReplicaExportBenchmarkSupport
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4 || arguments.count == 5, let count = Int(arguments[3]), count >= 0 else {

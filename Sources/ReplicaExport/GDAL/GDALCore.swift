@@ -6,7 +6,7 @@ import Foundation
 // stack is thread-local) so that losses GDAL only reports through CPLError are not missed.
 
 /// GDAL's driver registration, done once, lazily and thread-safely (a Swift static `let`).
-enum GDALRuntime {
+package enum GDALRuntime {
     private static let registration: Void = {
         // GDAL's number formatting "rounds" a run of 9s or 0s in the last decimals away (GeoJSON's
         // -110.9999991 became -111, CSV WKT's 0.123456789999999 became 0.12345679): moves of up
@@ -16,7 +16,7 @@ enum GDALRuntime {
         GDALAllRegister()
     }()
 
-    static func ensureRegistered() { _ = registration }
+    package static func ensureRegistered() { _ = registration }
 }
 
 /// One CPLError message.
@@ -29,7 +29,7 @@ struct GDALMessage: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Collects the CPLErrors raised on this thread while it is the active handler.
-final class GDALErrorCollector {
+package final class GDALErrorCollector {
     private(set) var messages: [GDALMessage] = []
 
     fileprivate func record(_ message: GDALMessage) { messages.append(message) }
@@ -60,10 +60,10 @@ private let collectingErrorHandler: CPLErrorHandler = { errorClass, number, mess
 }
 
 /// Runs GDAL calls with a collecting error handler installed on the current thread.
-enum GDALErrorScope {
+package enum GDALErrorScope {
     /// Runs `body` with CPLErrors collected; any failure raised inside (even by a call that returned
     /// success) is thrown as `ReplicaExportError(.gdal)` at `location`. Warnings are left to `body` to judge.
-    static func run<T>(at location: ErrorLocation = .init(), _ body: (GDALErrorCollector) throws -> T) throws -> T {
+    package static func run<T>(at location: ErrorLocation = .init(), _ body: (GDALErrorCollector) throws -> T) throws -> T {
         GDALRuntime.ensureRegistered()
         let collector = GDALErrorCollector()
         let unmanaged = Unmanaged.passRetained(collector)

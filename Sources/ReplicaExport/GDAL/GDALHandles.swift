@@ -3,7 +3,7 @@ import Foundation
 
 /// An OGRSpatialReference, released with OSRRelease. Axis order is always the traditional GIS one
 /// (x = easting / longitude), or RFC 7946 output lands in the wrong hemisphere without an error.
-final class GDALSpatialReference {
+package final class GDALSpatialReference {
     let handle: OGRSpatialReferenceH
 
     private init(handle: OGRSpatialReferenceH) {
@@ -14,7 +14,7 @@ final class GDALSpatialReference {
     deinit { OSRRelease(handle) }
 
     /// Resolves anything `OSRSetFromUserInput` accepts ("EPSG:4326", "ESRI:102100", WKT), or nil.
-    static func fromUserInput(_ text: String) -> GDALSpatialReference? {
+    package static func fromUserInput(_ text: String) -> GDALSpatialReference? {
         GDALErrorScope.silently {
             guard let h = OSRNewSpatialReference(nil) else { return nil }
             if OSRSetFromUserInput(h, text) == OGRERR_NONE { return GDALSpatialReference(handle: h) }
@@ -58,14 +58,14 @@ final class GDALSpatialReference {
     }
 
     /// "EPSG:4326" style, when the definition names an authority.
-    var authorityCode: String? {
+    package var authorityCode: String? {
         let name = OSRGetAuthorityName(handle, nil)
         let code = OSRGetAuthorityCode(handle, nil)
         guard let name, let code else { return nil }
         return "\(String(cString: name)):\(String(cString: code))"
     }
 
-    var wkt: String? {
+    package var wkt: String? {
         var out: UnsafeMutablePointer<CChar>?
         guard OSRExportToWkt(handle, &out) == OGRERR_NONE else { VSIFree(out); return nil }
         return takeGDALString(out)
@@ -90,10 +90,10 @@ final class GDALSpatialReference {
 }
 
 /// An OGRCoordinateTransformation, destroyed with OCTDestroyCoordinateTransformation.
-final class GDALCoordinateTransformation {
+package final class GDALCoordinateTransformation {
     let handle: OGRCoordinateTransformationH
 
-    init(from source: GDALSpatialReference, to target: GDALSpatialReference, at location: ErrorLocation = .init()) throws {
+    package init(from source: GDALSpatialReference, to target: GDALSpatialReference, at location: ErrorLocation = .init()) throws {
         handle = try GDALErrorScope.run(at: location) { errors in
             let h = OCTNewCoordinateTransformation(source.handle, target.handle)
             try errors.check(h != nil, "creating a coordinate transformation", function: "OCTNewCoordinateTransformation", at: location)
@@ -104,7 +104,7 @@ final class GDALCoordinateTransformation {
     deinit { OCTDestroyCoordinateTransformation(handle) }
 
     /// Transforms one coordinate; nil when it cannot be transformed.
-    func transform(x: Double, y: Double, z: Double = 0) -> (x: Double, y: Double, z: Double)? {
+    package func transform(x: Double, y: Double, z: Double = 0) -> (x: Double, y: Double, z: Double)? {
         var x = x, y = y, z = z
         let ok = GDALErrorScope.silently { OCTTransform(handle, 1, &x, &y, &z) }
         return ok != 0 ? (x, y, z) : nil
@@ -112,7 +112,7 @@ final class GDALCoordinateTransformation {
 }
 
 /// An OGRGeometry, destroyed with OGR_G_DestroyGeometry unless ownership went to a feature.
-final class GDALGeometry {
+package final class GDALGeometry {
     private(set) var handle: OGRGeometryH?
 
     init(owning handle: OGRGeometryH) { self.handle = handle }
@@ -120,7 +120,7 @@ final class GDALGeometry {
     deinit { if let handle { OGR_G_DestroyGeometry(handle) } }
 
     /// Parses WKB (ISO or extended).
-    static func fromWKB(_ bytes: [UInt8], errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALGeometry {
+    package static func fromWKB(_ bytes: [UInt8], errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALGeometry {
         var geometry: OGRGeometryH?
         let start = errors.count
         let err = bytes.withUnsafeBytes { raw in
@@ -130,7 +130,7 @@ final class GDALGeometry {
         return GDALGeometry(owning: geometry!)
     }
 
-    static func fromWKT(_ text: String) -> GDALGeometry? {
+    package static func fromWKT(_ text: String) -> GDALGeometry? {
         GDALErrorScope.silently {
             var geometry: OGRGeometryH?
             var err = OGRERR_FAILURE
@@ -149,7 +149,7 @@ final class GDALGeometry {
         return handle
     }
 
-    var isoWKB: [UInt8] {
+    package var isoWKB: [UInt8] {
         guard let handle else { return [] }
         let size = OGR_G_WkbSizeEx(handle)
         var bytes = [UInt8](repeating: 0, count: size)
@@ -157,7 +157,7 @@ final class GDALGeometry {
         return bytes
     }
 
-    var isoWKT: String {
+    package var isoWKT: String {
         guard let handle else { return "" }
         var out: UnsafeMutablePointer<CChar>?
         _ = OGR_G_ExportToIsoWkt(handle, &out)
@@ -165,9 +165,9 @@ final class GDALGeometry {
     }
 
     var geometryType: OGRwkbGeometryType { handle.map { OGR_G_GetGeometryType($0) } ?? wkbUnknown }
-    var area: Double { handle.map { OGR_G_Area($0) } ?? 0 }
-    var length: Double { handle.map { OGR_G_Length($0) } ?? 0 }
-    var hasCurveGeometry: Bool { handle.map { OGR_G_HasCurveGeometry($0, 0) != 0 } ?? false }
+    package var area: Double { handle.map { OGR_G_Area($0) } ?? 0 }
+    package var length: Double { handle.map { OGR_G_Length($0) } ?? 0 }
+    package var hasCurveGeometry: Bool { handle.map { OGR_G_HasCurveGeometry($0, 0) != 0 } ?? false }
 }
 
 /// An OGRFieldDefn, destroyed with OGR_Fld_Destroy (layers copy it on creation).
@@ -189,7 +189,7 @@ final class GDALFieldDefinition {
 }
 
 /// An OGRFeature, destroyed with OGR_F_Destroy.
-final class GDALFeature {
+package final class GDALFeature {
     let handle: OGRFeatureH
 
     init(definition: OGRFeatureDefnH) {
@@ -238,7 +238,7 @@ final class GDALFeature {
 
     func setFID(_ fid: Int64) { _ = OGR_F_SetFID(handle, GIntBig(fid)) }
     /// The FID (after OGR_L_CreateFeature, the one the driver gave).
-    var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
+    package var fid: Int64 { Int64(OGR_F_GetFID(handle)) }
     func setNull(_ index: Int32) { OGR_F_SetFieldNull(handle, index) }
     func set(_ index: Int32, int32 value: Int32) { OGR_F_SetFieldInteger(handle, index, value) }
     func set(_ index: Int32, int64 value: Int64) { OGR_F_SetFieldInteger64(handle, index, GIntBig(value)) }
@@ -257,13 +257,13 @@ final class GDALFeature {
 }
 
 /// An OGR layer: owned by its dataset, which this keeps alive.
-struct GDALLayer {
+package struct GDALLayer {
     let dataset: GDALDataset
     let handle: OGRLayerH
 
-    var name: String { String(cString: OGR_L_GetName(handle)) }
+    package var name: String { String(cString: OGR_L_GetName(handle)) }
     var definition: OGRFeatureDefnH { OGR_L_GetLayerDefn(handle) }
-    var fieldCount: Int { Int(OGR_FD_GetFieldCount(definition)) }
+    package var fieldCount: Int { Int(OGR_FD_GetFieldCount(definition)) }
 
     func fieldName(at index: Int) -> String {
         String(cString: OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(definition, Int32(index))))
@@ -296,7 +296,7 @@ struct GDALLayer {
 
 /// A GDAL dataset, closed with GDALClose (explicitly through `close()`, which reports what GDAL
 /// raises while flushing, or at deinit).
-final class GDALDataset {
+package final class GDALDataset {
     private(set) var handle: GDALDatasetH?
 
     private init(handle: GDALDatasetH) { self.handle = handle }
@@ -320,7 +320,7 @@ final class GDALDataset {
     }
 
     /// Opens a vector dataset read-only.
-    static func openReadOnly(path: String, errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
+    package static func openReadOnly(path: String, errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
         GDALRuntime.ensureRegistered()
         let start = errors.count
         let h = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil)
@@ -346,13 +346,13 @@ final class GDALDataset {
         return GDALLayer(dataset: self, handle: h!)
     }
 
-    var layerCount: Int { Int(GDALDatasetGetLayerCount(handle)) }
+    package var layerCount: Int { Int(GDALDatasetGetLayerCount(handle)) }
 
-    func layer(at index: Int) -> GDALLayer? {
+    package func layer(at index: Int) -> GDALLayer? {
         GDALDatasetGetLayer(handle, Int32(index)).map { GDALLayer(dataset: self, handle: $0) }
     }
 
-    func layer(named name: String) -> GDALLayer? {
+    package func layer(named name: String) -> GDALLayer? {
         GDALDatasetGetLayerByName(handle, name).map { GDALLayer(dataset: self, handle: $0) }
     }
 
@@ -422,12 +422,12 @@ final class GDALDataset {
         return field
     }
 
-    var fieldDomainNames: [String] {
+    package var fieldDomainNames: [String] {
         GDALStringList(owning: GDALDatasetGetFieldDomainNames(handle, nil)).strings
     }
 
     /// `GDALDatasetGetFieldDomain`: the domain, owned by this dataset.
-    func fieldDomain(named name: String) -> GDALFieldDomainRef? {
+    package func fieldDomain(named name: String) -> GDALFieldDomainRef? {
         GDALDatasetGetFieldDomain(handle, name).map { GDALFieldDomainRef(dataset: self, handle: $0) }
     }
 }
@@ -436,32 +436,32 @@ final class GDALDataset {
 
 /// A field definition owned by its layer's definition: valid while the layer's dataset lives
 /// (``layer`` keeps it alive).
-struct GDALFieldDefinitionRef {
+package struct GDALFieldDefinitionRef {
     let layer: GDALLayer
     let handle: OGRFieldDefnH
 
     /// `OGR_Fld_GetNameRef`.
-    var name: String { String(cString: OGR_Fld_GetNameRef(handle)) }
+    package var name: String { String(cString: OGR_Fld_GetNameRef(handle)) }
     /// `OGR_Fld_GetType`.
     var type: OGRFieldType { OGR_Fld_GetType(handle) }
     /// `OGR_Fld_GetType` and `OGR_Fld_GetSubType`, as the writers' column types.
-    var columnType: (type: GDALColumnType, subtype: GDALColumnSubtype) {
+    package var columnType: (type: GDALColumnType, subtype: GDALColumnSubtype) {
         (GDALColumnType(type), GDALColumnSubtype(OGR_Fld_GetSubType(handle)))
     }
     /// `OGR_GetFieldTypeName` of the type: "Integer", "Integer64", "Real", "String", "Date", ...
-    var typeName: String { String(cString: OGR_GetFieldTypeName(type)) }
+    package var typeName: String { String(cString: OGR_GetFieldTypeName(type)) }
     /// `OGR_GetFieldSubTypeName` of `OGR_Fld_GetSubType`: "None", "Int16", "Float32", ...
-    var subtypeName: String { String(cString: OGR_GetFieldSubTypeName(OGR_Fld_GetSubType(handle))) }
+    package var subtypeName: String { String(cString: OGR_GetFieldSubTypeName(OGR_Fld_GetSubType(handle))) }
     /// `OGR_Fld_GetWidth`.
-    var width: Int { Int(OGR_Fld_GetWidth(handle)) }
+    package var width: Int { Int(OGR_Fld_GetWidth(handle)) }
     /// `OGR_Fld_GetPrecision`.
-    var precision: Int { Int(OGR_Fld_GetPrecision(handle)) }
+    package var precision: Int { Int(OGR_Fld_GetPrecision(handle)) }
     /// `OGR_Fld_IsNullable`.
-    var isNullable: Bool { OGR_Fld_IsNullable(handle) != 0 }
+    package var isNullable: Bool { OGR_Fld_IsNullable(handle) != 0 }
     /// `OGR_Fld_GetAlternativeNameRef`; nil when empty.
-    var alternativeName: String? { nonEmpty(OGR_Fld_GetAlternativeNameRef(handle)) }
+    package var alternativeName: String? { nonEmpty(OGR_Fld_GetAlternativeNameRef(handle)) }
     /// `OGR_Fld_GetDomainName`; nil when empty.
-    var domainName: String? { nonEmpty(OGR_Fld_GetDomainName(handle)) }
+    package var domainName: String? { nonEmpty(OGR_Fld_GetDomainName(handle)) }
 }
 
 private func nonEmpty(_ text: UnsafePointer<CChar>?) -> String? {
@@ -471,73 +471,73 @@ private func nonEmpty(_ text: UnsafePointer<CChar>?) -> String? {
 
 extension GDALLayer {
     /// `OGR_FD_GetFieldDefn` of the layer definition.
-    func fieldDefinition(at index: Int) -> GDALFieldDefinitionRef {
+    package func fieldDefinition(at index: Int) -> GDALFieldDefinitionRef {
         GDALFieldDefinitionRef(layer: self, handle: OGR_FD_GetFieldDefn(definition, Int32(index)))
     }
 
     /// `OGR_L_GetGeomType`.
-    var geometryType: OGRwkbGeometryType { OGR_L_GetGeomType(handle) }
+    package var geometryType: OGRwkbGeometryType { OGR_L_GetGeomType(handle) }
     /// `OGR_L_GetGeomType` as the model sees it.
     var geometrySpec: GDALGeometrySpec { GDALGeometrySpec(geometryType) }
     /// `OGRGeometryTypeToName` of the layer's geometry type ("3D Multi Polygon", "None", ...).
-    var geometryTypeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
+    package var geometryTypeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
     /// `OGR_L_GetFIDColumn`; empty when the driver has none.
-    var fidColumn: String { String(cString: OGR_L_GetFIDColumn(handle)) }
+    package var fidColumn: String { String(cString: OGR_L_GetFIDColumn(handle)) }
     /// `OGR_L_GetFeatureCount` (forced: counts when the driver does not know).
-    var featureCount: Int { Int(OGR_L_GetFeatureCount(handle, 1)) }
+    package var featureCount: Int { Int(OGR_L_GetFeatureCount(handle, 1)) }
     /// `OGR_L_GetSpatialRef`, cloned so that it outlives the layer.
-    var spatialReference: GDALSpatialReference? { OGR_L_GetSpatialRef(handle).flatMap(GDALSpatialReference.cloning) }
+    package var spatialReference: GDALSpatialReference? { OGR_L_GetSpatialRef(handle).flatMap(GDALSpatialReference.cloning) }
 
     /// `OGR_L_ResetReading`: the next `nextFeature()` returns the first feature.
-    func resetReading() { OGR_L_ResetReading(handle) }
+    package func resetReading() { OGR_L_ResetReading(handle) }
 
     /// `OGR_L_GetNextFeature`: the next feature, owned by the caller; nil at the end. GDAL's
     /// complaints about unreadable features are not raised here: a reader checks what it gets.
-    func nextFeature() -> GDALFeature? {
+    package func nextFeature() -> GDALFeature? {
         GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
     }
 }
 
 extension GDALFeature {
     /// `OGR_F_IsFieldSetAndNotNull`.
-    func hasValue(_ index: Int32) -> Bool { OGR_F_IsFieldSetAndNotNull(handle, index) != 0 }
+    package func hasValue(_ index: Int32) -> Bool { OGR_F_IsFieldSetAndNotNull(handle, index) != 0 }
     /// `OGR_F_GetFieldAsInteger64`.
-    func int64(_ index: Int32) -> Int64 { Int64(OGR_F_GetFieldAsInteger64(handle, index)) }
+    package func int64(_ index: Int32) -> Int64 { Int64(OGR_F_GetFieldAsInteger64(handle, index)) }
     /// `OGR_F_GetFieldAsDouble`.
-    func double(_ index: Int32) -> Double { OGR_F_GetFieldAsDouble(handle, index) }
+    package func double(_ index: Int32) -> Double { OGR_F_GetFieldAsDouble(handle, index) }
     /// `OGR_F_GetFieldAsString`.
-    func string(_ index: Int32) -> String { String(cString: OGR_F_GetFieldAsString(handle, index)) }
+    package func string(_ index: Int32) -> String { String(cString: OGR_F_GetFieldAsString(handle, index)) }
     /// `OGR_F_GetFieldAsBinary`, copied.
-    func binary(_ index: Int32) -> [UInt8] {
+    package func binary(_ index: Int32) -> [UInt8] {
         var count: Int32 = 0
         guard let bytes = OGR_F_GetFieldAsBinary(handle, index, &count) else { return [] }
         return Array(UnsafeBufferPointer(start: bytes, count: Int(count)))
     }
     /// `OGR_F_GetFieldAsDateTimeEx`; `tzFlag` 0 unknown, 1 local, 100 UTC.
-    func dateTime(_ index: Int32) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Float, tzFlag: Int) {
+    package func dateTime(_ index: Int32) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Float, tzFlag: Int) {
         var y: Int32 = 0, mo: Int32 = 0, d: Int32 = 0, h: Int32 = 0, mi: Int32 = 0, tz: Int32 = 0
         var s: Float = 0
         _ = OGR_F_GetFieldAsDateTimeEx(handle, index, &y, &mo, &d, &h, &mi, &s, &tz)
         return (Int(y), Int(mo), Int(d), Int(h), Int(mi), s, Int(tz))
     }
     /// `OGR_F_GetGeometryRef`, cloned with `OGR_G_Clone` so that it outlives the feature.
-    var geometry: GDALGeometry? { OGR_F_GetGeometryRef(handle).map { GDALGeometry(owning: OGR_G_Clone($0)) } }
+    package var geometry: GDALGeometry? { OGR_F_GetGeometryRef(handle).map { GDALGeometry(owning: OGR_G_Clone($0)) } }
 }
 
 extension GDALGeometry {
     /// `OGRGeometryTypeToName` of the geometry's type ("Multi Surface", "3D Measured Point", ...).
-    var typeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
+    package var typeName: String { String(cString: OGRGeometryTypeToName(geometryType)) }
 }
 
 /// A field domain owned by its dataset (``dataset`` keeps it alive).
-struct GDALFieldDomainRef {
+package struct GDALFieldDomainRef {
     let dataset: GDALDataset
     let handle: OGRFieldDomainH
 
-    enum Kind: Sendable { case coded, range, glob }
+    package enum Kind: Sendable { case coded, range, glob }
 
     /// `OGR_FldDomain_GetDomainType`.
-    var kind: Kind {
+    package var kind: Kind {
         switch OGR_FldDomain_GetDomainType(handle) {
         case OFDT_CODED: return .coded
         case OFDT_RANGE: return .range
@@ -545,10 +545,10 @@ struct GDALFieldDomainRef {
         }
     }
     /// `OGR_GetFieldTypeName` of `OGR_FldDomain_GetFieldType`.
-    var fieldTypeName: String { String(cString: OGR_GetFieldTypeName(OGR_FldDomain_GetFieldType(handle))) }
+    package var fieldTypeName: String { String(cString: OGR_GetFieldTypeName(OGR_FldDomain_GetFieldType(handle))) }
 
     /// `OGR_CodedFldDomain_GetEnumeration`: codes and values as text.
-    var codedValues: [(code: String, value: String?)] {
+    package var codedValues: [(code: String, value: String?)] {
         guard kind == .coded, var entry = OGR_CodedFldDomain_GetEnumeration(handle) else { return [] }
         var result: [(String, String?)] = []
         while let code = entry.pointee.pszCode {
@@ -559,7 +559,7 @@ struct GDALFieldDomainRef {
     }
 
     /// `OGR_RangeFldDomain_GetMin` / `OGR_RangeFldDomain_GetMax` as text; nil = unbounded.
-    var range: (minimum: String?, maximum: String?) {
+    package var range: (minimum: String?, maximum: String?) {
         let bounds = rangeBounds
         return (bounds.minimum, bounds.maximum)
     }

@@ -2,7 +2,7 @@ import CGDAL
 import Foundation
 
 /// The OGR field types the writers ask for (kept free of C types so that writers need no CGDAL).
-enum GDALColumnType: Sendable, Equatable {
+package enum GDALColumnType: Sendable, Equatable {
     case integer, integer64, real, string, date, time, dateTime, binary
     /// Types GDAL has and the writers never ask for (lists, wide strings).
     case other
@@ -36,7 +36,7 @@ enum GDALColumnType: Sendable, Equatable {
     }
 }
 
-enum GDALColumnSubtype: Sendable, Equatable {
+package enum GDALColumnSubtype: Sendable, Equatable {
     case none, int16, float32
 
     init(_ subtype: OGRFieldSubType) {

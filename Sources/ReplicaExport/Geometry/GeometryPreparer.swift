@@ -31,11 +31,11 @@ public struct CurveStatistics: Sendable, Equatable, Codable {
 
 /// What preparing a geometry depends on, derived from a writer's profile: writers with equal keys
 /// share one preparation of each feature.
-struct PreparationKey: Hashable, Sendable {
+package struct PreparationKey: Hashable, Sendable {
     /// Circular arcs stay true curves (the request keeps them and the format can hold them).
-    var keepsCircularArcs: Bool
+    package var keepsCircularArcs: Bool
 
-    init(profile: WriterProfile, trueCurvesRequested: Bool) {
+    package init(profile: WriterProfile, trueCurvesRequested: Bool) {
         keepsCircularArcs = profile.keepsCircularArcs(trueCurvesRequested: trueCurvesRequested)
     }
 }
@@ -56,7 +56,7 @@ struct PreparationKey: Hashable, Sendable {
 /// - Points and multipoints pass through; hasZ/hasM are kept as the input says.
 ///
 /// Errors carry `detail` "part p, segment s" (or "ring r"); callers fill in file, layer and feature.
-struct GeometryPreparer: Sendable {
+package struct GeometryPreparer: Sendable {
     let capabilities: WriterCapabilities
     let keepTrueCurves: Bool
     /// Explicit maximum deviation; nil = the default rule for each spatial reference.
@@ -78,7 +78,7 @@ struct GeometryPreparer: Sendable {
     }
 
     /// The preparer for writers whose profiles give `key`.
-    init(_ key: PreparationKey, maxDeviation: Double?) {
+    package init(_ key: PreparationKey, maxDeviation: Double?) {
         self.init(capabilities: key.keepsCircularArcs ? [.circularArcs] : [], keepTrueCurves: key.keepsCircularArcs,
                   maxDeviation: maxDeviation)
     }
@@ -104,7 +104,7 @@ struct GeometryPreparer: Sendable {
         }
     }
 
-    mutating func prepare(_ geometry: Geometry, spatialReference: SpatialReference?) throws -> PreparedGeometry {
+    package mutating func prepare(_ geometry: Geometry, spatialReference: SpatialReference?) throws -> PreparedGeometry {
         let densifier = densifier(for: spatialReference)
         switch geometry.shape {
         case .point(let v):

@@ -1,8 +1,8 @@
 /// A geometry made ready for one writer by the geometry preparer: curves kept only where the writer
 /// can hold them (and then only circular arcs in three-point form), everything else densified;
 /// polygon rings grouped and oriented the OGC way.
-struct PreparedGeometry: Sendable, Equatable {
-    enum Shape: Sendable, Equatable {
+package struct PreparedGeometry: Sendable, Equatable {
+    package enum Shape: Sendable, Equatable {
         case point(Vertex)
         case multipoint([Vertex])
         /// The parts of a (multi) line.
@@ -17,7 +17,7 @@ struct PreparedGeometry: Sendable, Equatable {
     var hasZ: Bool
     var hasM: Bool
 
-    public init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
+    package init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
         self.shape = shape
         self.hasZ = hasZ
         self.hasM = hasM
@@ -43,10 +43,10 @@ struct PreparedGeometry: Sendable, Equatable {
 }
 
 /// A feature ready for a writer: attributes as read, geometry prepared for that writer.
-struct PreparedFeature: Sendable, Equatable {
+package struct PreparedFeature: Sendable, Equatable {
     var attributes: [Value]
     var geometry: PreparedGeometry?
-    public init(attributes: [Value], geometry: PreparedGeometry?) {
+    package init(attributes: [Value], geometry: PreparedGeometry?) {
         self.attributes = attributes
         self.geometry = geometry
     }

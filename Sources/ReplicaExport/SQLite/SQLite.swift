@@ -7,7 +7,7 @@ import Foundation
 
 /// An SQLite connection: either read-only and immutable (an input: a mobile geodatabase is never
 /// changed, nor anything created beside it), or read-write (a database this library writes).
-final class SQLiteConnection {
+package final class SQLiteConnection {
     /// How the file was opened; it decides what a failure means (see ``error(_:sql:message:)``).
     enum Access {
         /// An input: read-only, immutable, failures are the input's.
@@ -116,7 +116,7 @@ final class SQLiteConnection {
     ///
     /// Calls `sqlite3_open_v2` with a `file:` URI (`mode=rwc` or `mode=rw`), then
     /// `sqlite3_extended_result_codes`.
-    init(readWrite url: URL, create: Bool = true) throws {
+    package init(readWrite url: URL, create: Bool = true) throws {
         path = url.path
         access = .readWrite
         // A URI with the path percent-encoded, so that '?' or '#' in a file name stay part of it.
@@ -172,7 +172,7 @@ final class SQLiteConnection {
     /// Compiles one statement.
     ///
     /// Calls `sqlite3_prepare_v2`.
-    func prepare(_ sql: String) throws -> SQLiteStatement {
+    package func prepare(_ sql: String) throws -> SQLiteStatement {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
@@ -185,7 +185,7 @@ final class SQLiteConnection {
     /// pragmas and transaction control.
     ///
     /// Calls `sqlite3_exec` (and `sqlite3_free` on its message).
-    func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &message)
         let text = message.map { String(cString: $0) }
@@ -197,7 +197,7 @@ final class SQLiteConnection {
     /// transaction is rolled back and the error rethrown.
     ///
     /// Calls `sqlite3_exec` and `sqlite3_get_autocommit`.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
         do {
             let result = try body()
@@ -213,7 +213,7 @@ final class SQLiteConnection {
     }
 
     /// All rows of a query, each column as produced by `row`.
-    func rows<T>(_ sql: String, _ row: (SQLiteStatement) throws -> T) throws -> [T] {
+    package func rows<T>(_ sql: String, _ row: (SQLiteStatement) throws -> T) throws -> [T] {
         let stmt = try prepare(sql)
         var out: [T] = []
         while try stmt.step() { out.append(try row(stmt)) }
@@ -258,7 +258,7 @@ final class SQLiteConnection {
 
 /// A prepared statement. Column accessors take zero-based indexes, bindings one-based ones, as
 /// SQLite does.
-final class SQLiteStatement {
+package final class SQLiteStatement {
     let handle: OpaquePointer
     let connection: SQLiteConnection
     let sql: String
@@ -277,7 +277,7 @@ final class SQLiteStatement {
     /// Advances to the next row; false when done.
     ///
     /// Calls `sqlite3_step`.
-    func step() throws -> Bool {
+    package func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -288,7 +288,7 @@ final class SQLiteStatement {
     /// Its result only repeats the error of the last ``step()``, which that call already threw.
     ///
     /// Calls `sqlite3_reset`.
-    func reset() { sqlite3_reset(handle) }
+    package func reset() { sqlite3_reset(handle) }
 
     // MARK: Binding
 
@@ -301,19 +301,19 @@ final class SQLiteStatement {
     }
 
     /// Calls `sqlite3_bind_int64`.
-    func bind(_ value: Int64, at index: Int32) throws {
+    package func bind(_ value: Int64, at index: Int32) throws {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
     /// Calls `sqlite3_bind_double`.
-    func bind(_ value: Double, at index: Int32) throws {
+    package func bind(_ value: Double, at index: Int32) throws {
         try check(sqlite3_bind_double(handle, index, value))
     }
 
     /// Binds the string's UTF-8 bytes, all of them (a NUL inside does not cut it short).
     ///
     /// Calls `sqlite3_bind_text64`.
-    func bind(_ value: String, at index: Int32) throws {
+    package func bind(_ value: String, at index: Int32) throws {
         func bindText(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
             // A null pointer would bind NULL, not an empty text.
             guard let base = bytes.baseAddress, !bytes.isEmpty else {
@@ -332,7 +332,7 @@ final class SQLiteStatement {
     ///
     /// Calls `sqlite3_bind_blob64`, or `sqlite3_bind_zeroblob` for no bytes (a null pointer would
     /// bind NULL).
-    func bind(_ value: [UInt8], at index: Int32) throws {
+    package func bind(_ value: [UInt8], at index: Int32) throws {
         let rc = value.withUnsafeBytes { bytes -> Int32 in
             guard let base = bytes.baseAddress, !bytes.isEmpty else {
                 return sqlite3_bind_zeroblob(handle, index, 0)
@@ -343,7 +343,7 @@ final class SQLiteStatement {
     }
 
     /// Calls `sqlite3_bind_null`.
-    func bindNull(at index: Int32) throws {
+    package func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(handle, index))
     }
 
@@ -378,7 +378,7 @@ final class SQLiteStatement {
     /// nil for NULL. All the bytes, NULs included.
     ///
     /// Calls `sqlite3_column_text` and `sqlite3_column_bytes`.
-    func text(_ i: Int32) -> String? {
+    package func text(_ i: Int32) -> String? {
         guard let p = sqlite3_column_text(handle, i) else { return nil }
         let n = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)

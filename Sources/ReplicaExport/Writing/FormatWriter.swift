@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a writer is asked to produce.
-struct WriterRequest: Sendable {
+package struct WriterRequest: Sendable {
     /// The directory the outputs go into; it exists.
     public var outputDirectory: URL
     /// The replica being written (name, ids, all layer schemas).
@@ -16,7 +16,7 @@ struct WriterRequest: Sendable {
     /// in segments, by several datasets at once.
     var segments: SegmentPlan = .standard
 
-    init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
+    package init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory
         self.replica = replica
         self.overwrite = overwrite
@@ -42,7 +42,7 @@ public struct WrittenOutput: Sendable, Equatable, Codable {
 ///
 /// What the format can hold is declared in its ``profile``; the exporter acts on it (which curves
 /// to keep, what to report as not kept) without knowing the format.
-protocol FormatWriter: AnyObject {
+package protocol FormatWriter: AnyObject {
     /// The format, declared: name, capabilities, field-type table.
     static var profile: WriterProfile { get }
 
@@ -108,7 +108,7 @@ public struct WriterRegistry: @unchecked Sendable {
     }
 
     /// The writer for a createReplica `dataFormat` name, case-insensitively.
-    func writer(named name: String) -> (any FormatWriter.Type)? {
+    package func writer(named name: String) -> (any FormatWriter.Type)? {
         writers[name.lowercased()]
     }
 

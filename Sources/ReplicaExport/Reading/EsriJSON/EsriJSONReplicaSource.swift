@@ -15,7 +15,7 @@ import Foundation
 /// ``SchemaInference``) and a ``Diagnostic`` says so.
 ///
 /// Embedded attachment bytes are read from the member `data` (base64).
-final class EsriJSONReplicaSource: ReplicaSource {
+package final class EsriJSONReplicaSource: ReplicaSource {
     public let replica: Replica
     public private(set) var diagnostics: [Diagnostic] = []
 
@@ -45,7 +45,7 @@ final class EsriJSONReplicaSource: ReplicaSource {
     }
 
     /// `chunkSize`: bytes read at a time (tests use tiny chunks to exercise tokens across boundaries).
-    init(url: URL, schemaURL: URL?, chunkSize: Int) throws {
+    package init(url: URL, schemaURL: URL?, chunkSize: Int) throws {
         self.url = url
         self.chunkSize = chunkSize
         let survey = try Survey.run(url: url, chunkSize: chunkSize)

@@ -48,27 +48,27 @@ struct AuxSpatialReference {
 }
 
 /// How a column's SQLite values become ``Value``s.
-struct ColumnPlan {
-    var name: String
-    var storage: Value.Kind
+package struct ColumnPlan {
+    package var name: String
+    package var storage: Value.Kind
 }
 
 /// What the reader needs to stream one layer.
-struct LayerPlan {
-    var table: String
-    var columns: [ColumnPlan]
-    var shapeColumn: String?
-    var grid: ShapeGrid?
-    var isArchive: Bool
-    var oidColumn: String?
+package struct LayerPlan {
+    package var table: String
+    package var columns: [ColumnPlan]
+    package var shapeColumn: String?
+    package var grid: ShapeGrid?
+    package var isArchive: Bool
+    package var oidColumn: String?
     var attachmentTable: String?
     var attachmentIsArchive: Bool
     var attachmentColumns: Set<String>
 }
 
-enum SQLName {
+package enum SQLName {
     /// A double-quoted SQL identifier.
-    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    package static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 /// The predicate selecting current rows of an archive table: the very expression Esri's `_evw`

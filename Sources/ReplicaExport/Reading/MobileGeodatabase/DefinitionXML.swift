@@ -3,7 +3,7 @@
 /// Namespace prefixes are dropped from element names (`typens:GPSyncReplica` -> `GPSyncReplica`);
 /// attributes are kept; text is entity-decoded. Comments, processing instructions and CDATA are
 /// handled; DTDs are not expected and are skipped.
-final class GDBXMLElement {
+package final class GDBXMLElement {
     let name: String
     var attributes: [String: String] = [:]
     var children: [GDBXMLElement] = []
@@ -41,7 +41,7 @@ final class GDBXMLElement {
     }
 
     /// All descendants named `name`, in document order.
-    func descendants(_ name: String) -> [GDBXMLElement] {
+    package func descendants(_ name: String) -> [GDBXMLElement] {
         var out: [GDBXMLElement] = []
         // Depth-first with an explicit stack (children pushed in reverse), so document order is kept
         // without recursion.
@@ -55,7 +55,7 @@ final class GDBXMLElement {
 
     /// Parses a document; nil when it is not well-formed enough to build a tree or nests deeper
     /// than ``maximumDepth``.
-    static func parse(_ text: String) -> GDBXMLElement? {
+    package static func parse(_ text: String) -> GDBXMLElement? {
         var parser = MiniXMLParser(bytes: Array(text.utf8))
         return parser.parseDocument()
     }

@@ -7,14 +7,14 @@ import Foundation
 /// st_aux_spatial_reference_systems, GDB_ServiceItems) is read at once; features are streamed from
 /// a prepared statement, one per cursor. Only current rows of archive (sync) tables are read. Esri's virtual tables,
 /// triggers, views and SQL functions are never touched: nothing but plain SQL on plain tables.
-final class MobileGeodatabaseSource: ReplicaSource {
+package final class MobileGeodatabaseSource: ReplicaSource {
     public let replica: Replica
     public private(set) var diagnostics: [Diagnostic] = []
     public let unreadableLayers: [UnreadableLayer]
     public let url: URL
 
     let connection: SQLiteConnection
-    let plans: [LayerPlan]
+    package let plans: [LayerPlan]
     /// The whole-file check running beside reading, when the file is opened in place.
     private let integrity: IntegrityCheck?
 

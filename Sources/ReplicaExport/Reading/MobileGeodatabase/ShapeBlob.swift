@@ -1,5 +1,5 @@
 /// The coordinate grid of a geometry column: real = integer / scale + origin.
-struct ShapeGrid: Sendable, Equatable {
+package struct ShapeGrid: Sendable, Equatable {
     var xOrigin: Double
     var yOrigin: Double
     var xyScale: Double
@@ -8,7 +8,7 @@ struct ShapeGrid: Sendable, Equatable {
     var mOrigin: Double
     var mScale: Double
 
-    init(xOrigin: Double, yOrigin: Double, xyScale: Double, zOrigin: Double = 0, zScale: Double = 1,
+    package init(xOrigin: Double, yOrigin: Double, xyScale: Double, zOrigin: Double = 0, zScale: Double = 1,
                 mOrigin: Double = 0, mScale: Double = 1) {
         self.xOrigin = xOrigin
         self.yOrigin = yOrigin
@@ -28,7 +28,7 @@ struct ShapeGrid: Sendable, Equatable {
 /// Strict: every byte is accounted for, and anything not understood (M values, curves, unknown
 /// kinds, trailing bytes, truncation, a stored bounding box that disagrees with the coordinates)
 /// throws instead of producing a geometry.
-enum ShapeBlob {
+package enum ShapeBlob {
     /// What the fixed header says.
     struct Header: Sendable, Equatable {
         var srid: Int
@@ -42,13 +42,13 @@ enum ShapeBlob {
     }
 
     /// The decoded geometry (nil when empty) and the stored integer bounding box when there is one.
-    struct Decoded: Sendable, Equatable {
+    package struct Decoded: Sendable, Equatable {
         var header: Header
-        var geometry: Geometry?
+        package var geometry: Geometry?
         /// xmin, ymin, xmax, ymax in real coordinates, when the blob stores a bounding box (N > 10).
         var storedBox: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)?
 
-        static func == (a: Decoded, b: Decoded) -> Bool {
+        package static func == (a: Decoded, b: Decoded) -> Bool {
             a.header == b.header && a.geometry == b.geometry
                 && a.storedBox.map { [$0.xmin, $0.ymin, $0.xmax, $0.ymax] } == b.storedBox.map { [$0.xmin, $0.ymin, $0.xmax, $0.ymax] }
         }
@@ -58,11 +58,11 @@ enum ShapeBlob {
 
     /// Decodes one blob. Errors are `ReplicaExportError`s whose message says what and at which byte of the
     /// blob; the caller adds the file, table and row.
-    static func decode(_ bytes: [UInt8], grid: ShapeGrid) throws -> Decoded {
+    package static func decode(_ bytes: [UInt8], grid: ShapeGrid) throws -> Decoded {
         try bytes.withUnsafeBytes { try decode($0, grid: grid) }
     }
 
-    static func decode(_ buffer: UnsafeRawBufferPointer, grid: ShapeGrid) throws -> Decoded {
+    package static func decode(_ buffer: UnsafeRawBufferPointer, grid: ShapeGrid) throws -> Decoded {
         var reader = Reader(buffer: buffer)
         let count = buffer.count
         guard count >= 10 else {

@@ -5,8 +5,8 @@
 /// followed by its holes; a new part starts at every clockwise ring. Rings are stored reversed
 /// (counter-clockwise outers), as mobile geodatabases store them. Coordinates are rounded to the
 /// grid. Curves and M values have no encoding the decoder reads, so they are refused.
-enum ShapeBlobEncoder {
-    static func encode(_ geometry: Geometry?, grid: ShapeGrid, srid: Int) throws -> [UInt8] {
+package enum ShapeBlobEncoder {
+    package static func encode(_ geometry: Geometry?, grid: ShapeGrid, srid: Int) throws -> [UInt8] {
         var points: [(x: Int64, y: Int64, z: Int64)] = []
         var partCounts: [Int] = []
         var kind: Int

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicaExport
 
 /// The readers of untrusted bytes as fuzz targets: one entry point shared by the libFuzzer binary
 /// (`Fuzz/FuzzTargets.swift`, built by `Fuzz/run.sh`), the in-suite smoke run and the replay of
@@ -6,7 +7,7 @@ import Foundation
 ///
 /// A thrown ``ReplicaExportError`` is a correct answer; anything else escaping, a crash, a hang or
 /// a runaway allocation is a finding.
-enum FuzzTarget: String, CaseIterable, Sendable {
+package enum FuzzTarget: String, CaseIterable, Sendable {
     /// The Esri JSON scanner and reader, every layer drained (features and attachments).
     case json
     /// The shape-blob decoder.
@@ -17,10 +18,10 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case catalog
 
     /// The grid the blob target decodes on: wide enough for any coordinate a seed holds.
-    static let blobGrid = ShapeGrid(xOrigin: -400, yOrigin: -400, xyScale: 1e9, zOrigin: -100_000, zScale: 10_000)
+    package static let blobGrid = ShapeGrid(xOrigin: -400, yOrigin: -400, xyScale: 1e9, zOrigin: -100_000, zScale: 10_000)
 
     /// Runs one input. The file-based targets write it to `scratch` (a directory) first.
-    func run(_ bytes: UnsafeRawBufferPointer, scratch: URL) throws {
+    package func run(_ bytes: UnsafeRawBufferPointer, scratch: URL) throws {
         switch self {
         case .json:
             let url = try Self.write(bytes, to: scratch.appendingPathComponent("input.json"))
@@ -47,7 +48,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// What reading a source gave: a description of every layer, feature and attachment, or
     /// of the error's code, and the error itself.
-    static func outcome(_ open: () throws -> any ReplicaSource) -> (digest: String, error: (any Error)?) {
+    package static func outcome(_ open: () throws -> any ReplicaSource) -> (digest: String, error: (any Error)?) {
         var digest: String? = ""
         do {
             try drain(open(), describingInto: &digest)
@@ -61,7 +62,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Reads every feature and attachment of every layer, as an export would; describes each into
     /// `digest` unless it is nil.
-    static func drain(_ source: any ReplicaSource, describingInto digest: inout String?) throws {
+    package static func drain(_ source: any ReplicaSource, describingInto digest: inout String?) throws {
         for layer in source.replica.layers.indices {
             digest? += "layer \(source.replica.layers[layer].name)\n"
             try source.features(inLayer: layer, batchSize: 64) { batch in

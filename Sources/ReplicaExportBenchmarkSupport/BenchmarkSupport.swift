@@ -1,9 +1,11 @@
 import Foundation
+import ReplicaExport
 
 /// The few internals `Benchmarks/` measures on their own (the shape-blob decoder, the geometry
-/// preparer, one writer without the reader), behind `@_spi(Benchmarks)` so that they stay out of
-/// the public API. Everything else the benchmarks use is public.
-@_spi(Benchmarks) public enum BenchmarkSupport {
+/// preparer, one writer without the reader), in a module of their own that reaches them through
+/// `package` access, so that they stay out of the library. Everything else the benchmarks use is
+/// the library's public API.
+public enum BenchmarkSupport {
     /// The grid of a Web Mercator column (FORMATS.md section 2's built-in default for 3857).
     static let webMercatorGrid = ShapeGrid(xOrigin: -20_037_700, yOrigin: -30_241_100, xyScale: 10_000,
                                            zOrigin: -100_000, zScale: 10_000)

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicaExport
 
 /// Grows a real mobile geodatabase into a large, deterministic one for benchmarks: a copy of a
 /// template file (its catalog: GDB_Items, GDB_ServiceItems, registries, st_geometry_columns,
@@ -10,10 +11,10 @@ import Foundation
 /// multipoints, lines of one or two parts, polygons with a hole in every third. The rows depend only
 /// on the seed. The template's spatial-index triggers call Esri's SQL functions, which plain SQLite
 /// lacks: they are dropped in the copy (the reader never uses the spatial index).
-enum GeodatabaseGenerator {
+package enum GeodatabaseGenerator {
     /// Writes the grown copy of `template` to `output` (which must not exist); returns the rows
     /// written per layer name. Archive layers and layers without features keep their rows.
-    static func generate(template: URL, output: URL, count: Int, seed: UInt64) throws -> [String: Int] {
+    package static func generate(template: URL, output: URL, count: Int, seed: UInt64) throws -> [String: Int] {
         let source = try MobileGeodatabaseSource(url: template)
         var extents: [Int: (minX: Double, minY: Double, maxX: Double, maxY: Double)] = [:]
         for (index, layer) in source.replica.layers.enumerated() where layer.geometryType != nil {
@@ -127,10 +128,10 @@ enum GeodatabaseGenerator {
 }
 
 /// A small seeded generator (SplitMix64): the generated rows depend on the seed only.
-struct SplitMix64: RandomNumberGenerator {
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -138,8 +139,8 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
     /// In [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func guid() -> String {
+    package mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    package mutating func guid() -> String {
         let a = next(), b = next()
         return String(format: "{%08X-%04X-4%03X-8%03X-%012llX}", UInt32(a >> 32), UInt16(a >> 16 & 0xFFFF),
                       UInt16(a & 0xFFF), UInt16(b >> 48 & 0xFFF), b & 0xFFFF_FFFF_FFFF)
