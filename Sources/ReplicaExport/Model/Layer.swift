@@ -94,19 +94,6 @@ public struct Subtype: Sendable, Equatable, Codable {
     }
 }
 
-extension LayerSchema {
-    /// The coded-value domain that applies to `field` for a feature of subtype `code` (the
-    /// subtype's own, else the field's).
-    public func codedDomain(of field: Field, subtype code: Value?) -> [CodedValue]? {
-        if let code, let subtype = subtypes.first(where: { $0.code == code }),
-           case .codedValue(_, let codes)? = subtype.domains[field.name] {
-            return codes
-        }
-        if case .codedValue(_, let codes)? = field.domain { return codes }
-        return nil
-    }
-}
-
 /// A relationship class as a layer resource describes it (`relationships[]`).
 public struct Relationship: Sendable, Equatable, Codable {
     public enum Cardinality: String, Sendable, Equatable, Codable {

@@ -46,11 +46,6 @@ public struct ServiceError: Error, Sendable, Equatable, Codable, CustomStringCon
         return (try? encoder.encode(Envelope(error: self))) ?? Data()
     }
 
-    /// Reads the JSON ``json()`` writes.
-    public static func decode(_ data: Data) throws -> ServiceError {
-        try JSONDecoder().decode(Envelope.self, from: data).error
-    }
-
     public var description: String {
         "error \(code): \(message)" + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
     }
