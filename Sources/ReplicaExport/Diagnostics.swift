@@ -113,7 +113,8 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).
         public static let subtypesDropped: Code = "subtypesDropped"
 
-        /// Diagnostics left out because too many were raised (``DiagnosticLog``).
+        /// Stands for diagnostics left out because too many of them were raised (an export lists the
+        /// first 50 geometry repairs); its ``Diagnostic/count`` says how many.
         public static let omitted: Code = "omitted"
 
         static let losses: Set<Code> = [
@@ -125,23 +126,23 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
 
 /// Collects diagnostics up to a limit and counts the rest, so that one flaw repeated in a million
 /// features is one readable warning list, not a million lines.
-public struct DiagnosticLog: Sendable {
-    public private(set) var entries: [Diagnostic] = []
-    public private(set) var omitted = 0
-    public let limit: Int
+struct DiagnosticLog: Sendable {
+    private(set) var entries: [Diagnostic] = []
+    private(set) var omitted = 0
+    let limit: Int
 
-    public init(limit: Int = 50) { self.limit = limit }
+    init(limit: Int = 50) { self.limit = limit }
 
-    public mutating func append(_ diagnostic: Diagnostic) {
+    mutating func append(_ diagnostic: Diagnostic) {
         if entries.count < limit { entries.append(diagnostic) } else { omitted += 1 }
     }
 
-    public mutating func append(contentsOf diagnostics: [Diagnostic]) {
+    mutating func append(contentsOf diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics { append(diagnostic) }
     }
 
     /// The entries, plus one that says how many were left out.
-    public var all: [Diagnostic] {
+    var all: [Diagnostic] {
         omitted == 0 ? entries
             : entries + [Diagnostic(.omitted, "\(omitted) more warnings like these were not listed", count: omitted)]
     }

@@ -26,7 +26,7 @@ public struct BatchOptions: Sendable {
     public var batchSize: Int
     /// Merge the FeatureSet pages of one layer (`<stem>-0.json`, `<stem>-1.json`, ... in one folder,
     /// at least two) into one input and one output, `<folder>/<stem>/<format>/...`, read through a
-    /// ``PagedReplicaSource``; without it, each page is an input of its own.
+    /// ``ReplicaSources/openPages(_:schemaURL:)``; without it, each page is an input of its own.
     public var mergePages: Bool = false
     /// Stops the batch: running exports stop between batches and remove what they wrote, inputs not
     /// yet started are not started. ``BatchReport/cancelled`` says it happened.

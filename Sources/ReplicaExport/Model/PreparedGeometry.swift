@@ -17,7 +17,7 @@ struct PreparedGeometry: Sendable, Equatable {
     var hasZ: Bool
     var hasM: Bool
 
-    public init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
+    init(_ shape: Shape, hasZ: Bool = false, hasM: Bool = false) {
         self.shape = shape
         self.hasZ = hasZ
         self.hasM = hasM
@@ -46,7 +46,7 @@ struct PreparedGeometry: Sendable, Equatable {
 struct PreparedFeature: Sendable, Equatable {
     var attributes: [Value]
     var geometry: PreparedGeometry?
-    public init(attributes: [Value], geometry: PreparedGeometry?) {
+    init(attributes: [Value], geometry: PreparedGeometry?) {
         self.attributes = attributes
         self.geometry = geometry
     }

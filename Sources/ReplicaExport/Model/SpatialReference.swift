@@ -32,7 +32,7 @@ public struct SpatialReference: Sendable, Equatable, Codable {
 
     /// True when the coordinate system is geographic (degrees), as far as the well-known
     /// ids and WKT tell; used to pick default resolutions.
-    public var isGeographic: Bool {
+    var isGeographic: Bool {
         if let code = preferredWkid {
             return code == 4326 || code == 4269 || code == 4267 || code == 4258 || code == 4283 || code == 4617
                 || (4000..<5000).contains(code) && code != 4087
