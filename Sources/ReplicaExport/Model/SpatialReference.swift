@@ -14,6 +14,8 @@ public struct SpatialReference: Sendable, Equatable, Codable {
     /// The XY tolerance, when known.
     public var xyTolerance: Double?
 
+    /// A spatial reference from Esri's members; each is nil where the input does not give it.
+    /// Outputs resolve it through GDAL: `latestWkid`, then `wkid` (as an EPSG, then an ESRI code), then `wkt`.
     public init(wkid: Int? = nil, latestWkid: Int? = nil, wkt: String? = nil, verticalWkid: Int? = nil,
                 xyResolution: Double? = nil, xyTolerance: Double? = nil) {
         self.wkid = wkid
