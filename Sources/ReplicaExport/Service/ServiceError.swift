@@ -15,6 +15,7 @@ public struct ServiceError: Error, Sendable, Equatable, Codable, CustomStringCon
     /// Where it happened and what to do, one item per line.
     public var details: [String]
 
+    /// An answer with these members, as given.
     public init(code: Int, message: String, details: [String] = []) {
         self.code = code
         self.message = message
@@ -46,6 +47,7 @@ public struct ServiceError: Error, Sendable, Equatable, Codable, CustomStringCon
         return (try? encoder.encode(Envelope(error: self))) ?? Data()
     }
 
+    /// `error <code>: message (detail; detail)`.
     public var description: String {
         "error \(code): \(message)" + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
     }
