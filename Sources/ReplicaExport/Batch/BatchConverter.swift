@@ -23,7 +23,9 @@ import Synchronization
 /// format folders renamed into place only when its export succeeded: a failed, cancelled or killed
 /// conversion leaves nothing in the output tree but its staging folder, which the next run removes.
 public final class BatchConverter: Sendable {
+    /// What to convert, where to, and how.
     public let options: BatchOptions
+    /// The exporter every input goes through (its ``Exporter/registry`` decides the format names).
     public let exporter: Exporter
 
     /// The staging area inside the output directory.
@@ -40,6 +42,7 @@ public final class BatchConverter: Sendable {
     }
     private let checkpoint: (@Sendable (Checkpoint, BatchInput, _ staging: URL, _ folder: URL) -> Void)?
 
+    /// A converter for `options`; nothing is read or written until ``plan()`` or ``run(plan:monitor:)``.
     public init(options: BatchOptions, exporter: Exporter = Exporter()) {
         self.options = options
         self.exporter = exporter

@@ -6,6 +6,7 @@ extension ReplicaSources.PayloadFormat: Codable {}
 public struct BatchInput: Sendable, Codable, Equatable {
     /// Relative to the input directory, `/`-separated.
     public var path: String
+    /// The payload format, told by content.
     public var format: ReplicaSources.PayloadFormat
     /// The layer resources beside an Esri JSON payload (`<stem>.layers.json`), relative; nil when none.
     public var schema: String?
@@ -19,6 +20,7 @@ public struct BatchInput: Sendable, Codable, Equatable {
     /// an input of one file.
     public var pages: [String]?
 
+    /// An input as ``BatchConverter/plan()`` finds it; all paths relative, `/`-separated.
     public init(path: String, format: ReplicaSources.PayloadFormat, schema: String? = nil, output: String,
                 bytes: Int64, pages: [String]? = nil) {
         self.path = path
@@ -35,6 +37,7 @@ public struct BatchInput: Sendable, Codable, Equatable {
 
 /// A file of the input tree that is not converted, and why.
 public struct BatchSkippedFile: Sendable, Codable, Equatable {
+    /// Why a file is not converted.
     public enum Reason: String, Sendable, Codable {
         /// Layer resources: the schema of a payload (`<stem>.layers.json`), or a lone one.
         case schema
@@ -52,6 +55,7 @@ public struct BatchSkippedFile: Sendable, Codable, Equatable {
 
     /// Relative to the input directory.
     public var path: String
+    /// Why it is not converted.
     public var reason: Reason
     /// In words: whose schema, what the content looked like, where the link leads.
     public var detail: String

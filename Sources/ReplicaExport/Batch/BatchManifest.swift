@@ -6,31 +6,45 @@ import Foundation
 /// place: a folder with a manifest is complete. ``BatchOptions/resume`` skips an input whose
 /// manifest matches the input, schema and settings and whose files are all there at their sizes.
 public struct BatchManifest: Sendable, Codable, Equatable {
+    /// The ``version`` this library writes; a manifest of another version never lets an input be skipped.
     public static let currentVersion = 1
 
+    /// One file written for the input.
     public struct File: Sendable, Codable, Equatable {
         /// Relative to the output folder (`filegdb/x.gdb/a00000001.gdbtable`).
         public var path: String
+        /// Its size in bytes.
         public var bytes: Int64
+        /// Its SHA-256.
         public var sha256: SHA256.Digest
     }
 
+    /// The manifest format's version (``currentVersion`` when written).
     public var version: Int
     /// The input, relative to the input directory.
     public var input: String
+    /// The input's size in bytes (of every page, for pages merged).
     public var inputBytes: Int64
+    /// The input's SHA-256 (for pages merged, see ``pages``).
     public var inputSHA256: SHA256.Digest
     /// The schema used, relative to the input directory.
     public var schema: String?
+    /// The schema's SHA-256; nil without a schema.
     public var schemaSHA256: SHA256.Digest?
+    /// The settings the outputs were written with (``BatchSettings/mergePages`` left nil).
     public var settings: BatchSettings
     /// Every file written, sorted by path.
     public var files: [File]
     // What the report shows for the input, so that a resumed run reports it in full.
+    /// Layers and tables written.
     public var layers: Int
+    /// Features read from the input, all layers.
     public var featuresRead: Int
+    /// Features written, per format.
     public var features: [String: Int]
+    /// The loss diagnostics of the export (``Diagnostic/Severity/loss``).
     public var losses: [Diagnostic]
+    /// How many other diagnostics the export raised.
     public var warnings: Int
     /// The FeatureSet pages merged into the input, relative, in page order (``inputSHA256`` is then
     /// the digest of every page's path and digest); nil for an input of one file.

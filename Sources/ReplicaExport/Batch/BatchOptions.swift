@@ -26,12 +26,14 @@ public struct BatchOptions: Sendable {
     public var batchSize: Int
     /// Merge the FeatureSet pages of one layer (`<stem>-0.json`, `<stem>-1.json`, ... in one folder,
     /// at least two) into one input and one output, `<folder>/<stem>/<format>/...`, read through a
-    /// ``PagedReplicaSource``; without it, each page is an input of its own.
+    /// ``ReplicaSources/openPages(_:schemaURL:)``; without it, each page is an input of its own.
     public var mergePages: Bool = false
     /// Stops the batch: running exports stop between batches and remove what they wrote, inputs not
     /// yet started are not started. ``BatchReport/cancelled`` says it happened.
     public var cancellation: ExportCancellation
 
+    /// Options with the defaults: one job per core, no resume or shard, the payload's
+    /// own `syncDataOptions`, ArcGIS's densification, losses reported, 1024 features per batch.
     public init(inputDirectory: URL, outputDirectory: URL, formats: [String],
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
                 shard: BatchShard? = nil, syncDataOptions: Int? = nil, maxDeviation: Double? = nil,
@@ -59,9 +61,13 @@ public struct BatchOptions: Sendable {
 /// The options that decide what an input's outputs hold: two runs with equal settings on the same
 /// input and schema write the same outputs.
 public struct BatchSettings: Sendable, Codable, Equatable {
+    /// The output formats, lower-cased, in the order given.
     public var formats: [String]
+    /// The run's ``BatchOptions/syncDataOptions``.
     public var syncDataOptions: Int?
+    /// The run's ``BatchOptions/maxDeviation``.
     public var maxDeviation: Double?
+    /// The run's ``BatchOptions/strict``.
     public var strict: Bool
     /// ``BatchOptions/mergePages``: it decides what the inputs are (reports of runs with and without
     /// it do not merge), not what an input's outputs hold; nil when off, as in older reports.

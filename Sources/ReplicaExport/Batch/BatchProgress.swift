@@ -5,6 +5,7 @@ import Synchronization
 public struct BatchProgress: Sendable, Equatable {
     /// Inputs finished, whatever became of them.
     public var inputsDone: Int
+    /// Inputs in the batch (its plan's inputs), resumed ones included.
     public var inputsTotal: Int
     /// Features read so far, the inputs being converted included.
     public var featuresDone: Int
@@ -48,6 +49,7 @@ public final class BatchProgressMonitor: Sendable {
         self.onFinish = onFinish
     }
 
+    /// Where the batch is now; cheap enough to call at every redraw.
     public func snapshot() -> BatchProgress {
         state.withLock { Self.progress($0) }
     }

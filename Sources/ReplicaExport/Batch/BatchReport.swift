@@ -22,6 +22,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
     /// Wall-clock time of the batch.
     public var seconds: Double
 
+    /// A report of `inputs` and `skipped` files; ``totals`` is computed from them.
     public init(inputDirectory: String, outputDirectory: String, settings: BatchSettings, shard: BatchShard? = nil, cancelled: Bool,
                 inputs: [BatchInputReport], skipped: [BatchSkippedFile], seconds: Double) {
         self.inputDirectory = inputDirectory
@@ -106,6 +107,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
 
 /// One payload of a batch and what became of it.
 public struct BatchInputReport: Sendable, Codable, Equatable {
+    /// What became of an input.
     public enum Status: String, Sendable, Codable {
         /// Every format was written.
         case converted
@@ -121,11 +123,13 @@ public struct BatchInputReport: Sendable, Codable, Equatable {
 
     /// Relative to the input directory.
     public var path: String
+    /// The payload format, told by content.
     public var format: ReplicaSources.PayloadFormat
     /// The schema used (`<stem>.layers.json`), relative to the input directory.
     public var schema: String?
     /// The output folder, relative to the output directory.
     public var output: String
+    /// What became of it.
     public var status: Status
     /// Layers and tables written; nil when the input could not be read.
     public var layers: Int?
@@ -151,6 +155,7 @@ public struct BatchInputReport: Sendable, Codable, Equatable {
     /// input of one file.
     public var pages: [String]?
 
+    /// The entry of `input` (its path, format, schema, output folder, size and pages) with what became of it.
     public init(input: BatchInput, status: Status, layers: Int? = nil, featuresRead: Int? = nil,
                 features: [String: Int] = [:], losses: [Diagnostic] = [], warnings: Int = 0,
                 error: BatchInputError? = nil, failedFormats: [String] = [], outputBytes: Int64 = 0, seconds: Double = 0) {
@@ -175,13 +180,19 @@ public struct BatchInputReport: Sendable, Codable, Equatable {
 
 /// An error, as data: the code, who is at fault, the message, where.
 public struct BatchInputError: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The error's code.
     public var code: ReplicaExportError.Code
+    /// Who has to act: the request, the input, the output, or the library.
     public var fault: ReplicaExportError.Fault
+    /// What went wrong and what to do.
     public var message: String
+    /// Where it happened (in a batch report, ``ErrorLocation/input`` is relative to the input directory).
     public var location: ErrorLocation
     /// The underlying cause (a GDAL or SQLite error), as text.
     public var cause: String?
 
+    /// `error` as data; an error that is not a ``ReplicaExportError`` becomes code
+    /// ``ReplicaExportError/Code/invalidState`` with its description as the message.
     public init(_ error: any Error) {
         if let error = error as? ReplicaExportError {
             code = error.code
@@ -214,10 +225,15 @@ public struct BatchInputError: Sendable, Codable, Equatable, CustomStringConvert
 public struct BatchTotals: Sendable, Codable, Equatable {
     /// Payloads found (in this shard).
     public var inputs: Int
+    /// Inputs with every format written.
     public var converted: Int
+    /// Inputs that failed, wholly or in a format.
     public var failed: Int
+    /// Inputs skipped because their outputs were complete (``BatchOptions/resume``).
     public var skippedResume: Int
+    /// Inputs stopped by the cancellation while converting.
     public var cancelled: Int
+    /// Inputs the cancellation kept from starting.
     public var notStarted: Int
     /// Other files of the tree (schemas included).
     public var skippedFiles: Int
@@ -227,12 +243,14 @@ public struct BatchTotals: Sendable, Codable, Equatable {
     public var features: [String: Int]
     /// Loss diagnostics over every input.
     public var losses: Int
+    /// Diagnostics other than losses, over every input.
     public var warnings: Int
     /// Bytes of every payload found.
     public var bytes: Int64
     /// Bytes written (or, for resumed inputs, recorded as written).
     public var outputBytes: Int64
 
+    /// The sums over `inputs` and `skipped`.
     public init(inputs: [BatchInputReport], skipped: [BatchSkippedFile]) {
         self.inputs = inputs.count
         converted = inputs.filter { $0.status == .converted }.count

@@ -10,8 +10,11 @@ import Foundation
 public struct BatchShard: Sendable, Codable, Equatable, CustomStringConvertible {
     /// 1-based.
     public var index: Int
+    /// How many shards the tree is cut into (N of `K/N`).
     public var count: Int
 
+    /// Shard `index` of `count`; throws ``ReplicaExportError/Code/invalidOption`` unless
+    /// 1 <= `index` <= `count`.
     public init(index: Int, count: Int) throws {
         guard count >= 1, (1...count).contains(index) else {
             throw ReplicaExportError(.invalidOption, "a shard is K/N with 1 <= K <= N, got \(index)/\(count)")
@@ -30,6 +33,7 @@ public struct BatchShard: Sendable, Codable, Equatable, CustomStringConvertible 
         try self.init(index: index, count: count)
     }
 
+    /// `K/N`, as the command line takes it.
     public var description: String { "\(index)/\(count)" }
 
     /// Whether the file at `relativePath` belongs to this shard.

@@ -3,13 +3,18 @@
 /// severity, the place, and how many features it concerns; the batch report, the service response
 /// and the command line render the same values.
 public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// What happened, as a stable code to match on.
     public var code: Code
+    /// How much it matters; by default a loss for the codes that report one, else a warning.
     public var severity: Severity
+    /// What happened, in words, with what to do where the user can act.
     public var message: String
+    /// Where: the input, layer and feature, or the output format and file, as far as known.
     public var location: ErrorLocation
     /// How many values or features this concerns, when it was counted.
     public var count: Int?
 
+    /// A diagnostic; `severity` nil = ``Severity/loss`` when ``Code/isLoss``, else ``Severity/warning``.
     public init(_ code: Code, _ message: String, at location: ErrorLocation = .init(), count: Int? = nil,
                 severity: Severity? = nil) {
         self.code = code
@@ -19,6 +24,7 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         self.count = count
     }
 
+    /// `location: message`, or the message alone when the location is empty.
     public var description: String { location.isEmpty ? message : "\(location): \(message)" }
 
     /// How much a diagnostic matters.
@@ -31,15 +37,20 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         case loss
 
         private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        /// Orders by how much it matters: info < warning < loss.
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
 
     /// A stable diagnostic code; new codes may be added in any release.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible,
                         ExpressibleByStringLiteral {
+        /// The code's stable name, e.g. `curvesDensified`.
         public let rawValue: String
+        /// The code named `rawValue`, known to this library or not.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code named by the literal.
         public init(stringLiteral value: String) { self.rawValue = value }
+        /// The code's name (``rawValue``).
         public var description: String { rawValue }
 
         /// Whether a diagnostic with this code reports a loss (a value not written as given).
@@ -113,7 +124,8 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).
         public static let subtypesDropped: Code = "subtypesDropped"
 
-        /// Diagnostics left out because too many were raised (``DiagnosticLog``).
+        /// Stands for diagnostics left out because too many of them were raised (an export lists the
+        /// first 50 geometry repairs); its ``Diagnostic/count`` says how many.
         public static let omitted: Code = "omitted"
 
         static let losses: Set<Code> = [
@@ -125,23 +137,23 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
 
 /// Collects diagnostics up to a limit and counts the rest, so that one flaw repeated in a million
 /// features is one readable warning list, not a million lines.
-public struct DiagnosticLog: Sendable {
-    public private(set) var entries: [Diagnostic] = []
-    public private(set) var omitted = 0
-    public let limit: Int
+struct DiagnosticLog: Sendable {
+    private(set) var entries: [Diagnostic] = []
+    private(set) var omitted = 0
+    let limit: Int
 
-    public init(limit: Int = 50) { self.limit = limit }
+    init(limit: Int = 50) { self.limit = limit }
 
-    public mutating func append(_ diagnostic: Diagnostic) {
+    mutating func append(_ diagnostic: Diagnostic) {
         if entries.count < limit { entries.append(diagnostic) } else { omitted += 1 }
     }
 
-    public mutating func append(contentsOf diagnostics: [Diagnostic]) {
+    mutating func append(contentsOf diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics { append(diagnostic) }
     }
 
     /// The entries, plus one that says how many were left out.
-    public var all: [Diagnostic] {
+    var all: [Diagnostic] {
         omitted == 0 ? entries
             : entries + [Diagnostic(.omitted, "\(omitted) more warnings like these were not listed", count: omitted)]
     }

@@ -6,12 +6,16 @@
 /// Messages speak of the library's own options, never of command-line flags: a front end adds its
 /// own wording (see ``ErrorLocation`` and ``ReplicaExportError/Code/fault``).
 public struct ReplicaExportError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as a stable code to match on; its ``Code/fault`` says who has to act.
     public var code: Code
+    /// What went wrong and what to do, in words.
     public var message: String
+    /// Where it happened, as far as known.
     public var location: ErrorLocation
     /// What failed underneath, when something did.
     public var cause: (any Error & Sendable)?
 
+    /// An error with `code`, `message`, where it happened and what failed underneath.
     public init(_ code: Code, _ message: String, at location: ErrorLocation = .init(),
                 cause: (any Error & Sendable)? = nil) {
         self.code = code
@@ -67,6 +71,7 @@ extension ReplicaExportError {
             self.fault = fault
         }
 
+        /// The code's ``name``.
         public var description: String { name }
 
         // The request.
@@ -129,17 +134,22 @@ extension ReplicaExportError {
             .invalidState,
         ]
 
+        /// Decodes a code from its name; a name this library does not know decodes as a code of that
+        /// name whose fault is ``ReplicaExportError/Fault/internal``.
         public init(from decoder: any Decoder) throws {
             let name = try decoder.singleValueContainer().decode(String.self)
             self = Self.all.first { $0.name == name } ?? Code(name, .internal)
         }
 
+        /// Encodes the code as its name (a JSON string).
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             try container.encode(name)
         }
 
+        /// Codes are equal when their names are.
         public static func == (a: Code, b: Code) -> Bool { a.name == b.name }
+        /// Hashes the name, as ``==`` compares it.
         public func hash(into hasher: inout Hasher) { hasher.combine(name) }
     }
 }
@@ -149,6 +159,7 @@ extension ReplicaExportError {
 public struct ErrorLocation: Sendable, Equatable, Codable, CustomStringConvertible {
     /// The input file.
     public var input: String?
+    /// The layer or table, by name.
     public var layer: String?
     /// Zero-based index of the feature within its layer.
     public var featureIndex: Int?
@@ -167,6 +178,7 @@ public struct ErrorLocation: Sendable, Equatable, Codable, CustomStringConvertib
     /// The output file, relative to its format's folder or absolute.
     public var output: String?
 
+    /// A location; give what is known, leave the rest nil.
     public init(input: String? = nil, layer: String? = nil, featureIndex: Int? = nil, objectID: Int64? = nil,
                 row: Int64? = nil, byteOffset: Int? = nil, field: String? = nil, detail: String? = nil,
                 format: String? = nil, output: String? = nil) {
@@ -182,8 +194,11 @@ public struct ErrorLocation: Sendable, Equatable, Codable, CustomStringConvertib
         self.output = output
     }
 
+    /// True when nothing is known (every member nil).
     public var isEmpty: Bool { self == ErrorLocation() }
 
+    /// The known parts, outputs first, joined by commas: `geojson, roads.geojson, in.json, layer 'roads',
+    /// feature 12 (OBJECTID 13), field 'NAME'`.
     public var description: String {
         var parts: [String] = []
         if let format { parts.append(format) }
@@ -221,12 +236,14 @@ public struct GDALCallError: Error, Sendable, Equatable, CustomStringConvertible
     /// GDAL's message, or empty.
     public var message: String
 
+    /// A failed GDAL call.
     public init(function: String, cplError: Int32, message: String) {
         self.function = function
         self.cplError = cplError
         self.message = message
     }
 
+    /// `OGR_L_CreateFeature failed (CPLE 1): message`.
     public var description: String {
         "\(function) failed" + (cplError != 0 ? " (CPLE \(cplError))" : "") + (message.isEmpty ? "" : ": \(message)")
     }
@@ -241,6 +258,7 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The statement, when one was running.
     public var sql: String?
 
+    /// A failed SQLite call.
     public init(extendedResultCode: Int32, message: String, sql: String? = nil) {
         self.extendedResultCode = extendedResultCode
         self.message = message
@@ -250,6 +268,7 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The primary result code (the low byte of the extended one).
     public var resultCode: Int32 { extendedResultCode & 0xFF }
 
+    /// `SQLite error <extended code>: message`.
     public var description: String {
         "SQLite error \(extendedResultCode): \(message)"
     }

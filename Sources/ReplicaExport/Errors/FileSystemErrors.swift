@@ -34,7 +34,9 @@ extension ReplicaExportError {
 
 /// The `errno` under a file-system failure.
 public struct FileSystemCause: Error, Sendable, CustomStringConvertible {
+    /// The POSIX error number (`ENOSPC`, `EACCES`, ...).
     public var errno: Int32
+    /// `errno <n>: <strerror text>`.
     public var description: String { "errno \(errno): \(String(cString: strerror(errno)))" }
 
     /// The POSIX error number under a Foundation error (directly, as the underlying error, or from

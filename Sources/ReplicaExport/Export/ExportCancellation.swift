@@ -6,11 +6,13 @@ import Synchronization
 public final class ExportCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 
+    /// A flag not yet set.
     public init() {}
 
     /// Asks every export holding this flag to stop.
     public func cancel() { flag.store(true, ordering: .relaxed) }
 
+    /// True once ``cancel()`` was called.
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 
     /// Throws ``ReplicaExportError/Code/cancelled`` once cancelled.

@@ -13,7 +13,8 @@ public struct ExportRequest: Sendable {
     /// The service's layer resources, for Esri JSON payloads that carry no schema.
     /// When nil, `<payload-stem>.layers.json` beside the payload is used if present.
     public var schema: URL?
-    /// createReplica `dataFormat` names of the outputs: `filegdb`, `shapefile`, `csv`, `geojson`.
+    /// createReplica `dataFormat` names of the outputs, case-insensitive: `filegdb`, `shapefile`, `csv`,
+    /// `geojson`, `geopackage` (those of ``Exporter/registry``). A name given twice is written once.
     public var formats: [String]
     /// Where the outputs go; created if missing.
     public var outputDirectory: URL
@@ -54,6 +55,9 @@ public struct ExportRequest: Sendable {
     /// quick; it must not block.
     public var progress: (@Sendable (ExportProgress) -> Void)?
 
+    /// A request to write `input` as `formats` into `outputDirectory`; the other members keep their
+    /// defaults (attachments included, no domain-label columns, every feature, each layer's own
+    /// coordinate system, the payload's replica name).
     public init(input: URL, schema: URL? = nil, formats: [String], outputDirectory: URL,
                 syncDataOptions: Int? = nil, maxDeviation: Double? = nil, layerIds: [Int]? = nil,
                 overwrite: Bool = false, batchSize: Int = 1024, strict: Bool = false,
@@ -117,6 +121,7 @@ public struct ExportReport: Sendable, Codable {
     /// Formats that failed while others were committed; empty when every format was written.
     public var failures: [ExportFailure]
 
+    /// A report; `featuresSelected` nil = ``featuresRead`` (no selection).
     public init(input: URL? = nil, replica: Replica, outputs: [String: [WrittenOutput]], featuresRead: [String: Int],
                 featuresSelected: [String: Int]? = nil,
                 keptTrueCurves: Bool, curves: [String: CurveStatistics], diagnostics: [Diagnostic],
@@ -148,13 +153,19 @@ public struct ExportReport: Sendable, Codable {
 
 /// A format that failed while the others of its export were committed: its outputs were removed.
 public struct ExportFailure: Sendable, Codable, CustomStringConvertible {
+    /// The format that failed (`filegdb`, ...).
     public var format: String
+    /// The error's code.
     public var code: ReplicaExportError.Code
+    /// What went wrong and what to do.
     public var message: String
+    /// Where it happened; ``ErrorLocation/format`` is always set.
     public var location: ErrorLocation
     /// The underlying cause, as text.
     public var cause: String?
 
+    /// The failure of `format` with `error`; an error that is not a ``ReplicaExportError`` becomes
+    /// code ``ReplicaExportError/Code/invalidState`` with its description as the message.
     public init(format: String, error: any Error) {
         self.format = format
         if let error = error as? ReplicaExportError {
@@ -169,6 +180,7 @@ public struct ExportFailure: Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// `[code] location: message (cause: ...)`.
     public var description: String {
         "[\(code)] \(location): \(message)" + (cause.map { " (cause: \($0))" } ?? "")
     }
@@ -176,8 +188,9 @@ public struct ExportFailure: Sendable, Codable, CustomStringConvertible {
 
 /// Where an export is: reported after each batch read (see ``ExportRequest/progress``).
 public struct ExportProgress: Sendable, Equatable {
-    /// The layer's service id and name.
+    /// The layer's service id (``LayerSchema/id``).
     public var layerId: Int
+    /// The layer's name (``LayerSchema/name``).
     public var layerName: String
     /// Features of this layer read so far.
     public var featuresDone: Int

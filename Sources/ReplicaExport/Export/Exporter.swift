@@ -13,8 +13,10 @@ import Logging
 public struct Exporter: Sendable {
     /// The formats this exporter can write.
     public var registry: WriterRegistry
+    /// Where the export logs its steps (at debug level: which layer each format is writing).
     public var logger: Logger
 
+    /// An exporter writing the formats of `registry` (by default every built-in format).
     public init(registry: WriterRegistry = .standard, logger: Logger = Logger(label: "replica-export")) {
         self.registry = registry
         self.logger = logger

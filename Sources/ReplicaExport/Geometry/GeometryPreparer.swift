@@ -14,10 +14,13 @@ public struct CurveStatistics: Sendable, Equatable, Codable {
     /// the arc ends exactly on its vertices).
     public var inconsistentEllipticArcs = 0
 
+    /// All counts zero.
     public init() {}
 
+    /// Curves of every kind densified.
     public var curvesDensified: Int { circularArcsDensified + ellipticArcsDensified + beziersDensified }
 
+    /// The counts of both, added member by member.
     public static func + (l: CurveStatistics, r: CurveStatistics) -> CurveStatistics {
         var s = l
         s.curvesKept += r.curvesKept

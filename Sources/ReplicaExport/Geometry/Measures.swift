@@ -28,7 +28,7 @@ extension Geometry {
 
 extension PreparedGeometry {
     /// Total length of all lines or rings (0 for points).
-    public func length() throws -> Double {
+    func length() throws -> Double {
         switch shape {
         case .point, .multipoint: return 0
         case .lines(let paths): return try paths.reduce(0) { try $0 + $1.length() }
@@ -38,7 +38,7 @@ extension PreparedGeometry {
 
     /// Area of the polygons in OGC orientation (exteriors counter-clockwise positive, holes subtract);
     /// 0 for other shapes.
-    public func area() throws -> Double {
+    func area() throws -> Double {
         guard case .polygons(let polygons) = shape else { return 0 }
         return try polygons.joined().reduce(0) { try $0 + $1.signedArea() }
     }

@@ -5,6 +5,7 @@ public struct Feature: Sendable, Equatable {
     /// nil for tables and for features without geometry.
     public var geometry: Geometry?
 
+    /// A feature with `attributes` in its layer's field order.
     public init(attributes: [Value], geometry: Geometry? = nil) {
         self.attributes = attributes
         self.geometry = geometry

@@ -1,5 +1,7 @@
 /// The createReplica `syncModel`.
 public enum SyncModel: String, Sendable, Equatable, Codable {
+    /// `perReplica`: one server generation for the whole replica (``Replica/replicaServerGen``);
+    /// `perLayer`: one per layer (``Replica/layerServerGens``); `none`: no sync, an export.
     case perReplica, perLayer, none
 }
 
@@ -11,6 +13,8 @@ public struct Replica: Sendable, Equatable, Codable {
     public var name: String
     /// `replicaID` as given (with or without braces), if any.
     public var id: String?
+    /// `syncModel`; nil when the payload does not say (a FeatureSet, a geodatabase without a
+    /// replica record) or says something unknown.
     public var syncModel: SyncModel?
     /// `replicaServerGen` (perReplica).
     public var replicaServerGen: Int64?
@@ -19,8 +23,11 @@ public struct Replica: Sendable, Equatable, Codable {
     /// The createReplica `syncDataOptions` bit set, when the payload stores it
     /// (a mobile geodatabase's replica definition may). Bit 256 = preserve true curves.
     public var syncDataOptions: Int?
+    /// The layers and tables, each with its schema. ``ReplicaSource`` addresses them by position in
+    /// this array (`layerIndex`); a request by service layer id (``LayerSchema/id``).
     public var layers: [LayerSchema]
 
+    /// A replica's metadata and layer schemas.
     public init(name: String, id: String? = nil, syncModel: SyncModel? = nil,
                 replicaServerGen: Int64? = nil, layerServerGens: [Int: Int64] = [:],
                 syncDataOptions: Int? = nil, layers: [LayerSchema] = []) {

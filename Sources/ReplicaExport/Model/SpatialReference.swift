@@ -14,6 +14,8 @@ public struct SpatialReference: Sendable, Equatable, Codable {
     /// The XY tolerance, when known.
     public var xyTolerance: Double?
 
+    /// A spatial reference from Esri's members; each is nil where the input does not give it.
+    /// Outputs resolve it through GDAL: `latestWkid`, then `wkid` (as an EPSG, then an ESRI code), then `wkt`.
     public init(wkid: Int? = nil, latestWkid: Int? = nil, wkt: String? = nil, verticalWkid: Int? = nil,
                 xyResolution: Double? = nil, xyTolerance: Double? = nil) {
         self.wkid = wkid
@@ -32,7 +34,7 @@ public struct SpatialReference: Sendable, Equatable, Codable {
 
     /// True when the coordinate system is geographic (degrees), as far as the well-known
     /// ids and WKT tell; used to pick default resolutions.
-    public var isGeographic: Bool {
+    var isGeographic: Bool {
         if let code = preferredWkid {
             return code == 4326 || code == 4269 || code == 4267 || code == 4258 || code == 4283 || code == 4617
                 || (4000..<5000).contains(code) && code != 4087

@@ -3,27 +3,41 @@ import Foundation
 /// A typed attribute value. A non-null value carries the case that its field's
 /// ``FieldType/storage`` names; readers coerce, writers rely on it.
 public enum Value: Sendable, Equatable, Hashable {
+    /// No value (JSON `null`, SQL NULL).
     case null
+    /// A SmallInteger value.
     case int16(Int16)
+    /// An Integer value.
     case int32(Int32)
+    /// A BigInteger or ObjectID value.
     case int64(Int64)
+    /// A Single value.
     case float32(Float)
+    /// A Double value; may be NaN or infinite where the input says so (formats that cannot hold
+    /// them report it: ``Diagnostic/Code/nonFiniteNumberDropped``).
     case float64(Double)
+    /// A String or XML value.
     case string(String)
     /// Milliseconds since 1970-01-01T00:00:00Z (may be negative).
     case date(milliseconds: Int64)
+    /// A DateOnly value.
     case dateOnly(DateOnly)
+    /// A TimeOnly value.
     case timeOnly(TimeOnly)
+    /// A TimestampOffset value.
     case timestampOffset(TimestampOffset)
     /// A GUID as the input spelled it (`{UPPER}` or lower case without braces).
     case guid(String)
+    /// A Blob or Raster value: the bytes.
     case blob([UInt8])
 
     /// The storage kinds, one per case.
     public enum Kind: Sendable, Equatable {
+        /// One per ``Value`` case, named alike.
         case null, int16, int32, int64, float32, float64, string, date, dateOnly, timeOnly, timestampOffset, guid, blob
     }
 
+    /// Which case this value is, without its payload.
     public var kind: Kind {
         switch self {
         case .null: return .null
@@ -42,6 +56,7 @@ public enum Value: Sendable, Equatable, Hashable {
         }
     }
 
+    /// True for ``null``.
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
     /// The value as a 64-bit integer, for integer cases.
@@ -69,9 +84,13 @@ public enum Value: Sendable, Equatable, Hashable {
 
 /// A calendar date without time (`esriFieldTypeDateOnly`).
 public struct DateOnly: Sendable, Equatable, Hashable, Codable {
+    /// The year, e.g. 2024.
     public var year: Int
+    /// The month, 1 to 12.
     public var month: Int
+    /// The day of the month, 1 to 31.
     public var day: Int
+    /// A date; the parts are not validated.
     public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
@@ -81,10 +100,15 @@ public struct DateOnly: Sendable, Equatable, Hashable, Codable {
 
 /// A time of day without date (`esriFieldTypeTimeOnly`).
 public struct TimeOnly: Sendable, Equatable, Hashable, Codable {
+    /// The hour, 0 to 23.
     public var hour: Int
+    /// The minute, 0 to 59.
     public var minute: Int
+    /// The second, 0 to 59.
     public var second: Int
+    /// The millisecond, 0 to 999.
     public var millisecond: Int
+    /// A time of day; the parts are not validated.
     public init(hour: Int, minute: Int, second: Int, millisecond: Int = 0) {
         self.hour = hour
         self.minute = minute
@@ -99,6 +123,7 @@ public struct TimestampOffset: Sendable, Equatable, Hashable, Codable {
     public var utcMilliseconds: Int64
     /// The offset from UTC in minutes (e.g. +120, -300).
     public var offsetMinutes: Int
+    /// An instant and the offset it was recorded in.
     public init(utcMilliseconds: Int64, offsetMinutes: Int) {
         self.utcMilliseconds = utcMilliseconds
         self.offsetMinutes = offsetMinutes
@@ -112,6 +137,7 @@ extension Value: Codable {
         case int16, int32, int64, float32, float64, string, date, dateOnly, timeOnly, timestampOffset, guid, blob
     }
 
+    /// Encodes `null` as JSON null, any other value as an object of one member naming its case.
     public func encode(to encoder: any Encoder) throws {
         if case .null = self {
             var single = encoder.singleValueContainer()
@@ -136,6 +162,7 @@ extension Value: Codable {
         }
     }
 
+    /// Decodes what ``encode(to:)`` writes; any other shape is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), single.decodeNil() {
             self = .null

@@ -21,18 +21,18 @@ import Foundation
 /// page's own (`<stem>-<n>.layers.json` beside it, else its `fields`, else inferred from its values).
 /// The replica and its layer are named after the stem where a page would have named them after its
 /// own file.
-public final class PagedReplicaSource: ReplicaSource {
+final class PagedReplicaSource: ReplicaSource {
     /// One page: its number in the name, and the file.
-    public struct Page: Sendable, Equatable {
-        public var number: Int
-        public var url: URL
+    struct Page: Sendable, Equatable {
+        var number: Int
+        var url: URL
     }
 
     /// The pages, ordered by number.
-    public let pages: [Page]
+    let pages: [Page]
     /// The name the pages share, before `-<n>`.
-    public let stem: String
-    public let replica: Replica
+    let stem: String
+    let replica: Replica
 
     private let sources: [EsriJSONReplicaSource]
     /// Per page, where each of its attributes goes in the group's field order; nil when the page's
@@ -42,7 +42,7 @@ public final class PagedReplicaSource: ReplicaSource {
 
     /// `<stem>-<n>` with an optional `.json` extension (any case): the stem and the page number;
     /// nil for any other name.
-    public static func pageName(_ fileName: String) -> (stem: String, number: Int)? {
+    static func pageName(_ fileName: String) -> (stem: String, number: Int)? {
         var name = Substring(fileName)
         if name.lowercased().hasSuffix(".json") { name = name.dropLast(5) }
         guard let dash = name.lastIndex(of: "-"), dash != name.startIndex else { return nil }
@@ -54,7 +54,7 @@ public final class PagedReplicaSource: ReplicaSource {
 
     /// Opens the pages `urls` (in any order; they are sorted by page number). Every name must be
     /// `<stem>-<n>[.json]` with one stem, in one folder, each number once.
-    public convenience init(pages urls: [URL], schemaURL: URL? = nil) throws {
+    convenience init(pages urls: [URL], schemaURL: URL? = nil) throws {
         try self.init(pages: urls, schemaURL: schemaURL, chunkSize: 1 << 20)
     }
 
@@ -193,7 +193,7 @@ public final class PagedReplicaSource: ReplicaSource {
         return map == Array(reference.fields.indices) ? nil : map
     }
 
-    public var diagnostics: [Diagnostic] {
+    var diagnostics: [Diagnostic] {
         var all = openingDiagnostics
         var seen = Set<String>()
         for (index, source) in sources.enumerated() {
@@ -209,7 +209,7 @@ public final class PagedReplicaSource: ReplicaSource {
         return all
     }
 
-    public func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
+    func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
         guard layerIndex == 0 else {
             throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex); pages hold one layer",
                                      at: ErrorLocation(input: pages[0].url.path))
@@ -217,16 +217,16 @@ public final class PagedReplicaSource: ReplicaSource {
         return PagedCursor(source: self, batchSize: max(1, batchSize))
     }
 
-    public func featureCount(inLayer layerIndex: Int) -> Int? {
+    func featureCount(inLayer layerIndex: Int) -> Int? {
         layerIndex == 0 ? sumOverPages { $0.featureCount(inLayer: 0) } : nil
     }
 
-    public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
+    func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
         guard layerIndex == 0 else { return }
         for source in sources { try source.attachments(inLayer: 0, body) }
     }
 
-    public func attachmentCount(inLayer layerIndex: Int) -> Int? {
+    func attachmentCount(inLayer layerIndex: Int) -> Int? {
         layerIndex == 0 ? sumOverPages { $0.attachmentCount(inLayer: 0) } : nil
     }
 
@@ -282,7 +282,20 @@ public final class PagedReplicaSource: ReplicaSource {
 }
 
 extension ReplicaSources {
-    /// Opens the FeatureSet pages of one layer as one replica (see ``PagedReplicaSource``).
+    /// Opens the FeatureSet pages of one layer (`<stem>-0.json`, `<stem>-1.json`, ..., each a
+    /// feature-service query page) as ONE one-layer replica whose features are those of page 0,
+    /// then page 1, and so on by page number (`-10` after `-9`); `urls` may come in any order.
+    ///
+    /// Every name must be `<stem>-<n>[.json]` with one stem, in one folder, each number once. The
+    /// pages must agree on the schema (the same fields by name, case-insensitively, in any order,
+    /// of the same types; the same geometry type, Z, M and spatial reference): a page that
+    /// contradicts the first throws ``ReplicaExportError/Code/schemaMismatch`` naming both pages.
+    /// A gap in the numbering, and `exceededTransferLimit` on the last page, are reported as
+    /// ``Diagnostic/Code/inputIncomplete``. Memory stays what one page needs: a cursor reads one
+    /// page at a time.
+    ///
+    /// - Parameter schemaURL: the layer resource every page is read with, such as `<stem>.layers.json`;
+    ///   nil = each page's own (`<stem>-<n>.layers.json` beside it, else its `fields`, else inferred).
     public static func openPages(_ urls: [URL], schemaURL: URL? = nil) throws -> any ReplicaSource {
         try PagedReplicaSource(pages: urls, schemaURL: schemaURL)
     }

@@ -51,6 +51,7 @@ public protocol ReplicaSource: AnyObject {
 public struct UnreadableLayer: Sendable {
     /// The service layer id, when the input gives one.
     public var id: Int?
+    /// The layer's name, as the input declares it.
     public var name: String
     /// Why it cannot be read, located in the input.
     public var error: ReplicaExportError
@@ -66,18 +67,24 @@ public protocol FeatureCursor: AnyObject {
 }
 
 extension ReplicaSource {
+    /// Pulls ``featureCursor(inLayer:batchSize:)`` to its end, handing each batch to `body`.
     public func features(inLayer layerIndex: Int, batchSize: Int, _ body: ([Feature]) throws -> Void) throws {
         let cursor = try featureCursor(inLayer: layerIndex, batchSize: batchSize)
         while let batch = try cursor.next() { try body(batch) }
     }
 
+    /// nil: a reader that knows its counts says so.
     public func featureCount(inLayer layerIndex: Int) -> Int? { nil }
 
+    /// None: a reader of a format with attachments yields them.
     public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {}
 
+    /// nil: a reader that knows its counts says so.
     public func attachmentCount(inLayer layerIndex: Int) -> Int? { nil }
 
+    /// Empty: no bound known without reading.
     public func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] { [:] }
 
+    /// None: every declared layer can be read.
     public var unreadableLayers: [UnreadableLayer] { [] }
 }

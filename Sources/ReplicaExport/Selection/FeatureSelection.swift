@@ -12,10 +12,12 @@ import Foundation
 public struct FeatureSelection: Sendable {
     /// The spatial filter, in ``geometryReference`` (nil = each layer's own system).
     public var geometry: Geometry?
+    /// `inSR`: the coordinate system of ``geometry``; nil = each layer's own.
     public var geometryReference: SpatialReference?
     /// By layer id.
     public var layerQueries: [Int: CreateReplicaParameters.LayerQuery]
 
+    /// A selection; with the defaults it keeps every feature.
     public init(geometry: Geometry? = nil, geometryReference: SpatialReference? = nil,
                 layerQueries: [Int: CreateReplicaParameters.LayerQuery] = [:]) {
         self.geometry = geometry

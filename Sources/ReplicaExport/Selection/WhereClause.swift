@@ -31,6 +31,7 @@ public struct WhereClause: Sendable, CustomStringConvertible {
         root = try parser.parseClause()
     }
 
+    /// The clause as given (``text``).
     public var description: String { text }
 
     /// The clause with its field names resolved against `layer`, its types checked, ready to

@@ -29,6 +29,9 @@ public struct CreateReplicaParameters: Sendable, Equatable {
         /// `queryOption`: `all` takes every feature, `none` only related ones (with
         /// `includeRelated`), `useFilter` those that pass `where` and the geometry.
         public enum QueryOption: String, Sendable, Equatable, Codable {
+            /// `all`: every feature; `none`: no feature, except the rows related to kept origins
+            /// when ``includeRelated`` is true; `useFilter`: the features that pass `where` and,
+            /// with ``useGeometry``, the request's `geometry`.
             case all, none, useFilter
         }
         /// nil when not given: the layer is filtered as `useFilter` would.
@@ -40,6 +43,8 @@ public struct CreateReplicaParameters: Sendable, Equatable {
         /// `includeRelated`: with `queryOption=none`, keep the rows related to kept origins (default true).
         public var includeRelated: Bool
 
+        /// A layer query with createReplica's defaults: no `queryOption` (filtered as `useFilter`), the
+        /// request's geometry applied, no `where`, related rows included.
         public init(queryOption: QueryOption? = nil, useGeometry: Bool = true, whereClause: String? = nil,
                     includeRelated: Bool = true) {
             self.queryOption = queryOption
@@ -52,12 +57,17 @@ public struct CreateReplicaParameters: Sendable, Equatable {
     /// `transportType`: how a client fetches the result. An export is always a file behind
     /// `resultUrl`; the value is echoed in the response.
     public enum TransportType: String, Sendable, Equatable, Codable {
+        /// The result is a file behind `resultUrl` (the default).
         case url = "esriTransportTypeUrl"
+        /// Asks for the data in the response; an export still answers with a `resultUrl` and echoes
+        /// the value.
         case embedded = "esriTransportTypeEmbedded"
     }
 
     /// `attachmentsSyncDirection`.
     public enum AttachmentsSyncDirection: String, Sendable, Equatable, Codable {
+        /// The directions createReplica names; `bidirectional` needs `returnAttachments=true`. An export
+        /// does not sync, so the value is checked and kept, and nothing acts on it.
         case bidirectional, upload, none
     }
 
@@ -81,7 +91,8 @@ public struct CreateReplicaParameters: Sendable, Equatable {
     public var attachmentsSyncDirection: AttachmentsSyncDirection?
     /// `dataFormat`.
     public var dataFormat: ExportFormat
-    /// `replicaOptions.syncDataOptions` (bit 256 keeps true curves); nil when not given.
+    /// `replicaOptions.syncDataOptions` (bit 256 keeps true curves); nil when not given or 0, which
+    /// createReplica treats as not given.
     public var syncDataOptions: Int?
     /// `async`: run the export in the background and answer with a status URL.
     public var isAsync: Bool

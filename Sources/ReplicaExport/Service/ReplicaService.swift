@@ -3,6 +3,7 @@ import Synchronization
 
 /// What a feature service answers to a createReplica export (`syncModel=none`).
 public struct CreateReplicaResponse: Sendable, Equatable, Codable {
+    /// The request's `replicaName`, else `replica`; it names the result file.
     public var replicaName: String
     /// A new GUID in braces: an export creates no replica to sync, but ArcGIS still names it.
     public var replicaID: String
@@ -14,6 +15,7 @@ public struct CreateReplicaResponse: Sendable, Equatable, Codable {
     public var resultUrl: String
     /// Milliseconds since 1970 (UTC).
     public var submissionTime: Int64
+    /// When the export finished, milliseconds since 1970 (UTC).
     public var lastUpdatedTime: Int64
     /// `Completed` for a synchronous answer; see ``ReplicaJob`` for `async=true`.
     public var status: String
@@ -40,8 +42,10 @@ public struct CreateReplicaResponse: Sendable, Equatable, Codable {
 /// Thread safety: a `ReplicaService` is a value holding an ``Exporter``; any number of exports
 /// may run at once on different threads (each opens its own source and writers).
 public struct ReplicaService: Sendable {
+    /// The exporter that writes each request's format.
     public var exporter: Exporter
 
+    /// A service exporting through `exporter`.
     public init(exporter: Exporter = Exporter()) {
         self.exporter = exporter
     }
@@ -167,13 +171,18 @@ public struct ReplicaService: Sendable {
 
 /// An export running in the background (`async=true`): poll ``statusDocument()``.
 public final class ReplicaJob: Sendable {
+    /// `Pending` while the export runs, then `Completed` or `Failed`: the status document's `status`.
     public enum Status: String, Sendable, Codable { case pending = "Pending", completed = "Completed", failed = "Failed" }
 
+    /// The id of the export, a new GUID in braces; the result folder is named after it without braces.
     public let replicaID: String
+    /// The request's `replicaName`, else `replica`.
     public let replicaName: String
     /// Where the service serves ``statusDocument()``.
     public let statusUrl: String
+    /// The request's `transportType`, echoed in the status document.
     public let transportType: String
+    /// When the job was submitted, milliseconds since 1970 (UTC).
     public let submissionTime: Int64
     /// Cancels the job; it then fails with code 400 `cancelled` and leaves nothing.
     public let cancellation = ExportCancellation()
@@ -199,6 +208,7 @@ public final class ReplicaJob: Sendable {
         (try? JSONSerialization.data(withJSONObject: ["statusUrl": statusUrl], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
+    /// Where the job is now.
     public var status: Status {
         state.withLock { state in
             switch state.result {

@@ -15,6 +15,7 @@ public struct ServiceError: Error, Sendable, Equatable, Codable, CustomStringCon
     /// Where it happened and what to do, one item per line.
     public var details: [String]
 
+    /// An answer with these members, as given.
     public init(code: Int, message: String, details: [String] = []) {
         self.code = code
         self.message = message
@@ -46,11 +47,7 @@ public struct ServiceError: Error, Sendable, Equatable, Codable, CustomStringCon
         return (try? encoder.encode(Envelope(error: self))) ?? Data()
     }
 
-    /// Reads the JSON ``json()`` writes.
-    public static func decode(_ data: Data) throws -> ServiceError {
-        try JSONDecoder().decode(Envelope.self, from: data).error
-    }
-
+    /// `error <code>: message (detail; detail)`.
     public var description: String {
         "error \(code): \(message)" + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
     }

@@ -14,6 +14,7 @@ import Foundation
 public struct SHA256: Sendable {
     /// A finished hash: 32 bytes.
     public struct Digest: Hashable, Sendable, CustomStringConvertible, Codable {
+        /// The 32 bytes of the hash.
         public let bytes: [UInt8]
 
         /// Lower-case hexadecimal, 64 characters.
@@ -28,8 +29,10 @@ public struct SHA256: Sendable {
             return String(decoding: text, as: UTF8.self)
         }
 
+        /// The ``hex`` form.
         public var description: String { hex }
 
+        /// Decodes the 64-digit hexadecimal form (either case) that ``encode(to:)`` writes.
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let bytes = Self.bytes(hex: text) else {
@@ -39,6 +42,7 @@ public struct SHA256: Sendable {
             self.bytes = bytes
         }
 
+        /// Encodes the digest as its ``hex`` string.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             try container.encode(hex)
@@ -76,6 +80,7 @@ public struct SHA256: Sendable {
     /// Message length so far, in bytes.
     private var length: UInt64 = 0
 
+    /// A hash of the empty message, ready for ``update(_:)``.
     public init() {
         pending.reserveCapacity(64)
     }

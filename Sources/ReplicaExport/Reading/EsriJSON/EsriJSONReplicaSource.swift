@@ -16,13 +16,13 @@ import Foundation
 ///
 /// Embedded attachment bytes are read from the member `data` (base64).
 package final class EsriJSONReplicaSource: ReplicaSource {
-    public let replica: Replica
-    public private(set) var diagnostics: [Diagnostic] = []
+    package let replica: Replica
+    package private(set) var diagnostics: [Diagnostic] = []
 
     /// The payload file.
-    public let url: URL
+    let url: URL
     /// The schema file used, if any.
-    public let schemaURL: URL?
+    let schemaURL: URL?
     /// True when the file is a feature-service query page (a FeatureSet), not a createReplica result.
     let isFeatureSet: Bool
 
@@ -40,7 +40,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     let mixedGeometryLayers: Set<Int>
     private var reportedUnknownFields: Set<String> = []
 
-    public convenience init(url: URL, schemaURL: URL? = nil) throws {
+    convenience init(url: URL, schemaURL: URL? = nil) throws {
         try self.init(url: url, schemaURL: schemaURL, chunkSize: 1 << 20)
     }
 
@@ -211,12 +211,12 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     }
 
     /// The number of features of a layer, counted when the file was opened; nil for no such layer.
-    public func featureCount(inLayer layerIndex: Int) -> Int? {
+    package func featureCount(inLayer layerIndex: Int) -> Int? {
         plans.indices.contains(layerIndex) ? plans[layerIndex].featureCount : nil
     }
 
     /// The number of attachments of a layer, counted when the file was opened; nil for no such layer.
-    public func attachmentCount(inLayer layerIndex: Int) -> Int? {
+    package func attachmentCount(inLayer layerIndex: Int) -> Int? {
         plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : nil
     }
 
@@ -305,7 +305,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
 
     // MARK: features
 
-    public func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
+    package func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
         guard replica.layers.indices.contains(layerIndex) else {
             throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }
@@ -346,7 +346,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
 
     // MARK: attachments
 
-    public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
+    package func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
         guard replica.layers.indices.contains(layerIndex) else {
             throw ReplicaExportError(.notAReplica, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }

@@ -8,10 +8,10 @@ import Foundation
 /// a prepared statement, one per cursor. Only current rows of archive (sync) tables are read. Esri's virtual tables,
 /// triggers, views and SQL functions are never touched: nothing but plain SQL on plain tables.
 package final class MobileGeodatabaseSource: ReplicaSource {
-    public let replica: Replica
-    public private(set) var diagnostics: [Diagnostic] = []
-    public let unreadableLayers: [UnreadableLayer]
-    public let url: URL
+    package let replica: Replica
+    package private(set) var diagnostics: [Diagnostic] = []
+    package let unreadableLayers: [UnreadableLayer]
+    package let url: URL
 
     let connection: SQLiteConnection
     package let plans: [LayerPlan]
@@ -25,11 +25,11 @@ package final class MobileGeodatabaseSource: ReplicaSource {
     /// an export of a damaged file still fails before anything is committed, without waiting for
     /// the check first (on a large file it took as long as a tenth of an export). A file read from
     /// a private snapshot (a `-wal` or `-journal` beside it) is checked first, as before.
-    public convenience init(url: URL) throws {
+    package convenience init(url: URL) throws {
         try self.init(url: url, checkIntegrity: true)
     }
 
-    public init(url: URL, checkIntegrity: Bool) throws {
+    package init(url: URL, checkIntegrity: Bool) throws {
         self.url = url
         let file = url.path
         try Self.requireSQLiteFile(url)
@@ -87,7 +87,7 @@ package final class MobileGeodatabaseSource: ReplicaSource {
 
     // MARK: - Features
 
-    public func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
+    package func featureCursor(inLayer layerIndex: Int, batchSize: Int) throws -> any FeatureCursor {
         let plan = try layerPlan(layerIndex)
         return try GeodatabaseFeatureCursor(connection: connection, file: url.path, plan: plan,
                                             layerName: replica.layers[layerIndex].name, batchSize: batchSize,
@@ -96,7 +96,7 @@ package final class MobileGeodatabaseSource: ReplicaSource {
 
     /// Counts the rows a cursor would read (current rows only, in an archive table); nil for no
     /// such layer or when SQLite cannot count them (the cursor would then report why).
-    public func featureCount(inLayer layerIndex: Int) -> Int? {
+    package func featureCount(inLayer layerIndex: Int) -> Int? {
         guard let plan = try? layerPlan(layerIndex) else { return nil }
         return count(plan.table, currentRowsOnly: plan.isArchive)
     }
@@ -105,7 +105,7 @@ package final class MobileGeodatabaseSource: ReplicaSource {
     /// rows only, in an archive table). The cursor decodes text as UTF-8, replacing each invalid
     /// byte with U+FFFD (three bytes), and a UTF-16 file's text grows by half as UTF-8: three
     /// times the stored bytes bounds what it yields.
-    public func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] {
+    package func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] {
         let plan = try layerPlan(layerIndex)
         let text = plan.columns.filter { $0.storage == .string }.map(\.name)
         guard !text.isEmpty else { return [:] }
@@ -134,13 +134,13 @@ package final class MobileGeodatabaseSource: ReplicaSource {
 
     /// Counts the rows of the layer's `__ATTACH` table (current rows only, in an archive table);
     /// 0 when the layer has none, nil for no such layer or when SQLite cannot count them.
-    public func attachmentCount(inLayer layerIndex: Int) -> Int? {
+    package func attachmentCount(inLayer layerIndex: Int) -> Int? {
         guard let plan = try? layerPlan(layerIndex) else { return nil }
         guard let table = plan.attachmentTable else { return 0 }
         return count(table, currentRowsOnly: plan.attachmentIsArchive)
     }
 
-    public func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
+    package func attachments(inLayer layerIndex: Int, _ body: (Attachment) throws -> Void) throws {
         let plan = try layerPlan(layerIndex)
         guard let table = plan.attachmentTable else { return }
         let cols = plan.attachmentColumns
