@@ -4,18 +4,6 @@ import Testing
 
 /// Trees of payloads for the batch command's end-to-end tests.
 enum BatchFixtures {
-    static func copy(_ testData: String, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: EndToEnd.testData(testData), to: target)
-    }
-
-    static func write(_ bytes: Data, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try bytes.write(to: target)
-    }
-
     /// Good replicas, FeatureSets with and without schemas, pages of one layer, geodatabases, a
     /// truncated JSON, a corrupt geodatabase, a sync delta geodatabase, a README and a PNG.
     static let good = ["a/carson.replica.json", "a/marine.json", "b/LineHasM.json", "b/PointHasZM.json",
@@ -24,30 +12,24 @@ enum BatchFixtures {
 
     static func mixedTree() throws -> URL {
         let root = try EndToEnd.makeTemporaryDirectory("batch-tree")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "a/carson.replica.json")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "a/carson.replica.layers.json")
-        try copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
-        try copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/LineHasM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "b/PointHasZM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "b/PointHasZM.layers.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-0.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-1.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "gdb/LA_Trails.geodatabase")
-        try copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "gdb/deep/military.geodatabase")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "a/carson.replica.json")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "a/carson.replica.layers.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/LineHasM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "b/PointHasZM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "b/PointHasZM.layers.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-0.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-1.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "gdb/LA_Trails.geodatabase")
+        try Fixtures.copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "gdb/deep/military.geodatabase")
         let canada = try Data(contentsOf: EndToEnd.testData("esrijson/seed_example4_canada.replica.json"))
-        try write(canada.prefix(canada.count * 2 / 3), to: root, as: "bad/truncated.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/corrupt.geodatabase")
-        let handle = try FileHandle(forUpdating: root.appendingPathComponent("bad/corrupt.geodatabase"))
-        try handle.seek(toOffset: try handle.seekToEnd() / 2)
-        try handle.write(contentsOf: Data(repeating: 0x5A, count: 8192))
-        try handle.close()
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/delta.geodatabase")
-        let sqlite = try Processes.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
-            root.appendingPathComponent("bad/delta.geodatabase").path,
-            "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);"])
-        try #require(sqlite.status == 0, "\(sqlite.stderr)")
-        try write(Data("# Exports of the field crews\n".utf8), to: root, as: "README")
-        try write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]), to: root, as: "img/logo.png")
+        try Fixtures.write(canada.prefix(canada.count * 2 / 3), to: root, as: "bad/truncated.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/corrupt.geodatabase")
+        try Fixtures.corrupt(root.appendingPathComponent("bad/corrupt.geodatabase"), with: 0x5A)
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/delta.geodatabase")
+        try Fixtures.makeSyncDelta(root.appendingPathComponent("bad/delta.geodatabase"))
+        try Fixtures.write(Data("# Exports of the field crews\n".utf8), to: root, as: "README")
+        try Fixtures.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]), to: root, as: "img/logo.png")
         return root
     }
 

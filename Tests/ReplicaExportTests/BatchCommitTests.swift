@@ -10,8 +10,8 @@ import Testing
 
     static func tree() throws -> URL {
         let root = try TestPaths.makeTemporaryDirectory("commit")
-        try BatchTree.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
-        try BatchTree.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/line.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/line.json")
         return root
     }
 

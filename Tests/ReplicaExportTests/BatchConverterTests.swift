@@ -25,65 +25,38 @@ enum BatchTree {
         "other/fifo": .notARegularFile, "links/outside": .symbolicLink, "links/to-dir": .symbolicLink,
     ]
 
-    static func copy(_ testData: String, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestPaths.testData(testData), to: target)
-    }
-
-    static func write(_ bytes: Data, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try bytes.write(to: target)
-    }
-
-    static func run(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ReplicaExportError(.invalidState, "\(program) \(arguments) exited with \(process.terminationStatus)")
-        }
-    }
-
     /// Builds the tree in a new temporary directory.
     static func make() throws -> URL {
         let root = try TestPaths.makeTemporaryDirectory("batch-tree")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "replicas/carson.replica.json")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "replicas/carson.replica.layers.json")
-        try copy("esrijson/seed_example3_marine.replica.json", to: root, as: "replicas/marine.json")
-        try copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "featuresets/LineHasM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "featuresets/PointHasZM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "featuresets/PointHasZM.layers.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-0.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-1.json")
-        try copy("esrijson/pyesridump_us-esri-test-metadata.json", to: root, as: "pages/esri-test-metadata.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "devices/LA_Trails.geodatabase")
-        try copy("mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase", to: root, as: "devices/field-crew-7")
-        try copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "devices/nested/deep/militaryoverlay.geodatabase")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "replicas/carson.replica.json")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "replicas/carson.replica.layers.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "replicas/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "featuresets/LineHasM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "featuresets/PointHasZM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "featuresets/PointHasZM.layers.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-0.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-1.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-metadata.json", to: root, as: "pages/esri-test-metadata.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "devices/LA_Trails.geodatabase")
+        try Fixtures.copy("mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase", to: root, as: "devices/field-crew-7")
+        try Fixtures.copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "devices/nested/deep/militaryoverlay.geodatabase")
 
         // Broken payloads.
         let canada = try Data(contentsOf: TestPaths.testData("esrijson/seed_example4_canada.replica.json"))
-        try write(canada.prefix(canada.count / 2), to: root, as: "broken/truncated.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/corrupt.geodatabase")
-        let corrupt = try FileHandle(forUpdating: root.appendingPathComponent("broken/corrupt.geodatabase"))
-        try corrupt.seek(toOffset: try corrupt.seekToEnd() / 2)
-        try corrupt.write(contentsOf: Data(repeating: 0xA5, count: 8192))
-        try corrupt.close()
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/delta.geodatabase")
-        try run("sqlite3", [root.appendingPathComponent("broken/delta.geodatabase").path,
-                            "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);"])
+        try Fixtures.write(canada.prefix(canada.count / 2), to: root, as: "broken/truncated.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/corrupt.geodatabase")
+        try Fixtures.corrupt(root.appendingPathComponent("broken/corrupt.geodatabase"), with: 0xA5)
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/delta.geodatabase")
+        try Fixtures.makeSyncDelta(root.appendingPathComponent("broken/delta.geodatabase"))
 
         // Everything else.
-        try write(Data("# Field crew exports\n".utf8), to: root, as: "README.md")
-        try write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)), to: root, as: "docs/map.png")
-        try write(Data(), to: root, as: "empty.json")
-        try write(Data(#"{"name": "tools", "version": "1.0.0", "dependencies": {}}"#.utf8), to: root, as: "other/package.json")
-        try write(Data(#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}"#.utf8),
-                  to: root, as: "other/points.geojson")
-        try run("mkfifo", [root.appendingPathComponent("other/fifo").path])
+        try Fixtures.write(Data("# Field crew exports\n".utf8), to: root, as: "README.md")
+        try Fixtures.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)), to: root, as: "docs/map.png")
+        try Fixtures.write(Data(), to: root, as: "empty.json")
+        try Fixtures.write(Data(#"{"name": "tools", "version": "1.0.0", "dependencies": {}}"#.utf8), to: root, as: "other/package.json")
+        try Fixtures.write(Data(#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}"#.utf8),
+                           to: root, as: "other/points.geojson")
+        try Processes.succeed("mkfifo", [root.appendingPathComponent("other/fifo").path])
         try FileManager.default.createDirectory(at: root.appendingPathComponent("links"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("links/outside").path,
                                                    withDestinationPath: TestPaths.testData("esrijson/seed_example3_marine.replica.json").path)
