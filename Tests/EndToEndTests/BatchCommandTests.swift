@@ -42,14 +42,11 @@ enum BatchFixtures {
     static func syntheticTree(features sizes: [Int], geometry: String = "polygon") throws -> URL {
         let count = sizes.count
         let root = try EndToEnd.makeTemporaryDirectory("batch-synthetic")
-        let generator = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
         for index in 0..<count {
             let folder = root.appendingPathComponent("crew\(index % 3)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [
-                generator, String(sizes[index]), folder.appendingPathComponent("replica\(index).json").path,
-                "--geometry", geometry, "--seed", String(index + 1)])
-            try #require(result.status == 0, "\(result.stderr)")
+            try Fixtures.syntheticReplica(features: sizes[index], at: folder.appendingPathComponent("replica\(index).json"),
+                                          ["--geometry", geometry, "--seed", String(index + 1)])
         }
         return root
     }

@@ -9,9 +9,7 @@ import Testing
     static func payload(_ count: Int) throws -> URL {
         let directory = try EndToEnd.makeTemporaryDirectory("fault-input")
         let url = directory.appendingPathComponent("synthetic.json")
-        let script = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
-        let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [script, String(count), url.path])
-        #expect(result.status == 0, "\(result.stderr)")
+        try Fixtures.syntheticReplica(features: count, at: url)
         return url
     }
 

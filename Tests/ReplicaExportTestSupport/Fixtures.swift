@@ -1,7 +1,7 @@
 import Foundation
 
 /// The inputs tests build for themselves: trees of `TestData/` copies and written files, damaged
-/// copies.
+/// copies, synthetic payloads.
 public enum Fixtures {
     /// Copies a `TestData/` file to `relative` under `root`, making the folders between.
     public static func copy(_ testData: String, to root: URL, as relative: String) throws {
@@ -31,5 +31,12 @@ public enum Fixtures {
         try Processes.succeed("sqlite3", [
             url.path,
             "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);"])
+    }
+
+    /// Writes a synthetic replica of `features` features at `url`, and its `.layers.json` beside it,
+    /// with Benchmarks/generate_replica.py; `options` are the script's (`--geometry`, `--seed`).
+    public static func syntheticReplica(features: Int, at url: URL, _ options: [String] = []) throws {
+        let generator = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
+        try Processes.succeed("/usr/bin/python3", [generator, String(features), url.path] + options)
     }
 }
