@@ -6,18 +6,6 @@ import Testing
 @Suite(.serialized) struct BatchInterruptionTests {
     static let formats = "filegdb,shapefile,csv,geojson,geopackage"
 
-    /// Starts the built command in the background, its output discarded.
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = Processes.replicaExport
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     /// The output folders under `directory` that hold a manifest (complete inputs).
     static func manifests(under directory: URL) -> [String] {
         EndToEnd.listing(directory).filter { $0.hasSuffix("/.replica-export-manifest.json") }
@@ -50,7 +38,8 @@ import Testing
 
         // Killed with SIGKILL as soon as the first input is complete: the other worker is mid-way.
         let killed = base.appendingPathComponent("killed")
-        let process = try Self.start(["batch", root.path, "--format", Self.formats, "--output", killed.path, "--jobs", "2"])
+        let process = try Processes.start(Processes.replicaExport,
+                                          ["batch", root.path, "--format", Self.formats, "--output", killed.path, "--jobs", "2"])
         let sawOne = Self.wait(for: process) { !Self.manifests(under: killed).isEmpty }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -89,8 +78,8 @@ import Testing
         for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, Int32(130))] {
             let out = base.appendingPathComponent("out\(signal)")
             let reportFile = base.appendingPathComponent("report\(signal).json")
-            let process = try Self.start(["batch", root.path, "--format", Self.formats, "--output", out.path, "--jobs", "2",
-                                          "--report", reportFile.path])
+            let process = try Processes.start(Processes.replicaExport, ["batch", root.path, "--format", Self.formats,
+                                                                        "--output", out.path, "--jobs", "2", "--report", reportFile.path])
             let staging = out.appendingPathComponent(".replica-export-staging")
             let ready = Self.wait(for: process) {
                 // SIGTERM once the small input is complete, SIGINT as soon as two exports are writing.

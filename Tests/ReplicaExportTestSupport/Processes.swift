@@ -49,6 +49,19 @@ public enum Processes {
         return result.stdout
     }
 
+    /// Starts a program in the background with an empty input and its output discarded: for the
+    /// tests that signal or kill it mid-way.
+    public static func start(_ program: URL, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = program
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// The `replica-export` command built next to the test bundle (`swift build --build-tests` builds both).
     public static var replicaExport: URL {
         let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
