@@ -98,10 +98,7 @@ enum BatchFixtures {
     @Test func aMixedTreeConvertsEveryGoodInputAndReportsEveryBrokenOne() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let reportFile = output.appendingPathComponent("report.json")
         let out = output.appendingPathComponent("tree")
         let result = try EndToEnd.cli(["batch", root.path, "--format", "filegdb,shapefile,csv,geojson",
@@ -154,10 +151,7 @@ enum BatchFixtures {
     @Test func reportToStdoutIsJSONOnly() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-json")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let result = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", output.path, "--report", "-"])
         #expect(result.status == 1)
         let report = try BatchReport.decode(Data(result.stdout.utf8))
@@ -168,10 +162,7 @@ enum BatchFixtures {
     @Test func dryRunListsAndWritesNothing() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-dry")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let out = output.appendingPathComponent("never")
         let result = try EndToEnd.cli(["batch", root.path, "--format", "geojson", "--output", out.path, "--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -200,10 +191,7 @@ enum BatchFixtures {
     @Test func shardsMergeIntoTheUnshardedReport() throws {
         let root = try BatchFixtures.mixedTree()
         let base = try EndToEnd.makeTemporaryDirectory("batch-shards")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let out = base.appendingPathComponent("out")
         var shardReports: [String] = []
         var converted: [String] = []
@@ -246,10 +234,7 @@ enum BatchFixtures {
     @Test func progressAsLinesAndQuiet() throws {
         let root = try BatchFixtures.mixedTree()
         let base = try EndToEnd.makeTemporaryDirectory("batch-progress")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let total = BatchFixtures.good.count + BatchFixtures.broken.count
         let lines = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", base.appendingPathComponent("a").path])
         let progress = lines.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
@@ -269,10 +254,7 @@ enum BatchFixtures {
     @Test func progressOnATerminal() throws {
         let root = try BatchFixtures.syntheticTree(features: [3_000, 3_000])
         let base = try EndToEnd.makeTemporaryDirectory("batch-tty")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         // Python's pty gives the command a terminal and hands back everything it wrote to it.
         let script = """
             import os, pty, sys

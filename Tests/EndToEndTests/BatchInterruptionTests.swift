@@ -28,10 +28,7 @@ import Testing
         let count = sizes.count
         let root = try BatchFixtures.syntheticTree(features: sizes)
         let base = try EndToEnd.makeTemporaryDirectory("batch-kill")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let clean = base.appendingPathComponent("clean")
         let uninterrupted = try EndToEnd.cli(["batch", root.path, "--format", Self.formats, "--output", clean.path, "--jobs", "2"])
         try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
@@ -71,10 +68,7 @@ import Testing
         // One small input that is complete when the signal comes, three large ones mid-way or not started.
         let root = try BatchFixtures.syntheticTree(features: [300, 4_000, 4_000, 4_000])
         let base = try EndToEnd.makeTemporaryDirectory("batch-signal")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, Int32(130))] {
             let out = base.appendingPathComponent("out\(signal)")
             let reportFile = base.appendingPathComponent("report\(signal).json")

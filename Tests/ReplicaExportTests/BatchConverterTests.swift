@@ -176,10 +176,7 @@ enum OutputFingerprint {
     @Test func everyGoodInputConvertsAndEveryBrokenOneIsReported() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let report = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output,
                                                               formats: Self.formats, jobs: 3)).run()
         #expect(!report.cancelled)
@@ -220,10 +217,7 @@ enum OutputFingerprint {
     @Test func strictFailsTheInputsWithLossesOnly() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-strict")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let lenient = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["shapefile", "geojson"])).run()
         let lossy = Set(lenient.inputs.filter { !$0.losses.isEmpty }.map(\.path))
         #expect(!lossy.isEmpty)
@@ -282,10 +276,7 @@ enum OutputFingerprint {
     @Test func oneJobAndSeveralWriteTheSameTree() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-jobs")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let one = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output.appendingPathComponent("1"),
                                                            formats: Self.formats, jobs: 1)).run()
         let four = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output.appendingPathComponent("4"),
@@ -298,10 +289,7 @@ enum OutputFingerprint {
     @Test func aCancelledBatchStartsNothingAndLeavesNothing() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-cancel")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let cancellation = ExportCancellation()
         cancellation.cancel()
         let report = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["csv"],

@@ -57,10 +57,7 @@ import Testing
     @Test func mergedShardReportsAreTheUnshardedReport() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("shards")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         func run(_ shard: BatchShard?) throws -> BatchReport {
             try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output,
                                                      formats: ["filegdb", "geojson"], jobs: 2, shard: shard)).run()
