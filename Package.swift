@@ -30,8 +30,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Paths, listings, private copies and process runners that every test target shares.
-        .target(name: "ReplicaExportTestSupport", path: "Tests/ReplicaExportTestSupport"),
+        // Paths, listings, fixtures, process runners and output fingerprints that every test target
+        // shares (the fingerprint reads the library's batch manifest).
+        .target(name: "ReplicaExportTestSupport", dependencies: ["ReplicaExport"], path: "Tests/ReplicaExportTestSupport"),
         .testTarget(name: "ReplicaExportTests", dependencies: ["ReplicaExport", "ReplicaExportTestSupport"]),
         .testTarget(
             name: "EndToEndTests",

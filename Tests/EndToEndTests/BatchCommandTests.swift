@@ -50,48 +50,6 @@ enum BatchFixtures {
         }
         return root
     }
-
-    /// Relative path -> SHA-256 of every file under `directory`, except what the formats stamp with
-    /// the time of the run (see `isTimeStamped`), which is compared by size, and the `.dbf` header
-    /// date, which is masked. Manifests are compared without the hashes of those files.
-    static func fingerprint(_ directory: URL) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for relative in EndToEnd.listing(directory) {
-            let url = directory.appendingPathComponent(relative)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            var data = try Data(contentsOf: url)
-            if isTimeStamped(relative) {
-                result[relative] = "\(data.count) bytes (time-stamped)"
-                continue
-            }
-            if relative.hasSuffix(".dbf"), data.count > 4 { data.replaceSubrange(1..<4, with: [0, 0, 0]) }
-            if relative.hasSuffix(".replica-export-manifest.json") {
-                // The manifest records the hashes of the time-stamped files: compared without them.
-                var manifest = try JSONDecoder().decode(BatchManifest.self, from: data)
-                for index in manifest.files.indices
-                where isTimeStamped(manifest.files[index].path) || manifest.files[index].path.hasSuffix(".dbf") {
-                    manifest.files[index].sha256 = SHA256.hash([])
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
-                data = try encoder.encode(manifest)
-            }
-            result[relative] = SHA256.hash([UInt8](data)).hex
-        }
-        return result
-    }
-
-    /// The files whose bytes the formats stamp with the time of the run:
-    /// - GeoPackage `*.gpkg`: `gpkg_contents.last_change` is the time of writing;
-    /// - FileGDB `a00000004.gdbtable` (GDB_Items) and `a00000006.gdbtable` (GDB_ItemRelationships): the
-    ///   UUIDs GDAL 3.6 gives their rows come from a generator seeded with the time of day.
-    /// (Shapefile `.dbf` headers hold the date of writing in bytes 1-3: masked, not excluded.)
-    static func isTimeStamped(_ relativePath: String) -> Bool {
-        let name = URL(fileURLWithPath: relativePath).lastPathComponent
-        return name.hasSuffix(".gpkg")
-            || (relativePath.contains(".gdb/") && (name == "a00000004.gdbtable" || name == "a00000006.gdbtable"))
-    }
 }
 
 @Suite struct BatchCommandTests {

@@ -54,8 +54,8 @@ import Testing
         #expect(report.totals.converted == count - complete)
         #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent(".replica-export-staging").path))
 
-        let expected = try BatchFixtures.fingerprint(clean)
-        let actual = try BatchFixtures.fingerprint(killed)
+        let expected = try OutputFingerprint.of(clean)
+        let actual = try OutputFingerprint.of(killed)
         #expect(expected.count > count * 20)
         let missing = Set(actual.keys).symmetricDifference(expected.keys).sorted()
         let changed = actual.filter { expected[$0.key] != nil && expected[$0.key] != $0.value }.keys.sorted()
