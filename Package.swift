@@ -39,8 +39,9 @@ let package = Package(
         .target(name: "ReplicaExportFuzzTargets", dependencies: ["ReplicaExport"], path: "Fuzz/Targets"),
         // Outputs read back through GDAL, feature by feature, for the tests' own checks.
         .target(name: "GDALReadBack", dependencies: ["ReplicaExport"], path: "Tests/GDALReadBack"),
-        // Paths, listings, private copies and process runners that every test target shares.
-        .target(name: "ReplicaExportTestSupport", path: "Tests/ReplicaExportTestSupport"),
+        // Paths, listings, fixtures, process runners and output fingerprints that every test target
+        // shares (the fingerprint reads the library's batch manifest).
+        .target(name: "ReplicaExportTestSupport", dependencies: ["ReplicaExport"], path: "Tests/ReplicaExportTestSupport"),
         .testTarget(name: "ReplicaExportTests",
                     dependencies: ["ReplicaExport", "ReplicaExportTestSupport", "GDALReadBack",
                                    "ReplicaExportBenchmarkSupport", "ReplicaExportFuzzTargets"]),

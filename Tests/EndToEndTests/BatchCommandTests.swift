@@ -4,18 +4,6 @@ import Testing
 
 /// Trees of payloads for the batch command's end-to-end tests.
 enum BatchFixtures {
-    static func copy(_ testData: String, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: EndToEnd.testData(testData), to: target)
-    }
-
-    static func write(_ bytes: Data, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try bytes.write(to: target)
-    }
-
     /// Good replicas, FeatureSets with and without schemas, pages of one layer, geodatabases, a
     /// truncated JSON, a corrupt geodatabase, a sync delta geodatabase, a README and a PNG.
     static let good = ["a/carson.replica.json", "a/marine.json", "b/LineHasM.json", "b/PointHasZM.json",
@@ -24,30 +12,24 @@ enum BatchFixtures {
 
     static func mixedTree() throws -> URL {
         let root = try EndToEnd.makeTemporaryDirectory("batch-tree")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "a/carson.replica.json")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "a/carson.replica.layers.json")
-        try copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
-        try copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/LineHasM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "b/PointHasZM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "b/PointHasZM.layers.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-0.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-1.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "gdb/LA_Trails.geodatabase")
-        try copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "gdb/deep/military.geodatabase")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "a/carson.replica.json")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "a/carson.replica.layers.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/LineHasM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "b/PointHasZM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "b/PointHasZM.layers.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-0.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/test-1.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "gdb/LA_Trails.geodatabase")
+        try Fixtures.copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "gdb/deep/military.geodatabase")
         let canada = try Data(contentsOf: EndToEnd.testData("esrijson/seed_example4_canada.replica.json"))
-        try write(canada.prefix(canada.count * 2 / 3), to: root, as: "bad/truncated.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/corrupt.geodatabase")
-        let handle = try FileHandle(forUpdating: root.appendingPathComponent("bad/corrupt.geodatabase"))
-        try handle.seek(toOffset: try handle.seekToEnd() / 2)
-        try handle.write(contentsOf: Data(repeating: 0x5A, count: 8192))
-        try handle.close()
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/delta.geodatabase")
-        let sqlite = try Processes.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
-            root.appendingPathComponent("bad/delta.geodatabase").path,
-            "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);"])
-        try #require(sqlite.status == 0, "\(sqlite.stderr)")
-        try write(Data("# Exports of the field crews\n".utf8), to: root, as: "README")
-        try write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]), to: root, as: "img/logo.png")
+        try Fixtures.write(canada.prefix(canada.count * 2 / 3), to: root, as: "bad/truncated.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/corrupt.geodatabase")
+        try Fixtures.corrupt(root.appendingPathComponent("bad/corrupt.geodatabase"), with: 0x5A)
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "bad/delta.geodatabase")
+        try Fixtures.makeSyncDelta(root.appendingPathComponent("bad/delta.geodatabase"))
+        try Fixtures.write(Data("# Exports of the field crews\n".utf8), to: root, as: "README")
+        try Fixtures.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]), to: root, as: "img/logo.png")
         return root
     }
 
@@ -60,58 +42,13 @@ enum BatchFixtures {
     static func syntheticTree(features sizes: [Int], geometry: String = "polygon") throws -> URL {
         let count = sizes.count
         let root = try EndToEnd.makeTemporaryDirectory("batch-synthetic")
-        let generator = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
         for index in 0..<count {
             let folder = root.appendingPathComponent("crew\(index % 3)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [
-                generator, String(sizes[index]), folder.appendingPathComponent("replica\(index).json").path,
-                "--geometry", geometry, "--seed", String(index + 1)])
-            try #require(result.status == 0, "\(result.stderr)")
+            try Fixtures.syntheticReplica(features: sizes[index], at: folder.appendingPathComponent("replica\(index).json"),
+                                          ["--geometry", geometry, "--seed", String(index + 1)])
         }
         return root
-    }
-
-    /// Relative path -> SHA-256 of every file under `directory`, except what the formats stamp with
-    /// the time of the run (see `isTimeStamped`), which is compared by size, and the `.dbf` header
-    /// date, which is masked. Manifests are compared without the hashes of those files.
-    static func fingerprint(_ directory: URL) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for relative in EndToEnd.listing(directory) {
-            let url = directory.appendingPathComponent(relative)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            var data = try Data(contentsOf: url)
-            if isTimeStamped(relative) {
-                result[relative] = "\(data.count) bytes (time-stamped)"
-                continue
-            }
-            if relative.hasSuffix(".dbf"), data.count > 4 { data.replaceSubrange(1..<4, with: [0, 0, 0]) }
-            if relative.hasSuffix(".replica-export-manifest.json") {
-                // The manifest records the hashes of the time-stamped files: compared without them.
-                var manifest = try JSONDecoder().decode(BatchManifest.self, from: data)
-                for index in manifest.files.indices
-                where isTimeStamped(manifest.files[index].path) || manifest.files[index].path.hasSuffix(".dbf") {
-                    manifest.files[index].sha256 = SHA256.hash([])
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
-                data = try encoder.encode(manifest)
-            }
-            result[relative] = SHA256.hash([UInt8](data)).hex
-        }
-        return result
-    }
-
-    /// The files whose bytes the formats stamp with the time of the run:
-    /// - GeoPackage `*.gpkg`: `gpkg_contents.last_change` is the time of writing;
-    /// - FileGDB `a00000004.gdbtable` (GDB_Items) and `a00000006.gdbtable` (GDB_ItemRelationships): the
-    ///   UUIDs GDAL 3.6 gives their rows come from a generator seeded with the time of day.
-    /// (Shapefile `.dbf` headers hold the date of writing in bytes 1-3: masked, not excluded.)
-    static func isTimeStamped(_ relativePath: String) -> Bool {
-        let name = URL(fileURLWithPath: relativePath).lastPathComponent
-        return name.hasSuffix(".gpkg")
-            || (relativePath.contains(".gdb/") && (name == "a00000004.gdbtable" || name == "a00000006.gdbtable"))
     }
 }
 
@@ -119,10 +56,7 @@ enum BatchFixtures {
     @Test func aMixedTreeConvertsEveryGoodInputAndReportsEveryBrokenOne() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let reportFile = output.appendingPathComponent("report.json")
         let out = output.appendingPathComponent("tree")
         let result = try EndToEnd.cli(["batch", root.path, "--format", "filegdb,shapefile,csv,geojson",
@@ -175,10 +109,7 @@ enum BatchFixtures {
     @Test func reportToStdoutIsJSONOnly() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-json")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let result = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", output.path, "--report", "-"])
         #expect(result.status == 1)
         let report = try BatchReport.decode(Data(result.stdout.utf8))
@@ -189,10 +120,7 @@ enum BatchFixtures {
     @Test func dryRunListsAndWritesNothing() throws {
         let root = try BatchFixtures.mixedTree()
         let output = try EndToEnd.makeTemporaryDirectory("batch-dry")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let out = output.appendingPathComponent("never")
         let result = try EndToEnd.cli(["batch", root.path, "--format", "geojson", "--output", out.path, "--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -221,10 +149,7 @@ enum BatchFixtures {
     @Test func shardsMergeIntoTheUnshardedReport() throws {
         let root = try BatchFixtures.mixedTree()
         let base = try EndToEnd.makeTemporaryDirectory("batch-shards")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let out = base.appendingPathComponent("out")
         var shardReports: [String] = []
         var converted: [String] = []
@@ -267,10 +192,7 @@ enum BatchFixtures {
     @Test func progressAsLinesAndQuiet() throws {
         let root = try BatchFixtures.mixedTree()
         let base = try EndToEnd.makeTemporaryDirectory("batch-progress")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let total = BatchFixtures.good.count + BatchFixtures.broken.count
         let lines = try EndToEnd.cli(["batch", root.path, "--format", "csv", "--output", base.appendingPathComponent("a").path])
         let progress = lines.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
@@ -290,10 +212,7 @@ enum BatchFixtures {
     @Test func progressOnATerminal() throws {
         let root = try BatchFixtures.syntheticTree(features: [3_000, 3_000])
         let base = try EndToEnd.makeTemporaryDirectory("batch-tty")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         // Python's pty gives the command a terminal and hands back everything it wrote to it.
         let script = """
             import os, pty, sys

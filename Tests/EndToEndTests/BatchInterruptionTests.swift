@@ -6,18 +6,6 @@ import Testing
 @Suite(.serialized) struct BatchInterruptionTests {
     static let formats = "filegdb,shapefile,csv,geojson,geopackage"
 
-    /// Starts the built command in the background, its output discarded.
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = Processes.replicaExport
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     /// The output folders under `directory` that hold a manifest (complete inputs).
     static func manifests(under directory: URL) -> [String] {
         EndToEnd.listing(directory).filter { $0.hasSuffix("/.replica-export-manifest.json") }
@@ -40,17 +28,15 @@ import Testing
         let count = sizes.count
         let root = try BatchFixtures.syntheticTree(features: sizes)
         let base = try EndToEnd.makeTemporaryDirectory("batch-kill")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let clean = base.appendingPathComponent("clean")
         let uninterrupted = try EndToEnd.cli(["batch", root.path, "--format", Self.formats, "--output", clean.path, "--jobs", "2"])
         try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
 
         // Killed with SIGKILL as soon as the first input is complete: the other worker is mid-way.
         let killed = base.appendingPathComponent("killed")
-        let process = try Self.start(["batch", root.path, "--format", Self.formats, "--output", killed.path, "--jobs", "2"])
+        let process = try Processes.start(Processes.replicaExport,
+                                          ["batch", root.path, "--format", Self.formats, "--output", killed.path, "--jobs", "2"])
         let sawOne = Self.wait(for: process) { !Self.manifests(under: killed).isEmpty }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -68,8 +54,8 @@ import Testing
         #expect(report.totals.converted == count - complete)
         #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent(".replica-export-staging").path))
 
-        let expected = try BatchFixtures.fingerprint(clean)
-        let actual = try BatchFixtures.fingerprint(killed)
+        let expected = try OutputFingerprint.of(clean)
+        let actual = try OutputFingerprint.of(killed)
         #expect(expected.count > count * 20)
         let missing = Set(actual.keys).symmetricDifference(expected.keys).sorted()
         let changed = actual.filter { expected[$0.key] != nil && expected[$0.key] != $0.value }.keys.sorted()
@@ -82,15 +68,12 @@ import Testing
         // One small input that is complete when the signal comes, three large ones mid-way or not started.
         let root = try BatchFixtures.syntheticTree(features: [300, 4_000, 4_000, 4_000])
         let base = try EndToEnd.makeTemporaryDirectory("batch-signal")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, Int32(130))] {
             let out = base.appendingPathComponent("out\(signal)")
             let reportFile = base.appendingPathComponent("report\(signal).json")
-            let process = try Self.start(["batch", root.path, "--format", Self.formats, "--output", out.path, "--jobs", "2",
-                                          "--report", reportFile.path])
+            let process = try Processes.start(Processes.replicaExport, ["batch", root.path, "--format", Self.formats,
+                                                                        "--output", out.path, "--jobs", "2", "--report", reportFile.path])
             let staging = out.appendingPathComponent(".replica-export-staging")
             let ready = Self.wait(for: process) {
                 // SIGTERM once the small input is complete, SIGINT as soon as two exports are writing.

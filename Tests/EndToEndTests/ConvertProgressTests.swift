@@ -14,10 +14,7 @@ import Testing
     @Test func plainLinesWhenNotATerminal() throws {
         let root = try BatchFixtures.syntheticTree(features: [5_000], geometry: "point")
         let base = try EndToEnd.makeTemporaryDirectory("convert-progress")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let input = root.appendingPathComponent("crew0/replica0.json")
         let result = try Self.convert(input, base.appendingPathComponent("a"), interval: "0")
         #expect(result.status == 0, "\(result.stderr)")

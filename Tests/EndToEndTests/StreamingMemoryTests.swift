@@ -6,10 +6,7 @@ import Testing
 @Suite struct StreamingMemoryTests {
     func peakMemory(features: Int, geometry: String, formats: String, in directory: URL) throws -> Int {
         let input = directory.appendingPathComponent("synthetic_\(features).json")
-        let generator = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py")
-        let generated = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"),
-                                         [generator.path, String(features), input.path, "--geometry", geometry])
-        try #require(generated.status == 0, "\(generated.stderr)")
+        try Fixtures.syntheticReplica(features: features, at: input, ["--geometry", geometry])
         let output = directory.appendingPathComponent("out_\(features)")
         let measured = try EndToEnd.python("peak_memory.py", [
             Processes.replicaExport.path, "convert", input.path, "--format", formats, "--output", output.path])

@@ -9,9 +9,7 @@ import Testing
     static func payload(_ count: Int) throws -> URL {
         let directory = try EndToEnd.makeTemporaryDirectory("fault-input")
         let url = directory.appendingPathComponent("synthetic.json")
-        let script = TestPaths.packageRoot.appendingPathComponent("Benchmarks/generate_replica.py").path
-        let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [script, String(count), url.path])
-        #expect(result.status == 0, "\(result.stderr)")
+        try Fixtures.syntheticReplica(features: count, at: url)
         return url
     }
 
@@ -141,12 +139,7 @@ import Testing
         let output = try EndToEnd.makeTemporaryDirectory("killed")
         defer { try? FileManager.default.removeItem(at: output) }
         let arguments = ["convert", input.path, "--format", "filegdb,csv", "--output", output.path]
-        let process = Process()
-        process.executableURL = Processes.replicaExport
-        process.arguments = arguments
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try Processes.start(Processes.replicaExport, arguments)
         for _ in 0..<600 where process.isRunning {
             if Self.hidden(output).contains(where: { $0.contains(".partial-") }) { break }
             usleep(50_000)

@@ -37,6 +37,31 @@ public enum Processes {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `program` (a name looked up on PATH, or a path) to completion and returns what it wrote
+    /// to stdout; any exit status but 0 throws, with what it wrote to stderr. For the steps that
+    /// build a test's inputs, which must succeed for the test to mean anything.
+    @discardableResult
+    public static func succeed(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try run(URL(fileURLWithPath: "/usr/bin/env"), [program] + arguments)
+        guard result.status == 0 else {
+            throw ScriptError(message: "\(program) \(arguments) exited with \(result.status): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// Starts a program in the background with an empty input and its output discarded: for the
+    /// tests that signal or kill it mid-way.
+    public static func start(_ program: URL, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = program
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// The `replica-export` command built next to the test bundle (`swift build --build-tests` builds both).
     public static var replicaExport: URL {
         let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]

@@ -33,6 +33,12 @@ public enum TestPaths {
         return url
     }
 
+    /// Removes what one test made when it ends (`defer { TestPaths.remove(root, output) }`): each
+    /// of `urls` with all it holds; one already gone is no error.
+    public static func remove(_ urls: URL...) {
+        for url in urls { try? FileManager.default.removeItem(at: url) }
+    }
+
     /// A copy of a `TestData/` file alone in a new temporary directory: for tests that look at what
     /// appears beside an input, which the shared TestData folder cannot show reliably.
     public static func privateCopy(of relativePath: String) throws -> URL {

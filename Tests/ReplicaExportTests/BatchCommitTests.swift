@@ -10,9 +10,17 @@ import Testing
 
     static func tree() throws -> URL {
         let root = try TestPaths.makeTemporaryDirectory("commit")
-        try BatchTree.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
-        try BatchTree.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/line.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "a/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "b/line.json")
         return root
+    }
+
+    /// The tree, an empty output directory and the options every test here runs with (resume on:
+    /// the manifests are what they watch). The caller removes the two directories.
+    static func setUp() throws -> (root: URL, output: URL, options: BatchOptions) {
+        let root = try tree()
+        let output = try TestPaths.makeTemporaryDirectory("commit-out")
+        return (root, output, BatchOptions(inputDirectory: root, outputDirectory: output, formats: formats, jobs: 1, resume: true))
     }
 
     /// What each checkpoint saw in the output folder.
@@ -27,13 +35,8 @@ import Testing
     }
 
     @Test func theManifestIsWrittenOnlyAfterTheOutputsAreInPlace() throws {
-        let root = try Self.tree()
-        let output = try TestPaths.makeTemporaryDirectory("commit-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
-        let options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: Self.formats, jobs: 1, resume: true)
+        let (root, output, options) = try Self.setUp()
+        defer { TestPaths.remove(root, output) }
         _ = try BatchConverter(options: options).run()
         // The input changes: its folder holds the old outputs and their manifest when the new export ends.
         let data = try Data(contentsOf: root.appendingPathComponent("b/line.json"))
@@ -55,13 +58,8 @@ import Testing
     }
 
     @Test func aCancellationAfterTheExportStillEndsWithOutputsAndManifestTogether() throws {
-        let root = try Self.tree()
-        let output = try TestPaths.makeTemporaryDirectory("commit-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
-        let options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: Self.formats, jobs: 1, resume: true)
+        let (root, output, options) = try Self.setUp()
+        defer { TestPaths.remove(root, output) }
         let cancellation = options.cancellation
         // Cancelled once the first input is exported: it is committed whole (outputs, then the
         // manifest); the second is not started; nothing else is written.
@@ -80,13 +78,8 @@ import Testing
     }
 
     @Test func anOutputMissingAtInstallFailsTheInputAndWritesNoManifest() throws {
-        let root = try Self.tree()
-        let output = try TestPaths.makeTemporaryDirectory("commit-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
-        let options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: Self.formats, jobs: 1, resume: true)
+        let (root, output, options) = try Self.setUp()
+        defer { TestPaths.remove(root, output) }
         _ = try BatchConverter(options: options).run()
         try FileManager.default.removeItem(at: output.appendingPathComponent("a/marine/" + BatchConverter.manifestName))
         // The second format's staged output vanishes between the export and the install.

@@ -25,65 +25,38 @@ enum BatchTree {
         "other/fifo": .notARegularFile, "links/outside": .symbolicLink, "links/to-dir": .symbolicLink,
     ]
 
-    static func copy(_ testData: String, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestPaths.testData(testData), to: target)
-    }
-
-    static func write(_ bytes: Data, to root: URL, as relative: String) throws {
-        let target = root.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try bytes.write(to: target)
-    }
-
-    static func run(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ReplicaExportError(.invalidState, "\(program) \(arguments) exited with \(process.terminationStatus)")
-        }
-    }
-
     /// Builds the tree in a new temporary directory.
     static func make() throws -> URL {
         let root = try TestPaths.makeTemporaryDirectory("batch-tree")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "replicas/carson.replica.json")
-        try copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "replicas/carson.replica.layers.json")
-        try copy("esrijson/seed_example3_marine.replica.json", to: root, as: "replicas/marine.json")
-        try copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "featuresets/LineHasM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "featuresets/PointHasZM.json")
-        try copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "featuresets/PointHasZM.layers.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-0.json")
-        try copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-1.json")
-        try copy("esrijson/pyesridump_us-esri-test-metadata.json", to: root, as: "pages/esri-test-metadata.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "devices/LA_Trails.geodatabase")
-        try copy("mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase", to: root, as: "devices/field-crew-7")
-        try copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "devices/nested/deep/militaryoverlay.geodatabase")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.json", to: root, as: "replicas/carson.replica.json")
+        try Fixtures.copy("esrijson/pyesridump_us-ca-carson-0.replica.layers.json", to: root, as: "replicas/carson.replica.layers.json")
+        try Fixtures.copy("esrijson/seed_example3_marine.replica.json", to: root, as: "replicas/marine.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_LineHasM.json", to: root, as: "featuresets/LineHasM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.json", to: root, as: "featuresets/PointHasZM.json")
+        try Fixtures.copy("esrijson/arcgis-rest-js_PointHasZM.replica.layers.json", to: root, as: "featuresets/PointHasZM.layers.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-0.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-0.json", to: root, as: "pages/esri-test-1.json")
+        try Fixtures.copy("esrijson/pyesridump_us-esri-test-metadata.json", to: root, as: "pages/esri-test-metadata.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "devices/LA_Trails.geodatabase")
+        try Fixtures.copy("mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase", to: root, as: "devices/field-crew-7")
+        try Fixtures.copy("mobilegdb/militaryoverlay.geodatabase", to: root, as: "devices/nested/deep/militaryoverlay.geodatabase")
 
         // Broken payloads.
         let canada = try Data(contentsOf: TestPaths.testData("esrijson/seed_example4_canada.replica.json"))
-        try write(canada.prefix(canada.count / 2), to: root, as: "broken/truncated.json")
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/corrupt.geodatabase")
-        let corrupt = try FileHandle(forUpdating: root.appendingPathComponent("broken/corrupt.geodatabase"))
-        try corrupt.seek(toOffset: try corrupt.seekToEnd() / 2)
-        try corrupt.write(contentsOf: Data(repeating: 0xA5, count: 8192))
-        try corrupt.close()
-        try copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/delta.geodatabase")
-        try run("sqlite3", [root.appendingPathComponent("broken/delta.geodatabase").path,
-                            "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);"])
+        try Fixtures.write(canada.prefix(canada.count / 2), to: root, as: "broken/truncated.json")
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/corrupt.geodatabase")
+        try Fixtures.corrupt(root.appendingPathComponent("broken/corrupt.geodatabase"), with: 0xA5)
+        try Fixtures.copy("mobilegdb/LA_Trails.geodatabase", to: root, as: "broken/delta.geodatabase")
+        try Fixtures.makeSyncDelta(root.appendingPathComponent("broken/delta.geodatabase"))
 
         // Everything else.
-        try write(Data("# Field crew exports\n".utf8), to: root, as: "README.md")
-        try write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)), to: root, as: "docs/map.png")
-        try write(Data(), to: root, as: "empty.json")
-        try write(Data(#"{"name": "tools", "version": "1.0.0", "dependencies": {}}"#.utf8), to: root, as: "other/package.json")
-        try write(Data(#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}"#.utf8),
-                  to: root, as: "other/points.geojson")
-        try run("mkfifo", [root.appendingPathComponent("other/fifo").path])
+        try Fixtures.write(Data("# Field crew exports\n".utf8), to: root, as: "README.md")
+        try Fixtures.write(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)), to: root, as: "docs/map.png")
+        try Fixtures.write(Data(), to: root, as: "empty.json")
+        try Fixtures.write(Data(#"{"name": "tools", "version": "1.0.0", "dependencies": {}}"#.utf8), to: root, as: "other/package.json")
+        try Fixtures.write(Data(#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}"#.utf8),
+                           to: root, as: "other/points.geojson")
+        try Processes.succeed("mkfifo", [root.appendingPathComponent("other/fifo").path])
         try FileManager.default.createDirectory(at: root.appendingPathComponent("links"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("links/outside").path,
                                                    withDestinationPath: TestPaths.testData("esrijson/seed_example3_marine.replica.json").path)
@@ -91,51 +64,6 @@ enum BatchTree {
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("links/marine-again.json").path,
                                                    withDestinationPath: "../replicas/marine.json")
         return root
-    }
-}
-
-/// Outputs compared by content: every file by its SHA-256, except the bytes the formats stamp with
-/// the time of the run, which are compared by size (or masked) instead:
-/// - GeoPackage `*.gpkg`: `gpkg_contents.last_change` holds the time of writing;
-/// - FileGDB `a00000004.gdbtable` (GDB_Items) and `a00000006.gdbtable` (GDB_ItemRelationships): the
-///   UUIDs GDAL 3.6 generates for them come from a generator seeded with the time of day;
-/// - shapefile `*.dbf`: header bytes 1-3 hold the date of writing (masked, the rest compared).
-/// Manifests record the hashes of those files: they are compared without them.
-enum OutputFingerprint {
-    static func comparableManifest(_ data: Data) throws -> Data {
-        var manifest = try JSONDecoder().decode(BatchManifest.self, from: data)
-        let blank = SHA256.hash([])
-        for index in manifest.files.indices where isTimeStamped(manifest.files[index].path) || manifest.files[index].path.hasSuffix(".dbf") {
-            manifest.files[index].sha256 = blank
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(manifest)
-    }
-
-    static func isTimeStamped(_ relativePath: String) -> Bool {
-        let name = URL(fileURLWithPath: relativePath).lastPathComponent
-        return name.hasSuffix(".gpkg")
-            || (relativePath.contains(".gdb/") && (name == "a00000004.gdbtable" || name == "a00000006.gdbtable"))
-    }
-
-    /// Relative path -> SHA-256 of the content (or the size, for time-stamped files).
-    static func of(_ directory: URL, excluding: (String) -> Bool = { _ in false }) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for relative in TestPaths.listing(directory) where !excluding(relative) {
-            let url = directory.appendingPathComponent(relative)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            var data = try Data(contentsOf: url)
-            if isTimeStamped(relative) {
-                result[relative] = "\(data.count) bytes (time-stamped)"
-                continue
-            }
-            if relative.hasSuffix(".dbf"), data.count > 4 { data.replaceSubrange(1..<4, with: [0, 0, 0]) }
-            if relative.hasSuffix(BatchConverter.manifestName) { data = try comparableManifest(data) }
-            result[relative] = SHA256.hash([UInt8](data)).hex
-        }
-        return result
     }
 }
 
@@ -203,10 +131,7 @@ enum OutputFingerprint {
     @Test func everyGoodInputConvertsAndEveryBrokenOneIsReported() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let report = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output,
                                                               formats: Self.formats, jobs: 3)).run()
         #expect(!report.cancelled)
@@ -247,10 +172,7 @@ enum OutputFingerprint {
     @Test func strictFailsTheInputsWithLossesOnly() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-strict")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let lenient = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["shapefile", "geojson"])).run()
         let lossy = Set(lenient.inputs.filter { !$0.losses.isEmpty }.map(\.path))
         #expect(!lossy.isEmpty)
@@ -309,10 +231,7 @@ enum OutputFingerprint {
     @Test func oneJobAndSeveralWriteTheSameTree() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-jobs")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let one = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output.appendingPathComponent("1"),
                                                            formats: Self.formats, jobs: 1)).run()
         let four = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output.appendingPathComponent("4"),
@@ -325,10 +244,7 @@ enum OutputFingerprint {
     @Test func aCancelledBatchStartsNothingAndLeavesNothing() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("batch-cancel")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let cancellation = ExportCancellation()
         cancellation.cancel()
         let report = try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["csv"],

@@ -5,12 +5,8 @@ import Testing
 /// `run(plan:)` refuses what `run()` refuses, and a plan these options would not make.
 @Suite struct BatchPlanCheckTests {
     @Test func runWithAPlanChecksTheOptionsAsRunDoes() throws {
-        let root = try BatchCommitTests.tree()
-        let output = try TestPaths.makeTemporaryDirectory("commit-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        let (root, output, _) = try BatchCommitTests.setUp()
+        defer { TestPaths.remove(root, output) }
         let good = BatchOptions(inputDirectory: root, outputDirectory: output, formats: BatchCommitTests.formats, jobs: 1)
         let plan = try BatchConverter(options: good).plan()
         var bad: [BatchOptions] = []

@@ -9,10 +9,7 @@ import Testing
     @Test func everyInputIsReportedOnceAndEveryFeatureCounted() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("progress")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let seen = Mutex<[(String, Int)]>([])
         let monitor = BatchProgressMonitor { report, progress in
             seen.withLock { $0.append((report.path, progress.inputsDone)) }

@@ -14,10 +14,7 @@ import Testing
     @Test func aSecondRunSkipsWhatIsCompleteAndReportsItInFull() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("resume")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let first = try BatchConverter(options: options(root, output, resume: false)).run()
         let before = try OutputFingerprint.of(output)
         let second = try BatchConverter(options: options(root, output)).run()
@@ -50,10 +47,7 @@ import Testing
     @Test func whatChangedIsConvertedAgain() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("resume-changes")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         let first = try BatchConverter(options: options(root, output)).run()
         let folders = Dictionary(uniqueKeysWithValues: first.inputs.map { ($0.path, output.appendingPathComponent($0.output)) })
 
@@ -95,10 +89,7 @@ import Testing
     @Test func aKilledRunsLeftoversAreReplaced() throws {
         let root = try BatchTree.make()
         let base = try TestPaths.makeTemporaryDirectory("resume-killed")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: base)
-        }
+        defer { TestPaths.remove(root, base) }
         let clean = base.appendingPathComponent("clean")
         let killed = base.appendingPathComponent("killed")
         _ = try BatchConverter(options: options(root, clean, resume: false)).run()

@@ -16,18 +16,11 @@ import Testing
     /// The hash is SHA-256, not Swift's per-process `hashValue`: any language can compute it.
     @Test func theHashIsTheOneDocumented() throws {
         let paths = ["a/b.json", "replicas/carson.replica.json", "devices/field-crew-7", "ü/ñ.geodatabase", "x"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
+        let output = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", """
             import hashlib, sys
             for p in sys.argv[1:]:
                 print(int.from_bytes(hashlib.sha256(p.encode()).digest()[:8], 'big') % 7 + 1)
-            """] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+            """] + paths).stdout
         let expected = output.split(separator: "\n").compactMap { Int($0) }
         #expect(paths.map { BatchShard.shard(of: $0, count: 7) } == expected)
         for (path, index) in zip(paths, expected) {
@@ -64,10 +57,7 @@ import Testing
     @Test func mergedShardReportsAreTheUnshardedReport() throws {
         let root = try BatchTree.make()
         let output = try TestPaths.makeTemporaryDirectory("shards")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         func run(_ shard: BatchShard?) throws -> BatchReport {
             try BatchConverter(options: BatchOptions(inputDirectory: root, outputDirectory: output,
                                                      formats: ["filegdb", "geojson"], jobs: 2, shard: shard)).run()

@@ -52,6 +52,12 @@ import GDALReadBack
         return Feature(attributes: [.int64(oid)], geometry: Geometry(.polygon([ring])))
     }
 
+    /// A circle, then a notes row with a string where its ObjectID belongs.
+    static func brokenSource() -> MemorySource {
+        MemorySource(replica: Replica(name: "memory", layers: [circleLayer, tableLayer]),
+                     features: [[circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
+    }
+
     static func source(storedOptions: Int?) -> MemorySource {
         MemorySource(
             replica: Replica(name: "memory", syncModel: SyncModel.none, syncDataOptions: storedOptions,
@@ -144,9 +150,7 @@ import GDALReadBack
         defer { try? FileManager.default.removeItem(at: output) }
         // The second layer's feature has a string where the ObjectID belongs: the writers refuse it
         // after the first layer was written completely.
-        let broken = MemorySource(
-            replica: Replica(name: "memory", layers: [Self.circleLayer, Self.tableLayer]),
-            features: [[Self.circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
+        let broken = Self.brokenSource()
         let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["csv", "geojson", "shapefile"],
                                     outputDirectory: output)
         #expect(throws: (any Error).self) { try Exporter().export(from: broken, request: request) }
@@ -172,9 +176,7 @@ import GDALReadBack
         defer { try? FileManager.default.removeItem(at: output) }
         // A feature without a usable ObjectID: FileGDB gives it a new one; the text formats refuse
         // the value (a reader never hands one over, which makes it a sure way to fail a writer).
-        let broken = MemorySource(
-            replica: Replica(name: "memory", layers: [Self.circleLayer, Self.tableLayer]),
-            features: [[Self.circle(1)], [Feature(attributes: [.string("x"), .string("y")])]])
+        let broken = Self.brokenSource()
         let request = ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["filegdb", "csv", "geojson"],
                                     outputDirectory: output)
         let report = try Exporter().export(from: broken, request: request)

@@ -19,21 +19,7 @@ enum MGDB {
     /// Runs the sqlite3 command line on a (copied) file, read-write.
     @discardableResult
     static func sqlite3(_ path: URL, _ sql: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sqlite3", path.path, sql]
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
-            throw ReplicaExportError(.unreadable, "sqlite3 failed: \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        try Processes.succeed("sqlite3", [path.path, sql])
     }
 
     static func copy(_ name: String, to dir: URL) throws -> URL {
@@ -378,7 +364,7 @@ struct MobileGeodatabaseTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         // No public delta sample: shape a copy like one (T_<n>_inserts, GDB_DataChanges, no GDB_ServiceItems).
         let copy = try MGDB.copy("LA_Trails.geodatabase", to: dir)
-        try MGDB.sqlite3(copy, "DROP TABLE GDB_ServiceItems; CREATE TABLE T_8_inserts (OBJECTID INTEGER); CREATE TABLE GDB_DataChangesDatasets (id INTEGER);")
+        try Fixtures.makeSyncDelta(copy)
         expectReadingError(copy, .notAReplica, "DELTA")
     }
 

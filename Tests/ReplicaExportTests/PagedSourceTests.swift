@@ -170,10 +170,7 @@ import Testing
     @Test func pagesOfOneLayerAreOneInputAndOneOutput() throws {
         let root = try Self.tree()
         let output = try TestPaths.makeTemporaryDirectory("pages-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         var options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["filegdb", "geojson"], jobs: 2)
         options.mergePages = true
         let report = try BatchConverter(options: options).run()
@@ -208,10 +205,7 @@ import Testing
     @Test func theGapIsAWarningAndAContradictionFailsTheGroupOnly() throws {
         let root = try Self.tree()
         let output = try TestPaths.makeTemporaryDirectory("pages-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         try Self.page([99], geometryType: "esriGeometryPolyline").write(to: root.appendingPathComponent("twice/wells-2.json"))
         var options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["geojson"], jobs: 1)
         options.mergePages = true
@@ -232,10 +226,7 @@ import Testing
     @Test func resumeAndShardsTreatTheGroupAsOneUnit() throws {
         let root = try Self.tree()
         let output = try TestPaths.makeTemporaryDirectory("pages-out")
-        defer {
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.removeItem(at: output)
-        }
+        defer { TestPaths.remove(root, output) }
         var options = BatchOptions(inputDirectory: root, outputDirectory: output, formats: ["geojson"], jobs: 2, resume: true)
         options.mergePages = true
         _ = try BatchConverter(options: options).run()

@@ -56,14 +56,8 @@ import Testing
     /// Every length from 0 to 200 bytes, through the padding cases (55, 56, 63, 64, 119, 120...),
     /// compared with Python's hashlib.
     @Test func agreesWithHashlibAroundThePadding() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", "import hashlib\nfor n in range(201): print(hashlib.sha256(bytes((i * 7 + 3) % 256 for i in range(n))).hexdigest())"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), [
+            "-c", "import hashlib\nfor n in range(201): print(hashlib.sha256(bytes((i * 7 + 3) % 256 for i in range(n))).hexdigest())"]).stdout
         let expected = output.split(separator: "\n").map(String.init)
         try #require(expected.count == 201)
         for n in 0...200 {

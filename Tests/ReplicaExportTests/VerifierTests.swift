@@ -134,13 +134,21 @@ import Testing
 
     static let arcrestgo = "mobilegdb/arcrestgo_m5pc4wu4_10.4.1.geodatabase"
 
-    @Test func aChangedSpatialReferenceIsFoundAndPlaced() throws {
-        let directory = try TestPaths.makeTemporaryDirectory("verify-srs")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try Self.export(Self.arcrestgo, into: directory)
-        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
+    /// arcrestgo exported to every format in a new directory, the request that verifies it, and its
+    /// report before any tampering, which must pass. The caller removes the directory.
+    static func cleanArcrestgo(_ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> (directory: URL, output: URL, request: VerifyRequest, clean: VerificationReport) {
+        let directory = try TestPaths.makeTemporaryDirectory(label)
+        let output = try export(arcrestgo, into: directory)
+        let request = VerifyRequest(input: TestPaths.testData(arcrestgo), outputDirectory: output)
         let clean = try Verifier().verify(request)
-        #expect(clean.passed, "\(clean.summary)")
+        #expect(clean.passed, "\(clean.summary)", sourceLocation: sourceLocation)
+        return (directory, output, request, clean)
+    }
+
+    @Test func aChangedSpatialReferenceIsFoundAndPlaced() throws {
+        let (directory, output, request, clean) = try Self.cleanArcrestgo("verify-srs")
+        defer { try? FileManager.default.removeItem(at: directory) }
         for format in Self.formats {
             let homesites = clean.formats.first { $0.format == format }?.layers.first { $0.layer == "Homesites" }
             #expect(homesites?.spatialReference == (format == "geojson" ? "EPSG:4326" : "EPSG:3857"), "\(format)")
@@ -168,12 +176,8 @@ import Testing
     }
 
     @Test func aChangedDomainIsFoundAndPlaced() throws {
-        let directory = try TestPaths.makeTemporaryDirectory("verify-domains")
+        let (directory, output, request, clean) = try Self.cleanArcrestgo("verify-domains")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try Self.export(Self.arcrestgo, into: directory)
-        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
-        let clean = try Verifier().verify(request)
-        #expect(clean.passed, "\(clean.summary)")
         for format in ["filegdb", "geopackage"] {
             #expect(clean.formats.first { $0.format == format }?.layers.first?.domainsCompared == 5, "\(format)")
         }
@@ -234,12 +238,8 @@ import Testing
     }
 
     @Test func aDroppedRelationshipClassIsFoundAndPlaced() throws {
-        let directory = try TestPaths.makeTemporaryDirectory("verify-relationships")
+        let (directory, output, request, clean) = try Self.cleanArcrestgo("verify-relationships")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let output = try Self.export(Self.arcrestgo, into: directory)
-        let request = VerifyRequest(input: TestPaths.testData(Self.arcrestgo), outputDirectory: output)
-        let clean = try Verifier().verify(request)
-        #expect(clean.passed, "\(clean.summary)")
         #expect(clean.formats.allSatisfy { $0.layers.first { $0.layer == "Homesites" }?.relationshipsCompared == 1 }, "\(clean.summary)")
 
         // CSV: the class dropped from relationships.json; GeoJSON: the listing removed; shapefile:
