@@ -32,13 +32,15 @@ public enum BenchmarkSupport {
     /// the format keeps them and `trueCurves` asks for it).
     public static func prepare(_ features: [Feature], layer: LayerSchema, format: String,
                                trueCurves: Bool = false) throws -> PreparedBatch {
-        var preparer = GeometryPreparer(try key(format, trueCurves: trueCurves), maxDeviation: nil)
+        let key = try key(format, trueCurves: trueCurves)
+        var preparer = GeometryPreparer(key, maxDeviation: nil)
         var prepared: [PreparedFeature] = []
         prepared.reserveCapacity(features.count)
         for feature in features {
             let geometry = try feature.geometry.map { try preparer.prepare($0, spatialReference: layer.spatialReference) }
             prepared.append(PreparedFeature(attributes: feature.attributes, geometry: geometry))
         }
+        if key.inWGS84 { prepared = try WGS84Move(layer: layer, at: ErrorLocation(layer: layer.name)).apply(prepared, firstIndex: 0) }
         return PreparedBatch(features: prepared)
     }
 
@@ -49,6 +51,10 @@ public enum BenchmarkSupport {
         guard let type = WriterRegistry.standard.writer(named: format) else {
             throw ReplicaExportError(.unknownOutputFormat, "unknown format '\(format)'")
         }
+        // Prepared features of a format that requires WGS 84 are in WGS 84 (see prepare), and the
+        // writer is told so.
+        let layer = type.profile.capabilities.contains(.requiresWGS84)
+            ? try WGS84Move(layer: layer, at: ErrorLocation(layer: layer.name)).schema : layer
         let replica = Replica(name: layer.name, layers: [layer])
         let writer = try type.init(request: WriterRequest(outputDirectory: directory, replica: replica,
                                                           keepsCircularArcs: try key(format, trueCurves: false).keepsCircularArcs))

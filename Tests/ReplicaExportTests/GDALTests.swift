@@ -102,10 +102,20 @@ enum WriterFixtures {
                       keepsCircularArcs: keepsCircularArcs)
     }
 
-    /// Writes one layer with a writer type and commits.
+    /// What the exporter's preparation stage gives a writer of `type`: the layer and its features,
+    /// moved to WGS 84 where the format requires it (``WGS84Move``).
+    static func delivered(_ type: any FormatWriter.Type, layer: LayerSchema,
+                          features: [PreparedFeature]) throws -> (LayerSchema, [PreparedFeature]) {
+        guard type.profile.capabilities.contains(.requiresWGS84) else { return (layer, features) }
+        let move = try WGS84Move(layer: layer, at: ErrorLocation(layer: layer.name))
+        return (move.schema, try move.apply(features, firstIndex: 0))
+    }
+
+    /// Writes one layer with a writer type, as the exporter delivers it, and commits.
     @discardableResult
     static func write<W: FormatWriter>(_ type: W.Type, into dir: URL, layer: LayerSchema, features: [PreparedFeature],
                                        name: String = "replica", keepsCircularArcs: Bool = false) throws -> (W, [WrittenOutput]) {
+        let (layer, features) = try delivered(type, layer: layer, features: features)
         let writer = try W(request: request(dir, name: name, layers: [layer], keepsCircularArcs: keepsCircularArcs))
         do {
             try writer.beginLayer(layer)

@@ -12,6 +12,7 @@ import GDALReadBack
     /// Writes one layer, `segmented` in segments of 3 features (the first of 2) on two workers.
     @discardableResult
     private func write(_ features: [PreparedFeature], layer: LayerSchema, into dir: URL, segmented: Bool) throws -> GeoJSONWriter {
+        let (layer, features) = try WriterFixtures.delivered(GeoJSONWriter.self, layer: layer, features: features)
         var request = WriterFixtures.request(dir, layers: [layer])
         request.segments = segmented ? SegmentPlan(weightPerSegment: 3, workers: 2, firstSegmentWeight: 2) : .off
         let writer = try GeoJSONWriter(request: request)

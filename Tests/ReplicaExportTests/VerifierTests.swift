@@ -36,7 +36,7 @@ import Testing
 
     /// GeoJSON numbers compare exactly: a double GDAL alone would have rounded is a difference.
     @Test func geoJSONNumbersCompareExactly() {
-        func same(_ expected: Value, _ actual: Value) -> Bool { ValueComparison.same(expected, actual, encoding: .geoJSONNumber) }
+        func same(_ expected: Value, _ actual: Value) -> Bool { ValueComparison.same(expected, actual, encoding: .formatted(GeoJSONFormat.exactNumber)) }
         #expect(same(.float64(0.30000000000000004), .float64(0.30000000000000004)))
         #expect(!same(.float64(0.30000000000000004), .float64(0.3)))
         #expect(!same(.float64(-828700.6830000001), .float64(-828700.683)))

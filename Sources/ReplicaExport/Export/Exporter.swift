@@ -289,7 +289,12 @@ public struct Exporter: Sendable {
         let live = writers.live
         let pipes = live.map { _ in BoundedPipe<PipelineItem>(capacity: 4) }
         var preparers: [PreparationKey: GeometryPreparer] = [:]
-        for key in Set(live.map { keys[$0.index] }) { preparers[key] = GeometryPreparer(key, maxDeviation: request.maxDeviation) }
+        for key in Set(live.map { keys[$0.index].beforeReprojection }) {
+            preparers[key] = GeometryPreparer(key, maxDeviation: request.maxDeviation)
+        }
+        // What the writers are given: each preparation, moved to WGS 84 for the formats that need it.
+        let deliveredKeys = Set(live.map { keys[$0.index] })
+        let anyInWGS84 = deliveredKeys.contains { $0.inWGS84 }
         // The producer owns the source, the preparers and what it counts until it has finished.
         let produced = ProducerState(preparers: preparers)
         let outcomes = WriterOutcomes(count: live.count)
@@ -319,7 +324,10 @@ public struct Exporter: Sendable {
             do {
                 for (position, layerIndex) in selection.sourceIndices.enumerated() {
                     let layer = selection.replica.layers[position]
-                    guard deliver(.beginLayer(position)) else { throw NoWriterLeft() }
+                    // Made here, once per layer; a layer that cannot be moved fails only the formats that need it.
+                    let toWGS84: Result<WGS84Move, any Error>? = anyInWGS84
+                        ? Result { try WGS84Move(layer: layer, at: ErrorLocation(input: inputPath, layer: layer.name)) } : nil
+                    guard deliver(.beginLayer(position, inWGS84: toWGS84?.map(\.schema))) else { throw NoWriterLeft() }
                     var featureIndex = 0
                     var keptCount = 0
                     // With a selection, only the attachments of kept features follow: their GlobalIDs.
@@ -363,7 +371,18 @@ public struct Exporter: Sendable {
                                                             preparer: &produced.preparers[key]!, reprojector: reprojector,
                                                             file: inputPath, diagnostics: &produced.geometryDiagnostics)
                             }
-                            guard deliver(.batch(prepared)) else { throw NoWriterLeft() }
+                            var delivered: [PreparationKey: Result<[PreparedFeature], any Error>] = [:]
+                            for key in deliveredKeys {
+                                let features = prepared[key.beforeReprojection]!
+                                if key.inWGS84, let toWGS84 {
+                                    delivered[key] = toWGS84.flatMap { move in
+                                        Result { try move.apply(features, firstIndex: keptCount) }
+                                    }
+                                } else {
+                                    delivered[key] = .success(features)
+                                }
+                            }
+                            guard deliver(.batch(delivered)) else { throw NoWriterLeft() }
                         }
                         featureIndex += batch.count
                         keptCount += kept.count
@@ -413,13 +432,15 @@ public struct Exporter: Sendable {
                     do {
                         try Exporter.naming(writer) {
                             switch item {
-                            case .beginLayer(let position):
-                                let next = selection.replica.layers[position]
+                            case .beginLayer(let position, let inWGS84):
+                                let next = keys[live[slot].index].inWGS84
+                                    ? try inWGS84?.get() ?? selection.replica.layers[position]
+                                    : selection.replica.layers[position]
                                 logger.debug("layer \(next.name): writing", metadata: ["format": "\(type(of: writer).formatName)"])
                                 try writer.beginLayer(next)
                                 layer = next
                             case .batch(let prepared):
-                                try writer.write(prepared[keys[live[slot].index]]!)
+                                try writer.write(prepared[keys[live[slot].index]]!.get())
                             case .attachment(let attachment):
                                 if let layer { try writer.write(attachments: [attachment], of: layer) }
                             case .endLayer:
@@ -483,7 +504,7 @@ public struct Exporter: Sendable {
         var curves: [String: CurveStatistics] = [:]
         for (index, writer) in writers.live {
             let name = type(of: writer).formatName
-            curves[name] = run.preparers[keys[index]]!.statistics
+            curves[name] = run.preparers[keys[index].beforeReprojection]!.statistics
             diagnostics += writer.diagnostics.map { $0.located(ErrorLocation(format: name)) }
         }
         diagnostics += curveDiagnostics(curves, keepTrueCurves: keepTrueCurves)
@@ -499,9 +520,12 @@ public struct Exporter: Sendable {
 
     /// What the reader thread hands to the writing thread.
     private enum PipelineItem {
-        case beginLayer(Int)
-        /// Prepared features, by the preparation their writers need.
-        case batch([PreparationKey: [PreparedFeature]])
+        /// The layer at this position of the written replica begins; `inWGS84`: the layer as the
+        /// formats that require WGS 84 are given it (or why it cannot be moved), when any runs.
+        case beginLayer(Int, inWGS84: Result<LayerSchema, any Error>?)
+        /// Prepared features, by the preparation their writers need, or why they could not be
+        /// moved to WGS 84 for the formats that need it.
+        case batch([PreparationKey: Result<[PreparedFeature], any Error>])
         case attachment(Attachment)
         case endLayer
     }

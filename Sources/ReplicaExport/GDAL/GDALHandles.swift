@@ -277,7 +277,11 @@ package struct GDALLayer {
         return fieldName(at: fieldCount - 1)
     }
 
-    func createFeature(_ feature: GDALFeature) -> OGRErr { OGR_L_CreateFeature(handle, feature.handle) }
+    /// `OGR_L_CreateFeature`; a failure, or an error GDAL raised since `start`, is thrown.
+    func createFeature(_ feature: GDALFeature, errors: GDALErrorCollector, since start: Int, at location: ErrorLocation) throws {
+        try errors.check(OGR_L_CreateFeature(handle, feature.handle), "writing the feature", function: "OGR_L_CreateFeature",
+                         since: start, at: location)
+    }
 
     /// Whether a feature with this FID exists (an indexed look-up in drivers with random access).
     func hasFeature(_ fid: Int64) -> Bool {
@@ -286,7 +290,10 @@ package struct GDALLayer {
         return true
     }
 
-    func syncToDisk() -> OGRErr { OGR_L_SyncToDisk(handle) }
+    /// `OGR_L_SyncToDisk`: what is written reaches the files; a failure is thrown.
+    func syncToDisk(errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        try errors.check(OGR_L_SyncToDisk(handle), "syncing the layer", function: "OGR_L_SyncToDisk", at: location)
+    }
 
     /// `OGR_L_GetFeature`: the feature with this FID, owned by the caller; nil when there is none.
     func feature(fid: Int64) -> GDALFeature? {

@@ -37,9 +37,20 @@ public struct CurveStatistics: Sendable, Equatable, Codable {
 package struct PreparationKey: Hashable, Sendable {
     /// Circular arcs stay true curves (the request keeps them and the format can hold them).
     package var keepsCircularArcs: Bool
+    /// Geometries are then moved to WGS 84 longitude/latitude (``WGS84Move``): the format requires it.
+    package var inWGS84: Bool
 
     package init(profile: WriterProfile, trueCurvesRequested: Bool) {
         keepsCircularArcs = profile.keepsCircularArcs(trueCurvesRequested: trueCurvesRequested)
+        inWGS84 = profile.capabilities.contains(.requiresWGS84)
+    }
+
+    /// The same preparation before any move to WGS 84: features are prepared once per such key,
+    /// then moved for the keys that ask for it.
+    var beforeReprojection: PreparationKey {
+        var key = self
+        key.inWGS84 = false
+        return key
     }
 }
 

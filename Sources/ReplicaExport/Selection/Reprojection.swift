@@ -145,3 +145,39 @@ extension GeometryReprojector {
         return out
     }
 }
+
+/// The move to WGS 84 longitude/latitude of a format that requires it
+/// (``WriterCapabilities/requiresWGS84``: GeoJSON), made once per layer where features are
+/// prepared, so that a writer only writes: it is given ``schema``, and features already moved.
+package struct WGS84Move {
+    /// The layer as the writer is given it: in WGS 84 when its features are moved there.
+    package let schema: LayerSchema
+    /// nil when nothing moves: a table, a layer in WGS 84 already, or one without a spatial
+    /// reference (written as given; the writer says so).
+    let reprojector: GeometryReprojector?
+
+    /// The move for `layer`; throws when its spatial reference cannot be moved to WGS 84.
+    package init(layer: LayerSchema, at location: ErrorLocation) throws {
+        guard layer.kind != .table, layer.geometryType != nil, let own = layer.spatialReference,
+              let reprojector = try GeometryReprojector.make(from: own, to: .wgs84, densifier: Densifier(spatialReference: own),
+                                                             at: location) else {
+            schema = layer
+            reprojector = nil
+            return
+        }
+        var moved = layer
+        moved.spatialReference = .wgs84
+        schema = moved
+        self.reprojector = reprojector
+    }
+
+    /// `features` in WGS 84; `firstIndex` is the layer-wide index of `features[0]`, for errors.
+    package func apply(_ features: [PreparedFeature], firstIndex: Int) throws -> [PreparedFeature] {
+        guard let reprojector else { return features }
+        do {
+            return try reprojector.reproject(features, firstIndex: firstIndex)
+        } catch let error as ReplicaExportError {
+            throw error.located(ErrorLocation(layer: schema.name))
+        }
+    }
+}

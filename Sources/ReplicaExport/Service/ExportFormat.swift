@@ -6,24 +6,14 @@ import Foundation
 /// a caller's exhaustive `switch`. ``name`` is the format's name in ``WriterRegistry`` and in
 /// ``ExportRequest/formats``.
 public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// The lower-case `dataFormat` value (`filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`).
+    /// The lower-case `dataFormat` value, the format's name in ``WriterRegistry``.
     public let name: String
 
-    private init(_ name: String) { self.name = name }
+    init(_ name: String) { self.name = name }
 
-    /// An Esri file geodatabase (`dataFormat=filegdb`).
-    public static let fileGDB = ExportFormat("filegdb")
-    /// One shapefile per layer (`dataFormat=shapefile`).
-    public static let shapefile = ExportFormat("shapefile")
-    /// One CSV file per layer (`dataFormat=csv`).
-    public static let csv = ExportFormat("csv")
-    /// One GeoJSON file per layer (`dataFormat=geojson`).
-    public static let geoJSON = ExportFormat("geojson")
-    /// An OGC GeoPackage (`dataFormat=geopackage`).
-    public static let geoPackage = ExportFormat("geopackage")
-
-    /// Every format an export can write.
-    public static let all: [ExportFormat] = [.fileGDB, .shapefile, .csv, .geoJSON, .geoPackage]
+    /// Every format an export can write: the formats of ``WriterRegistry/standard``. The named
+    /// ones (``fileGDB``, ``csv``, ...) are declared beside each format's writer.
+    public static var all: [ExportFormat] { WriterRegistry.standard.formatNames.map(ExportFormat.init) }
 
     /// The format a createReplica `dataFormat` value names, compared case-insensitively
     /// (`geoPackage` and `GEOJSON` are accepted); nil for anything else, including the replica
@@ -34,12 +24,13 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
         self = format
     }
 
-    /// Whether a service result of this format is a zip whatever the number of layers (a file
-    /// geodatabase is a folder, a shapefile a set of side files; a GeoPackage is zipped too, so
-    /// that every database format downloads the same way). CSV and GeoJSON are a single file
-    /// for one layer and a zip for several.
-    public var alwaysZipped: Bool { self == .fileGDB || self == .shapefile || self == .geoPackage }
+    /// Whether a service result of this format is a zip whatever the number of layers, as the
+    /// format's profile declares it (a file geodatabase is a folder, a shapefile a set of side
+    /// files, a GeoPackage is zipped so that every database format downloads the same way); the
+    /// others are a single file for one layer and a zip for several.
+    public var alwaysZipped: Bool { WriterRegistry.standard.profile(named: name)?.packaging == .zipped }
 
+    /// The `dataFormat` name.
     public var description: String { name }
 
     public init(from decoder: any Decoder) throws {

@@ -10,7 +10,9 @@ enum ValueComparison {
             return true  // a .dbf cell of spaces reads back as null
         }
         // NaN and infinity are written as null where the format has no such numbers (a reported loss).
-        if case .geoJSONNumber = encoding, let e = expected.doubleValue, !e.isFinite { return actual.isNull }
+        if case .formatted(let f) = encoding, f.readBack == .exactNumber, let e = expected.doubleValue, !e.isFinite {
+            return actual.isNull
+        }
         if case .null = actual { return false }
         switch encoding {
         case .integer, .integer64:
@@ -18,12 +20,12 @@ enum ValueComparison {
                 || (actual.integerValue == nil && expected.integerValue.map(Double.init) == actual.doubleValue)
         case .integer64Within53Bits:
             return expected.integerValue.map(Double.init) == actual.doubleValue
-        case .geoJSONNumber:
+        case .formatted(let f) where f.readBack == .exactNumber:
             // Written exactly; a float32 as its shortest decimal.
             guard let a = actual.doubleValue else { return false }
             if case .float32(let f) = expected { return ValueText.shortestDecimal(f) == a }
             return expected.doubleValue == a
-        case .geoJSONText where expected.isGUID:
+        case .formatted where expected.isGUID:
             return guidKey(expected.text) == guidKey(actual.text)
         case .real, .realShortestDecimal, .numberText:
             guard let e = expected.doubleValue, let a = actual.doubleValue ?? actual.text.flatMap(Double.init) else { return false }
@@ -32,7 +34,7 @@ enum ValueComparison {
             }
             // A .dbf keeps 15 decimals of fixed-point text.
             return e == a || abs(e - a) <= 5e-16 + 1e-15 * abs(e)
-        case .string, .geoJSONText:
+        case .string, .formatted:
             // GDAL's GeoJSON and CSV readers turn ISO 8601 text into dates and times.
             if case .date(let ms) = actual, let s = expected.text { return ISO8601.milliseconds(s) == ms }
             if case .dateOnly(let d) = actual, let s = expected.text { return s == ValueText.isoDate(d) }

@@ -206,7 +206,7 @@ struct FormatVerifier {
                 continue
             }
             let (expected, actual) = (input.attributes[i], output.attributes[j])
-            if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: format == "csv") {
+            if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: profile.readBack.crlfReadAsLF) {
                 verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: field.name),
                                                expected: "\(expected)", actual: "\(actual)"))
             }
@@ -254,18 +254,15 @@ struct FormatVerifier {
         verification.verticesCompared += expected.count
     }
 
-    /// The coordinate precision of the format: the FileGDB grid, GeoJSON's 7 decimals of a degree,
-    /// CSV's WKT digits; exact elsewhere up to rounding.
+    /// The coordinate precision the profile declares (``WriterProfile/ReadBack``).
     private func tolerance(_ layer: LayerSchema) -> (absolute: Double, relative: Double) {
-        switch format {
-        case "filegdb":
+        switch profile.readBack.coordinates {
+        case .resolutionGrid:
             let resolution = layer.spatialReference?.xyResolution
                 ?? ((layer.spatialReference?.isGeographic ?? false) ? 1e-9 : 1e-4)
             return (resolution * 1.5, 1e-12)
-        // 7 decimals of a degree: half of 1e-7 from rounding. (GDAL's rounding of a run of 9s or
-        // 0s, which moved coordinates up to 1e-6 degree, is off: see GDALRuntime.)
-        case "geojson": return (1.5e-7, 1e-12)
-        default: return (1e-9, 1e-12)
+        case .absolute(let distance): return (distance, 1e-12)
+        case .exact: return (1e-9, 1e-12)
         }
     }
 

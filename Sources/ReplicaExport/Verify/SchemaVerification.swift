@@ -1,39 +1,13 @@
 import Foundation
 
-/// The columns one input layer has in a format: each kept field with its rule and the name it was
-/// written under, and the `<field>_label` columns `--domain-labels` adds where domains are lost.
-struct OutputColumnPlan {
-    var kept: [(index: Int, field: Field, rule: ColumnRule, name: String)]
-    var labels: [(index: Int, field: Field, labels: DomainLabels, name: String)]
-    /// How the format keeps text, which label columns are.
-    var labelEncoding: ValueEncoding
-}
-
 /// What belongs to a layer or a dataset rather than to one feature: the spatial reference, the
 /// domains attached to fields, the relationship classes.
 extension FormatVerifier {
-    /// The plan the writer made for `layer`, by the same rules: the profile's field-type table,
-    /// names cut to the format's limit (label columns after every field), label columns only where
-    /// the format has no domains.
+    /// The plan the writer made for `layer` (``WriterProfile/columnPlan(for:domainLabels:skippedField:)``),
+    /// with label columns wherever the format has no domains: they are compared where present.
     mutating func columnPlan(_ layer: LayerSchema) -> OutputColumnPlan {
         if let plan = plans[layer.name] { return plan }
-        var kept: [(Int, Field, ColumnRule)] = []
-        for (i, field) in layer.fields.enumerated() {
-            if case .column(let rule) = profile.columns[field.type] { kept.append((i, field, rule)) }
-        }
-        var labelled: [(Int, Field, DomainLabels)] = []
-        if !profile.capabilities.contains(.domains) {
-            for (i, field, _) in kept {
-                if let labels = DomainLabels(layer: layer, field: field) { labelled.append((i, field, labels)) }
-            }
-        }
-        let wanted = kept.map(\.1.name) + labelled.map { "\($0.1.name)_label" }
-        let names = profile.maxFieldNameBytes.map { FieldNames.shortened(wanted, maxBytes: $0) } ?? wanted
-        var labelEncoding = ValueEncoding.string
-        if case .column(let rule) = profile.columns[.string] { labelEncoding = rule.encoding }
-        let plan = OutputColumnPlan(kept: zip(kept, names).map { ($0.0.0, $0.0.1, $0.0.2, $0.1) },
-                              labels: zip(labelled, names.dropFirst(kept.count)).map { ($0.0.0, $0.0.1, $0.0.2, $0.1) },
-                              labelEncoding: labelEncoding)
+        let plan = profile.columnPlan(for: layer, domainLabels: true)
         plans[layer.name] = plan
         return plan
     }
@@ -144,7 +118,7 @@ extension FormatVerifier {
             }
             // GDAL 3.6.2 reads a FileGDB domain's XML with the leading white space of each code and
             // label dropped (the file keeps them: ArcGIS's own ' Interstate' in procaching_data).
-            if let problem = Self.domainDifference(expected, written, leadingSpaceLost: format == "filegdb") {
+            if let problem = Self.domainDifference(expected, written, leadingSpaceLost: profile.readBack.domainLeadingSpaceLost) {
                 verification.differ(Difference(location: place, expected: "domain '\(expected.name)': \(problem.expected)",
                                                actual: problem.actual))
             }

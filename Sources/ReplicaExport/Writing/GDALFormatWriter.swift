@@ -110,10 +110,6 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var directory: URL
         var columns: [GDALColumnSpec]
         var featureIDField: Int?
-        /// The move to WGS 84 of a format that requires it (GeoJSON), done here a batch at a time
-        /// rather than by GDAL a feature at a time (GDAL 3.6.2's RFC 7946 writer sets up a
-        /// coordinate system per feature, most of its cost); nil when already in WGS 84.
-        var toWGS84: GeometryReprojector?
         /// Features written so far (their layer-wide index).
         var nextFeatureIndex = 0
         /// By file name, in creation order.
@@ -213,13 +209,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         diagnostics += notes.diagnostics
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
-        var toWGS84: GeometryReprojector?
-        if hasGeometry(layer) && profile.capabilities.contains(.requiresWGS84), let own = layer.spatialReference {
-            toWGS84 = try GeometryReprojector.make(from: own, to: .wgs84, densifier: Densifier(spatialReference: own),
-                                                   at: ErrorLocation(layer: layer.name, output: output))
-        }
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
-                         featureIDField: featureIDField, toWGS84: toWGS84)
+                         featureIDField: featureIDField)
         if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
            Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
@@ -233,7 +224,6 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
         var features = features
         do {
-            if let toWGS84 = layer.toWGS84 { features = try toWGS84.reproject(features, firstIndex: layer.nextFeatureIndex) }
             features = try Format.adjust(features, layer: layer.schema, firstIndex: layer.nextFeatureIndex)
         } catch let error as ReplicaExportError {
             throw error.located(ErrorLocation(layer: layer.schema.name, output: layer.sinks.first?.file))
@@ -572,23 +562,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     private func planColumns(_ layer: LayerSchema, featureIDField: Int?, notes: inout LayerNotes) -> [GDALColumnSpec] {
         // A format whose feature id IS a named column (FileGDB, GeoPackage) gets the OID only there.
         let oidIsColumn = featureIDField != nil && profile.featureID == .objectIDColumn
-        var planned: [(index: Int, field: Field, rule: ColumnRule)] = []
-        for (i, field) in layer.fields.enumerated() {
-            if oidIsColumn && i == featureIDField { continue }
-            switch profile.columns[field.type] {
-            case .dropped(let reason):
-                notes.note(.fieldDropped, reason, field: field.name)
-            case .column(let rule):
-                planned.append((i, field, rule))
-            }
-        }
-        // Label columns come after every field, so that they never change a field's (shortened) name.
-        var labelled: [(index: Int, field: Field, labels: DomainLabels)] = []
-        if request.domainLabels && !profile.capabilities.contains(.domains) {
-            for (i, field, _) in planned {
-                if let labels = DomainLabels(layer: layer, field: field) { labelled.append((i, field, labels)) }
-            }
-        }
+        let plan = profile.columnPlan(for: layer, domainLabels: request.domainLabels,
+                                      skippedField: oidIsColumn ? featureIDField : nil)
+        for (field, reason) in plan.dropped { notes.note(.fieldDropped, reason, field: field.name) }
         if !layer.subtypes.isEmpty, let subtypeField = layer.subtypeField {
             let ownDomain = layer.fields.first { $0.name == subtypeField }?.domain
             let message: String
@@ -601,9 +577,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
             notes.note(.subtypesDropped, message, field: subtypeField, count: layer.subtypes.count)
         }
-        let names = shortenedNames(planned.map(\.field.name) + labelled.map { "\($0.field.name)_label" })
         var columns: [GDALColumnSpec] = []
-        for ((i, field, rule), name) in zip(planned, names) {
+        for (i, field, rule, name) in plan.kept {
             if name != field.name {
                 notes.note(.fieldRenamed, "field name shortened to '\(name)'", field: field.name)
             }
@@ -634,17 +609,11 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
             columns.append(spec)
         }
-        for ((i, field, labels), name) in zip(labelled, names.dropFirst(planned.count)) {
+        for (i, field, labels, name) in plan.labels {
             columns.append(GDALColumnSpec(name: name, type: .string, source: i, encoding: .label(labels),
                                           sourceName: "\(field.name)_label", sourceType: .string))
         }
         return columns
-    }
-
-    /// Field names cut to the profile's limit, unique case-insensitively.
-    private func shortenedNames(_ names: [String]) -> [String] {
-        guard let limit = profile.maxFieldNameBytes else { return names }
-        return FieldNames.shortened(names, maxBytes: limit)
     }
 
     // MARK: sinks
@@ -699,7 +668,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let options = profile.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
         let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
-            : layer.toWGS84 != nil ? .wgs84 : schema.spatialReference
+            : schema.spatialReference
         let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
                                              fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),

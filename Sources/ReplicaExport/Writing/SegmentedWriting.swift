@@ -23,9 +23,20 @@ enum SegmentLayout: Sendable, Equatable {
     /// then `closing`; a file without features is header + closing (GeoJSON's FeatureCollection).
     /// Later segments' headers must equal the first's; the bodies are joined with `separator`.
     case featureArray(opening: String, separator: String, closing: String)
-    /// A shapefile's `.shp`, `.shx` and `.dbf` (or a table's lone `.dbf`): records renumbered,
-    /// the index and both headers recomputed (``ShapefileSplice``).
-    case shapefile
+    /// Joined by the format's own splice, declared in its file (the shapefile's `.shp`, `.shx`
+    /// and `.dbf`: ``ShapefileSplice``).
+    case spliced(SegmentSplicer)
+}
+
+/// A format's own way of joining the files of a layer's later segments onto its first, for a
+/// layout none of ``SegmentLayout``'s generic cases describes.
+struct SegmentSplicer: Sendable, Equatable {
+    /// Names the splice, for equality.
+    let name: String
+    /// Appends the segment files (in order) to the file of the first segment.
+    let append: @Sendable (_ segments: [URL], _ first: URL, _ location: ErrorLocation) throws -> Void
+
+    static func == (a: SegmentSplicer, b: SegmentSplicer) -> Bool { a.name == b.name }
 }
 
 /// How large a layer must be to be written in segments, and by how many threads.
@@ -306,8 +317,8 @@ enum SegmentSplice {
         case .featureArray(let opening, let separator, let closing):
             try appendFeatures(segments, to: first, opening: Array(opening.utf8), separator: Array(separator.utf8),
                                closing: Array(closing.utf8), location: location)
-        case .shapefile:
-            try ShapefileSplice.append(segments, to: first, location: location)
+        case .spliced(let splicer):
+            try splicer.append(segments, first, location)
         }
     }
 

@@ -1,58 +1,5 @@
 import Foundation
 
-/// How one attribute value is handed to GDAL; chosen per field by each writer.
-enum ValueEncoding: Sendable, Equatable {
-    /// int16 / int32 into an Integer field.
-    case integer
-    /// Any integer into an Integer64 field.
-    case integer64
-    /// Integer64 into a field the driver stores as a double (FileGDB 3.6): |v| > 2^53 is data loss.
-    case integer64Within53Bits
-    /// float32 / float64 into a Real field, binary-exact.
-    case real
-    /// float32 through its shortest decimal form (1.1f -> 1.1), float64 as is: for a driver that
-    /// prints the double as decimal text itself (the shapefile's `.dbf`).
-    case realShortestDecimal
-    /// Any number as Swift's shortest round-trip text, into a String field (CSV: GDAL prints 15 digits).
-    case numberText
-    case string
-    /// GeoJSON: a float32 / float64 as its shortest round-trip text behind ``GeoJSONTextMarker``'s
-    /// number marker, into a String field (GDAL 3.6.2 rounds some doubles); NaN and infinity,
-    /// which JSON cannot hold, as null (a loss).
-    case geoJSONNumber
-    /// GeoJSON: text or a GUID, behind ``GeoJSONTextMarker``'s text marker where GDAL would write
-    /// it as JSON.
-    case geoJSONText
-    /// A string cut to at most this many UTF-8 bytes, on a character boundary (shapefile: 254).
-    case stringMaxBytes(Int)
-    /// The X / Y / Z of a point geometry as text (CSV point columns); the source index is ignored.
-    case geometryX, geometryY, geometryZ
-    /// The geometry as ISO WKT, in a text column of its own (CSV): the writer, not GDAL, writes it
-    /// (see ``WKT``); the source index is ignored.
-    case geometryWKT
-    /// GUIDs upper-cased in braces: `{XXXXXXXX-...}` (FileGDB GUID columns).
-    case guidBracedUpper
-    case guidAsGiven
-    /// `.date` into a DateTime field, UTC, whole seconds (milliseconds dropped: diagnostic).
-    case dateTimeWholeSeconds
-    /// `.date` into a DateTime field with milliseconds.
-    case dateTime
-    /// `.date` into a Date field (time of day dropped: diagnostic).
-    case dateToDate
-    /// `.date` as `2024-03-15T13:45:30.250Z`.
-    case dateISO
-    case dateOnly
-    case dateOnlyISO
-    /// `.timeOnly` as `13:45:30.250`.
-    case timeOnlyISO
-    /// `.timestampOffset` as `2024-03-15T13:45:30.250+02:00`.
-    case timestampOffsetISO
-    case binary
-    case base64
-    /// The label of the source field's coded value (a `<field>_label` column).
-    case label(DomainLabels)
-}
-
 /// Text forms of values, shared by the writers.
 enum ValueText {
     /// Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).

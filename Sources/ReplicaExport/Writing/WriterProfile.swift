@@ -60,11 +60,15 @@ public struct WriterProfile: Sendable {
     /// GeoPackage). Declared, a large layer is written by several datasets at once (see
     /// ``SegmentLayout``).
     let segmentLayout: SegmentLayout?
+    /// What reading the format back changes of what was written: how `verify` compares.
+    let readBack: ReadBack
+    /// How a service hands out the format's files (``ExportFormat``).
+    let packaging: Packaging
 
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
-         segmentLayout: SegmentLayout? = nil) {
+         segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging) {
         self.formatName = formatName
         self.driverName = driverName
         self.capabilities = capabilities
@@ -77,6 +81,40 @@ public struct WriterProfile: Sendable {
         self.datasetOptions = datasetOptions
         self.layerOptions = layerOptions
         self.segmentLayout = segmentLayout
+        self.readBack = readBack
+        self.packaging = packaging
+    }
+
+    /// What reading a format back through GDAL changes of what was written, as far as `verify`
+    /// must know it to accept exactly what the format keeps.
+    struct ReadBack: Sendable {
+        /// How close a coordinate read back must be to the one written.
+        var coordinates: CoordinatePrecision = .exact
+        /// GDAL's reader turns CR LF inside a quoted cell into LF; the file keeps both (CSV).
+        var crlfReadAsLF = false
+        /// GDAL 3.6.2 reads domain codes and labels with their leading white space dropped; the
+        /// file keeps it (FileGDB).
+        var domainLeadingSpaceLost = false
+    }
+
+    /// How precisely a format stores coordinates.
+    enum CoordinatePrecision: Sendable {
+        /// As given, up to the rounding of a decimal text form.
+        case exact
+        /// Snapped to the spatial reference's XY resolution (FileGDB's grid).
+        case resolutionGrid
+        /// Rounded to a fixed number of decimals: within this absolute distance (GeoJSON's 7
+        /// decimals of a degree).
+        case absolute(Double)
+    }
+
+    /// How a service built on the library hands out one format's result.
+    enum Packaging: Sendable, Equatable {
+        /// Always a zip, whatever the number of layers: a folder (a file geodatabase), a set of side
+        /// files (shapefile), or a database zipped so that every database format downloads alike.
+        case zipped
+        /// The file itself where one layer gives one file; a zip of several.
+        case singleFileOrZip
     }
 
     /// Where a format's layers go.

@@ -31,7 +31,10 @@ enum CSVFormat: GDALFormat {
         layerOptions: ["CREATE_CSVT=YES", "STRING_QUOTING=IF_NEEDED"],
         // GDAL 3.6.2 writes the header line (at the first feature or at close), then one line per
         // feature (LF on Unix), and nothing at close: files join by dropping later headers.
-        segmentLayout: .headerLine)
+        segmentLayout: .headerLine,
+        // GDAL's CSV reader reads CR LF inside a quoted cell as LF.
+        readBack: .init(crlfReadAsLF: true),
+        packaging: .singleFileOrZip)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         hasGeometry(layer) && !columns.holdGeometryAsWKT ? ["GEOMETRY=AS_WKT"] : []
@@ -94,3 +97,8 @@ enum CSVFormat: GDALFormat {
 
 /// Writes CSV (`csv`).
 typealias CSVWriter = GDALFormatWriter<CSVFormat>
+
+extension ExportFormat {
+    /// One CSV file per layer (`dataFormat=csv`).
+    public static let csv = ExportFormat(CSVFormat.profile.formatName)
+}

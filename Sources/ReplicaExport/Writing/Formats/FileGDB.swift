@@ -36,7 +36,11 @@ enum FileGDBFormat: GDALFormat {
             .raster: .column(.binary, .binary),
         ]),
         // GDAL 3.6.2 cannot encode a NaN M ("no measure") in a FileGDB and refuses the feature.
-        missingMeasure: 0)
+        missingMeasure: 0,
+        // Coordinates snap to the spatial reference's grid; GDAL 3.6.2 reads a domain's codes and
+        // labels without their leading white space (the file keeps it).
+        readBack: .init(coordinates: .resolutionGrid, domainLeadingSpaceLost: true),
+        packaging: .zipped)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         var options: [String] = []
@@ -55,3 +59,8 @@ enum FileGDBFormat: GDALFormat {
 
 /// Writes FileGDB (`filegdb`).
 typealias FileGDBWriter = GDALFormatWriter<FileGDBFormat>
+
+extension ExportFormat {
+    /// An Esri file geodatabase (`dataFormat=filegdb`).
+    public static let fileGDB = ExportFormat(FileGDBFormat.profile.formatName)
+}

@@ -1,7 +1,7 @@
 import Foundation
 
 /// GeoJSON (RFC 7946) through GDAL: one `<layer>.geojson` per layer, in WGS84 longitude/latitude
-/// (moved there by the writer a batch at a time) with counter-clockwise exterior rings, 7 decimals
+/// (moved there where features are prepared, a batch at a time: ``WGS84Move``) with counter-clockwise exterior rings, 7 decimals
 /// of a degree (GDAL's RFC 7946 default, about 1 cm).
 ///
 /// Feature `id` is the ObjectID (also kept as a property); dates ISO 8601 strings with
@@ -16,17 +16,21 @@ enum GeoJSONFormat: GDALFormat {
         layout: .filePerLayer(extension: "geojson", siblings: []), featureID: .featureIDAndAttribute,
         columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .smallInteger: .column(.integer, .integer),
-            .single: .column(.string, .geoJSONNumber),
-            .double: .column(.string, .geoJSONNumber),
-            .string: .column(.string, .geoJSONText),
-            .xml: .column(.string, .geoJSONText),
-            .globalID: .column(.string, .geoJSONText),
-            .guid: .column(.string, .geoJSONText),
+            .single: .column(.string, .formatted(exactNumber)),
+            .double: .column(.string, .formatted(exactNumber)),
+            .string: .column(.string, .formatted(plainText)),
+            .xml: .column(.string, .formatted(plainText)),
+            .globalID: .column(.string, .formatted(plainText)),
+            .guid: .column(.string, .formatted(plainText)),
         ]),
         // GDAL 3.6.2 (OGRGeoJSONWriteLayer): the header ends with `"features": [` and a line
         // break, features are joined by ",\n", and closing writes "\n]", a layer bbox when
         // asked, then "\n}\n". Only layers without a bbox are segmented: see ``segmentable(_:)``.
-        segmentLayout: .featureArray(opening: "\"features\": [\n", separator: ",\n", closing: "\n]\n}\n"))
+        segmentLayout: .featureArray(opening: "\"features\": [\n", separator: ",\n", closing: "\n]\n}\n"),
+        // 7 decimals of a degree: half of 1e-7 from rounding. (GDAL's rounding of a run of 9s or
+        // 0s, which moved coordinates up to 1e-6 degree, is off: see GDALRuntime.)
+        readBack: .init(coordinates: .absolute(1.5e-7)),
+        packaging: .singleFileOrZip)
 
     /// Only point layers (written in GDAL's plain mode, see ``layerOptions(for:columns:featureIDField:)``)
     /// are written in segments: in RFC 7946 mode GDAL writes the layer's bbox, merged feature by
@@ -67,7 +71,26 @@ enum GeoJSONFormat: GDALFormat {
         return out
     }
 
-    /// Takes the markers of the `geoJSONText`, `geoJSONNumber` and label columns out of the file, unless
+    /// A float32 / float64 as its shortest round-trip text behind ``GeoJSONTextMarker``'s number
+    /// marker (GDAL 3.6.2 rounds some doubles); NaN and infinity, which JSON cannot hold, as null.
+    static let exactNumber = ValueFormatter(name: "geojson number", readBack: .exactNumber) { value in
+        switch value {
+        case .float32(let f) where f.isFinite: return .text(GeoJSONTextMarker.number(f))
+        case .float64(let d) where d.isFinite: return .text(GeoJSONTextMarker.number(d))
+        case .float32, .float64: return .nonFinite
+        default: return .mismatch
+        }
+    }
+
+    /// Text or a GUID behind ``GeoJSONTextMarker``'s text marker where GDAL would write it as JSON.
+    static let plainText = ValueFormatter(name: "geojson text", readBack: .text) { value in
+        switch value {
+        case .string(let s), .guid(let s): return .text(GeoJSONTextMarker.text(s))
+        default: return .mismatch
+        }
+    }
+
+    /// Takes the markers of the ``exactNumber``, ``plainText`` and label columns out of the file, unless
     /// it was joined from segments that were each stripped as they were closed (in parallel, and
     /// the joined file is not written twice).
     static func didCloseFile(_ file: String, columns: [GDALColumnSpec], layer: LayerSchema, directory: URL, joined: Bool) throws {
@@ -83,8 +106,10 @@ enum GeoJSONFormat: GDALFormat {
 
     private static func stripMarkers(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {
         func marks(_ column: GDALColumnSpec) -> Bool {
-            if case .label = column.encoding { return true }
-            return column.encoding == .geoJSONText || column.encoding == .geoJSONNumber
+            switch column.encoding {
+            case .label, .formatted: return true
+            default: return false
+            }
         }
         guard columns.contains(where: marks) else { return }
         let url = URL(fileURLWithPath: path)
@@ -115,3 +140,8 @@ enum GeoJSONFormat: GDALFormat {
 
 /// Writes GeoJSON (`geojson`).
 typealias GeoJSONWriter = GDALFormatWriter<GeoJSONFormat>
+
+extension ExportFormat {
+    /// One GeoJSON file per layer (`dataFormat=geojson`).
+    public static let geoJSON = ExportFormat(GeoJSONFormat.profile.formatName)
+}

@@ -32,7 +32,8 @@ enum GeoPackageFormat: GDALFormat {
             .blob: .column(.binary, .binary),
             .raster: .column(.binary, .binary),
         ]),
-        curvesNeedCurveLayerType: true)
+        curvesNeedCurveLayerType: true,
+        packaging: .zipped)
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         featureIDField.map { ["FID=\(layer.fields[$0].name)"] } ?? []
@@ -41,3 +42,8 @@ enum GeoPackageFormat: GDALFormat {
 
 /// Writes GeoPackage (`geopackage`).
 typealias GeoPackageWriter = GDALFormatWriter<GeoPackageFormat>
+
+extension ExportFormat {
+    /// An OGC GeoPackage (`dataFormat=geopackage`).
+    public static let geoPackage = ExportFormat(GeoPackageFormat.profile.formatName)
+}

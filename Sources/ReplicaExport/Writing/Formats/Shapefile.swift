@@ -42,7 +42,10 @@ enum ShapefileFormat: GDALFormat {
         maxFieldNameBytes: 10,
         // The .dbf's end-of-file marker is written at close instead of by GDAL (see didCloseFile).
         layerOptions: ["ENCODING=UTF-8", "DBF_EOF_CHAR=NO"],
-        segmentLayout: .shapefile)
+        segmentLayout: .spliced(SegmentSplicer(name: "shapefile") { segments, first, location in
+            try ShapefileSplice.append(segments, to: first, location: location)
+        }),
+        packaging: .zipped)
 
     /// The `.dbf` gets its end-of-file marker (0x1A) now: shapelib writes it after every record
     /// and must then seek back over it before the next, which glibc turns into a seek, a read of
@@ -93,3 +96,8 @@ enum ShapefileFormat: GDALFormat {
 
 /// Writes shapefiles (`shapefile`).
 typealias ShapefileWriter = GDALFormatWriter<ShapefileFormat>
+
+extension ExportFormat {
+    /// One shapefile per layer (`dataFormat=shapefile`).
+    public static let shapefile = ExportFormat(ShapefileFormat.profile.formatName)
+}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Joins shapefiles written in segments (``SegmentLayout/shapefile``) onto the layer's first one,
+/// Joins shapefiles written in segments (``SegmentLayout/spliced(_:)``) onto the layer's first one,
 /// giving the bytes GDAL 3.6.2 (shapelib) writes for the whole layer in one dataset.
 ///
 /// A shapefile's records carry their own number, its index (`.shx`) their offsets, and both
