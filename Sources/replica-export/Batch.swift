@@ -35,17 +35,9 @@ struct Batch: ParsableCommand {
     @Option(help: ArgumentHelp("Convert only shard K of N: the inputs whose relative path hashes to it (the first 8 bytes of its SHA-256, big-endian, modulo N, plus 1). Shards 1/N ... N/N together convert every input once; 'replica-export report merge' joins their reports.", valueName: "K/N"))
     var shard: String?
 
-    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
-    var trueCurves = false
+    @OptionGroup var curves: CurveOptions<Batch>
 
-    @Option(help: "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0.")
-    var syncDataOptions: Int?
-
-    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units.")
-    var maxDeviation: Double?
-
-    @Flag(help: "Fail an input, writing nothing for it, when a format cannot hold a value as given.")
-    var strict = false
+    @OptionGroup var runOptions: RunOptions<Batch>
 
     @Flag(help: "Merge the FeatureSet pages of one layer (<stem>-0.json, <stem>-1.json, ... in one folder, with <stem>.layers.json as their schema when present) into one output, OUTDIR/<folder>/<stem>/<format>/, instead of one per page. The pages must agree on fields, geometry type and spatial reference; a gap in the numbering is a warning.")
     var mergePages = false
@@ -53,16 +45,7 @@ struct Batch: ParsableCommand {
     @Flag(help: "List what would be converted and what skipped, and convert nothing.")
     var dryRun = false
 
-    @Flag(name: .shortAndLong, help: "No progress and no summary table; errors only (the report has everything).")
-    var quiet = false
-
     func validate() throws {
-        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
-            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
-        }
-        if let syncDataOptions, syncDataOptions < 0 {
-            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
-        }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let shard {
             do {
@@ -74,13 +57,12 @@ struct Batch: ParsableCommand {
     }
 
     func run() throws {
-        var syncOptions = syncDataOptions
-        if trueCurves { syncOptions = (syncOptions ?? 0) | ExportRequest.trueCurvesBit }
+        let quiet = runOptions.quiet
         var options = BatchOptions(
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+            jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation, strict: runOptions.strict)
         options.mergePages = mergePages
         let converter = BatchConverter(options: options)
         let plan: BatchPlan
@@ -157,6 +139,14 @@ struct Batch: ParsableCommand {
             for line in table(header: ["file", "reason", "detail"], rows: skippedRows) { print("  " + line) }
         }
     }
+}
+
+extension Batch: CurveOptionsHelp, RunOptionsHelp {
+    static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
+    static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0."
+    static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units."
+    static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given."
+    static let quiet: ArgumentHelp = "No progress and no summary table; errors only (the report has everything)."
 }
 
 /// Turns SIGINT and SIGTERM into a cancellation (through dispatch sources, not a signal handler):

@@ -25,14 +25,7 @@ struct Convert: ParsableCommand {
     @Option(name: .long, help: "Output directory (created if missing).")
     var output: String
 
-    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
-    var trueCurves = false
-
-    @Option(help: "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0.")
-    var syncDataOptions: Int?
-
-    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m).")
-    var maxDeviation: Double?
+    @OptionGroup var curves: CurveOptions<Convert>
 
     @Option(help: "Only these layer ids, comma-separated.")
     var layers: String?
@@ -40,8 +33,7 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace outputs that already exist.")
     var overwrite = false
 
-    @Flag(help: "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported).")
-    var strict = false
+    @OptionGroup var runOptions: RunOptions<Convert>
 
     @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
     var report: String?
@@ -55,22 +47,13 @@ struct Convert: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print progress details.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "No progress line and no summary; warnings and errors only (--report has everything).")
-    var quiet = false
-
     func validate() throws {
-        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
-            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
-        }
-        if let syncDataOptions, syncDataOptions < 0 {
-            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
-        }
-        if quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; give one of them") }
+        if runOptions.quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; give one of them") }
     }
 
     func run() throws {
-        var options = syncDataOptions
-        if trueCurves { options = (options ?? 0) | ExportRequest.trueCurvesBit }
+        let options = curves.syncDataOptionsRequested
+        let quiet = runOptions.quiet
         var layerIds: [Int]?
         if let layers {
             layerIds = try layers.split(separator: ",").map {
@@ -86,10 +69,10 @@ struct Convert: ParsableCommand {
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             outputDirectory: URL(fileURLWithPath: output),
             syncDataOptions: options,
-            maxDeviation: maxDeviation,
+            maxDeviation: curves.maxDeviation,
             layerIds: layerIds,
             overwrite: overwrite,
-            strict: strict,
+            strict: runOptions.strict,
             cancellation: ExportCancellation())
         request.domainLabels = domainLabels
         let progress = ConvertProgress(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
@@ -132,9 +115,17 @@ struct Convert: ParsableCommand {
         if verify {
             try runVerification(VerifyRequest(input: request.input, schema: request.schema,
                                               outputDirectory: request.outputDirectory, syncDataOptions: options,
-                                              maxDeviation: maxDeviation))
+                                              maxDeviation: curves.maxDeviation))
         }
     }
+}
+
+extension Convert: CurveOptionsHelp, RunOptionsHelp {
+    static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
+    static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0."
+    static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m)."
+    static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported)."
+    static let quiet: ArgumentHelp = "No progress line and no summary; warnings and errors only (--report has everything)."
 }
 
 /// SIGINT and SIGTERM cancel the export instead of killing the process, so that its temporary
