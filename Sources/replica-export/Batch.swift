@@ -77,7 +77,10 @@ struct Batch: ParsableCommand {
         }
         // SIGINT and SIGTERM stop the batch: running exports stop between batches of features and
         // remove what they wrote, no new input starts, and the report says what finished.
-        let signals = SignalWatcher(cancellation: options.cancellation)
+        let signals = SignalWatcher(cancellation: options.cancellation, secondSignalQuits: true) { number in
+            printError("replica-export: \(SignalWatcher.name(number)): stopping; the inputs being converted are abandoned and removed"
+                       + " (send it again to quit at once)")
+        }
         let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
         progress.start()
         let result: BatchReport
@@ -147,55 +150,6 @@ extension Batch: CurveOptionsHelp, RunOptionsHelp {
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units."
     static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given."
     static let quiet: ArgumentHelp = "No progress and no summary table; errors only (the report has everything)."
-}
-
-/// Turns SIGINT and SIGTERM into a cancellation (through dispatch sources, not a signal handler):
-/// the first asks every running export to stop; a second one ends the process at once, leaving
-/// staging folders that the next run removes.
-/// Unchecked: `sources` is set once in init; dispatch sources are thread-safe.
-final class SignalWatcher: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let first = Atomic<Int32>(0)
-
-    init(cancellation: ExportCancellation, signals: [Int32] = [SIGINT, SIGTERM]) {
-        var sources: [any DispatchSourceSignal] = []
-        for number in signals {
-            signal(number, SIG_IGN)
-            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
-        }
-        self.sources = sources
-        for (number, source) in zip(signals, sources) {
-            source.setEventHandler { [self] in
-                if first.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
-                    cancellation.cancel()
-                    printError("replica-export: \(Self.name(number)): stopping; the inputs being converted are abandoned and removed"
-                               + " (send it again to quit at once)")
-                } else {
-                    signal(number, SIG_DFL)
-                    kill(getpid(), number)
-                }
-            }
-            source.resume()
-        }
-    }
-
-    /// The first signal received, if any.
-    var received: Int32? {
-        let number = first.load(ordering: .relaxed)
-        return number == 0 ? nil : number
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
-    }
-
-    static func name(_ number: Int32) -> String {
-        switch number {
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        default: return "signal \(number)"
-        }
-    }
 }
 
 /// Progress on stderr: on a terminal one line redrawn (inputs done, features/s, time left, the inputs

@@ -77,7 +77,7 @@ struct Convert: ParsableCommand {
         request.domainLabels = domainLabels
         let progress = ConvertProgress(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
         if !quiet { request.progress = { progress.report($0) } }
-        let interruption = SignalCancellation(request.cancellation!)
+        let interruption = SignalWatcher(cancellation: request.cancellation!)
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
         let result: ExportReport
@@ -87,14 +87,14 @@ struct Convert: ParsableCommand {
         } catch let error as ReplicaExportError where error.code == .cancelled {
             // The exporter removed its temporaries; say so and exit as a shell expects of the signal.
             let signal = interruption.received ?? SIGINT
-            printError("replica-export: interrupted by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): the export was cancelled and nothing was written")
+            printError("replica-export: interrupted by \(SignalWatcher.name(signal)): the export was cancelled and nothing was written")
             throw ExitCode(128 + signal)
         } catch {
             throw fail(error)
         }
         if let signal = interruption.received {
             // The signal came after the last point the export could stop: every output was committed.
-            printError("replica-export: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") arrived while the outputs were being committed; they are complete")
+            printError("replica-export: \(SignalWatcher.name(signal)) arrived while the outputs were being committed; they are complete")
         }
         if let report {
             do {
@@ -126,37 +126,6 @@ extension Convert: CurveOptionsHelp, RunOptionsHelp {
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m)."
     static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported)."
     static let quiet: ArgumentHelp = "No progress line and no summary; warnings and errors only (--report has everything)."
-}
-
-/// SIGINT and SIGTERM cancel the export instead of killing the process, so that its temporary
-/// outputs are removed (the exporter checks the flag between batches). The handlers only cancel;
-/// a signal that arrives during the final renames lets them finish (see `OutputStaging.commit`).
-final class SignalCancellation: @unchecked Sendable {
-    private let sources: [DispatchSourceSignal]
-    private let lock = NSLock()
-    private var signal: Int32?
-
-    /// The first signal received, if any.
-    var received: Int32? { lock.withLock { signal } }
-
-    init(_ cancellation: ExportCancellation) {
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            Foundation.signal(number, SIG_IGN)  // the dispatch source, not the default action, handles it
-            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
-        }
-        self.sources = sources
-        for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
-            source.setEventHandler { [weak self] in
-                cancellation.cancel()
-                guard let self else { return }
-                lock.withLock { if signal == nil { signal = number } }
-            }
-            source.resume()
-        }
-    }
-
-    deinit { for source in sources { source.cancel() } }
 }
 
 /// The progress of one export on stderr, from ``ExportProgress`` (the library computes the counts,
