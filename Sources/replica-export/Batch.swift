@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReplicaExport
-import Synchronization
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,10 +81,11 @@ struct Batch: ParsableCommand {
                        + " (send it again to quit at once)")
         }
         let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
-        progress.start()
+        let monitor = BatchProgressMonitor(onFinish: { input, done in progress.finished(input, done) })
+        progress.startRedrawing { monitor.snapshot() }
         let result: BatchReport
         do {
-            result = try converter.run(plan: plan, monitor: progress.monitor)
+            result = try converter.run(plan: plan, monitor: monitor)
         } catch {
             progress.stop()
             throw fail(error)
@@ -150,126 +150,6 @@ extension Batch: CurveOptionsHelp, RunOptionsHelp {
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units."
     static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given."
     static let quiet: ArgumentHelp = "No progress and no summary table; errors only (the report has everything)."
-}
-
-/// Progress on stderr: on a terminal one line redrawn (inputs done, features/s, time left, the inputs
-/// being converted) and each failure as a line of its own; otherwise a plain line per finished input;
-/// nothing when quiet.
-final class ProgressPrinter {
-    enum Mode: Sendable { case terminal, lines, quiet }
-
-    let mode: Mode
-    let monitor: BatchProgressMonitor
-    private let output: ProgressOutput
-    /// Redraws the line on a terminal; created only when started (a dispatch source must not be
-    /// released before it was resumed).
-    private var timer: (any DispatchSourceTimer)?
-
-    init(mode: Mode) {
-        self.mode = mode
-        let output = ProgressOutput(mode: mode)
-        self.output = output
-        monitor = BatchProgressMonitor(onFinish: { report, progress in output.finished(report, progress) })
-    }
-
-    func start() {
-        guard mode == .terminal, timer == nil else { return }
-        let monitor = self.monitor, output = self.output
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.setEventHandler { output.redraw(monitor.snapshot()) }
-        timer.schedule(deadline: .now(), repeating: .milliseconds(250))
-        timer.resume()
-        self.timer = timer
-    }
-
-    func stop() {
-        guard let timer else { return }
-        timer.cancel()
-        self.timer = nil
-        output.clear()
-    }
-}
-
-/// Writes the progress, one writer at a time.
-final class ProgressOutput: Sendable {
-    let mode: ProgressPrinter.Mode
-    private let lock = Mutex(false)  // whether a redrawn line is on screen
-
-    init(mode: ProgressPrinter.Mode) { self.mode = mode }
-
-    func finished(_ input: BatchInputReport, _ progress: BatchProgress) {
-        switch mode {
-        case .quiet:
-            return
-        case .lines:
-            var line = "[\(progress.inputsDone)/\(progress.inputsTotal)] \(Self.describe(input))"
-            line += "; \(Self.rate(progress))"
-            if let left = progress.secondsLeft, progress.inputsDone < progress.inputsTotal { line += ", about \(Self.clock(left)) left" }
-            lock.withLock { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        case .terminal:
-            guard input.status == .failed else { return }
-            lock.withLock { onScreen in
-                FileHandle.standardError.write(Data(((onScreen ? "\r\u{1B}[K" : "") + Self.describe(input) + "\n").utf8))
-                onScreen = false
-            }
-        }
-    }
-
-    func redraw(_ progress: BatchProgress) {
-        var line = "\(progress.inputsDone)/\(progress.inputsTotal) inputs, \(Self.rate(progress))"
-        if let left = progress.secondsLeft { line += ", about \(Self.clock(left)) left" }
-        if !progress.running.isEmpty { line += " - " + progress.running.joined(separator: ", ") }
-        let width = max(20, Self.terminalWidth() - 1)
-        if line.count > width { line = String(line.prefix(width - 1)) + "…" }
-        lock.withLock { onScreen in
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-            onScreen = true
-        }
-    }
-
-    func clear() {
-        lock.withLock { onScreen in
-            if onScreen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            onScreen = false
-        }
-    }
-
-    static func describe(_ input: BatchInputReport) -> String {
-        switch input.status {
-        case .converted:
-            let features = input.featuresRead.map { BatchReportText.grouped($0) } ?? "?"
-            return "converted \(input.path): \(input.layers ?? 0) layer\(input.layers == 1 ? "" : "s"), \(features) features"
-                + String(format: ", %.1f s", input.seconds)
-        case .failed:
-            let error = input.error.map { error in
-                (error.location.format.map { "\($0): " } ?? "") + "[\(error.code)] \(error.message)"
-            } ?? "failed"
-            return "failed \(input.path): " + error.split(whereSeparator: \.isNewline).joined(separator: " ")
-        case .skippedResume:
-            return "complete already \(input.path)"
-        case .cancelled:
-            return "stopped \(input.path)"
-        case .notStarted:
-            return "not started \(input.path)"
-        }
-    }
-
-    static func rate(_ progress: BatchProgress) -> String {
-        "\(BatchReportText.grouped(Int(progress.featuresPerSecond.rounded()))) features/s"
-    }
-
-    /// `m:ss`, or `h:mm:ss` from an hour.
-    static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
-        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, secs) : String(format: "%d:%02d", minutes, secs)
-    }
-
-    static func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
-    }
 }
 
 /// Left-aligned columns, two spaces apart.

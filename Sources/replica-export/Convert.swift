@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReplicaExport
-import Synchronization
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,7 +74,7 @@ struct Convert: ParsableCommand {
             strict: runOptions.strict,
             cancellation: ExportCancellation())
         request.domainLabels = domainLabels
-        let progress = ConvertProgress(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
+        let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
         if !quiet { request.progress = { progress.report($0) } }
         let interruption = SignalWatcher(cancellation: request.cancellation!)
         var logger = Logger(label: "replica-export")
@@ -126,74 +125,4 @@ extension Convert: CurveOptionsHelp, RunOptionsHelp {
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m)."
     static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported)."
     static let quiet: ArgumentHelp = "No progress line and no summary; warnings and errors only (--report has everything)."
-}
-
-/// The progress of one export on stderr, from ``ExportProgress`` (the library computes the counts,
-/// the rate and the time left; this only prints): on a terminal one line redrawn at most four times
-/// a second and cleared at the end; otherwise a plain line at most every few seconds (none for an
-/// export shorter than that); nothing when quiet.
-///
-/// `REPLICA_EXPORT_PROGRESS_INTERVAL` (seconds) sets the plain lines' spacing, 5 by default.
-final class ConvertProgress: Sendable {
-    let mode: ProgressPrinter.Mode
-    let interval: Duration
-    private struct State {
-        var start = ContinuousClock.now
-        var last: ContinuousClock.Instant?
-        var onScreen = false
-    }
-    private let state = Mutex(State())
-
-    init(mode: ProgressPrinter.Mode) {
-        self.mode = mode
-        switch mode {
-        case .terminal:
-            interval = .milliseconds(250)
-        default:
-            let seconds = ProcessInfo.processInfo.environment["REPLICA_EXPORT_PROGRESS_INTERVAL"].flatMap(Double.init) ?? 5
-            interval = .milliseconds(Int(max(0, seconds) * 1000))
-        }
-    }
-
-    /// Called on the export's reading thread after each batch.
-    func report(_ progress: ExportProgress) {
-        guard mode != .quiet else { return }
-        state.withLock { state in
-            let now = ContinuousClock.now
-            // Plain lines wait a full interval before the first; the terminal line shows at once.
-            let since = state.last ?? (mode == .terminal ? now - interval : state.start)
-            guard now - since >= interval else { return }
-            state.last = now
-            if mode == .terminal {
-                var line = Self.describe(progress)
-                let width = max(20, ProgressOutput.terminalWidth() - 1)
-                if line.count > width { line = String(line.prefix(width - 1)) + "…" }
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-                state.onScreen = true
-            } else {
-                FileHandle.standardError.write(Data(("progress: " + Self.describe(progress) + "\n").utf8))
-            }
-        }
-    }
-
-    /// Takes the redrawn line off the screen.
-    func clear() {
-        state.withLock { state in
-            if state.onScreen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            state.onScreen = false
-        }
-    }
-
-    /// `3,072/10,000 features (31%), 5,432 features/s, about 0:02 left - layer roads`.
-    static func describe(_ progress: ExportProgress) -> String {
-        var line = BatchReportText.grouped(progress.inputFeaturesDone)
-        if let total = progress.inputFeaturesTotal, let fraction = progress.fractionDone {
-            line += "/\(BatchReportText.grouped(total)) features (\(Int((fraction * 100).rounded(.down)))%)"
-        } else {
-            line += " features"
-        }
-        line += ", \(BatchReportText.grouped(Int(progress.featuresPerSecond.rounded()))) features/s"
-        if let left = progress.secondsLeft { line += ", about \(ProgressOutput.clock(left)) left" }
-        return line + " - layer \(progress.layerName)"
-    }
 }
