@@ -22,8 +22,9 @@ struct Batch: ParsableCommand {
     @Option(name: .long, help: "Output directory (created if missing); the input tree is mirrored under it.")
     var output: String
 
+    // Optional rather than defaulted, so that the help says what the default is rather than what it is here.
     @Option(help: "Conversions at once. Default: the number of cores.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Option(help: "Write the batch report (every input: status, layers, features, losses, warnings, error, bytes, seconds) as JSON to FILE; - for stdout.")
     var report: String?
@@ -45,7 +46,7 @@ struct Batch: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let shard {
             do {
                 _ = try BatchShard(parsing: shard)
@@ -61,7 +62,7 @@ struct Batch: ParsableCommand {
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation, strict: runOptions.strict)
+            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation, strict: runOptions.strict)
         options.mergePages = mergePages
         let converter = BatchConverter(options: options)
         let plan: BatchPlan

@@ -15,10 +15,10 @@ struct CurveOptions<Help: CurveOptionsHelp>: ParsableArguments {
     @Flag(help: Help.trueCurves)
     var trueCurves = false
 
-    @Option(help: Help.syncDataOptions)
+    @Option(help: named(Help.syncDataOptions, "N"))
     var syncDataOptions: Int?
 
-    @Option(help: Help.maxDeviation)
+    @Option(help: named(Help.maxDeviation, "D"))
     var maxDeviation: Double?
 
     func validate() throws {
@@ -35,6 +35,14 @@ struct CurveOptions<Help: CurveOptionsHelp>: ParsableArguments {
     var syncDataOptionsRequested: Int? {
         trueCurves ? (syncDataOptions ?? 0) | ExportRequest.trueCurvesBit : syncDataOptions
     }
+}
+
+/// `help` with a value name: `--max-deviation <D>` leaves room for the help on its line, where the
+/// property's name would take the whole line.
+private func named(_ help: ArgumentHelp, _ valueName: String) -> ArgumentHelp {
+    var help = help
+    help.valueName = valueName
+    return help
 }
 
 /// How one command words the help of `--strict` and `--quiet`: convert answers for one input,
