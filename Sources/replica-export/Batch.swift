@@ -16,7 +16,7 @@ struct Batch: ParsableCommand {
     @Argument(help: "The directory of payloads.")
     var input: String
 
-    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson, geopackage.")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing); the input tree is mirrored under it.")

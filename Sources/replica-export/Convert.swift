@@ -18,7 +18,7 @@ struct Convert: ParsableCommand {
     @Option(help: "The service's layer resources (/FeatureServer/layers?f=json) for a JSON payload. Default: <payload-stem>.layers.json beside the payload, if present.")
     var schema: String?
 
-    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson.")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing).")
