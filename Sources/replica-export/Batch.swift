@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReplicaExport
-import Synchronization
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,14 +16,15 @@ struct Batch: ParsableCommand {
     @Argument(help: "The directory of payloads.")
     var input: String
 
-    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson, geopackage.")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing); the input tree is mirrored under it.")
     var output: String
 
+    // Optional rather than defaulted, so that the help says what the default is rather than what it is here.
     @Option(help: "Conversions at once. Default: the number of cores.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Option(help: "Write the batch report (every input: status, layers, features, losses, warnings, error, bytes, seconds) as JSON to FILE; - for stdout.")
     var report: String?
@@ -35,17 +35,9 @@ struct Batch: ParsableCommand {
     @Option(help: ArgumentHelp("Convert only shard K of N: the inputs whose relative path hashes to it (the first 8 bytes of its SHA-256, big-endian, modulo N, plus 1). Shards 1/N ... N/N together convert every input once; 'replica-export report merge' joins their reports.", valueName: "K/N"))
     var shard: String?
 
-    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
-    var trueCurves = false
+    @OptionGroup var curves: CurveOptions<Batch>
 
-    @Option(help: "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0.")
-    var syncDataOptions: Int?
-
-    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units.")
-    var maxDeviation: Double?
-
-    @Flag(help: "Fail an input, writing nothing for it, when a format cannot hold a value as given.")
-    var strict = false
+    @OptionGroup var runOptions: RunOptions<Batch>
 
     @Flag(help: "Merge the FeatureSet pages of one layer (<stem>-0.json, <stem>-1.json, ... in one folder, with <stem>.layers.json as their schema when present) into one output, OUTDIR/<folder>/<stem>/<format>/, instead of one per page. The pages must agree on fields, geometry type and spatial reference; a gap in the numbering is a warning.")
     var mergePages = false
@@ -53,17 +45,8 @@ struct Batch: ParsableCommand {
     @Flag(help: "List what would be converted and what skipped, and convert nothing.")
     var dryRun = false
 
-    @Flag(name: .shortAndLong, help: "No progress and no summary table; errors only (the report has everything).")
-    var quiet = false
-
     func validate() throws {
-        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
-            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
-        }
-        if let syncDataOptions, syncDataOptions < 0 {
-            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
-        }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let shard {
             do {
                 _ = try BatchShard(parsing: shard)
@@ -74,13 +57,12 @@ struct Batch: ParsableCommand {
     }
 
     func run() throws {
-        var syncOptions = syncDataOptions
-        if trueCurves { syncOptions = (syncOptions ?? 0) | ExportRequest.trueCurvesBit }
+        let quiet = runOptions.quiet
         var options = BatchOptions(
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            jobs: jobs, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: syncOptions, maxDeviation: maxDeviation, strict: strict)
+            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation, strict: runOptions.strict)
         options.mergePages = mergePages
         let converter = BatchConverter(options: options)
         let plan: BatchPlan
@@ -95,12 +77,16 @@ struct Batch: ParsableCommand {
         }
         // SIGINT and SIGTERM stop the batch: running exports stop between batches of features and
         // remove what they wrote, no new input starts, and the report says what finished.
-        let signals = SignalWatcher(cancellation: options.cancellation)
+        let signals = SignalWatcher(cancellation: options.cancellation, secondSignalQuits: true) { number in
+            printError("replica-export: \(SignalWatcher.name(number)): stopping; the inputs being converted are abandoned and removed"
+                       + " (send it again to quit at once)")
+        }
         let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
-        progress.start()
+        let monitor = BatchProgressMonitor(onFinish: { input, done in progress.finished(input, done) })
+        progress.startRedrawing { monitor.snapshot() }
         let result: BatchReport
         do {
-            result = try converter.run(plan: plan, monitor: progress.monitor)
+            result = try converter.run(plan: plan, monitor: monitor)
         } catch {
             progress.stop()
             throw fail(error)
@@ -159,173 +145,12 @@ struct Batch: ParsableCommand {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a cancellation (through dispatch sources, not a signal handler):
-/// the first asks every running export to stop; a second one ends the process at once, leaving
-/// staging folders that the next run removes.
-/// Unchecked: `sources` is set once in init; dispatch sources are thread-safe.
-final class SignalWatcher: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let first = Atomic<Int32>(0)
-
-    init(cancellation: ExportCancellation, signals: [Int32] = [SIGINT, SIGTERM]) {
-        var sources: [any DispatchSourceSignal] = []
-        for number in signals {
-            signal(number, SIG_IGN)
-            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
-        }
-        self.sources = sources
-        for (number, source) in zip(signals, sources) {
-            source.setEventHandler { [self] in
-                if first.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
-                    cancellation.cancel()
-                    printError("replica-export: \(Self.name(number)): stopping; the inputs being converted are abandoned and removed"
-                               + " (send it again to quit at once)")
-                } else {
-                    signal(number, SIG_DFL)
-                    kill(getpid(), number)
-                }
-            }
-            source.resume()
-        }
-    }
-
-    /// The first signal received, if any.
-    var received: Int32? {
-        let number = first.load(ordering: .relaxed)
-        return number == 0 ? nil : number
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
-    }
-
-    static func name(_ number: Int32) -> String {
-        switch number {
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        default: return "signal \(number)"
-        }
-    }
-}
-
-/// Progress on stderr: on a terminal one line redrawn (inputs done, features/s, time left, the inputs
-/// being converted) and each failure as a line of its own; otherwise a plain line per finished input;
-/// nothing when quiet.
-final class ProgressPrinter {
-    enum Mode: Sendable { case terminal, lines, quiet }
-
-    let mode: Mode
-    let monitor: BatchProgressMonitor
-    private let output: ProgressOutput
-    /// Redraws the line on a terminal; created only when started (a dispatch source must not be
-    /// released before it was resumed).
-    private var timer: (any DispatchSourceTimer)?
-
-    init(mode: Mode) {
-        self.mode = mode
-        let output = ProgressOutput(mode: mode)
-        self.output = output
-        monitor = BatchProgressMonitor(onFinish: { report, progress in output.finished(report, progress) })
-    }
-
-    func start() {
-        guard mode == .terminal, timer == nil else { return }
-        let monitor = self.monitor, output = self.output
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.setEventHandler { output.redraw(monitor.snapshot()) }
-        timer.schedule(deadline: .now(), repeating: .milliseconds(250))
-        timer.resume()
-        self.timer = timer
-    }
-
-    func stop() {
-        guard let timer else { return }
-        timer.cancel()
-        self.timer = nil
-        output.clear()
-    }
-}
-
-/// Writes the progress, one writer at a time.
-final class ProgressOutput: Sendable {
-    let mode: ProgressPrinter.Mode
-    private let lock = Mutex(false)  // whether a redrawn line is on screen
-
-    init(mode: ProgressPrinter.Mode) { self.mode = mode }
-
-    func finished(_ input: BatchInputReport, _ progress: BatchProgress) {
-        switch mode {
-        case .quiet:
-            return
-        case .lines:
-            var line = "[\(progress.inputsDone)/\(progress.inputsTotal)] \(Self.describe(input))"
-            line += "; \(Self.rate(progress))"
-            if let left = progress.secondsLeft, progress.inputsDone < progress.inputsTotal { line += ", about \(Self.clock(left)) left" }
-            lock.withLock { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        case .terminal:
-            guard input.status == .failed else { return }
-            lock.withLock { onScreen in
-                FileHandle.standardError.write(Data(((onScreen ? "\r\u{1B}[K" : "") + Self.describe(input) + "\n").utf8))
-                onScreen = false
-            }
-        }
-    }
-
-    func redraw(_ progress: BatchProgress) {
-        var line = "\(progress.inputsDone)/\(progress.inputsTotal) inputs, \(Self.rate(progress))"
-        if let left = progress.secondsLeft { line += ", about \(Self.clock(left)) left" }
-        if !progress.running.isEmpty { line += " - " + progress.running.joined(separator: ", ") }
-        let width = max(20, Self.terminalWidth() - 1)
-        if line.count > width { line = String(line.prefix(width - 1)) + "…" }
-        lock.withLock { onScreen in
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-            onScreen = true
-        }
-    }
-
-    func clear() {
-        lock.withLock { onScreen in
-            if onScreen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            onScreen = false
-        }
-    }
-
-    static func describe(_ input: BatchInputReport) -> String {
-        switch input.status {
-        case .converted:
-            let features = input.featuresRead.map { BatchReportText.grouped($0) } ?? "?"
-            return "converted \(input.path): \(input.layers ?? 0) layer\(input.layers == 1 ? "" : "s"), \(features) features"
-                + String(format: ", %.1f s", input.seconds)
-        case .failed:
-            let error = input.error.map { error in
-                (error.location.format.map { "\($0): " } ?? "") + "[\(error.code)] \(error.message)"
-            } ?? "failed"
-            return "failed \(input.path): " + error.split(whereSeparator: \.isNewline).joined(separator: " ")
-        case .skippedResume:
-            return "complete already \(input.path)"
-        case .cancelled:
-            return "stopped \(input.path)"
-        case .notStarted:
-            return "not started \(input.path)"
-        }
-    }
-
-    static func rate(_ progress: BatchProgress) -> String {
-        "\(BatchReportText.grouped(Int(progress.featuresPerSecond.rounded()))) features/s"
-    }
-
-    /// `m:ss`, or `h:mm:ss` from an hour.
-    static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
-        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, secs) : String(format: "%d:%02d", minutes, secs)
-    }
-
-    static func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
-    }
+extension Batch: CurveOptionsHelp, RunOptionsHelp {
+    static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
+    static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0."
+    static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units."
+    static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given."
+    static let quiet: ArgumentHelp = "No progress and no summary table; errors only (the report has everything)."
 }
 
 /// Left-aligned columns, two spaces apart.

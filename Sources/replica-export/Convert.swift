@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReplicaExport
-import Synchronization
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,20 +18,13 @@ struct Convert: ParsableCommand {
     @Option(help: "The service's layer resources (/FeatureServer/layers?f=json) for a JSON payload. Default: <payload-stem>.layers.json beside the payload, if present.")
     var schema: String?
 
-    @Option(name: .long, help: "Output formats, comma-separated: filegdb, shapefile, csv, geojson.")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing).")
     var output: String
 
-    @Flag(help: "Keep true curves where the format can hold them (same as --sync-data-options 256).")
-    var trueCurves = false
-
-    @Option(help: "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0.")
-    var syncDataOptions: Int?
-
-    @Option(help: "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m).")
-    var maxDeviation: Double?
+    @OptionGroup var curves: CurveOptions<Convert>
 
     @Option(help: "Only these layer ids, comma-separated.")
     var layers: String?
@@ -40,8 +32,7 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace outputs that already exist.")
     var overwrite = false
 
-    @Flag(help: "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported).")
-    var strict = false
+    @OptionGroup var runOptions: RunOptions<Convert>
 
     @Option(help: "Write the whole run (input, outputs, counts, losses, warnings) as JSON to FILE; - for stdout.")
     var report: String?
@@ -55,22 +46,13 @@ struct Convert: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print progress details.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "No progress line and no summary; warnings and errors only (--report has everything).")
-    var quiet = false
-
     func validate() throws {
-        if trueCurves, let syncDataOptions, syncDataOptions & ExportRequest.trueCurvesBit == 0 {
-            throw ValidationError("--true-curves contradicts --sync-data-options \(syncDataOptions) (bit 256 not set); give one of them")
-        }
-        if let syncDataOptions, syncDataOptions < 0 {
-            throw ValidationError("--sync-data-options must be a non-negative bit set, got \(syncDataOptions)")
-        }
-        if quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; give one of them") }
+        if runOptions.quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; give one of them") }
     }
 
     func run() throws {
-        var options = syncDataOptions
-        if trueCurves { options = (options ?? 0) | ExportRequest.trueCurvesBit }
+        let options = curves.syncDataOptionsRequested
+        let quiet = runOptions.quiet
         var layerIds: [Int]?
         if let layers {
             layerIds = try layers.split(separator: ",").map {
@@ -86,15 +68,15 @@ struct Convert: ParsableCommand {
             formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             outputDirectory: URL(fileURLWithPath: output),
             syncDataOptions: options,
-            maxDeviation: maxDeviation,
+            maxDeviation: curves.maxDeviation,
             layerIds: layerIds,
             overwrite: overwrite,
-            strict: strict,
+            strict: runOptions.strict,
             cancellation: ExportCancellation())
         request.domainLabels = domainLabels
-        let progress = ConvertProgress(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
+        let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
         if !quiet { request.progress = { progress.report($0) } }
-        let interruption = SignalCancellation(request.cancellation!)
+        let interruption = SignalWatcher(cancellation: request.cancellation!)
         var logger = Logger(label: "replica-export")
         logger.logLevel = verbose ? .debug : .warning
         let result: ExportReport
@@ -104,14 +86,14 @@ struct Convert: ParsableCommand {
         } catch let error as ReplicaExportError where error.code == .cancelled {
             // The exporter removed its temporaries; say so and exit as a shell expects of the signal.
             let signal = interruption.received ?? SIGINT
-            printError("replica-export: interrupted by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): the export was cancelled and nothing was written")
+            printError("replica-export: interrupted by \(SignalWatcher.name(signal)): the export was cancelled and nothing was written")
             throw ExitCode(128 + signal)
         } catch {
             throw fail(error)
         }
         if let signal = interruption.received {
             // The signal came after the last point the export could stop: every output was committed.
-            printError("replica-export: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") arrived while the outputs were being committed; they are complete")
+            printError("replica-export: \(SignalWatcher.name(signal)) arrived while the outputs were being committed; they are complete")
         }
         if let report {
             do {
@@ -132,108 +114,15 @@ struct Convert: ParsableCommand {
         if verify {
             try runVerification(VerifyRequest(input: request.input, schema: request.schema,
                                               outputDirectory: request.outputDirectory, syncDataOptions: options,
-                                              maxDeviation: maxDeviation))
+                                              maxDeviation: curves.maxDeviation))
         }
     }
 }
 
-/// SIGINT and SIGTERM cancel the export instead of killing the process, so that its temporary
-/// outputs are removed (the exporter checks the flag between batches). The handlers only cancel;
-/// a signal that arrives during the final renames lets them finish (see `OutputStaging.commit`).
-final class SignalCancellation: @unchecked Sendable {
-    private let sources: [DispatchSourceSignal]
-    private let lock = NSLock()
-    private var signal: Int32?
-
-    /// The first signal received, if any.
-    var received: Int32? { lock.withLock { signal } }
-
-    init(_ cancellation: ExportCancellation) {
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            Foundation.signal(number, SIG_IGN)  // the dispatch source, not the default action, handles it
-            sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
-        }
-        self.sources = sources
-        for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
-            source.setEventHandler { [weak self] in
-                cancellation.cancel()
-                guard let self else { return }
-                lock.withLock { if signal == nil { signal = number } }
-            }
-            source.resume()
-        }
-    }
-
-    deinit { for source in sources { source.cancel() } }
-}
-
-/// The progress of one export on stderr, from ``ExportProgress`` (the library computes the counts,
-/// the rate and the time left; this only prints): on a terminal one line redrawn at most four times
-/// a second and cleared at the end; otherwise a plain line at most every few seconds (none for an
-/// export shorter than that); nothing when quiet.
-///
-/// `REPLICA_EXPORT_PROGRESS_INTERVAL` (seconds) sets the plain lines' spacing, 5 by default.
-final class ConvertProgress: Sendable {
-    let mode: ProgressPrinter.Mode
-    let interval: Duration
-    private struct State {
-        var start = ContinuousClock.now
-        var last: ContinuousClock.Instant?
-        var onScreen = false
-    }
-    private let state = Mutex(State())
-
-    init(mode: ProgressPrinter.Mode) {
-        self.mode = mode
-        switch mode {
-        case .terminal:
-            interval = .milliseconds(250)
-        default:
-            let seconds = ProcessInfo.processInfo.environment["REPLICA_EXPORT_PROGRESS_INTERVAL"].flatMap(Double.init) ?? 5
-            interval = .milliseconds(Int(max(0, seconds) * 1000))
-        }
-    }
-
-    /// Called on the export's reading thread after each batch.
-    func report(_ progress: ExportProgress) {
-        guard mode != .quiet else { return }
-        state.withLock { state in
-            let now = ContinuousClock.now
-            // Plain lines wait a full interval before the first; the terminal line shows at once.
-            let since = state.last ?? (mode == .terminal ? now - interval : state.start)
-            guard now - since >= interval else { return }
-            state.last = now
-            if mode == .terminal {
-                var line = Self.describe(progress)
-                let width = max(20, ProgressOutput.terminalWidth() - 1)
-                if line.count > width { line = String(line.prefix(width - 1)) + "…" }
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-                state.onScreen = true
-            } else {
-                FileHandle.standardError.write(Data(("progress: " + Self.describe(progress) + "\n").utf8))
-            }
-        }
-    }
-
-    /// Takes the redrawn line off the screen.
-    func clear() {
-        state.withLock { state in
-            if state.onScreen { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            state.onScreen = false
-        }
-    }
-
-    /// `3,072/10,000 features (31%), 5,432 features/s, about 0:02 left - layer roads`.
-    static func describe(_ progress: ExportProgress) -> String {
-        var line = BatchReportText.grouped(progress.inputFeaturesDone)
-        if let total = progress.inputFeaturesTotal, let fraction = progress.fractionDone {
-            line += "/\(BatchReportText.grouped(total)) features (\(Int((fraction * 100).rounded(.down)))%)"
-        } else {
-            line += " features"
-        }
-        line += ", \(BatchReportText.grouped(Int(progress.featuresPerSecond.rounded()))) features/s"
-        if let left = progress.secondsLeft { line += ", about \(ProgressOutput.clock(left)) left" }
-        return line + " - layer \(progress.layerName)"
-    }
+extension Convert: CurveOptionsHelp, RunOptionsHelp {
+    static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
+    static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0."
+    static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m)."
+    static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported)."
+    static let quiet: ArgumentHelp = "No progress line and no summary; warnings and errors only (--report has everything)."
 }

@@ -8,11 +8,12 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer a createReplica export request (syncModel=none) as a feature service would.",
         discussion: """
-        The request is the raw form-encoded body (--request) or its parameters one by one
-        (--param NAME=VALUE, repeatable). The result (a zip, or one .csv / .geojson file for a
-        one-layer CSV or GeoJSON export) is written to OUTPUT/<replicaID>/ and the response JSON is
-        printed on stdout. An invalid request prints the error JSON with code 400 on stdout and
-        exits 2; a failed export prints it with code 500 and exits 1. The command answers
+        The request is the raw form-encoded body (--request) or its parameters one by one \
+        (--param NAME=VALUE, repeatable); its dataFormat is one of \
+        \(ExportFormat.all.map(\.name).joined(separator: ", ")). The result (a zip, or one .csv / .geojson \
+        file for a one-layer CSV or GeoJSON export) is written to OUTPUT/<replicaID>/ and the response \
+        JSON is printed on stdout. An invalid request prints the error JSON with code 400 on stdout and \
+        exits 2; a failed export prints it with code 500 and exits 1. The command answers \
         synchronously even for async=true.
         """
     )

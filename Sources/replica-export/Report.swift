@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
         @Argument(help: "The shards' reports (JSON, as batch --report writes them).")
         var reports: [String]
 
-        @Option(help: "Write the merged report to FILE; - (the default) for stdout.")
+        @Option(help: "Write the merged report to FILE; - for stdout.")
         var output: String = "-"
 
         func run() throws {

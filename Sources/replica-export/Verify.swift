@@ -16,26 +16,23 @@ struct Verify: ParsableCommand {
     @Option(help: "The layer resources given to convert, for a JSON payload.")
     var schema: String?
 
-    @Flag(help: "The conversion kept true curves (same as --sync-data-options 256).")
-    var trueCurves = false
-
-    @Option(help: "The syncDataOptions the conversion ran with.")
-    var syncDataOptions: Int?
-
-    @Option(help: "The --max-deviation the conversion ran with.")
-    var maxDeviation: Double?
+    @OptionGroup var curves: CurveOptions<Verify>
 
     @Option(help: "Write the comparison as JSON to FILE; - for stdout.")
     var report: String?
 
     func run() throws {
-        var options = syncDataOptions
-        if trueCurves { options = (options ?? 0) | ExportRequest.trueCurvesBit }
         try runVerification(VerifyRequest(input: URL(fileURLWithPath: input), schema: schema.map { URL(fileURLWithPath: $0) },
                                           outputDirectory: URL(fileURLWithPath: outputDirectory),
-                                          syncDataOptions: options, maxDeviation: maxDeviation),
+                                          syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation),
                             report: report)
     }
+}
+
+extension Verify: CurveOptionsHelp {
+    static let trueCurves: ArgumentHelp = "The conversion kept true curves (same as --sync-data-options 256)."
+    static let syncDataOptions: ArgumentHelp = "The syncDataOptions the conversion ran with."
+    static let maxDeviation: ArgumentHelp = "The --max-deviation the conversion ran with."
 }
 
 /// Runs a verification, prints its tables and exits non-zero when anything differs.
