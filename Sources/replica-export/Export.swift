@@ -10,8 +10,8 @@ struct Export: ParsableCommand {
         discussion: """
         The request is the raw form-encoded body (--request) or its parameters one by one \
         (--param NAME=VALUE, repeatable); its dataFormat is one of \
-        \(ExportFormat.all.map(\.name).joined(separator: ", ")). The result (a zip, or one .csv / .geojson \
-        file for a one-layer CSV or GeoJSON export) is written to OUTPUT/<replicaID>/ and the response \
+        \(ExportFormat.all.map(\.name).joined(separator: ", ")). The result (a zip, or the file itself \
+        where a one-layer export of a single-file format gives one file) is written to OUTPUT/<replicaID>/ and the response \
         JSON is printed on stdout. An invalid request prints the error JSON with code 400 on stdout and \
         exits 2; a failed export prints it with code 500 and exits 1. The command answers \
         synchronously even for async=true.
@@ -24,7 +24,7 @@ struct Export: ParsableCommand {
     @Option(help: "Where results are written (created if missing).")
     var output: String
 
-    @Option(help: "The raw form-encoded createReplica body, e.g. 'syncModel=none&dataFormat=filegdb&layers=0'.")
+    @Option(help: "The raw form-encoded createReplica body, e.g. 'syncModel=none&dataFormat=\(ExportFormat.all[0].name)&layers=0'.")
     var request: String?
 
     @Option(name: .customLong("param"), help: "One createReplica parameter as NAME=VALUE (repeatable).")

@@ -7,7 +7,7 @@ import ReplicaExport
 struct ReplicaExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replica-export",
-        abstract: "Convert ArcGIS feature-service replicas (Esri JSON or mobile geodatabase) to FileGDB, shapefile, CSV, GeoJSON and GeoPackage.",
+        abstract: "Convert ArcGIS feature-service replicas (Esri JSON or mobile geodatabase) to every format a feature service exports: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).",
         subcommands: [Convert.self, Inspect.self, Verify.self, Export.self, Batch.self, Report.self]
     )
 }

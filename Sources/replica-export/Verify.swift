@@ -5,7 +5,7 @@ import ReplicaExport
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare an export's outputs with its input: counts, values, vertices, attachments, spatial references, domains, relationship classes.",
-        discussion: "OUTPUT_DIR is the --output of a convert run (the folder holding filegdb/, csv/, ...). Exits non-zero on any difference the formats' documented limits do not explain.")
+        discussion: "OUTPUT_DIR is the --output of a convert run (the folder holding one folder per format). Exits non-zero on any difference the formats' documented limits do not explain.")
 
     @Argument(help: "The replica payload that was converted.")
     var input: String

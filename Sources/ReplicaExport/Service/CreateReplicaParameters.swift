@@ -179,7 +179,7 @@ public struct CreateReplicaParameters: Sendable, Equatable {
         }
         guard syncModel.value.lowercased() == "none" else {
             throw ReplicaExportError.invalidParameter(syncModel.name,
-                "'\(syncModel.value)' creates a replica to sync; filegdb, shapefile, csv, geojson and geopackage are exports and take syncModel=none")
+                "'\(syncModel.value)' creates a replica to sync; \(ExportFormat.all.map(\.name).joined(separator: ", ")) are exports and take syncModel=none")
         }
         guard let format = value("dataFormat") else {
             throw ReplicaExportError.invalidParameter("dataFormat",

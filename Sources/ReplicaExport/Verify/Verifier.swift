@@ -117,7 +117,7 @@ public struct Verifier: Sendable {
         let source = try ReplicaSources.open(request.input, schemaURL: request.schema)
         let formats = DirectoryListing.subdirectories(of: request.outputDirectory).filter { registry.writer(named: $0) != nil }
         guard !formats.isEmpty else {
-            throw ReplicaExportError(.invalidOption, "no format folder (filegdb, shapefile, csv, geojson, geopackage) in the directory; give an export's output directory",
+            throw ReplicaExportError(.invalidOption, "no format folder (\(registry.formatNames.joined(separator: ", "))) in the directory; give an export's output directory",
                                      at: ErrorLocation(output: request.outputDirectory.path))
         }
         let trueCurves = (request.syncDataOptions ?? source.replica.syncDataOptions ?? 0) & ExportRequest.trueCurvesBit != 0
