@@ -178,6 +178,12 @@ final class GDALFieldDefinition {
         handle = OGR_Fld_Create(name, type)
     }
 
+    /// `OGR_Fld_Create` and `OGR_Fld_SetSubType`, from the writers' column types.
+    convenience init(name: String, type: GDALColumnType, subtype: GDALColumnSubtype) {
+        self.init(name: name, type: type.ogr)
+        setSubtype(subtype.ogr)
+    }
+
     deinit { OGR_Fld_Destroy(handle) }
 
     func setSubtype(_ subtype: OGRFieldSubType) { OGR_Fld_SetSubType(handle, subtype) }

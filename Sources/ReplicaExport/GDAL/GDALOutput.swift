@@ -56,24 +56,6 @@ package enum GDALColumnSubtype: Sendable, Equatable {
     }
 }
 
-/// One field to create in a layer, as OGR defines it.
-struct GDALFieldSpec: Sendable {
-    /// The name asked for; the driver may launder it.
-    var name: String
-    var type: GDALColumnType
-    var subtype: GDALColumnSubtype = .none
-    /// 0: the driver's default.
-    var width: Int = 0
-    var precision: Int = 0
-    var nullable: Bool = true
-    /// OGR's alternative name.
-    var alias: String?
-    /// A field domain of the dataset, attached to the field.
-    var domainName: String?
-    /// The field of the input it holds, for messages.
-    var sourceName: String
-}
-
 /// The OGR geometry type of a layer.
 struct GDALGeometrySpec: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
@@ -147,34 +129,14 @@ final class GDALOutputDataset {
         }
     }
 
-    /// Creates a layer with its fields (`GDALDatasetCreateLayer`, then `OGR_L_CreateField` for
-    /// each): the layer, the names the driver gave the fields (drivers may launder them), and the
-    /// warnings GDAL raised while creating them.
-    func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec,
-                     options: [String], fields: [GDALFieldSpec],
-                     at location: ErrorLocation) throws -> (layer: GDALLayer, createdNames: [String], warnings: [String]) {
-        try GDALErrorScope.run(at: location) { errors in
-            let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
-            // A layer without geometry keeps a spatial reference it is given: a CSV point layer
-            // whose WKT column the writer fills still gets its .prj.
-            let layer = try dataset.createLayer(name: name, srs: srs,
-                                                geometryType: geometry.ogr, options: options,
-                                                errors: errors, at: location)
-            var created: [String] = []
-            for spec in fields {
-                let field = GDALFieldDefinition(name: spec.name, type: spec.type.ogr)
-                field.setSubtype(spec.subtype.ogr)
-                if spec.width > 0 { field.setWidth(spec.width) }
-                if spec.precision > 0 { field.setPrecision(spec.precision) }
-                field.setNullable(spec.nullable)
-                if let alias = spec.alias, !alias.isEmpty { field.setAlternativeName(alias) }
-                if let domain = spec.domainName { field.setDomainName(domain) }
-                var fieldLocation = location
-                fieldLocation.field = spec.sourceName
-                created.append(try layer.createField(field, errors: errors, at: fieldLocation))
-            }
-            return (layer, created, errors.warnings().map(\.text))
-        }
+    /// Creates a layer without fields (`GDALDatasetCreateLayer`), in the caller's error scope.
+    /// A layer without geometry keeps a spatial reference it is given: a CSV point layer whose
+    /// WKT column the writer fills still gets its .prj.
+    func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec, options: [String],
+                     errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALLayer {
+        let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
+        return try dataset.createLayer(name: name, srs: srs, geometryType: geometry.ogr, options: options,
+                                       errors: errors, at: location)
     }
 
     /// Adds a relationship class between two layers of this dataset (`GDALDatasetAddRelationship`).

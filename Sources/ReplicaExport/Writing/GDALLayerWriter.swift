@@ -22,14 +22,6 @@ struct GDALColumnSpec: Sendable {
     var domain: Domain?
 }
 
-extension GDALColumnSpec {
-    /// The field GDAL creates for this column.
-    var field: GDALFieldSpec {
-        GDALFieldSpec(name: name, type: type, subtype: subtype, width: width, precision: precision, nullable: nullable,
-                      alias: alias, domainName: domainName, sourceName: sourceName)
-    }
-}
-
 extension Array where Element == GDALColumnSpec {
     /// Whether a column holds the geometry as WKT the writer fills (``ValueEncoding/geometryWKT``):
     /// the layer then has no geometry field of its own.
@@ -93,12 +85,26 @@ extension GDALOutputDataset {
     func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec,
                      options: [String], columns: [GDALColumnSpec], fidSource: Int?, objectIDSource: Int? = nil,
                      keepM: Bool = true, at location: ErrorLocation) throws -> GDALLayerWriter {
-        let created = try createLayer(name: name, spatialReference: spatialReference, geometry: geometry, options: options,
-                                      fields: columns.map(\.field), at: location)
-        return GDALLayerWriter(layer: created.layer, columns: columns, createdNames: created.createdNames,
-                               creationWarnings: created.warnings, fidSource: fidSource,
-                               objectIDSource: objectIDSource ?? fidSource, keepM: keepM,
-                               writesGeometry: geometry.kind != .none, location: location)
+        try GDALErrorScope.run(at: location) { errors in
+            let layer = try createLayer(name: name, spatialReference: spatialReference, geometry: geometry, options: options,
+                                        errors: errors, at: location)
+            var created: [String] = []
+            for column in columns {
+                let field = GDALFieldDefinition(name: column.name, type: column.type, subtype: column.subtype)
+                if column.width > 0 { field.setWidth(column.width) }
+                if column.precision > 0 { field.setPrecision(column.precision) }
+                field.setNullable(column.nullable)
+                if let alias = column.alias, !alias.isEmpty { field.setAlternativeName(alias) }
+                if let domain = column.domainName { field.setDomainName(domain) }
+                var fieldLocation = location
+                fieldLocation.field = column.sourceName
+                created.append(try layer.createField(field, errors: errors, at: fieldLocation))
+            }
+            return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
+                                   creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
+                                   objectIDSource: objectIDSource ?? fidSource, keepM: keepM,
+                                   writesGeometry: geometry.kind != .none, location: location)
+        }
     }
 }
 
