@@ -33,6 +33,7 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
     /// The `dataFormat` name.
     public var description: String { name }
 
+    /// Decodes a `dataFormat` string as ``init(dataFormat:)`` reads it; an unknown name is a decoding error.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let format = ExportFormat(dataFormat: text) else {
@@ -42,6 +43,7 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
         self = format
     }
 
+    /// Encodes the lower-case ``name``.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(name)

@@ -2,16 +2,18 @@ import Foundation
 
 /// What to check: an input and the folder an export of it wrote (`DIR/<format>/...`).
 public struct VerifyRequest: Sendable {
+    /// The payload that was converted (`.json` or `.geodatabase`).
     public var input: URL
     /// The layer resources of an Esri JSON payload, as given to the export.
     public var schema: URL?
-    /// The export's output directory (the one holding `filegdb/`, `csv/`, ...).
+    /// The export's output directory (the one holding a folder per format).
     public var outputDirectory: URL
     /// The createReplica `syncDataOptions` the export ran with; nil = what the payload stores.
     public var syncDataOptions: Int?
     /// The densification tolerance the export ran with; nil = the default.
     public var maxDeviation: Double?
 
+    /// A request to compare `outputDirectory` with `input`, read with the options the export ran with.
     public init(input: URL, schema: URL? = nil, outputDirectory: URL, syncDataOptions: Int? = nil,
                 maxDeviation: Double? = nil) {
         self.input = input
@@ -25,6 +27,7 @@ public struct VerifyRequest: Sendable {
 /// The result of ``Verifier/verify(_:)``: per format and layer, what was compared and every
 /// difference the format's documented limits do not explain.
 public struct VerificationReport: Sendable, Codable {
+    /// One entry per format folder found under the output directory.
     public var formats: [FormatVerification]
 
     /// True when nothing differs beyond what the formats are documented to lose.
@@ -60,20 +63,31 @@ public struct VerificationReport: Sendable, Codable {
     }
 }
 
+/// What was compared for one format, layer by layer.
 public struct FormatVerification: Sendable, Codable {
+    /// The format's name in the registry (its folder's name).
     public var format: String
+    /// One entry per input layer, in the input's order.
     public var layers: [LayerVerification]
     /// Differences that belong to no layer (a missing output).
     public var problems: [String]
+    /// True when the format has no problem and no layer differs.
     public var passed: Bool { problems.isEmpty && layers.allSatisfy { $0.differenceCount == 0 } }
 }
 
+/// What was compared for one input layer in one format, and what differed.
 public struct LayerVerification: Sendable, Codable {
+    /// The input layer's name.
     public var layer: String
+    /// Features the input holds.
     public var featuresIn = 0
+    /// Features found in the outputs (every file of the layer, split geometry types included).
     public var featuresOut = 0
+    /// Attribute values compared (kept fields and label columns).
     public var valuesCompared = 0
+    /// Vertices compared, after the export's own curve preparation and reprojection.
     public var verticesCompared = 0
+    /// Attachments whose bytes were compared by SHA-256.
     public var attachmentsCompared = 0
     /// The spatial reference found in the output ("EPSG:26912"), nil for a table.
     public var spatialReference: String?
@@ -84,6 +98,7 @@ public struct LayerVerification: Sendable, Codable {
     public var relationshipsCompared = 0
     /// The first differences (at most 20), and how many there were in all.
     public var differences: [Difference] = []
+    /// How many differences there were in all (``differences`` keeps the first 20).
     public var differenceCount = 0
 
     mutating func differ(_ difference: Difference) {
@@ -94,9 +109,13 @@ public struct LayerVerification: Sendable, Codable {
 
 /// One difference: where (format, layer, feature and OBJECTID, field) and what.
 public struct Difference: Sendable, Codable, CustomStringConvertible {
+    /// Where: format, file, layer, feature index and OBJECTID, field.
     public var location: ErrorLocation
+    /// What the input holds, after what the format is documented to change.
     public var expected: String
+    /// What the output holds.
     public var actual: String
+    /// One line: the place, then expected and found.
     public var description: String { "\(location): expected \(expected), found \(actual)" }
 }
 
@@ -109,10 +128,13 @@ public struct Difference: Sendable, Codable, CustomStringConvertible {
 /// GeoPackage), `--domain-labels` columns where present, and the relationship classes
 /// (`relationships.json` in every format; the dataset's own in FileGDB, attachment ones included).
 public struct Verifier: Sendable {
+    /// The formats whose folders are checked, and whose profiles say how.
     public var registry: WriterRegistry
 
+    /// A verifier of the formats of `registry`.
     public init(registry: WriterRegistry = .standard) { self.registry = registry }
 
+    /// Compares every format folder of the request's output directory with its input; throws when the input cannot be read or no format folder is there.
     public func verify(_ request: VerifyRequest) throws -> VerificationReport {
         let source = try ReplicaSources.open(request.input, schemaURL: request.schema)
         let formats = DirectoryListing.subdirectories(of: request.outputDirectory).filter { registry.writer(named: $0) != nil }

@@ -26,9 +26,13 @@ package struct WriterRequest: Sendable {
 
 /// One file or directory a writer produced, and how many features went into it.
 public struct WrittenOutput: Sendable, Equatable, Codable {
+    /// Where the output is, under its final name.
     public var url: URL
+    /// The input layer it holds (a split geometry type's file names its layer too).
     public var layerName: String
+    /// Features written into it.
     public var featureCount: Int
+    /// An output at `url` holding `featureCount` features of `layerName`.
     public init(url: URL, layerName: String, featureCount: Int) {
         self.url = url
         self.layerName = layerName

@@ -1,7 +1,9 @@
 /// What an output format can hold, declared once per format, as GDAL drivers declare their
 /// capabilities: the exporter, the geometry preparer and the generic GDAL writer act on these flags.
 public struct WriterCapabilities: OptionSet, Sendable, Hashable {
+    /// The set's bits.
     public let rawValue: Int
+    /// The capabilities of these bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// Circular arcs can be kept as true curves (elliptic arcs and Beziers never can through GDAL).
