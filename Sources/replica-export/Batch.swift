@@ -16,7 +16,7 @@ struct Batch: ParsableCommand {
     @Argument(help: "The directory of payloads.")
     var input: String
 
-    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")); all for every one.")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing); the input tree is mirrored under it.")
@@ -61,7 +61,7 @@ struct Batch: ParsableCommand {
         var options = BatchOptions(
             inputDirectory: URL(fileURLWithPath: input, isDirectory: true),
             outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
-            formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            formats: WriterRegistry.standard.formatNames(in: format),
             jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume, shard: try shard.map { try BatchShard(parsing: $0) }, syncDataOptions: curves.syncDataOptionsRequested, maxDeviation: curves.maxDeviation, strict: runOptions.strict)
         options.mergePages = mergePages
         let converter = BatchConverter(options: options)

@@ -18,7 +18,7 @@ struct Convert: ParsableCommand {
     @Option(help: "The service's layer resources (/FeatureServer/layers?f=json) for a JSON payload. Default: <payload-stem>.layers.json beside the payload, if present.")
     var schema: String?
 
-    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")).")
+    @Option(name: .long, help: "Output formats, comma-separated: \(WriterRegistry.standard.formatNames.joined(separator: ", ")); all for every one.")
     var format: String
 
     @Option(name: .long, help: "Output directory (created if missing).")
@@ -65,7 +65,7 @@ struct Convert: ParsableCommand {
         var request = ExportRequest(
             input: URL(fileURLWithPath: input),
             schema: schema.map { URL(fileURLWithPath: $0) },
-            formats: format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            formats: WriterRegistry.standard.formatNames(in: format),
             outputDirectory: URL(fileURLWithPath: output),
             syncDataOptions: options,
             maxDeviation: curves.maxDeviation,

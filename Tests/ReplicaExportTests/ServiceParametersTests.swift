@@ -127,6 +127,16 @@ import Testing
         #expect(ExportFormat.all.allSatisfy { WriterRegistry.standard.writer(named: $0.name) != nil })
     }
 
+    @Test func formatListsComeFromTheRegistry() {
+        let registry = WriterRegistry.standard
+        #expect(registry.formatNames(in: "all") == registry.formatNames)
+        #expect(registry.formatNames(in: " csv , ,GeoJSON") == ["csv", "GeoJSON"])
+        // A format named beside `all` is named twice, which the exporter and batch refuse or fold.
+        #expect(registry.formatNames(in: "csv,ALL").count == registry.formatNames.count + 1)
+        #expect(ExportFormat.all.map(\.name) == registry.formatNames)
+        #expect(ExportFormat.all.filter(\.alwaysZipped).map(\.name) == ["filegdb", "geopackage", "shapefile"])
+    }
+
     @Test func payloadFaultsAre500WithTheLocation() {
         let error = ServiceError(ReplicaExportError(.syntax, "expected ','", at: ErrorLocation(input: "in.json", byteOffset: 42)))
         #expect(error.code == 500)

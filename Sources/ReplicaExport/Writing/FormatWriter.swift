@@ -123,6 +123,16 @@ public struct WriterRegistry: @unchecked Sendable {
 
     /// Every registered format name, sorted.
     public var formatNames: [String] { writers.keys.sorted() }
+
+    /// The format names of a comma-separated list as a user writes it (`csv, geojson`), with
+    /// `all` standing for every registered format; blank entries dropped, names kept as given.
+    public func formatNames(in list: String) -> [String] {
+        list.split(separator: ",").flatMap { entry -> [String] in
+            let name = entry.trimmingCharacters(in: .whitespaces)
+            if name.lowercased() == "all" { return formatNames }
+            return name.isEmpty ? [] : [name]
+        }
+    }
 }
 
 extension WriterRegistry {
