@@ -88,5 +88,6 @@ public enum Processes {
     public struct ScriptError: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }
+        public init(message: String) { self.message = message }
     }
 }
