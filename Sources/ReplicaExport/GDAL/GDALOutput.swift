@@ -148,11 +148,12 @@ final class GDALOutputDataset {
     }
 
     /// Creates a layer with its fields (`GDALDatasetCreateLayer`, then `OGR_L_CreateField` for
-    /// each): the layer, the names the driver gave the fields (drivers may launder them), and the
-    /// warnings GDAL raised while creating them.
+    /// each): the layer, the names the driver gave the fields (drivers may launder them), their
+    /// indexes in the layer (a driver may have fields of its own first: KML's Name and
+    /// Description), and the warnings GDAL raised while creating them.
     func createLayer(name: String, spatialReference: SpatialReference?, geometry: GDALGeometrySpec,
-                     options: [String], fields: [GDALFieldSpec],
-                     at location: ErrorLocation) throws -> (layer: GDALLayer, createdNames: [String], warnings: [String]) {
+                     options: [String], fields: [GDALFieldSpec], at location: ErrorLocation) throws
+        -> (layer: GDALLayer, createdNames: [String], fieldIndexes: [Int32], warnings: [String]) {
         try GDALErrorScope.run(at: location) { errors in
             let srs = try spatialReference.map { try GDALSpatialReference.from($0, at: location) }
             // A layer without geometry keeps a spatial reference it is given: a CSV point layer
@@ -161,6 +162,7 @@ final class GDALOutputDataset {
                                                 geometryType: geometry.ogr, options: options,
                                                 errors: errors, at: location)
             var created: [String] = []
+            var indexes: [Int32] = []
             for spec in fields {
                 let field = GDALFieldDefinition(name: spec.name, type: spec.type.ogr)
                 field.setSubtype(spec.subtype.ogr)
@@ -172,8 +174,9 @@ final class GDALOutputDataset {
                 var fieldLocation = location
                 fieldLocation.field = spec.sourceName
                 created.append(try layer.createField(field, errors: errors, at: fieldLocation))
+                indexes.append(Int32(layer.fieldCount - 1))
             }
-            return (layer, created, errors.warnings().map(\.text))
+            return (layer, created, indexes, errors.warnings().map(\.text))
         }
     }
 

@@ -68,6 +68,24 @@ final class ZipArchive {
         ReplicaExportError(.invalidState, "the zip archive is already closed", at: ErrorLocation(output: path))
     }
 
+    /// Adds the contents of `directory` (recursively, entries relative to it, sorted, under
+    /// `prefix` when given): folders as folder entries, files streamed at close.
+    func addDirectoryContents(_ directory: URL, prefix: String = "") throws {
+        let base = directory.standardizedFileURL.path
+        var entries: [(url: URL, name: String, isDirectory: Bool)] = []
+        if let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isDirectoryKey]) {
+            for case let url as URL in enumerator {
+                let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+                var relative = String(url.standardizedFileURL.path.dropFirst(base.count))
+                while relative.hasPrefix("/") { relative.removeFirst() }
+                entries.append((url, prefix + relative, isDirectory))
+            }
+        }
+        for entry in entries.sorted(by: { $0.name < $1.name }) {
+            if entry.isDirectory { try addDirectory(entry.name) } else { try addFile(at: entry.url, as: entry.name) }
+        }
+    }
+
     /// Zips the contents of `directory` (recursively, entries relative to it, sorted, under
     /// `prefix` when given) into `destination`: written under a temporary name beside it and
     /// renamed when complete, so that no partial archive ever carries the final name.
@@ -76,19 +94,7 @@ final class ZipArchive {
             .appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).partial")
         do {
             let archive = try ZipArchive(creating: temporary.path)
-            let base = directory.standardizedFileURL.path
-            var entries: [(url: URL, name: String, isDirectory: Bool)] = []
-            if let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isDirectoryKey]) {
-                for case let url as URL in enumerator {
-                    let isDirectory = (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
-                    var relative = String(url.standardizedFileURL.path.dropFirst(base.count))
-                    while relative.hasPrefix("/") { relative.removeFirst() }
-                    entries.append((url, prefix + relative, isDirectory))
-                }
-            }
-            for entry in entries.sorted(by: { $0.name < $1.name }) {
-                if entry.isDirectory { try archive.addDirectory(entry.name) } else { try archive.addFile(at: entry.url, as: entry.name) }
-            }
+            try archive.addDirectoryContents(directory, prefix: prefix)
             try archive.close()
             if FileManager.default.fileExists(atPath: destination.path) { try FileManager.default.removeItem(at: destination) }
             try FileManager.default.moveItem(at: temporary, to: destination)
@@ -98,5 +104,45 @@ final class ZipArchive {
             throw ReplicaExportError(.fileSystem, "cannot write the zip archive", at: ErrorLocation(output: destination.path),
                                      cause: error as NSError)
         }
+    }
+}
+
+/// A zip archive being read (`zip_open` read-only): what verify reads inside a package (a KMZ's
+/// attachments).
+final class ZipReader {
+    private var handle: OpaquePointer?
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        var code: Int32 = 0
+        guard let handle = zip_open(path, ZIP_RDONLY, &code) else {
+            var error = zip_error_t()
+            zip_error_init_with_code(&error, code)
+            defer { zip_error_fini(&error) }
+            throw ReplicaExportError(.unreadable, "cannot open the zip archive: \(String(cString: zip_error_strerror(&error)))",
+                                     at: ErrorLocation(input: path))
+        }
+        self.handle = handle
+    }
+
+    deinit { if let handle { zip_discard(handle) } }
+
+    /// The bytes of the entry `name`; nil when the archive has none.
+    func contents(of name: String) throws -> [UInt8]? {
+        var stat = zip_stat_t()
+        zip_stat_init(&stat)
+        guard zip_stat(handle, name, 0, &stat) == 0, let file = zip_fopen(handle, name, 0) else { return nil }
+        defer { zip_fclose(file) }
+        var bytes = [UInt8](repeating: 0, count: Int(stat.size))
+        var done = 0
+        while done < bytes.count {
+            let read = bytes.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress! + done, zip_uint64_t($0.count - done)) }
+            guard read > 0 else {
+                throw ReplicaExportError(.unreadable, "cannot read \(name) in the zip archive", at: ErrorLocation(input: path))
+            }
+            done += Int(read)
+        }
+        return bytes
     }
 }
