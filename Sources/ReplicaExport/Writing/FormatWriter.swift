@@ -125,9 +125,10 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
-                        GeoPackageWriter.self])
+                        GeoPackageWriter.self,
+                        KMLWriter.self])
     }
 }
