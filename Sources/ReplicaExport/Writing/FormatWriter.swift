@@ -125,10 +125,11 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`, `excel`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
                         GeoPackageWriter.self,
-                        KMLWriter.self])
+                        KMLWriter.self,
+                        ExcelWriter.self])
     }
 }
