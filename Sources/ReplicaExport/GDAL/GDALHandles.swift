@@ -335,9 +335,10 @@ package struct GDALLayer {
 /// raises while flushing, or at deinit).
 package final class GDALDataset {
     private(set) var handle: GDALDatasetH?
-    /// Configuration options in force, on the calling thread, while the dataset is opened and
-    /// while a layer is first reached (drivers such as XLSX read a sheet when it is first used).
-    private let readOptions: GDALReadOptions
+    /// Configuration options in force, on the calling thread, while the dataset is opened, while a
+    /// layer is first reached (drivers such as XLSX read a sheet when it is first used) and while
+    /// features are read (LIBKML reads its field options feature by feature).
+    let readOptions: GDALReadOptions
 
     private init(handle: GDALDatasetH, readOptions: GDALReadOptions = GDALReadOptions()) {
         self.handle = handle
@@ -547,7 +548,9 @@ extension GDALLayer {
     /// `OGR_L_GetNextFeature`: the next feature, owned by the caller; nil at the end. GDAL's
     /// complaints about unreadable features are not raised here: a reader checks what it gets.
     package func nextFeature() -> GDALFeature? {
-        GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
+        dataset.readOptions.applied {
+            GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
+        }
     }
 }
 
