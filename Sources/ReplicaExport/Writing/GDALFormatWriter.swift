@@ -635,7 +635,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let attachments = directory.appendingPathComponent(package.attachmentsFolder, isDirectory: true)
         let hasAttachments = FileManager.default.fileExists(atPath: attachments.path)
         let archive = try ZipArchive(creating: directory.appendingPathComponent(deliveredFileName).path)
-        try archive.addFile(at: dataset, as: package.datasetEntry)
+        try archive.addFile(at: dataset, as: package.datasetEntry, compressionLevel: package.compressionLevel)
         if hasAttachments { try archive.addDirectoryContents(attachments, prefix: package.attachmentsFolder + "/") }
         try archive.close()
         do {

@@ -190,10 +190,12 @@ public struct WriterProfile: Sendable {
     }
 
     /// A zip made around the dataset GDAL wrote: `<replica>.<fileExtension>` holding it as
-    /// `datasetEntry`, with attachments (where asked) under `attachmentsFolder/<layer>/`.
+    /// `datasetEntry`, deflated at `compressionLevel` (1 fastest to 9 smallest), with attachments
+    /// (where asked) under `attachmentsFolder/<layer>/`.
     struct ZipPackage: Sendable, Equatable {
         var fileExtension: String
         var datasetEntry: String
+        var compressionLevel: Int
         var attachmentsFolder: String
     }
 

@@ -25,8 +25,9 @@ final class ZipArchive {
     deinit { if let handle { zip_discard(handle) } }
 
     /// Adds the file at `file` as `name` (a `/`-separated path inside the archive), with
-    /// `zip_source_file_create` and `zip_file_add`; its bytes are read when the archive closes.
-    func addFile(at file: URL, as name: String) throws {
+    /// `zip_source_file_create` and `zip_file_add`; its bytes are read when the archive closes,
+    /// deflated at `compressionLevel` (1 fastest to 9 smallest; nil: libzip's default, 9).
+    func addFile(at file: URL, as name: String, compressionLevel: Int? = nil) throws {
         guard let handle else { throw closedError() }
         var error = zip_error_t()
         zip_error_init(&error)
@@ -35,9 +36,14 @@ final class ZipArchive {
             throw ReplicaExportError(.fileSystem, "cannot add \(name) to the zip archive: \(String(cString: zip_error_strerror(&error)))",
                                      at: ErrorLocation(output: path))
         }
-        if zip_file_add(handle, name, source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0 {
+        let index = zip_file_add(handle, name, source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE)
+        if index < 0 {
             zip_source_free(source)
             throw archiveError("cannot add \(name) to the zip archive")
+        }
+        if let compressionLevel,
+           zip_set_file_compression(handle, zip_uint64_t(index), ZIP_CM_DEFLATE, zip_uint32_t(compressionLevel)) < 0 {
+            throw archiveError("cannot set the compression of \(name) in the zip archive")
         }
     }
 
