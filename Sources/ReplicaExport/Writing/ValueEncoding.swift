@@ -93,3 +93,23 @@ struct ValueFormatter: Sendable, Equatable {
 
     static func == (a: ValueFormatter, b: ValueFormatter) -> Bool { a.name == b.name }
 }
+
+extension ValueFormatter {
+    /// Text as an XML reader reads it back from a document GDAL wrote it into (KML, a workbook's
+    /// shared strings: ``ValueText/xmlReadBack(_:dropLeadingSpaces:)``); text it changes is an
+    /// ``Output/altered(_:)`` value, a loss `alteration` describes.
+    static func xmlText(name: String, dropLeadingSpaces: Bool, alteration: String) -> ValueFormatter {
+        ValueFormatter(name: name, readBack: .asFormatted, alteration: alteration) { value in
+            guard case .string(let s) = value else { return .mismatch }
+            return ValueText.xmlReadBack(s, dropLeadingSpaces: dropLeadingSpaces).map { .altered($0) } ?? .text(s)
+        }
+    }
+
+    /// The text this formatter writes for `text` (a domain label), changed or not.
+    func readBackText(_ text: String) -> String {
+        switch self.text(.string(text)) {
+        case .text(let written), .altered(let written): return written
+        case .nonFinite, .mismatch: return text
+        }
+    }
+}

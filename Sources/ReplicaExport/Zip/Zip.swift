@@ -12,11 +12,7 @@ final class ZipArchive {
         self.path = path
         var code: Int32 = 0
         guard let handle = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code) else {
-            var error = zip_error_t()
-            zip_error_init_with_code(&error, code)
-            defer { zip_error_fini(&error) }
-            throw ReplicaExportError(.fileSystem, "cannot create the zip archive: \(String(cString: zip_error_strerror(&error)))",
-                                     at: ErrorLocation(output: path))
+            throw ReplicaExportError(.fileSystem, "cannot create the zip archive: \(zipErrorText(code))", at: ErrorLocation(output: path))
         }
         self.handle = handle
     }
@@ -119,15 +115,12 @@ final class ZipReader {
     private var handle: OpaquePointer?
     let path: String
 
+    /// Opens the archive at `path` read-only (`zip_open(ZIP_RDONLY)`).
     init(path: String) throws {
         self.path = path
         var code: Int32 = 0
         guard let handle = zip_open(path, ZIP_RDONLY, &code) else {
-            var error = zip_error_t()
-            zip_error_init_with_code(&error, code)
-            defer { zip_error_fini(&error) }
-            throw ReplicaExportError(.unreadable, "cannot open the zip archive: \(String(cString: zip_error_strerror(&error)))",
-                                     at: ErrorLocation(input: path))
+            throw ReplicaExportError(.unreadable, "cannot open the zip archive: \(zipErrorText(code))", at: ErrorLocation(input: path))
         }
         self.handle = handle
     }
@@ -151,4 +144,12 @@ final class ZipReader {
         }
         return bytes
     }
+}
+
+/// libzip's text for an error code `zip_open` gave.
+private func zipErrorText(_ code: Int32) -> String {
+    var error = zip_error_t()
+    zip_error_init_with_code(&error, code)
+    defer { zip_error_fini(&error) }
+    return String(cString: zip_error_strerror(&error))
 }

@@ -22,12 +22,10 @@ enum ExcelFormat: GDALFormat {
         formatName: "excel", driverName: "XLSX",
         capabilities: [.zValues, .mixedGeometryTypes, .multipleLayersPerFile],
         layout: .oneDataset(extension: "xlsx"),
-        columns: FieldTypeTable([
+        // As the text formats (GUIDs as given, blobs base64), but typed numbers, dates and times.
+        columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .objectID: .column(.integer64, .integer64Within53Bits),
-            .globalID: .column(.string, .guidAsGiven),
-            .guid: .column(.string, .guidAsGiven),
             .smallInteger: .column(.integer, .integer),
-            .integer: .column(.integer, .integer),
             .bigInteger: .column(.integer64, .integer64Within53Bits,
                                  note: "BigInteger stored as an Excel number, a double: values beyond 2^53 are rounded, and reported"),
             .single: .column(.real, .realShortestDecimal),
@@ -39,8 +37,6 @@ enum ExcelFormat: GDALFormat {
             .timeOnly: .column(.time, .time),
             .timestampOffset: .column(.string, .timestampOffsetISO,
                                       note: "TimestampOffset stored as ISO 8601 text with its offset: an Excel date has no offset"),
-            .blob: .column(.string, .base64),
-            .raster: .column(.string, .base64),
         ]),
         // GDAL 3.6.2 reads a sheet's first row as its header only when told (OGR_XLSX_HEADERS is a
         // configuration option there; HEADERS an open option from 3.8).
@@ -61,15 +57,11 @@ enum ExcelFormat: GDALFormat {
             memoryUntilClose: .init(bytesPerFeature: 200, bytesPerCell: 64, bytesFixed: 80 << 20)))
 
     /// Text as it reads back from the workbook's XML: without control characters, CR as LF.
-    static let text = ValueFormatter(
-        name: "excel text", readBack: .asFormatted,
-        alteration: "a workbook's XML holds no control characters, and CR reads back as LF"
-    ) { value in
-        guard case .string(let s) = value else { return .mismatch }
-        return ValueText.xmlReadBack(s, dropLeadingSpaces: false).map { .altered($0) } ?? .text(s)
-    }
+    static let text = ValueFormatter.xmlText(
+        name: "excel text", dropLeadingSpaces: false,
+        alteration: "a workbook's XML holds no control characters, and CR reads back as LF")
 
-    static func labelText(_ label: String) -> String { ValueText.xmlReadBack(label, dropLeadingSpaces: false) ?? label }
+    static func labelText(_ label: String) -> String { text.readBackText(label) }
 
     /// `WKT` (first) for every layer with geometry but point layers.
     static func wktColumn(for layer: LayerSchema, takenNames: Set<String>) -> String? {

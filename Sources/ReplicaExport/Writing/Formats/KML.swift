@@ -24,24 +24,14 @@ enum KMLFormat: GDALFormat {
         formatName: "kml", driverName: "KML",
         capabilities: [.zValues, .mixedGeometryTypes, .requiresWGS84, .multipleLayersPerFile],
         layout: .oneDataset(extension: "kml"),
-        columns: FieldTypeTable([
-            .objectID: .column(.integer64, .integer64),
-            .globalID: .column(.string, .guidAsGiven),
-            .guid: .column(.string, .guidAsGiven),
+        // As the text formats (64-bit integers exact as text, ISO dates, base64), but typed numbers.
+        columns: FieldTypeTable(FieldTypeTable.textRows, with: [
             .smallInteger: .column(.integer, .integer, subtype: .int16),
-            .integer: .column(.integer, .integer),
-            .bigInteger: .column(.integer64, .integer64),
             // GDAL prints a Real with 15 significant digits: enough for a float32's shortest decimal.
             .single: .column(.real, .realShortestDecimal, subtype: .float32),
             .double: .column(.string, .numberText),
             .string: .column(.string, .formatted(text)),
             .xml: .column(.string, .formatted(text)),
-            .date: .column(.string, .dateISO),
-            .dateOnly: .column(.string, .dateOnlyISO),
-            .timeOnly: .column(.string, .timeOnlyISO),
-            .timestampOffset: .column(.string, .timestampOffsetISO),
-            .blob: .column(.string, .base64),
-            .raster: .column(.string, .base64),
         ]),
         // No field goes to `<name>` or `<description>` (GDAL would leave it out of ExtendedData)
         // but the ObjectID copy of ``extraColumns(for:takenNames:notes:)``.
@@ -69,15 +59,11 @@ enum KMLFormat: GDALFormat {
 
     /// Text as it reads back from the document: GDAL's KML writer drops leading spaces and control
     /// characters, and XML reads CR as LF.
-    static let text = ValueFormatter(
-        name: "kml text", readBack: .asFormatted,
-        alteration: "KML holds no control characters, GDAL's KML writer drops leading spaces, and CR reads back as LF"
-    ) { value in
-        guard case .string(let s) = value else { return .mismatch }
-        return ValueText.xmlReadBack(s, dropLeadingSpaces: true).map { .altered($0) } ?? .text(s)
-    }
+    static let text = ValueFormatter.xmlText(
+        name: "kml text", dropLeadingSpaces: true,
+        alteration: "KML holds no control characters, GDAL's KML writer drops leading spaces, and CR reads back as LF")
 
-    static func labelText(_ label: String) -> String { ValueText.xmlReadBack(label, dropLeadingSpaces: true) ?? label }
+    static func labelText(_ label: String) -> String { text.readBackText(label) }
 
     /// `AltitudeMode=absolute` when some layer has Z and no 2D line or polygon layer would be put
     /// at sea level by it (GDAL writes the mode into every line and polygon, 2D or not; into points
