@@ -33,7 +33,7 @@ import Testing
 
     @Test func unknownFormatIsRefusedBeforeReading() throws {
         let input = EndToEnd.testData("esrijson/seed_example3_marine.replica.json").path
-        _ = try expectFailure(input: input, format: "csv,kml", mentions: ["kml", "filegdb", "geojson"])
+        _ = try expectFailure(input: input, format: "csv,pdf", mentions: ["pdf", "filegdb", "geojson"])
     }
 
     @Test func truncatedJSON() throws {

@@ -6,9 +6,11 @@ import Testing
 /// are converted with and without `--true-curves` to all four formats, read back through GDAL by the
 /// independent oracle `verify_curves.py`, and compared with analytic areas and lengths.
 @Suite struct CurveConversionTests {
-    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage", "kml", "excel"]
     /// The formats that keep circular arcs as true curves when the bit asks for them.
     static let curveFormats = ["filegdb", "csv", "geopackage"]
+    /// The formats that keep no M.
+    static let withoutM: Set = ["geojson", "kml", "excel"]
     static let curves = EndToEnd.testData("curves/curves.replica.json")
     static let shapes = EndToEnd.testData("curves/curves.shapes.json")
 
@@ -118,12 +120,12 @@ import Testing
                 } else if let sagitta = Self.double(feature, "max_sagitta") {
                     // Densified circles: the circle bulges at most the tolerance beyond each chord
                     // (plus FileGDB's 0.0001 m grid snapping, plus GeoJSON's ~1 cm rounding of degrees).
-                    let slack = ["filegdb": 2e-4, "geojson": 1.5e-2][format] ?? 1e-9
+                    let slack = ["filegdb": 2e-4, "geojson": 1.5e-2, "kml": 1e-6][format] ?? 1e-9
                     #expect(sagitta <= Self.defaultDeviation + slack, "\(label): chord sagitta \(sagitta)")
                     #expect(sagitta > Self.defaultDeviation / 2, "\(label): chords finer than needed (sagitta \(sagitta))")
                 }
             }
-            if !trueCurves || ["shapefile", "geojson"].contains(format) {
+            if !trueCurves || !Self.curveFormats.contains(format) {
                 // The exact vertex count of the densified circles: 112 chords for r = 50 m at 0.02 m.
                 let full = Self.chords(radius: 50, sweep: 2 * .pi, tolerance: Self.defaultDeviation)
                 #expect(full == 112)
@@ -140,7 +142,7 @@ import Testing
             for format in Self.curveFormats {
                 #expect(conversion.stderr.contains("\(format): densified 2 elliptic arcs, 3 Bezier curves"), "\(conversion.stderr)")
             }
-            for format in ["shapefile", "geojson"] {
+            for format in Self.formats where !Self.curveFormats.contains(format) {
                 #expect(conversion.stderr.contains("\(format): densified 5 circular arcs (the format cannot hold curves), 2 elliptic arcs, 3 Bezier curves"),
                         "\(conversion.stderr)")
             }
@@ -150,18 +152,19 @@ import Testing
     }
 
     /// Z and M on a densified path: the input's segment end vertices exact, interior ones between
-    /// (and monotone: interpolated along the curve). Shapefile, CSV and FileGDB keep both; GeoJSON Z only.
+    /// (and monotone: interpolated along the curve). Shapefile, CSV and FileGDB keep both; GeoJSON,
+    /// KML and Excel Z only.
     func checkZM(_ feature: Object, format: String, trueCurves: Bool) throws {
         let label = "\(format) zm_path (true curves \(trueCurves))"
         #expect(Self.bool(feature, "has_z") == true, "\(label): Z lost")
-        #expect(Self.bool(feature, "has_m") == (format != "geojson"), "\(label): M")
+        #expect(Self.bool(feature, "has_m") == !Self.withoutM.contains(format), "\(label): M")
         guard Self.bool(feature, "nonlinear") == false else { return }  // the arc kept as a true curve
         let zm = try #require(feature["zm"] as? Object, "\(label): no Z/M report")
         let xy = try #require(zm["end_xy_error"] as? [Double])
         #expect(xy.allSatisfy { $0 <= (format == "geojson" ? 1e-2 : 1e-6) }, "\(label): end vertices moved \(xy)")
         let z = try #require(zm["end_z_error"] as? [Double])
         #expect(z == [0, 0, 0, 0], "\(label): end Z errors \(z)")
-        if format != "geojson" {
+        if !Self.withoutM.contains(format) {
             let m = try #require(zm["end_m_error"] as? [Double], "\(label): M missing")
             #expect(m == [0, 0, 0, 0], "\(label): end M errors \(m)")
         }
@@ -172,7 +175,7 @@ import Testing
             if kind != "line" { #expect((Self.int(segment, "interior") ?? 0) > 10, "\(label) \(kind): hardly densified") }
             #expect(Self.bool(segment, "z_between") == true, "\(label) \(kind): interior Z outside its ends'")
             #expect(Self.bool(segment, "z_monotone") == true, "\(label) \(kind): interior Z not monotone")
-            if format != "geojson" {
+            if !Self.withoutM.contains(format) {
                 #expect(Self.bool(segment, "m_between") == true, "\(label) \(kind): interior M outside its ends'")
             }
         }
@@ -210,8 +213,8 @@ import Testing
                 guard let match = item as? Object else { Issue.record("\(label): a part's ends match no input part"); continue }
                 matched.insert(Self.int(match, "input_part") ?? -1)
                 if polygon {  // the curveRings sample has M
-                    #expect(Self.bool(match, "output_has_m") == (format != "geojson"), "\(label): M")
-                    if format != "geojson" { #expect(Self.bool(match, "m_equal") == true, "\(label): end M differ \(match)") }
+                    #expect(Self.bool(match, "output_has_m") == !Self.withoutM.contains(format), "\(label): M")
+                    if !Self.withoutM.contains(format) { #expect(Self.bool(match, "m_equal") == true, "\(label): end M differ \(match)") }
                 }
             }
             #expect(matched == Set(0..<inputParts), "\(label): parts matched \(matched)")

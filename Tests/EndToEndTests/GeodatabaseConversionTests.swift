@@ -15,7 +15,7 @@ import Testing
         "ArcGISRuntimeBook_sf_parking_meters_10.3.1.geodatabase",
         "MmpkTest_USA_mmpk_p12_feature_service_data.geodatabase",
     ]
-    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage", "kml", "excel"]
 
     @Test(arguments: files)
     func convertsToAllFormats(_ file: String) throws {

@@ -15,7 +15,7 @@ import Testing
         var description: String { file }
     }
 
-    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage", "kml", "excel"]
 
     static let samples: [Sample] = [
         Sample(file: "pyesridump_us-ms-madison-0.json", layerName: "pyesridump_us-ms-madison-0", expectedFeatures: 1),

@@ -20,8 +20,12 @@ from osgeo import ogr, osr, gdal
 
 gdal.UseExceptions()
 ogr.UseExceptions()
+# An Excel sheet's first row is its header; LIBKML's own "name" field out of the way of the shapes'.
+gdal.SetConfigOption("OGR_XLSX_HEADERS", "FORCE")
+gdal.SetConfigOption("LIBKML_NAME_FIELD", "kml:name")
 
-PATTERNS = {"filegdb": "**/*.gdb", "shapefile": "**/*.shp", "csv": "**/*.csv", "geojson": "**/*.geojson", "geopackage": "**/*.gpkg"}
+PATTERNS = {"filegdb": "**/*.gdb", "shapefile": "**/*.shp", "csv": "**/*.csv", "geojson": "**/*.geojson", "geopackage": "**/*.gpkg",
+            "kml": "**/*.kmz", "excel": "**/*.xlsx"}
 
 
 def srs(epsg):
@@ -48,17 +52,23 @@ def read_features(directory, fmt, source_epsg):
     """[(name attribute or FID, layer name, geometry in the source CRS or None, raw WKT or None)]."""
     out = []
     back = None
-    if fmt == "geojson":
+    if fmt in ("geojson", "kml"):
         back = osr.CoordinateTransformation(srs(4326), srs(source_epsg))
     for path in datasets(directory, fmt):
         raw = raw_csv_wkt(path) if fmt == "csv" else None
-        ds = ogr.Open(path)
-        for layer in ds:
+        if fmt == "kml":  # LIBKML reads the KMZ's document with its ExtendedData
+            ds = gdal.OpenEx("/vsizip/%s/doc.kml" % path, gdal.OF_VECTOR, allowed_drivers=["LIBKML"])
+        else:
+            ds = ogr.Open(path)
+        for layer in (ds.GetLayer(k) for k in range(ds.GetLayerCount())):
             defn = layer.GetLayerDefn()
             has_name = defn.GetFieldIndex("name") >= 0
             for i, f in enumerate(layer):
                 g = f.GetGeometryRef()
                 g = g.Clone() if g is not None else None
+                if fmt == "excel":  # a workbook keeps the geometry as WKT
+                    wkt = f.GetFieldAsString("WKT") if defn.GetFieldIndex("WKT") >= 0 else ""
+                    g = ogr.CreateGeometryFromWkt(wkt) if wkt else None
                 if g is not None and back is not None:
                     g.Transform(back)
                 name = f.GetField("name") if has_name else str(f.GetFID())

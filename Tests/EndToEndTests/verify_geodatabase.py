@@ -5,7 +5,7 @@ through GDAL, with SQL run directly on the .geodatabase (opened read-only, immut
 Usage: verify_geodatabase.py --input FILE.geodatabase --output-dir DIR --format F
 Prints JSON: {"sql_counts": [..], "output_counts": [..], "extents": [...mismatches], "domains": {...}}
 """
-import argparse, glob, json, os, sqlite3
+import argparse, glob, html, json, os, re, sqlite3, zipfile
 from osgeo import gdal, ogr
 gdal.UseExceptions()
 
@@ -43,9 +43,31 @@ def sql_layers(path):
         out[table] = (count, extent, srid)
     return out
 
+class EmptySheet:
+    """A sheet without rows, which GDAL does not read as a layer."""
+    def GetFeatureCount(self): return 0
+    def GetGeomType(self): return ogr.wkbNone
+    def GetName(self): return ""
+    def GetLayerDefn(self): return ogr.FeatureDefn()
+
 def outputs(outdir, fmt):
-    pattern = {"filegdb": "*.gdb", "shapefile": "*.shp", "csv": "*.csv", "geojson": "*.geojson", "geopackage": "*.gpkg"}[fmt]
+    pattern = {"filegdb": "*.gdb", "shapefile": "*.shp", "csv": "*.csv", "geojson": "*.geojson", "geopackage": "*.gpkg",
+               "kml": "*.kmz", "excel": "*.xlsx"}[fmt]
     paths = [p for p in glob.glob(os.path.join(outdir, pattern)) if not p.endswith(".fieldnames.csv")]
+    if fmt == "kml":  # GDAL's KML driver reads no ExtendedData: LIBKML reads the document inside the KMZ
+        return [(ds, ds.GetLayer(i)) for ds in (gdal.OpenEx("/vsizip/%s/doc.kml" % p, gdal.OF_VECTOR, allowed_drivers=["LIBKML"])
+                                                for p in sorted(paths)) for i in range(ds.GetLayerCount())]
+    if fmt == "excel":  # every sheet the workbook lists; GDAL skips a sheet without rows
+        gdal.SetConfigOption("OGR_XLSX_HEADERS", "FORCE")
+        layers = []
+        for path in sorted(paths):
+            ds = gdal.OpenEx(path, gdal.OF_VECTOR)
+            with zipfile.ZipFile(path) as z:
+                sheets = re.findall(r'<sheet name="([^"]*)"', z.read("xl/workbook.xml").decode("utf-8"))
+            for sheet in sheets:
+                layer = ds.GetLayerByName(html.unescape(sheet))
+                layers.append((ds, layer if layer is not None else EmptySheet()))
+        return layers
     if fmt == "shapefile":  # tables are lone .dbf files
         paths += [p for p in glob.glob(os.path.join(outdir, "*.dbf")) if not os.path.exists(p[:-4] + ".shp")]
     layers = []

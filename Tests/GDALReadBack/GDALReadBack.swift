@@ -109,11 +109,13 @@ package final class GDALReadDataset {
     private let dataset: GDALDataset
     package let path: String
 
-    package init(url: URL) throws {
-        path = url.path
-        let location = ErrorLocation(input: url.path)
+    /// The dataset at `url`, opened as `path` (default: the file's own; `/vsizip/<kmz>/doc.kml`
+    /// for a document inside a zip) by the drivers and with the configuration options of `options`.
+    package init(url: URL, path: String? = nil, options: GDALReadOptions = GDALReadOptions()) throws {
+        self.path = path ?? url.path
+        let location = ErrorLocation(input: self.path)
         dataset = try GDALErrorScope.run(at: location) { errors in
-            try GDALDataset.openReadOnly(path: url.path, errors: errors, at: location)
+            try GDALDataset.openReadOnly(path: path ?? url.path, options: options, errors: errors, at: location)
         }
     }
 

@@ -6,7 +6,7 @@ import GDALReadBack
 /// Attachments of a JSON replica arrive in every format with identical bytes: inside FileGDB and
 /// GeoPackage, beside the files of the others, with names that never leave their folder.
 @Suite struct AttachmentTests {
-    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage"]
+    static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage", "kml", "excel"]
     static let parent = "{A1B2C3D4-E5F6-4789-ABCD-EF0123456789}"
 
     /// 5 MB of deterministic bytes, an empty file, a hostile name, two of one name, one by URL only.
@@ -79,7 +79,7 @@ import GDALReadBack
         #expect(relationship.rightKeys == ["REL_GLOBALID"] && relationship.relatedTableType == "media")
         #expect(relationship.cardinality == "1:n")
 
-        for format in ["shapefile", "csv", "geojson"] {
+        for format in ["shapefile", "csv", "geojson", "excel"] {
             let folder = output.appendingPathComponent(format)
             let files = TestPaths.entries(folder.appendingPathComponent("attachments/sites"))
             // The hostile name stays inside; the two photo.jpg get distinct names.

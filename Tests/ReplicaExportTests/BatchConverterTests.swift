@@ -111,7 +111,7 @@ enum BatchTree {
                                    formats: ["csv"])
         #expect(throws: ReplicaExportError.self) { try BatchConverter(options: missing).plan() }
         let unknown = BatchOptions(inputDirectory: root.appendingPathComponent("in"), outputDirectory: root.appendingPathComponent("out"),
-                                   formats: ["csv", "kml"])
+                                   formats: ["csv", "pdf"])
         #expect { try BatchConverter(options: unknown).plan() } throws: { ($0 as? ReplicaExportError)?.code == .unknownOutputFormat }
     }
 

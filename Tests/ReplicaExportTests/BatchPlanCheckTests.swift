@@ -15,7 +15,7 @@ import Testing
             switch change {
             case 0: options.jobs = 0
             case 1: options.formats = ["geojson", "GeoJSON"]
-            case 2: options.formats = ["kml"]
+            case 2: options.formats = ["pdf"]
             case 3: options.formats = []
             case 4: options.batchSize = 0
             default: options.maxDeviation = -1

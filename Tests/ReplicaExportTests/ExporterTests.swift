@@ -13,6 +13,8 @@ import GDALReadBack
         let features: [[Feature]]
         /// Per layer, what ``maxTextBytes(inLayer:)`` tells; none by default.
         var maxima: [[String: Int]]?
+        /// Whether ``featureCount(inLayer:)`` tells the count, as a reader that knows it does.
+        var knowsCounts = false
         init(replica: Replica, features: [[Feature]]) {
             self.replica = replica
             self.features = features
@@ -21,6 +23,7 @@ import GDALReadBack
             MemoryCursor(rest: features[layerIndex][...], batchSize: batchSize)
         }
         func maxTextBytes(inLayer layerIndex: Int) throws -> [String: Int] { maxima?[layerIndex] ?? [:] }
+        func featureCount(inLayer layerIndex: Int) -> Int? { knowsCounts ? features[layerIndex].count : nil }
     }
 
     final class MemoryCursor: FeatureCursor {
@@ -132,7 +135,7 @@ import GDALReadBack
         let output = try TestPaths.makeTemporaryDirectory("exporter-refused")
         defer { try? FileManager.default.removeItem(at: output) }
         let bad = [
-            ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["kml"], outputDirectory: output),
+            ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: ["pdf"], outputDirectory: output),
             ExportRequest(input: URL(fileURLWithPath: "/memory"), formats: [], outputDirectory: output),
         ]
         for request in bad {

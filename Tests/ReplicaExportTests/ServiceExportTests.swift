@@ -15,10 +15,23 @@ import Synchronization
 import sys, json
 from osgeo import ogr, osr
 ogr.UseExceptions(); osr.UseExceptions()
-baseline, result, queries, filter_wkt, filter_srs, target_srs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+baseline, result, queries, filter_wkt, filter_srs, target_srs, source_srs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 def srs(code):
     s = osr.SpatialReference(); s.SetFromUserInput(code); s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER); return s
 target = srs(target_srs)
+from osgeo import gdal
+# A workbook's first row is its header; LIBKML's own fields out of the way of the layers' fields.
+gdal.SetConfigOption("OGR_XLSX_HEADERS", "FORCE")
+for own in ("NAME", "DESCRIPTION", "TIMESTAMP", "BEGIN", "END", "ALTITUDEMODE", "TESSELLATE", "EXTRUDE", "VISIBILITY", "DRAWORDER", "ICON"):
+    gdal.SetConfigOption("LIBKML_%s_FIELD" % own, "kml:" + own.lower())
+def from_columns(f, names, geometry_srs):
+    # A workbook keeps the geometry in columns: WKT, or X and Y for points, in the layer's system.
+    g = None
+    if "WKT" in names and f.IsFieldSetAndNotNull("WKT"): g = ogr.CreateGeometryFromWkt(f.GetFieldAsString("WKT"))
+    elif "X" in names and f.IsFieldSetAndNotNull("X"):
+        g = ogr.Geometry(ogr.wkbPoint); g.AddPoint_2D(f.GetFieldAsDouble("X"), f.GetFieldAsDouble("Y"))
+    if g is not None and geometry_srs is not None: g.AssignSpatialReference(geometry_srs)
+    return g
 def points(g):
     if g is None: return []
     if g.GetGeometryCount() > 0:
@@ -26,20 +39,22 @@ def points(g):
         for i in range(g.GetGeometryCount()): out += points(g.GetGeometryRef(i))
         return out
     return [(p[0], p[1]) for p in g.GetPoints() or []]
-def rows(layer, where=None, spatial=None, to=None):
+def rows(layer, where=None, spatial=None, to=None, geometry_srs=None):
     out = []
     if where: layer.SetAttributeFilter(where)
     defn = layer.GetLayerDefn()
     names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    in_columns = layer.GetGeomType() == ogr.wkbNone and ("WKT" in names or "X" in names)
     for f in layer:
-        g = f.GetGeometryRef()
+        g = from_columns(f, names, geometry_srs) if in_columns else f.GetGeometryRef()
+        # A geometry a cell could not hold was not written (a reported loss): neither side has it.
+        if in_columns and g is None: continue
         if spatial is not None:
             if g is None or not g.Intersects(spatial): continue
         if g is not None and to is not None:
             g = g.Clone(); g.TransformTo(to)
-        out.append(({n: f.GetFieldAsString(n) for n in names if n.upper() not in ("WKT", "X", "Y")}, points(g)))
+        out.append(({n: f.GetFieldAsString(n) for n in names if n.upper() not in ("WKT", "X", "Y") and not n.startswith("kml:")}, points(g)))
     return out
-from osgeo import gdal
 gdal.UseExceptions()
 def open_layers(path):
     # A folder or zip of one-layer files (CSV, GeoJSON) is opened file by file.
@@ -60,10 +75,13 @@ report = {}
 for name, (_, bl) in base.items():
     total = bl.GetFeatureCount()
     spatial = None
-    if filter_wkt and bl.GetGeomType() != ogr.wkbNone and queries.get(name, {}).get("useGeometry", True):
+    # A workbook has no geometry field and no coordinate system: its layers are in the input's.
+    in_columns = bl.GetGeomType() == ogr.wkbNone and bl.GetLayerDefn().GetFieldIndex("WKT") + bl.GetLayerDefn().GetFieldIndex("X") > -2
+    layer_srs = srs(source_srs) if in_columns else bl.GetSpatialRef()
+    if filter_wkt and (bl.GetGeomType() != ogr.wkbNone or in_columns) and queries.get(name, {}).get("useGeometry", True):
         spatial = ogr.CreateGeometryFromWkt(filter_wkt); spatial.AssignSpatialReference(srs(filter_srs))
-        spatial.TransformTo(bl.GetSpatialRef())
-    expected = rows(bl, queries.get(name, {}).get("where"), spatial, target)
+        spatial.TransformTo(layer_srs)
+    expected = rows(bl, queries.get(name, {}).get("where"), spatial, target, layer_srs)
     # A single-file result is named after the replica, so its one layer is too.
     rl = res[name][1] if name in res else (list(res.values())[0][1] if len(res) == 1 and len(base) == 1 else None)
     actual = rows(rl) if rl is not None else None
@@ -90,6 +108,8 @@ print(json.dumps(report))
         var filterWKT: String
         var filterSRS: String
         var targetSRS: String
+        /// The input's coordinate system, which a workbook cannot record.
+        var sourceSRS: String
         var description: String { "\(input) → \(format)" }
     }
 
@@ -106,7 +126,8 @@ print(json.dumps(report))
                 + "&replicaOptions=" + encoded("{\"syncDataOptions\":256}")
                 + "&layerQueries=" + encoded("{\"0\":{\"queryOption\":\"useFilter\",\"where\":\"quality = 0 AND globalid LIKE '{%'\",\"useGeometry\":true}}"),
              queries: ["Facilities": ["where": "quality = 0 AND globalid LIKE '{%'"]],
-             filterWKT: "POLYGON ((-180 -80,-180 80,180 80,180 -80,-180 -80))", filterSRS: "EPSG:4326", targetSRS: "EPSG:3857"),
+             filterWKT: "POLYGON ((-180 -80,-180 80,180 80,180 -80,-180 -80))", filterSRS: "EPSG:4326", targetSRS: "EPSG:3857",
+             sourceSRS: "EPSG:4326"),
         // Two polyline layers in Web Mercator; a where on one, an envelope in WGS 84 on both, written in WGS 84.
         Case(input: "mobilegdb/canyonlands_3b1fef0d.geodatabase", format: format,
              body: "f=json&replicaName=canyonlands&layers=%5B0%2C1%5D&syncModel=none&dataFormat=\(format.name)"
@@ -115,11 +136,12 @@ print(json.dumps(report))
                 + "&layerQueries=" + encoded("{\"0\":{\"where\":\"RDSURFACE <> 'Paved'\"},\"1\":{\"useGeometry\":true}}"),
              queries: ["CNP_Roads": ["where": "RDSURFACE <> 'Paved'"]],
              filterWKT: "POLYGON ((-109.95 38.2,-109.95 38.45,-109.8 38.45,-109.8 38.2,-109.95 38.2))", filterSRS: "EPSG:4326",
-             targetSRS: "EPSG:4326"),
+             targetSRS: "EPSG:4326", sourceSRS: "EPSG:3857"),
     ] }
 
     /// The GDAL path of the dataset inside a result.
     static func gdalPath(_ result: URL, format: ExportFormat, name: String) -> String {
+        if result.pathExtension == "kmz" { return "/vsizip/\(result.path)/doc.kml" }
         guard result.pathExtension == "zip" else { return result.path }
         let zip = "/vsizip/" + result.path
         switch format {
@@ -150,13 +172,16 @@ print(json.dumps(report))
         // Only the result is left in the work directory.
         #expect(TestPaths.listing(work.appendingPathComponent("results")) == [folder, "\(folder)/\(result.lastPathComponent)"])
         let layers = parameters.layerIds.count
-        #expect((result.pathExtension == "zip") == (c.format.alwaysZipped || layers > 1))
+        // A workbook or KMZ holds every layer in its one file.
+        var oneFile = false
+        if case .oneDataset? = WriterRegistry.standard.profile(named: c.format.name)?.layout { oneFile = true }
+        #expect((result.pathExtension == "zip") == (c.format.alwaysZipped || (layers > 1 && !oneFile)))
 
         // The oracle: an unfiltered export of the same format, filtered and reprojected by OGR.
         let baseline = try Exporter().export(ExportRequest(input: input, formats: [c.format.name],
                                                            outputDirectory: work.appendingPathComponent("baseline"),
                                                            syncDataOptions: 256, layerIds: parameters.layerIds))
-        var baselinePath = baseline.outputs[c.format.name]![0].url.path
+        var baselinePath = Self.gdalPath(baseline.outputs[c.format.name]![0].url, format: c.format, name: parameters.replicaName!)
         if c.format == .shapefile || (layers > 1 && (c.format == .csv || c.format == .geoJSON)) {
             baselinePath = work.appendingPathComponent("baseline/\(c.format.name)").path
         } else if c.format == .csv {
@@ -169,8 +194,9 @@ print(json.dumps(report))
             try FileManager.default.copyItem(at: prj, to: copy.deletingPathExtension().appendingPathExtension("prj"))
             baselinePath = copy.path
         }
-        // GeoJSON is WGS 84 whatever replicaSR says (RFC 7946), as ArcGIS writes it.
-        let target = c.format == .geoJSON ? "EPSG:4326" : c.targetSRS
+        // GeoJSON and KML are WGS 84 whatever replicaSR says, as ArcGIS writes them.
+        let target = WriterRegistry.standard.profile(named: c.format.name)!.capabilities.contains(.requiresWGS84)
+            ? "EPSG:4326" : c.targetSRS
         var queries = String(decoding: try JSONSerialization.data(withJSONObject: c.queries), as: UTF8.self)
         if c.format == .csv {
             // Without its .csvt every CSV column reads back as text: OGR compares the text.
@@ -178,7 +204,7 @@ print(json.dumps(report))
         }
         let run = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"),
                                     ["-c", Self.oracle, baselinePath, Self.gdalPath(result, format: c.format, name: parameters.replicaName!),
-                                     queries, c.filterWKT, c.filterSRS, target])
+                                     queries, c.filterWKT, c.filterSRS, target, c.sourceSRS])
         let report = try #require(try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [String: Any]],
                                   "\(run.stderr)")
         #expect(report.count == layers)

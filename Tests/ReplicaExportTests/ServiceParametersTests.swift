@@ -78,7 +78,7 @@ import Testing
         ("syncModel=perReplica&dataFormat=csv&layers=0", "syncModel"),
         ("syncModel=none&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=sqlite&layers=0", "dataFormat"),
-        ("syncModel=none&dataFormat=kml&layers=0", "dataFormat"),
+        ("syncModel=none&dataFormat=pdf&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=csv", "layers"),
         ("syncModel=none&dataFormat=csv&layers=a,b", "layers"),
         ("syncModel=none&dataFormat=csv&layers=0&layers=1", "layers"),

@@ -83,6 +83,14 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let noSpatialReference: Code = "noSpatialReference"
         /// ObjectIDs that repeat or are not positive were given new ones.
         public static let objectIDReassigned: Code = "objectIDReassigned"
+        /// A layer has more features than one layer of the format holds (an Excel sheet's rows):
+        /// it continues in further layers.
+        public static let layerContinued: Code = "layerContinued"
+        /// A layer without features was written without its column names (an Excel sheet's header
+        /// row is written above features only).
+        public static let columnsNotWritten: Code = "columnsNotWritten"
+        /// The format cannot record the coordinate system its coordinates are in (Excel).
+        public static let spatialReferenceNotStored: Code = "spatialReferenceNotStored"
 
         // Losses: what a format cannot hold.
         /// Dates rounded to the nearest second.
@@ -95,6 +103,15 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         public static let integerRounded: Code = "integerRounded"
         /// NaN or infinity written as null: the format has no such numbers (JSON).
         public static let nonFiniteNumberDropped: Code = "nonFiniteNumberDropped"
+        /// Text changed to what the format can hold (control characters dropped from XML, ...).
+        public static let textChanged: Code = "textChanged"
+        /// Doubles rounded to the significant digits the format's driver writes.
+        public static let realRounded: Code = "realRounded"
+        /// Dates earlier than the format shows as given (Excel's serial dates begin in 1900).
+        public static let dateOutOfRange: Code = "dateOutOfRange"
+        /// A geometry the format could not hold as written (a WKT longer than an Excel cell) was
+        /// not written; the feature was kept without it.
+        public static let geometryOmitted: Code = "geometryOmitted"
         /// A field the format has no type for was not written.
         public static let fieldDropped: Code = "fieldDropped"
         /// Attribute domains not kept (the values are; a warning, not a loss).
@@ -130,7 +147,8 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
 
         static let losses: Set<Code> = [
             .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .nonFiniteNumberDropped, .fieldDropped,
-            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .geometryDropped,
+            .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .geometryDropped, .textChanged, .realRounded,
+            .dateOutOfRange, .geometryOmitted,
         ]
     }
 }

@@ -80,7 +80,8 @@ public struct Exporter: Sendable {
         if writerTypes.contains(where: { $0.profile.columns.sizesByMaxValueBytes }) {
             noteMaxTextBytes(of: &selection, from: source)
         }
-        let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)
+        let counts = selection.sourceIndices.map { source.featureCount(inLayer: $0) }
+        let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, featureCounts: counts, request: request)
         let writers = WriterSet(opened.writers)
         do {
             let run = try runPipe(source: source, selection: selection, writers: writers, keys: keys, request: request)
@@ -231,7 +232,7 @@ public struct Exporter: Sendable {
     /// known place. Writers are opened before anything is read so that a refused output (exists,
     /// not writable) fails the run before any work is done.
     private func openWriters(_ types: [any FormatWriter.Type], keys: [PreparationKey], replica: Replica,
-                             request: ExportRequest) throws -> OpenedWriters {
+                             featureCounts: [Int?], request: ExportRequest) throws -> OpenedWriters {
         var opened = OpenedWriters()
         do {
             if !FileManager.default.fileExists(atPath: request.outputDirectory.path) {
@@ -260,6 +261,7 @@ public struct Exporter: Sendable {
                                                   keepsCircularArcs: key.keepsCircularArcs)
                 writerRequest.domainLabels = request.domainLabels
                 writerRequest.segments = .standard(formatsWritten: types.count)
+                writerRequest.featureCounts = featureCounts
                 opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
             }
         } catch {

@@ -262,10 +262,40 @@ package final class GDALFeature {
     }
 }
 
+/// How a dataset is opened for reading: the drivers that may open it (all when empty) and the
+/// configuration options its driver reads (XLSX's header detection, the names LIBKML gives its
+/// own fields), set for the calling thread only, never process-wide.
+package struct GDALReadOptions: Sendable, Equatable {
+    package var drivers: [String] = []
+    package var configOptions: [String: String] = [:]
+
+    package init(drivers: [String] = [], configOptions: [String: String] = [:]) {
+        self.drivers = drivers
+        self.configOptions = configOptions
+    }
+
+    /// Runs `body` with ``configOptions`` set on this thread (`CPLSetThreadLocalConfigOption`),
+    /// restoring what was set before.
+    func applied<T>(_ body: () -> T) -> T {
+        guard !configOptions.isEmpty else { return body() }
+        let keys = configOptions.keys.sorted()
+        let previous = keys.map { key in CPLGetThreadLocalConfigOption(key, nil).map { String(cString: $0) } }
+        for key in keys { CPLSetThreadLocalConfigOption(key, configOptions[key]) }
+        defer { for (key, value) in zip(keys, previous) { CPLSetThreadLocalConfigOption(key, value) } }
+        return body()
+    }
+}
+
 /// An OGR layer: owned by its dataset, which this keeps alive.
 package struct GDALLayer {
     let dataset: GDALDataset
     let handle: OGRLayerH
+
+    /// The layer after `OGR_L_GetLayerDefn`, which makes a lazy driver read the layer now.
+    fileprivate func loaded() -> GDALLayer {
+        _ = OGR_L_GetLayerDefn(handle)
+        return self
+    }
 
     package var name: String { String(cString: OGR_L_GetName(handle)) }
     var definition: OGRFeatureDefnH { OGR_L_GetLayerDefn(handle) }
@@ -311,8 +341,15 @@ package struct GDALLayer {
 /// raises while flushing, or at deinit).
 package final class GDALDataset {
     private(set) var handle: GDALDatasetH?
+    /// Configuration options in force, on the calling thread, while the dataset is opened, while a
+    /// layer is first reached (drivers such as XLSX read a sheet when it is first used) and while
+    /// features are read (LIBKML reads its field options feature by feature).
+    let readOptions: GDALReadOptions
 
-    private init(handle: GDALDatasetH) { self.handle = handle }
+    private init(handle: GDALDatasetH, readOptions: GDALReadOptions = GDALReadOptions()) {
+        self.handle = handle
+        self.readOptions = readOptions
+    }
 
     deinit {
         if let handle { GDALErrorScope.silently { GDALClose(handle) } }
@@ -332,13 +369,17 @@ package final class GDALDataset {
         return GDALDataset(handle: h!)
     }
 
-    /// Opens a vector dataset read-only.
-    package static func openReadOnly(path: String, errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
+    /// Opens a vector dataset read-only; `options` name the drivers that may open it and the
+    /// configuration options its driver reads.
+    package static func openReadOnly(path: String, options: GDALReadOptions = GDALReadOptions(), errors: GDALErrorCollector,
+                                     at location: ErrorLocation) throws -> GDALDataset {
         GDALRuntime.ensureRegistered()
         let start = errors.count
-        let h = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil)
+        let drivers = options.drivers.isEmpty ? nil : GDALStringList(options.drivers)
+        let allowed = drivers?.pointer.map { UnsafeRawPointer($0).assumingMemoryBound(to: UnsafePointer<CChar>?.self) }
+        let h = options.applied { GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), allowed, nil, nil) }
         try errors.check(h != nil, "opening '\(path)'", function: "GDALOpenEx", since: start, at: location)
-        return GDALDataset(handle: h!)
+        return GDALDataset(handle: h!, readOptions: options)
     }
 
     /// Closes (flushes) the dataset; GDAL 3.6's GDALClose returns nothing, so failures come as CPLErrors.
@@ -361,12 +402,18 @@ package final class GDALDataset {
 
     package var layerCount: Int { Int(GDALDatasetGetLayerCount(handle)) }
 
+    /// The layer at `index`, its definition read under the dataset's read options.
     package func layer(at index: Int) -> GDALLayer? {
-        GDALDatasetGetLayer(handle, Int32(index)).map { GDALLayer(dataset: self, handle: $0) }
+        readOptions.applied {
+            GDALDatasetGetLayer(handle, Int32(index)).map { GDALLayer(dataset: self, handle: $0).loaded() }
+        }
     }
 
+    /// The layer named `name`, its definition read under the dataset's read options.
     package func layer(named name: String) -> GDALLayer? {
-        GDALDatasetGetLayerByName(handle, name).map { GDALLayer(dataset: self, handle: $0) }
+        readOptions.applied {
+            GDALDatasetGetLayerByName(handle, name).map { GDALLayer(dataset: self, handle: $0).loaded() }
+        }
     }
 
     /// Adds a coded-value or range domain.
@@ -507,7 +554,9 @@ extension GDALLayer {
     /// `OGR_L_GetNextFeature`: the next feature, owned by the caller; nil at the end. GDAL's
     /// complaints about unreadable features are not raised here: a reader checks what it gets.
     package func nextFeature() -> GDALFeature? {
-        GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
+        dataset.readOptions.applied {
+            GDALErrorScope.silently { OGR_L_GetNextFeature(handle) }.map { GDALFeature(owning: $0) }
+        }
     }
 }
 

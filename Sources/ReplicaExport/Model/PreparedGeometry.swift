@@ -51,3 +51,21 @@ package struct PreparedFeature: Sendable, Equatable {
         self.geometry = geometry
     }
 }
+
+extension PreparedGeometry {
+    /// Whether the geometry has no vertex (an empty point, multipoint, line or polygon).
+    var isEmpty: Bool {
+        switch shape {
+        case .point(let v): return v.x.isNaN
+        case .multipoint(let vertices): return vertices.isEmpty
+        case .lines(let paths): return paths.allSatisfy { $0.vertices.isEmpty }
+        case .polygons(let polygons): return polygons.allSatisfy { $0.allSatisfy { $0.vertices.isEmpty } }
+        }
+    }
+
+    /// Whether the geometry is a point, or has no vertex: all X / Y columns can say of it.
+    var isPointOrEmpty: Bool {
+        if case .point = shape { return true }
+        return isEmpty
+    }
+}

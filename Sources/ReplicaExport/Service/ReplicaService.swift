@@ -145,7 +145,11 @@ public struct ReplicaService: Sendable {
             try FileManager.default.createDirectory(at: resultFolder, withIntermediateDirectories: true)
             let formatFolder = staging.appendingPathComponent(parameters.dataFormat.name, isDirectory: true)
             let result: URL
-            if !parameters.dataFormat.alwaysZipped, outputs.count == 1 {
+            // One file (a layer's CSV; a workbook or KMZ of every layer) goes as it is, unless
+            // attachments lie beside it; several files, or attachments, as a zip.
+            let files = Set(outputs.map(\.url.lastPathComponent))
+            let attachments = formatFolder.appendingPathComponent(AttachmentSidecar.folder).path
+            if !parameters.dataFormat.alwaysZipped, files.count == 1, !FileManager.default.fileExists(atPath: attachments) {
                 let file = outputs[0].url
                 result = resultFolder.appendingPathComponent(name + "." + file.pathExtension)
                 try FileManager.default.moveItem(at: file, to: result)

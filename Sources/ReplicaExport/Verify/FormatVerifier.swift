@@ -15,6 +15,8 @@ struct FormatVerifier {
     var outputSchemas: [Int: LayerSchema] = [:]
     /// Output names of the layers whose attachments were stored in an attachment table.
     var attachmentTables: [Int: String] = [:]
+    /// The zip package the dataset was read from, where the format has one (KMZ).
+    private var package: (url: URL, package: WriterProfile.ZipPackage)?
     /// Per input layer name, the columns it has in this format (computed once).
     var plans: [String: OutputColumnPlan] = [:]
     /// Per input and output layer, the output column of each planned column (looked up once).
@@ -37,19 +39,33 @@ struct FormatVerifier {
         var names = OutputNames()
         var shared: GDALDatasetSource?
         if case .oneDataset(let ext) = profile.layout {
-            guard let file = DirectoryListing.first(in: folder, withExtension: ext) else {
-                result.problems.append("no .\(ext) in \(folder.path)")
+            let delivered = profile.limits.zipPackage?.fileExtension ?? ext
+            guard let file = DirectoryListing.first(in: folder, withExtension: delivered) else {
+                result.problems.append("no .\(delivered) in \(folder.path)")
                 return result
             }
-            shared = try GDALDatasetSource(url: folder.appendingPathComponent(file))
+            let url = folder.appendingPathComponent(file)
+            package = profile.limits.zipPackage.map { (url, $0) }
+            shared = try GDALDatasetSource(url: url, path: package.map { "/vsizip/\(url.path)/\($0.package.datasetEntry)" },
+                                           options: profile.readBack.open)
         }
+        // Where the format has rules for layer names, the writer's names, made again in its order:
+        // each layer's, then those of the layers it continues in (a sheet holds so many rows).
+        var layerNames = profile.limits.layerNames.map(LayerNames.init(rule:))
+        let limit = profile.featuresPerLayer
         for (index, layer) in source.replica.layers.enumerated() {
             let base = names.name(for: layer)
             var verification = LayerVerification(layer: layer.name)
             verification.featuresIn = source.featureCount(inLayer: index) ?? 0
+            var parts: [String]?
+            if layerNames != nil {
+                let first = layerNames!.name(base)
+                let count = limit.map { max(1, (verification.featuresIn + $0 - 1) / $0) } ?? 1
+                parts = [first] + (count < 2 ? [] : (2...count).map { layerNames!.continuation(of: first, number: $0) })
+            }
             do {
                 if let shared {
-                    try verifyInDataset(shared, layer: layer, index: index, into: &verification)
+                    try verifyInDataset(shared, layer: layer, index: index, base: base, parts: parts, into: &verification)
                 } else {
                     try verifyFiles(base: base, layer: layer, index: index, into: &verification)
                 }
@@ -63,22 +79,60 @@ struct FormatVerifier {
         return result
     }
 
-    // MARK: one dataset (FileGDB, GeoPackage): features looked up by ObjectID
+    // MARK: one dataset (FileGDB, GeoPackage: features looked up by ObjectID; KML, Excel: in order)
 
-    private mutating func verifyInDataset(_ dataset: GDALDatasetSource, layer: LayerSchema, index: Int,
-                                          into verification: inout LayerVerification) throws {
-        guard let outputIndex = Self.layerIndex(named: layer.name, in: dataset.replica) else {
-            verification.differ(Difference(location: here(layer), expected: "a layer '\(layer.name)'", actual: "none"))
-            return
+    /// `parts`: the names of the dataset's layers that hold the layer, in order, where the format
+    /// names them by its rules; else the layer is found by its name.
+    private mutating func verifyInDataset(_ dataset: GDALDatasetSource, layer: LayerSchema, index: Int, base: String,
+                                          parts: [String]?, into verification: inout LayerVerification) throws {
+        var outputIndexes: [Int] = []
+        for name in parts ?? [layer.name] {
+            let found = parts == nil ? Self.layerIndex(named: name, in: dataset.replica)
+                                     : dataset.replica.layers.firstIndex { $0.name == name }
+            guard let found else {
+                // GDAL reads no layer of what was written without columns, having no features.
+                if !(profile.limits.emptyLayersLoseColumns && verification.featuresIn == 0) {
+                    verification.differ(Difference(location: here(layer), expected: "a layer '\(name)'", actual: "none"))
+                }
+                return
+            }
+            outputIndexes.append(found)
         }
+        let outputIndex = outputIndexes[0]
         let output = dataset.replica.layers[outputIndex]
         outputLayerNames[layer.id] = output.name
         outputSchemas[layer.id] = output
-        verification.featuresOut = dataset.featureCount(inLayer: outputIndex) ?? 0
+        verification.featuresOut = outputIndexes.reduce(0) { $0 + (dataset.featureCount(inLayer: $1) ?? 0) }
         checkCount(&verification, layer: layer)
-        verifySpatialReference(layer, found: dataset.spatialReferences[outputIndex], file: nil, into: &verification)
+        if profile.limits.storesSpatialReference {
+            verifySpatialReference(layer, found: dataset.spatialReferences[outputIndex], file: nil, into: &verification)
+        }
         verifyDomains(layer, output: output, domainNames: dataset.fieldDomainNames[outputIndex], domains: dataset.domains,
                       into: &verification)
+        guard profile.featureID == .objectIDColumn else {
+            // No ObjectID to look features up by: they are in input order, across the layers.
+            let streams = try outputIndexes.map { try FeatureStream(dataset, layer: $0) }
+            var featureIndex = 0, part = 0
+            try source.features(inLayer: index, batchSize: 512) { batch in
+                for feature in batch {
+                    defer { featureIndex += 1 }
+                    var written = try streams[part].next()
+                    while written == nil && part + 1 < streams.count {
+                        part += 1
+                        written = try streams[part].next()
+                    }
+                    guard let written else {
+                        verification.differ(Difference(location: here(layer, featureIndex, objectID(feature, layer)),
+                                                       expected: "a feature", actual: "none (the output has fewer features)"))
+                        continue
+                    }
+                    compare(feature, written, input: layer, output: streams[part].schema, featureIndex: featureIndex,
+                            into: &verification)
+                }
+            }
+            try verifySidecar(base: base, layer: layer, index: index, into: &verification)
+            return
+        }
         let lookup = try dataset.lookup(inLayer: outputIndex)
         let oid = Self.objectIDIndex(layer)
         var seen = Set<Int64>()
@@ -138,10 +192,12 @@ struct FormatVerifier {
             let file = key == nil ? "\(base).\(isTable ? tableExtension ?? ext : ext)" : "\(base)_\(key!.fileSuffix).\(ext)"
             let url = folder.appendingPathComponent(file)
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-            let made = try FeatureStream(GDALDatasetSource(url: url))
+            let made = try FeatureStream(GDALDatasetSource(url: url, options: profile.readBack.open), layer: 0)
             streams[key] = made
             verification.featuresOut += made.count
-            if !isTable { verifySpatialReference(layer, found: made.spatialReference, file: file, into: &verification) }
+            if !isTable && profile.limits.storesSpatialReference {
+                verifySpatialReference(layer, found: made.spatialReference, file: file, into: &verification)
+            }
             return made
         }
         _ = try stream(for: nil)
@@ -162,11 +218,21 @@ struct FormatVerifier {
         try verifySidecar(base: base, layer: layer, index: index, into: &verification)
     }
 
+    /// Attachments beside the format's files (`attachments/`), or inside its zip package.
     private func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
         guard source.attachmentCount(inLayer: index) != 0 else { return }
-        let indexURL = folder.appendingPathComponent("\(AttachmentSidecar.folder)/\(base).csv")
+        let read: (String) throws -> [UInt8]?
+        let root: String
+        if let package {
+            let reader = try ZipReader(path: package.url.path)
+            read = { try reader.contents(of: $0) }
+            root = package.package.attachmentsFolder
+        } else {
+            read = { path in FileManager.default.contents(atPath: folder.appendingPathComponent(path).path).map { [UInt8]($0) } }
+            root = AttachmentSidecar.folder
+        }
         var files: [Int64: String] = [:]
-        if let text = try? String(contentsOf: indexURL, encoding: .utf8) {
+        if let text = try read("\(root)/\(base).csv").map({ String(decoding: $0, as: UTF8.self) }) {
             for line in text.split(separator: "\n").dropFirst() {
                 let cells = Self.csvCells(String(line))
                 if cells.count == 8, let id = Int64(cells[0]) { files[id] = cells[7] }
@@ -175,8 +241,7 @@ struct FormatVerifier {
         try source.attachments(inLayer: index) { attachment in
             guard let data = attachment.data else { return }
             let place = ErrorLocation(layer: layer.name, detail: "attachment \(attachment.attachmentId)", format: format)
-            guard let path = files[attachment.attachmentId],
-                  let stored = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) else {
+            guard let path = files[attachment.attachmentId], let stored = try read(path) else {
                 verification.differ(Difference(location: place, expected: "the attachment", actual: "none"))
                 return
             }
@@ -206,7 +271,9 @@ struct FormatVerifier {
                 continue
             }
             let (expected, actual) = (input.attributes[i], output.attributes[j])
-            if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: profile.readBack.crlfReadAsLF) {
+            if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: profile.readBack.crlfReadAsLF,
+                                     textCharacters: profile.limits.textCharacters,
+                                     emptyTextReadAsNull: profile.readBack.emptyTextReadAsNull) {
                 verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: field.name),
                                                expected: "\(expected)", actual: "\(actual)"))
             }
@@ -224,7 +291,9 @@ struct FormatVerifier {
             }
             verification.valuesCompared += 1
         }
-        compareGeometry(input.geometry, output.geometry, layer: inLayer, featureIndex: featureIndex, objectID: oid,
+        let written = profile.readBack.geometryFromColumns ? geometryFromColumns(output, output: outLayer, input: inLayer)
+                                                           : output.geometry
+        compareGeometry(input.geometry, written, layer: inLayer, featureIndex: featureIndex, objectID: oid,
                         into: &verification)
     }
 
@@ -238,7 +307,9 @@ struct FormatVerifier {
         }
         var expected = GeometryComparison.vertices(prepared)
         guard let output else {
-            if !expected.isEmpty { verification.differ(Difference(location: place, expected: "a geometry", actual: "none")) }
+            if !expected.isEmpty && !notWritten(prepared, layer: layer) {
+                verification.differ(Difference(location: place, expected: "a geometry", actual: "none"))
+            }
             return
         }
         if profile.capabilities.contains(.requiresWGS84), let reference = layer.spatialReference {
@@ -252,6 +323,36 @@ struct FormatVerifier {
             verification.differ(Difference(location: place, expected: problem.expected, actual: problem.actual))
         }
         verification.verticesCompared += expected.count
+    }
+
+    /// The geometry of a format that keeps it in columns (``WriterProfile/ReadBack/geometryFromColumns``):
+    /// a point from its X / Y (/ Z) columns, anything else from its WKT column, as the writer named them.
+    private mutating func geometryFromColumns(_ feature: Feature, output: LayerSchema, input: LayerSchema) -> Geometry? {
+        guard input.kind != .table, let type = input.geometryType else { return nil }
+        let plan = columnPlan(input)
+        let taken = Set(plan.kept.map { $0.name.lowercased() } + plan.labels.map { $0.name.lowercased() })
+        func number(_ name: String) -> Double? { output.fieldIndex(named: name).flatMap { feature.attributes[$0].doubleValue } }
+        if type == .point {
+            let axes = GeometryColumns.pointAxes(for: input, takenNames: taken).map { number($0.name) }
+            guard axes.count >= 2, let x = axes[0], let y = axes[1] else { return nil }
+            return Geometry(.point(Vertex(x: x, y: y, z: axes.count > 2 ? axes[2] ?? 0 : 0)), hasZ: input.hasZ)
+        }
+        guard let column = output.fieldIndex(named: GeometryColumns.wktName(takenNames: taken)),
+              case .string(let text) = feature.attributes[column], !text.isEmpty,
+              let wkb = GDALGeometry.fromWKT(text)?.isoWKB else { return nil }
+        return try? WKBDecoder.decode(wkb)
+    }
+
+    /// Whether the format leaves this geometry out, reporting it: a WKT longer than a value of it
+    /// may be, or no point where the geometry is only X / Y (/ Z) columns.
+    private func notWritten(_ geometry: PreparedGeometry, layer: LayerSchema) -> Bool {
+        guard profile.readBack.geometryFromColumns else { return false }
+        if layer.geometryType == .point { return !geometry.isPointOrEmpty }
+        guard let limit = profile.limits.textCharacters else { return false }
+        var replaced = 0
+        let text = WKT.text(geometry, keepM: profile.capabilities.contains(.mValues), missingM: profile.missingMeasure,
+                            replacedMissingM: &replaced)
+        return (text?.utf16.count ?? 0) > limit
     }
 
     /// The coordinate precision the profile declares (``WriterProfile/ReadBack``).
@@ -320,7 +421,7 @@ struct FormatVerifier {
     }
 }
 
-/// One output file's features, one at a time.
+/// One output layer's features, one at a time.
 final class FeatureStream {
     let schema: LayerSchema
     let count: Int
@@ -330,11 +431,13 @@ final class FeatureStream {
     private var buffer: [Feature] = []
     private var position = 0
 
-    init(_ source: GDALDatasetSource) throws {
-        schema = source.replica.layers.first ?? LayerSchema(id: 0, schemaSource: .layerResource)
-        count = source.featureCount(inLayer: 0) ?? 0
-        spatialReference = source.spatialReferences.first ?? nil
-        cursor = try source.featureCursor(inLayer: 0, batchSize: 512)
+    /// The features of the layer at `index` of `source`.
+    init(_ source: GDALDatasetSource, layer index: Int) throws {
+        schema = source.replica.layers.indices.contains(index) ? source.replica.layers[index]
+            : LayerSchema(id: 0, schemaSource: .layerResource)
+        count = source.featureCount(inLayer: index) ?? 0
+        spatialReference = source.spatialReferences.indices.contains(index) ? source.spatialReferences[index] : nil
+        cursor = try source.featureCursor(inLayer: index, batchSize: 512)
     }
 
     func next() throws -> Feature? {

@@ -6,19 +6,34 @@ import Foundation
 /// to the format's folder, or the URL of an attachment known only by URL: nothing is fetched).
 ///
 /// Everything goes into one staged `attachments` folder, renamed into place at commit with the
-/// format's other outputs. Bytes are written as they come, one attachment at a time.
+/// format's other outputs, or into a folder of a format's zip package (KMZ's `files/`), packed
+/// with it. Bytes are written as they come, one attachment at a time.
 final class AttachmentSidecar {
     static let folder = "attachments"
 
-    private let staging: OutputStaging
+    /// Where the root folder goes: a staging group of its own, or a given directory.
+    private let staging: OutputStaging?
+    /// The root folder's name, the first component of the paths in the indexes.
+    let folder: String
     private var root: URL?
+    private let fixedRoot: URL?
     private var layer: (base: String, index: FileHandle, directory: URL, names: AttachmentNames)?
     /// Of the open layer: attachments written as files, and listed by URL only.
     private var written = 0
     private var byURL = 0
 
+    /// Attachments in a staged `attachments` folder beside the format's files.
     init(staging: OutputStaging) {
         self.staging = staging
+        folder = Self.folder
+        fixedRoot = nil
+    }
+
+    /// Attachments in `root` (created when the first comes), named `folder` in the indexes.
+    init(root: URL, folder: String) {
+        staging = nil
+        self.folder = folder
+        fixedRoot = root
     }
 
     /// Starts the files of one layer (its folder and its index).
@@ -66,7 +81,7 @@ final class AttachmentSidecar {
             }
             sha = hasher.finalize().hex
             size = String(data.count)
-            fileOrURL = "\(Self.folder)/\(layer.base)/\(name)"
+            fileOrURL = "\(folder)/\(layer.base)/\(name)"
             written += 1
         } else {
             byURL += 1
@@ -87,14 +102,20 @@ final class AttachmentSidecar {
         self.layer = nil
         defer { written = 0; byURL = 0 }
         try layer.index.close()
-        return (written, byURL, "\(Self.folder)/\(layer.base)")
+        return (written, byURL, "\(folder)/\(layer.base)")
     }
 
     private func rootFolder(at location: ErrorLocation) throws -> URL {
         if let root { return root }
-        try staging.checkAvailable([Self.folder], at: location)
-        let group = try staging.makeGroup(label: Self.folder, at: location)
-        let root = group.appendingPathComponent(Self.folder, isDirectory: true)
+        let root: URL
+        if let fixedRoot {
+            root = fixedRoot
+        } else if let staging {
+            try staging.checkAvailable([folder], at: location)
+            root = try staging.makeGroup(label: folder, at: location).appendingPathComponent(folder, isDirectory: true)
+        } else {
+            throw ReplicaExportError(.invalidState, "an attachment folder without a place", at: location)
+        }
         do {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: false)
         } catch {

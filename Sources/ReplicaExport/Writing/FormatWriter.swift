@@ -15,6 +15,9 @@ package struct WriterRequest: Sendable {
     /// When a large layer of a format that declares a ``WriterProfile/segmentLayout`` is written
     /// in segments, by several datasets at once.
     var segments: SegmentPlan = .standard
+    /// Per layer of ``replica``, the features the input says it has, where it knows
+    /// (``ReplicaSource/featureCount(inLayer:)``): at most this many are written.
+    var featureCounts: [Int?] = []
 
     package init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory
@@ -78,7 +81,7 @@ package protocol FormatWriter: AnyObject {
 }
 
 extension FormatWriter {
-    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, ...
     static var formatName: String { profile.formatName }
     static var capabilities: WriterCapabilities { profile.capabilities }
 
@@ -136,9 +139,11 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`, `excel`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
-                        GeoPackageWriter.self])
+                        GeoPackageWriter.self,
+                        KMLWriter.self,
+                        ExcelWriter.self])
     }
 }

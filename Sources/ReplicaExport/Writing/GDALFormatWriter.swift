@@ -47,6 +47,24 @@ protocol GDALFormat {
     /// profile declares a ``WriterProfile/segmentLayout``: false where the driver writes
     /// something that depends on every feature (a layer bbox).
     static func segmentable(_ layer: LayerSchema) -> Bool
+
+    /// Dataset creation options beyond the profile's own, for the whole replica being written.
+    static func datasetOptions(for replica: Replica) -> [String]
+
+    /// Called once the dataset of a one-dataset format is closed (in its staging directory, before
+    /// it is packaged), with every layer written into it, in order: a format rewrites here what
+    /// the driver wrote (KML's schemas).
+    static func didCloseDataset(_ url: URL, layers: [DatasetLayer]) throws
+}
+
+/// One layer of a one-dataset format's dataset, as written: for ``GDALFormat/didCloseDataset(_:layers:)``.
+struct DatasetLayer {
+    /// The layer's name in the dataset, as the driver made it.
+    var name: String
+    var columns: [GDALColumnSpec]
+    /// The columns' names as the driver made them, indexed like `columns`.
+    var createdNames: [String]
+    var featureCount: Int
 }
 
 extension GDALFormat {
@@ -60,6 +78,8 @@ extension GDALFormat {
     static func labelText(_ label: String) -> String { label }
     static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
     static func segmentable(_ layer: LayerSchema) -> Bool { true }
+    static func datasetOptions(for replica: Replica) -> [String] { [] }
+    static func didCloseDataset(_ url: URL, layers: [DatasetLayer]) throws {}
 }
 
 /// The diagnostics of one layer as a writer plans it; appended to the writer's list.
@@ -102,6 +122,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// The one dataset of a one-dataset format, opened on first use.
     private var sharedDataset: (dataset: GDALOutputDataset, directory: URL)?
     private var addedDomains: Set<String> = []
+    /// The layers written into the one dataset, in order (continuation layers included).
+    private var datasetLayers: [DatasetLayer] = []
+    /// Layer names in the one dataset, where the format has rules for them.
+    private var layerNames: LayerNames?
+    /// The most features one layer holds (``WriterProfile/featuresPerLayer``), read when opened.
+    private let featuresPerLayer: Int?
 
     /// The layer being written.
     private struct OpenLayer {
@@ -128,6 +154,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var segments: SegmentedLayer?
         /// What the first segment set aside for the end of the layer, taken when it was closed.
         var firstSegmentDeferred: [GDALLayerWriter.DeferredFeature] = []
+        /// The layer's name in the one dataset of a one-dataset format.
+        var datasetLayerName: String
+        /// The layers it continues in, once its first holds ``featuresPerLayer`` features.
+        var continuations: [String] = []
     }
     private struct Sink {
         var file: String
@@ -160,9 +190,36 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     init(request: WriterRequest) throws {
         self.request = request
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
+        featuresPerLayer = Format.profile.featuresPerLayer
+        layerNames = Format.profile.limits.layerNames.map(LayerNames.init(rule:))
         if case .oneDataset = profile.layout {
-            try staging.checkAvailable([datasetFileName], at: ErrorLocation(output: datasetFileName))
+            try staging.checkAvailable([deliveredFileName], at: ErrorLocation(output: deliveredFileName))
         }
+        try checkMemory()
+    }
+
+    /// Refuses, before anything is written, an export the driver would hold in more memory than
+    /// there is (``WriterProfile/Limits/memoryUntilClose``): the estimate counts the features the
+    /// input knows of and each layer's columns.
+    private func checkMemory() throws {
+        guard let cost = profile.limits.memoryUntilClose else { return }
+        var features = 0, cells = 0
+        for (index, layer) in request.replica.layers.enumerated() {
+            guard let count = request.featureCounts.indices.contains(index) ? request.featureCounts[index] : nil else { continue }
+            let plan = profile.columnPlan(for: layer, domainLabels: request.domainLabels)
+            // The fields' columns, and the geometry's (WKT, or X, Y and Z).
+            let columns = plan.kept.count + plan.labels.count + (isTable(layer) ? 0 : 3)
+            features += count
+            cells += count * columns
+        }
+        let needed = cost.bytesFixed + features * cost.bytesPerFeature + cells * cost.bytesPerCell
+        guard let available = MemoryBudget.availableBytes(), needed > available else { return }
+        throw ReplicaExportError(.tooLarge,
+            "\(features) features (\(cells) cells) need about \(MemoryBudget.megabytes(needed)) of memory in \(profile.formatName), "
+                + "whose GDAL driver holds the whole file until it is closed, more than the \(MemoryBudget.megabytes(available)) "
+                + "available; export fewer layers or features (createReplica layers, a where clause), choose another format, "
+                + "or run on a machine with more memory (or set \(MemoryBudget.overrideVariable) if the available memory is misjudged)",
+            at: ErrorLocation(format: profile.formatName, output: deliveredFileName))
     }
 
     func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
@@ -180,7 +237,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         switch profile.layout {
         case .oneDataset:
             directory = try sharedDatasetOpened().directory
-            output = datasetFileName
+            output = deliveredFileName
         case .filePerLayer(let ext, let siblings, let tableExtension):
             let main = "\(baseName).\(isTable(layer) ? tableExtension ?? ext : ext)"
             var finals = [main] + siblings.map { "\(baseName).\($0)" }
@@ -207,10 +264,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             notes.note(.noSpatialReference,
                        "no spatial reference: coordinates written as given, assumed to be WGS84 longitude/latitude")
         }
+        if hasGeometry(layer), let reference = layer.spatialReference, !profile.limits.storesSpatialReference {
+            notes.note(.spatialReferenceNotStored,
+                       "coordinates are in \(reference.preferredWkid.map { "wkid \($0)" } ?? "the layer's WKT coordinate system"), which \(profile.formatName) cannot record: keep it with the file")
+        }
         diagnostics += notes.diagnostics
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
-                         featureIDField: featureIDField)
+                         featureIDField: featureIDField, datasetLayerName: layerNames?.name(baseName) ?? baseName)
         if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
            Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
@@ -246,6 +307,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
         } else if let plan = layer.segmentation?.plan {
             try writeSegmented(features, firstIndex: layer.nextFeatureIndex, plan: plan)
+        } else if let limit = featuresPerLayer, case .oneDataset = profile.layout {
+            try writeWithin(limit, features, firstIndex: layer.nextFeatureIndex)
         } else {
             try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
         }
@@ -258,6 +321,29 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
         }
         open!.nextFeatureIndex += features.count
+    }
+
+    /// Writes into the layer's last dataset layer until it holds `limit` features, then into a new
+    /// one that continues it (`<name> (2)`, ...).
+    private func writeWithin(_ limit: Int, _ features: [PreparedFeature], firstIndex: Int) throws {
+        var start = 0
+        while start < features.count {
+            var sink = open!.sinks.count - 1
+            if open!.sinks[sink].writer.featureCount >= limit { sink = try continueLayer() }
+            let end = min(features.count, start + limit - open!.sinks[sink].writer.featureCount)
+            let part = start == 0 && end == features.count ? features[...] : features[start..<end]
+            try open!.sinks[sink].writer.write(part, firstIndex: firstIndex + start)
+            start = end
+        }
+    }
+
+    /// A new layer in the one dataset that continues the open layer; returns its sink's index.
+    private func continueLayer() throws -> Int {
+        let number = open!.continuations.count + 2
+        let base = open!.datasetLayerName
+        let name = layerNames?.continuation(of: base, number: number) ?? "\(base) (\(number))"
+        open!.continuations.append(name)
+        return try makeSink(type: open!.sinks.last?.geometryType, layerName: name)
     }
 
     func endLayer() throws {
@@ -280,16 +366,35 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         try endAttachments(of: layer)
         let joinedSink = open!.segments == nil ? nil : layer.segmentedSink
         if let segments = open!.segments { try joinSegments(segments) }
+        if open!.nextFeatureIndex == 0 && profile.limits.emptyLayersLoseColumns {
+            diagnostics.append(Diagnostic(
+                .columnsNotWritten,
+                "no features: \(profile.formatName)'s GDAL driver writes a layer's column names only above its features, "
+                    + "so the layer is there without them",
+                at: ErrorLocation(layer: layer.schema.name, output: deliveredFileName), count: layer.columns.count))
+        }
+        if !open!.continuations.isEmpty, let limit = featuresPerLayer {
+            let names = open!.continuations.map { "'\($0)'" }.joined(separator: ", ")
+            diagnostics.append(Diagnostic(
+                .layerContinued,
+                "\(open!.nextFeatureIndex) features, more than the \(limit) one \(profile.formatName) layer holds: "
+                    + "continued in \(names)",
+                at: ErrorLocation(layer: layer.schema.name, output: deliveredFileName), count: open!.continuations.count))
+        }
         for (index, sink) in open!.sinks.enumerated() {
             try sink.writer.writeDeferred()
             reportLosses(sink.writer, layer: layer.schema, output: sink.file)
+            if sink.dataset == nil {
+                datasetLayers.append(DatasetLayer(name: sink.writer.layerName, columns: sink.writer.columns,
+                                                  createdNames: sink.writer.createdNames, featureCount: sink.writer.featureCount))
+            }
             if let dataset = sink.dataset {
                 try dataset.close()
                 try Format.didCloseFile(sink.file, columns: layer.columns, layer: layer.schema, directory: layer.directory,
                                         joined: index == joinedSink)
             }
-            outputs.append(WrittenOutput(url: staging.finalURL(sink.file), layerName: layer.schema.name,
-                                         featureCount: sink.writer.featureCount))
+            outputs.append(WrittenOutput(url: staging.finalURL(sink.dataset == nil ? deliveredFileName : sink.file),
+                                         layerName: layer.schema.name, featureCount: sink.writer.featureCount))
         }
         open = nil
     }
@@ -311,7 +416,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                     [Self.row(attachment, parentObjectID: parentObjectID, byGlobalID: layer.schema.globalIdField != nil)],
                     firstIndex: attachmentTable?.featureCount ?? 0)
             } else {
-                let sidecar = self.sidecar ?? AttachmentSidecar(staging: staging)
+                let sidecar = try self.sidecar ?? newSidecar()
                 self.sidecar = sidecar
                 if !sidecarLayerOpen {
                     try sidecar.begin(layerBaseName: layer.baseName, at: location)
@@ -324,6 +429,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// Attachments known only by URL that a format keeping bytes inside could not store.
     private var sidecarlessURLs = 0
+
+    /// Attachments beside the format's files, or inside its zip package where it has one.
+    private func newSidecar() throws -> AttachmentSidecar {
+        guard let package = profile.limits.zipPackage else { return AttachmentSidecar(staging: staging) }
+        return AttachmentSidecar(root: try sharedDatasetOpened().directory.appendingPathComponent(package.attachmentsFolder),
+                                 folder: package.attachmentsFolder)
+    }
 
     /// The ArcGIS attachment table layout: ATTACHMENTID, REL_GLOBALID (or REL_OBJECTID where the
     /// parent has no GlobalID), CONTENT_TYPE, ATT_NAME, DATA_SIZE, DATA, GLOBALID.
@@ -372,8 +484,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if sidecarLayerOpen, let sidecar {
             sidecarLayerOpen = false
             let counts = try sidecar.end()
+            let inside = profile.limits.zipPackage == nil ? "" : " inside \(deliveredFileName)"
             diagnostics.append(Diagnostic(.attachmentsWritten,
-                                          "\(counts.written) attachment(s) written to \(counts.folder)/, indexed in \(counts.folder).csv",
+                                          "\(counts.written) attachment(s) written to \(counts.folder)/, indexed in \(counts.folder).csv\(inside)",
                                           at: location, count: counts.written, severity: .info))
             if counts.byURL > 0 {
                 diagnostics.append(Diagnostic(.attachmentsByURL,
@@ -504,12 +617,34 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if open != nil { try endLayer() }
         if case .oneDataset = profile.layout {
             // A replica without layers still gives an (empty) dataset.
-            try sharedDatasetOpened().dataset.close()
+            let directory = try sharedDatasetOpened().directory
+            try sharedDataset!.dataset.close()
             sharedDataset = nil
+            let url = directory.appendingPathComponent(datasetFileName)
+            try Format.didCloseDataset(url, layers: datasetLayers)
+            if let package = profile.limits.zipPackage { try pack(url, as: package, in: directory) }
         }
         try staging.commit()
         finished = true
         return outputs
+    }
+
+    /// Zips the closed dataset (as the package's entry) and the attachments beside it into
+    /// ``deliveredFileName``, then removes them: the package is all that is committed.
+    private func pack(_ dataset: URL, as package: WriterProfile.ZipPackage, in directory: URL) throws {
+        let attachments = directory.appendingPathComponent(package.attachmentsFolder, isDirectory: true)
+        let hasAttachments = FileManager.default.fileExists(atPath: attachments.path)
+        let archive = try ZipArchive(creating: directory.appendingPathComponent(deliveredFileName).path)
+        try archive.addFile(at: dataset, as: package.datasetEntry, compressionLevel: package.compressionLevel)
+        if hasAttachments { try archive.addDirectoryContents(attachments, prefix: package.attachmentsFolder + "/") }
+        try archive.close()
+        do {
+            try FileManager.default.removeItem(at: dataset)
+            if hasAttachments { try FileManager.default.removeItem(at: attachments) }
+        } catch {
+            throw ReplicaExportError.fileSystem(error, doing: "removing what was packed into \(deliveredFileName)",
+                                                path: directory.path, at: ErrorLocation(output: deliveredFileName))
+        }
     }
 
     func abort() {
@@ -525,21 +660,41 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     // MARK: planning
 
+    /// The file GDAL writes of a one-dataset format: `<replica>.<extension>`.
     private var datasetFileName: String {
+        guard case .oneDataset(let ext) = profile.layout else { return "" }
+        return "\(datasetBaseName).\(ext)"
+    }
+
+    /// The file a one-dataset format delivers: the dataset, or the zip package around it.
+    private var deliveredFileName: String {
+        guard let package = profile.limits.zipPackage else { return datasetFileName }
+        return "\(datasetBaseName).\(package.fileExtension)"
+    }
+
+    private var datasetBaseName: String {
         guard case .oneDataset(let ext) = profile.layout else { return "" }
         var base = OutputNames.sanitize(request.replica.name)
         if base.isEmpty { base = "replica" }
-        if base.lowercased().hasSuffix(".\(ext)") { base = String(base.dropLast(ext.count + 1)) }
-        return "\(base).\(ext)"
+        for suffix in [ext] + (profile.limits.zipPackage.map { [$0.fileExtension] } ?? [])
+        where base.lowercased().hasSuffix(".\(suffix)") {
+            base = String(base.dropLast(suffix.count + 1))
+        }
+        return base
     }
+
+    /// The dataset creation options: the profile's, and the format's for this replica.
+    private var datasetOptions: [String] { profile.datasetOptions + Format.datasetOptions(for: request.replica) }
 
     private func sharedDatasetOpened() throws -> (dataset: GDALOutputDataset, directory: URL) {
         if let sharedDataset { return sharedDataset }
-        let location = ErrorLocation(output: datasetFileName)
-        let directory = try staging.makeGroup(label: datasetFileName, at: location)
+        let location = ErrorLocation(output: deliveredFileName)
+        // Not `.<name>.xlsx.partial-...`: GDAL 3.6.2's zip-based drivers (XLSX) take a directory
+        // named like an archive for one, and fail to save into it.
+        let directory = try staging.makeGroup(label: "\(datasetBaseName)-\(profile.formatName)", at: location)
         let created = try GDALOutputDataset(driver: profile.driverName,
                                             path: directory.appendingPathComponent(datasetFileName).path,
-                                            options: profile.datasetOptions, location: location)
+                                            options: datasetOptions, location: location)
         sharedDataset = (created, directory)
         return (created, directory)
     }
@@ -580,7 +735,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var columns: [GDALColumnSpec] = []
         for (i, field, rule, name) in plan.kept {
             if name != field.name {
-                notes.note(.fieldRenamed, "field name shortened to '\(name)'", field: field.name)
+                notes.note(.fieldRenamed, profile.maxFieldNameBytes == nil ? "field renamed to '\(name)': \(profile.formatName) cannot write its name as given"
+                                                                   : "field name shortened to '\(name)'", field: field.name)
             }
             var spec = GDALColumnSpec(name: name, type: rule.type, subtype: rule.subtype, source: i,
                                       encoding: rule.encoding, sourceName: field.name, sourceType: field.type)
@@ -625,7 +781,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let schema = layer.schema
         let effective = isTable(schema) ? nil : (type ?? schema.geometryType)
         if let found = layer.sinks.firstIndex(where: { $0.geometryType == effective }) { return found }
+        return try makeSink(type: effective, layerName: nil)
+    }
 
+    /// Creates the file (or the layer in the one dataset) for features of `effective`, the layer's
+    /// own type or another; `layerName` names a layer of the one dataset that continues the open one.
+    private func makeSink(type effective: GeometryType?, layerName continuationName: String?) throws -> Int {
+        guard let layer = open else { throw ReplicaExportError(.invalidState, "no layer open") }
+        let schema = layer.schema
         let dataset: GDALOutputDataset
         let ownDataset: GDALOutputDataset?
         let file: String
@@ -635,8 +798,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         case .oneDataset:
             dataset = try sharedDatasetOpened().dataset
             ownDataset = nil
-            file = datasetFileName
-            layerName = layer.baseName
+            file = deliveredFileName
+            layerName = continuationName ?? layer.datasetLayerName
+            isLayerFile = continuationName == nil
         case .filePerLayer(let ext, _, let tableExtension):
             if isTable(schema) {
                 file = "\(layer.baseName).\(tableExtension ?? ext)"
@@ -653,7 +817,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             layerName = (file as NSString).deletingPathExtension
             dataset = try GDALOutputDataset(driver: profile.driverName,
                                             path: layer.directory.appendingPathComponent(file).path,
-                                            options: profile.datasetOptions,
+                                            options: datasetOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
             ownDataset = dataset
         }
@@ -675,7 +839,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
         writer.labelText = Format.labelText
-        if case .oneDataset = profile.layout, writer.layerName != schema.name {
+        applyLimits(to: writer)
+        if case .oneDataset = profile.layout, writer.layerName != schema.name, continuationName == nil {
             diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
                                           at: ErrorLocation(layer: schema.name, output: file)))
         }
@@ -684,9 +849,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                           at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
-            let driver = profile.driverName, datasetOptions = profile.datasetOptions, columns = layer.columns
+            let driver = profile.driverName, datasetOptions = datasetOptions, columns = layer.columns
             let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
+            let limits = profile.limits
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
@@ -697,6 +863,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                                      keepM: keepM, at: location)
                 writer.missingMReplacement = missingMeasure
                 writer.labelText = Format.labelText
+                Self.applyLimits(limits, to: writer)
                 guard writer.createdNames == names else {
                     throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",
                                              at: location)
@@ -709,6 +876,15 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
         if open!.makeSegment != nil && isLayerFile { open!.segmentedSink = open!.sinks.count - 1 }
         return open!.sinks.count - 1
+    }
+
+    /// What the format limits, for a layer writer to check value by value.
+    private func applyLimits(to writer: GDALLayerWriter) { Self.applyLimits(profile.limits, to: writer) }
+
+    private static func applyLimits(_ limits: WriterProfile.Limits, to writer: GDALLayerWriter) {
+        writer.textCharacters = limits.textCharacters
+        writer.realDigits = limits.realDigits
+        writer.earliestDate = limits.earliestDate
     }
 
     // MARK: segments
@@ -805,7 +981,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// The OGR geometry type of a layer's file: typed unless the format mixes types in one layer.
     private func geometrySpec(_ layer: LayerSchema, columns: [GDALColumnSpec], type: GeometryType?) -> GDALGeometrySpec {
-        guard let type, hasGeometry(layer), !columns.holdGeometryAsWKT else { return GDALGeometrySpec(kind: .none) }
+        guard let type, hasGeometry(layer), !columns.holdGeometryAsWKT, !profile.limits.geometryInColumnsOnly else {
+            return GDALGeometrySpec(kind: .none)
+        }
         let hasM = layer.hasM && profile.capabilities.contains(.mValues)
         if profile.capabilities.contains(.mixedGeometryTypes) {
             return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)
@@ -847,7 +1025,19 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                  field: column.sourceName, loss.integersRounded)
             note(.nonFiniteNumberDropped, "\(loss.nonFiniteNumbers.count) NaN or infinite value(s) written as null: this format has no such numbers",
                  field: column.sourceName, loss.nonFiniteNumbers)
+            if case .formatted(let formatter) = column.encoding {
+                note(.textChanged, "\(loss.altered.count) value(s) changed: \(formatter.alteration)", field: column.sourceName, loss.altered)
+            }
+            note(.realRounded, "\(loss.realsRounded.count) value(s) rounded to \(writer.realDigits ?? 0) significant digits: the driver writes no more",
+                 field: column.sourceName, loss.realsRounded)
+            note(.dateOutOfRange, "\(loss.datesOutOfRange.count) date(s) before \(writer.earliestDate.map(ValueText.isoDate) ?? "?"), "
+                     + "which \(profile.formatName) does not show as given: written as the driver writes them",
+                 field: column.sourceName, loss.datesOutOfRange)
         }
+        note(.geometryOmitted, "\(writer.wktTooLong.count) geometries not written: their WKT is longer than the "
+                 + "\(writer.textCharacters ?? 0) characters a value of \(profile.formatName) holds", writer.wktTooLong)
+        note(.geometryOmitted, "\(writer.notPoints.count) geometries not written: they are not points, and the layer's "
+                 + "geometry is its point coordinate columns", writer.notPoints)
         if let first = writer.firstReassignedFID {
             let which = first.value.map { "first: \($0)" } ?? "first: none"
             diagnostics.append(Diagnostic(

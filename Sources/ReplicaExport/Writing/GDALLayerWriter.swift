@@ -40,6 +40,12 @@ struct GDALColumnLosses: Sendable, Equatable {
     var integersRounded = LossTally()
     /// NaN or infinity written as null.
     var nonFiniteNumbers = LossTally()
+    /// Text changed by the column's formatter (``ValueFormatter/Output/altered(_:)``).
+    var altered = LossTally()
+    /// Doubles rounded to the significant digits the driver writes.
+    var realsRounded = LossTally()
+    /// Dates before the earliest the format shows as given.
+    var datesOutOfRange = LossTally()
 }
 
 /// How many values lost something, and where the first of them was.
@@ -75,6 +81,9 @@ extension GDALColumnLosses {
         truncated.absorb(later.truncated)
         integersRounded.absorb(later.integersRounded)
         nonFiniteNumbers.absorb(later.nonFiniteNumbers)
+        altered.absorb(later.altered)
+        realsRounded.absorb(later.realsRounded)
+        datesOutOfRange.absorb(later.datesOutOfRange)
     }
 }
 
@@ -89,6 +98,7 @@ extension GDALOutputDataset {
             let layer = try createLayer(name: name, spatialReference: spatialReference, geometry: geometry, options: options,
                                         errors: errors, at: location)
             var created: [String] = []
+            var indexes: [Int32] = []
             for column in columns {
                 let field = GDALFieldDefinition(name: column.name, type: column.type, subtype: column.subtype)
                 if column.width > 0 { field.setWidth(column.width) }
@@ -99,9 +109,11 @@ extension GDALOutputDataset {
                 var fieldLocation = location
                 fieldLocation.field = column.sourceName
                 created.append(try layer.createField(field, errors: errors, at: fieldLocation))
+                // A driver may have fields of its own first (KML's Name and Description).
+                indexes.append(Int32(layer.fieldCount - 1))
             }
             return GDALLayerWriter(layer: layer, columns: columns, createdNames: created,
-                                   creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
+                                   fieldIndexes: indexes, creationWarnings: errors.warnings().map(\.text), fidSource: fidSource,
                                    objectIDSource: objectIDSource ?? fidSource, keepM: keepM,
                                    writesGeometry: geometry.kind != .none, location: location)
         }
@@ -144,6 +156,18 @@ final class GDALLayerWriter {
     var labelText: (String) -> String = { $0 }
     /// How many NaN M values were replaced.
     private(set) var replacedMissingM = 0
+    /// What the format limits (``WriterProfile/Limits``): the longest text, the digits of a
+    /// double, the earliest date; nil = no limit.
+    var textCharacters: Int?
+    var realDigits: Int?
+    var earliestDate: DateOnly? {
+        didSet { earliestDay = earliestDate.map { Int64(EsriValues.daysFromCivil($0.year, $0.month, $0.day)) } }
+    }
+    private var earliestDay: Int64?
+    /// Geometries that were not written: a WKT longer than ``textCharacters``, or a geometry
+    /// other than a point in a layer whose geometry is only its X / Y (/ Z) columns.
+    private(set) var wktTooLong = LossTally()
+    private(set) var notPoints = LossTally()
     /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
     /// and were given a new one by the driver: count, and the first (value, feature index).
     private(set) var reassignedFIDs = 0
@@ -157,8 +181,12 @@ final class GDALLayerWriter {
     /// Per column, what every feature needs of its spec: the attribute read and its encoding.
     /// Binding a whole ``GDALColumnSpec`` per value retained and released its strings and domain.
     private let encodings: [(source: Int, encoding: ValueEncoding)]
+    /// Per column, its field's index in the OGR layer (a driver may add fields of its own first).
+    private let fieldIndexes: [Int32]
+    /// The layer's geometry is only in columns: X / Y (/ Z) without a WKT column.
+    private let geometryOnlyAsPointColumns: Bool
 
-    init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], creationWarnings: [String],
+    init(layer: GDALLayer, columns: [GDALColumnSpec], createdNames: [String], fieldIndexes: [Int32], creationWarnings: [String],
                      fidSource: Int?, objectIDSource: Int?, keepM: Bool, writesGeometry: Bool, location: ErrorLocation) {
         self.layer = layer
         self.layerName = layer.name
@@ -174,6 +202,9 @@ final class GDALLayerWriter {
         self.location = location
         self.losses = Array(repeating: GDALColumnLosses(), count: columns.count)
         self.encodings = columns.map { ($0.source, $0.encoding) }
+        self.fieldIndexes = fieldIndexes
+        geometryOnlyAsPointColumns = !writesGeometry && !columns.holdGeometryAsWKT
+            && columns.contains { $0.encoding == .geometryX }
     }
 
     /// Writes a batch; `firstIndex` is the layer-wide index of `features[0]` (for messages).
@@ -238,6 +269,8 @@ final class GDALLayerWriter {
     func absorb(_ later: GDALLayerWriter) {
         featureCount += later.featureCount
         replacedMissingM += later.replacedMissingM
+        wktTooLong.absorb(later.wktTooLong)
+        notPoints.absorb(later.notPoints)
         if firstReassignedFID == nil { firstReassignedFID = later.firstReassignedFID }
         reassignedFIDs += later.reassignedFIDs
         for i in losses.indices where i < later.losses.count { losses[i].absorb(later.losses[i]) }
@@ -250,23 +283,29 @@ final class GDALLayerWriter {
             let source = encodings[i].source
             switch encodings[i].encoding {
             case .geometryX, .geometryY, .geometryZ:
-                setCoordinate(f.geometry, column: Int32(i), encoding: encodings[i].encoding)
+                setCoordinate(f.geometry, column: i, encoding: encodings[i].encoding, at: location)
             case .geometryWKT:
                 if let text = try wkt(of: f.geometry, errors: errors, at: location) {
-                    feature.set(Int32(i), string: text)
+                    if let limit = textCharacters, text.utf8.count > limit, text.utf16.count > limit {
+                        wktTooLong.record(at: location)
+                        feature.setNull(fieldIndexes[i])
+                    } else {
+                        feature.set(fieldIndexes[i], string: text)
+                    }
                 } else {
-                    feature.setNull(Int32(i))
+                    feature.setNull(fieldIndexes[i])
                 }
             case .label(let labels):
                 if let label = labels.label(of: f.attributes[source], in: f.attributes) {
-                    feature.set(Int32(i), string: labelText(label))
+                    setText(labelText(label), column: i, at: location)
                 } else {
-                    feature.setNull(Int32(i))
+                    feature.setNull(fieldIndexes[i])
                 }
             default:
                 try set(f.attributes[source], column: i, encoding: encodings[i].encoding, at: location)
             }
         }
+        if geometryOnlyAsPointColumns, let g = f.geometry, !g.isPointOrEmpty { notPoints.record(at: location) }
         if !writesGeometry {
             // The layer has no geometry field: a column of its own holds it, or there is none.
         } else if let g = f.geometry, case .point(let v) = g.shape, v.x.isFinite, v.y.isFinite {
@@ -301,17 +340,43 @@ final class GDALLayerWriter {
         return try GDALGeometry.fromWKB(wkb, errors: errors, at: location).isoWKT
     }
 
-    private func setCoordinate(_ geometry: PreparedGeometry?, column index: Int32, encoding: ValueEncoding) {
-        guard let geometry, case .point(let v) = geometry.shape, !v.x.isNaN else {
+    /// A point's X, Y or Z: as a number into a Real column, else as its shortest round-trip text.
+    private func setCoordinate(_ geometry: PreparedGeometry?, column i: Int, encoding: ValueEncoding, at location: ErrorLocation) {
+        let index = fieldIndexes[i]
+        guard let geometry, case .point(let v) = geometry.shape, !v.x.isNaN, encoding != .geometryZ || geometry.hasZ else {
             feature.setNull(index)
             return
         }
-        switch encoding {
-        case .geometryX: feature.set(index, string: ValueText.numberText(v.x))
-        case .geometryY: feature.set(index, string: ValueText.numberText(v.y))
-        default:
-            if geometry.hasZ { feature.set(index, string: ValueText.numberText(v.z)) } else { feature.setNull(index) }
+        let value = encoding == .geometryX ? v.x : encoding == .geometryY ? v.y : v.z
+        if columns[i].type == .real {
+            setReal(value, column: i, at: location)
+        } else {
+            feature.set(index, string: ValueText.numberText(value))
         }
+    }
+
+    /// A double into a Real column; one the driver cannot write with its digits is tallied.
+    @inline(__always)
+    private func setReal(_ value: Double, column i: Int, at location: ErrorLocation) {
+        if let digits = realDigits, ValueText.significantDigits(value) > digits { losses[i].realsRounded.record(at: location) }
+        feature.set(fieldIndexes[i], double: value)
+    }
+
+    /// Text into a column, cut to ``textCharacters`` where the format limits it (tallied).
+    @inline(__always)
+    private func setText(_ text: String, column i: Int, at location: ErrorLocation) {
+        if let limit = textCharacters, text.utf8.count > limit, text.utf16.count > limit {
+            losses[i].truncated.record(at: location)
+            feature.set(fieldIndexes[i], string: LayerNames.prefix(text, utf16: limit))
+        } else {
+            feature.set(fieldIndexes[i], string: text)
+        }
+    }
+
+    /// Whether a date lies before the earliest the format shows as given; tallied.
+    @inline(__always)
+    private func checkEarliest(days: Int64, column i: Int, at location: ErrorLocation) {
+        if let earliestDay, days < earliestDay { losses[i].datesOutOfRange.record(at: location) }
     }
 
     private func mismatch(_ value: Value, column i: Int, _ location: ErrorLocation) -> ReplicaExportError {
@@ -322,7 +387,7 @@ final class GDALLayerWriter {
 
     @inline(__always)
     private func set(_ value: Value, column i: Int, encoding: ValueEncoding, at location: ErrorLocation) throws {
-        let index = Int32(i)
+        let index = fieldIndexes[i]
         if case .null = value { feature.setNull(index); return }
         switch encoding {
         case .integer:
@@ -338,10 +403,10 @@ final class GDALLayerWriter {
             feature.set(index, int64: v)
         case .real:
             guard let d = value.doubleValue else { throw mismatch(value, column: i, location) }
-            feature.set(index, double: d)
+            setReal(d, column: i, at: location)
         case .realShortestDecimal:
             if case .float32(let f) = value { feature.set(index, double: ValueText.shortestDecimal(f)) }
-            else if let d = value.doubleValue { feature.set(index, double: d) }
+            else if let d = value.doubleValue { setReal(d, column: i, at: location) }
             else { throw mismatch(value, column: i, location) }
         case .numberText:
             switch value {
@@ -353,10 +418,13 @@ final class GDALLayerWriter {
             }
         case .string:
             guard case .string(let s) = value else { throw mismatch(value, column: i, location) }
-            feature.set(index, string: s)
+            setText(s, column: i, at: location)
         case .formatted(let formatter):
             switch formatter.text(value) {
-            case .text(let text): feature.set(index, string: text)
+            case .text(let text): setText(text, column: i, at: location)
+            case .altered(let text):
+                losses[i].altered.record(at: location)
+                setText(text, column: i, at: location)
             case .nonFinite:
                 losses[i].nonFiniteNumbers.record(at: location)
                 feature.setNull(index)
@@ -380,6 +448,7 @@ final class GDALLayerWriter {
             feature.set(index, string: s)
         case .dateTime:
             guard case .date(let ms) = value else { throw mismatch(value, column: i, location) }
+            if earliestDay != nil { checkEarliest(days: ms >= 0 ? ms / 86_400_000 : -((-ms - 1) / 86_400_000) - 1, column: i, at: location) }
             let p = ValueText.parts(milliseconds: ms)
             feature.set(index, year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute,
                         second: Float(p.second) + Float(p.millisecond) / 1000, tzFlag: 100)
@@ -404,6 +473,7 @@ final class GDALLayerWriter {
             feature.set(index, string: ValueText.isoUTC(milliseconds: ms))
         case .dateOnly:
             guard case .dateOnly(let d) = value else { throw mismatch(value, column: i, location) }
+            if earliestDay != nil { checkEarliest(days: Int64(EsriValues.daysFromCivil(d.year, d.month, d.day)), column: i, at: location) }
             feature.set(index, year: d.year, month: d.month, day: d.day, hour: 0, minute: 0, second: 0, tzFlag: 0)
         case .dateOnlyISO:
             guard case .dateOnly(let d) = value else { throw mismatch(value, column: i, location) }
@@ -411,6 +481,10 @@ final class GDALLayerWriter {
         case .timeOnlyISO:
             guard case .timeOnly(let t) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoTime(t))
+        case .time:
+            guard case .timeOnly(let t) = value else { throw mismatch(value, column: i, location) }
+            feature.set(index, year: 0, month: 0, day: 0, hour: t.hour, minute: t.minute,
+                        second: Float(t.second) + Float(t.millisecond) / 1000, tzFlag: 0)
         case .timestampOffsetISO:
             guard case .timestampOffset(let t) = value else { throw mismatch(value, column: i, location) }
             feature.set(index, string: ValueText.isoOffset(t))
@@ -419,7 +493,7 @@ final class GDALLayerWriter {
             feature.set(index, binary: b)
         case .base64:
             guard case .blob(let b) = value else { throw mismatch(value, column: i, location) }
-            feature.set(index, string: ValueText.base64(b))
+            setText(ValueText.base64(b), column: i, at: location)
         }
     }
 }

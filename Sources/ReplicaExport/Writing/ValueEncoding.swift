@@ -40,6 +40,8 @@ enum ValueEncoding: Sendable, Equatable {
     case dateOnlyISO
     /// `.timeOnly` as `13:45:30.250`.
     case timeOnlyISO
+    /// `.timeOnly` into a Time field, with milliseconds.
+    case time
     /// `.timestampOffset` as `2024-03-15T13:45:30.250+02:00`.
     case timestampOffsetISO
     case binary
@@ -58,12 +60,17 @@ struct ValueFormatter: Sendable, Equatable {
         case exactNumber
         /// The same text (GUIDs compared case-insensitively, without braces).
         case text
+        /// The text the formatter makes of the value, ``Output/altered(_:)`` included.
+        case asFormatted
     }
 
     /// What becomes of one value.
     enum Output {
         /// Written as this text.
         case text(String)
+        /// Written as this text, which is not the value as given: what the format cannot hold
+        /// was left out (``ValueFormatter/alteration`` says what), a loss.
+        case altered(String)
         /// NaN or infinity, which the format cannot hold: written as null, a loss.
         case nonFinite
         /// Not a value of the kind this formatter takes (a bug in the profile's table).
@@ -73,13 +80,36 @@ struct ValueFormatter: Sendable, Equatable {
     /// Names the rule, for messages and equality.
     let name: String
     let readBack: ReadBack
+    /// What an ``Output/altered(_:)`` value lost, for the report ("control characters dropped").
+    let alteration: String
     let text: @Sendable (Value) -> Output
 
-    init(name: String, readBack: ReadBack, text: @escaping @Sendable (Value) -> Output) {
+    init(name: String, readBack: ReadBack, alteration: String = "", text: @escaping @Sendable (Value) -> Output) {
         self.name = name
         self.readBack = readBack
+        self.alteration = alteration
         self.text = text
     }
 
     static func == (a: ValueFormatter, b: ValueFormatter) -> Bool { a.name == b.name }
+}
+
+extension ValueFormatter {
+    /// Text as an XML reader reads it back from a document GDAL wrote it into (KML, a workbook's
+    /// shared strings: ``ValueText/xmlReadBack(_:dropLeadingSpaces:)``); text it changes is an
+    /// ``Output/altered(_:)`` value, a loss `alteration` describes.
+    static func xmlText(name: String, dropLeadingSpaces: Bool, alteration: String) -> ValueFormatter {
+        ValueFormatter(name: name, readBack: .asFormatted, alteration: alteration) { value in
+            guard case .string(let s) = value else { return .mismatch }
+            return ValueText.xmlReadBack(s, dropLeadingSpaces: dropLeadingSpaces).map { .altered($0) } ?? .text(s)
+        }
+    }
+
+    /// The text this formatter writes for `text` (a domain label), changed or not.
+    func readBackText(_ text: String) -> String {
+        switch self.text(.string(text)) {
+        case .text(let written), .altered(let written): return written
+        case .nonFinite, .mismatch: return text
+        }
+    }
 }

@@ -111,6 +111,63 @@ enum ValueText {
         return String(s[..<end])
     }
 
+    /// The significant digits of the shortest text that reads back as `d` (1 for 0, NaN and
+    /// infinity): a driver that prints doubles with fewer (`%.16g`) writes another double.
+    static func significantDigits(_ d: Double) -> Int {
+        guard d.isFinite, d != 0 else { return 1 }
+        if d == d.rounded(), abs(d) < 1e15 { return 15 }  // an integer: at most 15 digits, all kept
+        var digits = 0, zeros = 0, leading = true
+        for b in String(d).utf8 {
+            if b == UInt8(ascii: "e") { break }
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { continue }
+            if b == UInt8(ascii: "0") {
+                if !leading { zeros += 1 }
+            } else {
+                leading = false
+                digits += zeros + 1
+                zeros = 0
+            }
+        }
+        return digits
+    }
+
+    /// `d` as a driver that prints it with `digits` significant digits (`%.<digits>g`) writes it.
+    static func rounded(_ d: Double, significantDigits digits: Int) -> Double {
+        guard d.isFinite else { return d }
+        return Double(String(format: "%.\(digits)g", d)) ?? d
+    }
+
+    /// `text` as an XML reader reads it back from a document GDAL wrote it into (KML, Excel's
+    /// shared strings): without the control characters XML 1.0 cannot hold (GDAL leaves them
+    /// out), with CR LF and a lone CR as LF (XML's end-of-line rule) and, where
+    /// `dropLeadingSpaces`, without leading spaces (GDAL's KML writer drops them). nil when
+    /// nothing changes.
+    static func xmlReadBack(_ text: String, dropLeadingSpaces: Bool) -> String? {
+        let utf8 = text.utf8
+        let changes = (dropLeadingSpaces && utf8.first == UInt8(ascii: " "))
+            || utf8.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A }
+        guard changes else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var leading = dropLeadingSpaces, previousCR = false
+        for b in utf8 {
+            // GDAL drops the leading spaces of the text as given, then the control characters;
+            // the reader then reads what is left, CR LF and a lone CR as LF.
+            if leading {
+                if b == UInt8(ascii: " ") { continue }
+                leading = false
+            }
+            if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { continue }
+            if b == 0x0A && previousCR {
+                previousCR = false  // the LF of CR LF: the CR became it
+                continue
+            }
+            previousCR = b == 0x0D
+            out.append(b == 0x0D ? 0x0A : b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Shortest text that reads back as the same double; integral values without ".0".
     static func numberText(_ d: Double) -> String {
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }

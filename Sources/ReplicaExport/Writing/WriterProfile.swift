@@ -66,11 +66,16 @@ public struct WriterProfile: Sendable {
     let readBack: ReadBack
     /// How a service hands out the format's files (``ExportFormat``).
     let packaging: Packaging
+    /// What else the format limits or needs (sheet names, rows, cells, memory; a zip around the
+    /// dataset); the defaults limit nothing.
+    let limits: Limits
 
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
-         segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging) {
+         segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
+         limits: Limits = Limits()) {
+        self.limits = limits
         self.formatName = formatName
         self.driverName = driverName
         self.capabilities = capabilities
@@ -97,6 +102,14 @@ public struct WriterProfile: Sendable {
         /// GDAL 3.6.2 reads domain codes and labels with their leading white space dropped; the
         /// file keeps it (FileGDB).
         var domainLeadingSpaceLost = false
+        /// GDAL's reader reads an empty text as no value (XLSX: the file holds an empty string).
+        var emptyTextReadAsNull = false
+        /// The drivers that read the format back and the configuration options they need (the
+        /// writing driver may not read what it wrote: GDAL's KML driver reads no ExtendedData).
+        var open = GDALReadOptions()
+        /// The geometry is in columns GDAL does not read as one (Excel's WKT, or X / Y / Z for
+        /// points): verify rebuilds it from them.
+        var geometryFromColumns = false
     }
 
     /// How precisely a format stores coordinates.
@@ -115,8 +128,77 @@ public struct WriterProfile: Sendable {
         /// Always a zip, whatever the number of layers: a folder (a file geodatabase), a set of side
         /// files (shapefile), or a database zipped so that every database format downloads alike.
         case zipped
-        /// The file itself where one layer gives one file; a zip of several.
+        /// The file itself where the export is one file and nothing beside it (one layer of a
+        /// file-per-layer format; a whole replica in one workbook or KMZ); a zip of several.
         case singleFileOrZip
+    }
+
+    /// What a format limits beyond its field types, and what it needs around GDAL's dataset.
+    struct Limits: Sendable {
+        /// The rules of the format's layer names, where GDAL does not enforce them (Excel's
+        /// sheet names); nil = GDAL's own.
+        var layerNames: LayerNameRule?
+        /// The most features one output layer holds (Excel: 1,048,576 rows of a sheet, one of
+        /// them the header); a longer layer continues in further layers (`<name> (2)`, ...),
+        /// and the run says so.
+        var featuresPerLayer: Int?
+        /// The longest text a value may be, in UTF-16 code units (Excel's cell: 32,767): longer
+        /// text is cut (a loss), a longer WKT geometry is not written (a loss).
+        var textCharacters: Int?
+        /// The significant digits the driver writes a double with (GDAL 3.6.2's XLSX: `%.16g`):
+        /// a double that needs more is rounded to them (a loss).
+        var realDigits: Int?
+        /// The earliest date the format shows as given (Excel: 1 March 1900; earlier serial dates
+        /// are shown wrong or not at all): earlier dates are written and reported (a loss).
+        var earliestDate: DateOnly?
+        /// Characters of field names that the driver writes unescaped into markup (KML's
+        /// `SimpleData name="..."`): replaced by `_`, with control characters.
+        var fieldNameCharactersReplaced: Set<Character> = []
+        /// Layers never get a geometry field: the geometry lives in columns (Excel).
+        var geometryInColumnsOnly = false
+        /// The format can say which coordinate system its coordinates are in; without (Excel),
+        /// the run says which it is and verify looks for none.
+        var storesSpatialReference = true
+        /// A layer without features is written without its columns, and GDAL does not read it
+        /// back as a layer (GDAL 3.6.2's XLSX writes a sheet's header row only above a row):
+        /// the run says so, and verify expects no layer.
+        var emptyLayersLoseColumns = false
+        /// The driver holds every feature in memory until the dataset is closed (GDAL 3.6.2's
+        /// XLSX): an export that would not fit in the memory available is refused before
+        /// anything is written.
+        var memoryUntilClose: MemoryCost?
+        /// GDAL's dataset is delivered inside a zip of its own (KML as a KMZ).
+        var zipPackage: ZipPackage?
+    }
+
+    /// The rules of a format's layer names: at most `maxCharacters` UTF-16 code units, none of
+    /// `forbidden` (replaced by `_`), none of `forbiddenAtEnds` first or last, none of `reserved`
+    /// (compared case-insensitively), unique case-insensitively.
+    struct LayerNameRule: Sendable {
+        var maxCharacters: Int
+        var forbidden: Set<Character>
+        var forbiddenAtEnds: Set<Character> = []
+        var reserved: Set<String> = []
+    }
+
+    /// Memory a driver holds per feature until it closes the dataset, measured.
+    struct MemoryCost: Sendable {
+        /// Per feature, whatever its columns.
+        var bytesPerFeature: Int
+        /// Per column of a feature (a cell).
+        var bytesPerCell: Int
+        /// What is held besides the features (the driver, the dataset).
+        var bytesFixed: Int
+    }
+
+    /// A zip made around the dataset GDAL wrote: `<replica>.<fileExtension>` holding it as
+    /// `datasetEntry`, deflated at `compressionLevel` (1 fastest to 9 smallest), with attachments
+    /// (where asked) under `attachmentsFolder/<layer>/`.
+    struct ZipPackage: Sendable, Equatable {
+        var fileExtension: String
+        var datasetEntry: String
+        var compressionLevel: Int
+        var attachmentsFolder: String
     }
 
     /// Where a format's layers go.
@@ -231,5 +313,70 @@ extension FieldTypeTable.Entry {
                        width: ColumnRule.Width = .driverDefault, precision: Int = 0,
                        note: String? = nil) -> Self {
         .column(ColumnRule(type, encoding, subtype: subtype, width: width, precision: precision, note: note))
+    }
+}
+
+extension WriterProfile {
+    /// Replaces ``Limits/featuresPerLayer`` of every format that has one, so that tests can make a
+    /// layer continue after a few features. Read on the caller's task when an export opens its
+    /// writers and when verify opens a format's outputs.
+    @TaskLocal static var featuresPerLayerOverride: Int?
+
+    /// The most features one output layer holds, nil when the format has no limit.
+    var featuresPerLayer: Int? { limits.featuresPerLayer.map { Self.featuresPerLayerOverride ?? $0 } }
+}
+
+/// Layer names by a format's ``WriterProfile/LayerNameRule``, unique in one dataset. The writer
+/// and verify hand them out in the same order (each layer, then the layers it continues in), so
+/// both arrive at the same names.
+struct LayerNames {
+    let rule: WriterProfile.LayerNameRule
+    private var used: Set<String> = []
+
+    init(rule: WriterProfile.LayerNameRule) { self.rule = rule }
+
+    /// A name for a layer that wants `wanted`: cleaned, cut, and made unique with `_1`, `_2`, ...
+    mutating func name(_ wanted: String) -> String { unique(wanted, tail: "") }
+
+    /// The name of the layer a layer named `base` continues in, the `number`th (2, 3, ...):
+    /// `base (2)`, with `base` cut so that the whole fits.
+    mutating func continuation(of base: String, number: Int) -> String { unique(base, tail: " (\(number))") }
+
+    private mutating func unique(_ wanted: String, tail: String) -> String {
+        let base = clean(wanted)
+        var n = 0
+        while true {
+            let suffix = tail + (n == 0 ? "" : "_\(n)")
+            var candidate = Self.prefix(base, utf16: rule.maxCharacters - suffix.utf16.count)
+            while let last = candidate.last, rule.forbiddenAtEnds.contains(last) { candidate.removeLast() }
+            candidate += suffix
+            let key = candidate.lowercased()
+            if !candidate.isEmpty, !used.contains(key), !rule.reserved.contains(key) {
+                used.insert(key)
+                return candidate
+            }
+            n += 1
+        }
+    }
+
+    private func clean(_ name: String) -> String {
+        var out = String(name.map { c -> Character in
+            rule.forbidden.contains(c) || c.unicodeScalars.contains { $0.properties.generalCategory == .control } ? "_" : c
+        })
+        while let first = out.first, rule.forbiddenAtEnds.contains(first) { out.removeFirst() }
+        return out.isEmpty ? "layer" : out
+    }
+
+    /// The longest prefix of whole characters of `text` within `max` UTF-16 code units.
+    static func prefix(_ text: String, utf16 max: Int) -> String {
+        guard text.utf16.count > max else { return text }
+        var out = "", count = 0
+        for c in text {
+            let width = c.utf16.count
+            if count + width > max { break }
+            out.append(c)
+            count += width
+        }
+        return out
     }
 }

@@ -12,6 +12,10 @@ import Foundation
 /// dataset again, so cursors are independent of each other and of the source.
 final class GDALDatasetSource: ReplicaSource {
     let url: URL
+    /// What GDAL opens: the file's path, or a path inside it (`/vsizip/.../doc.kml`).
+    private let path: String
+    /// The drivers that may open it and the configuration options they need.
+    private let options: GDALReadOptions
     let replica: Replica
     private(set) var diagnostics: [Diagnostic] = []
     private let layerNames: [String]
@@ -27,9 +31,12 @@ final class GDALDatasetSource: ReplicaSource {
     /// The dataset's relationship classes (FileGDB, GeoPackage); empty for other formats.
     let relationships: [GDALRelationshipInfo]
 
-    init(url: URL) throws {
+    /// The dataset at `url`, opened as `path` (default: the file's own) by `options`' drivers.
+    init(url: URL, path: String? = nil, options: GDALReadOptions = GDALReadOptions()) throws {
         self.url = url
-        let dataset = try Self.open(url)
+        self.path = path ?? url.path
+        self.options = options
+        let dataset = try Self.open(self.path, options: options)
         var domains: [String: Domain] = [:]
         for name in dataset.fieldDomainNames {
             if let domain = dataset.fieldDomain(named: name).flatMap({ Self.domain($0, named: name) }) { domains[name] = domain }
@@ -95,7 +102,7 @@ final class GDALDatasetSource: ReplicaSource {
         guard replica.layers.indices.contains(layerIndex) else {
             throw ReplicaExportError(.invalidOption, "there is no layer at index \(layerIndex)", at: ErrorLocation(input: url.path))
         }
-        let dataset = try Self.open(url)
+        let dataset = try Self.open(path, options: options)
         guard let layer = dataset.layer(named: layerNames[layerIndex]) else {
             throw ReplicaExportError(.unreadable, "the layer disappeared from the dataset",
                                      at: ErrorLocation(input: url.path, layer: layerNames[layerIndex]))
@@ -118,7 +125,7 @@ final class GDALDatasetSource: ReplicaSource {
     }
 
     func lookup(inLayer layerIndex: Int) throws -> Lookup {
-        let dataset = try Self.open(url)
+        let dataset = try Self.open(path, options: options)
         guard let layer = dataset.layer(named: layerNames[layerIndex]) else {
             throw ReplicaExportError(.unreadable, "the layer disappeared from the dataset",
                                      at: ErrorLocation(input: url.path, layer: layerNames[layerIndex]))
@@ -126,10 +133,10 @@ final class GDALDatasetSource: ReplicaSource {
         return Lookup(layer: layer, cursor: Cursor(layer: layer, schema: replica.layers[layerIndex], input: url.path, batchSize: 1))
     }
 
-    private static func open(_ url: URL) throws -> GDALDataset {
-        let location = ErrorLocation(input: url.path)
+    private static func open(_ path: String, options: GDALReadOptions) throws -> GDALDataset {
+        let location = ErrorLocation(input: path)
         return try GDALErrorScope.run(at: location) { errors in
-            try GDALDataset.openReadOnly(path: url.path, errors: errors, at: location)
+            try GDALDataset.openReadOnly(path: path, options: options, errors: errors, at: location)
         }
     }
 

@@ -46,20 +46,10 @@ enum CSVFormat: GDALFormat {
         takenNames.contains("wkt") ? nil : "WKT"
     }
 
-    /// `X`, `Y` (and `Z`) for point layers, renamed `X_1`... when a field already has the name.
+    /// `X`, `Y` (and `Z`) for point layers as text, renamed `X_1`... when a field already has the name.
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] {
-        guard hasGeometry(layer) && layer.geometryType == .point else { return [] }
-        let taken = takenNames.union(["wkt"])
-        var axes: [(String, ValueEncoding)] = [("X", .geometryX), ("Y", .geometryY)]
-        if layer.hasZ { axes.append(("Z", .geometryZ)) }
-        return axes.map { axis, encoding in
-            var name = axis, n = 1
-            while taken.contains(name.lowercased()) { name = "\(axis)_\(n)"; n += 1 }
-            if name != axis {
-                notes.note(.fieldRenamed, "point coordinate column named '\(name)': '\(axis)' is a field")
-            }
-            return GDALColumnSpec(name: name, type: .string, source: 0, encoding: encoding, sourceName: name)
-        }
+        guard hasGeometry(layer) else { return [] }
+        return GeometryColumns.pointColumns(for: layer, takenNames: takenNames, type: .string, notes: &notes)
     }
 
     /// GDAL's `.csvt` says String for the columns formatted here: rewrite it with the real types.
