@@ -77,7 +77,7 @@ public struct Exporter: Sendable {
                                           input: inputPath)
         }
         selection.reprojectors = try reprojectors(for: &selection.replica, to: request.outputSpatialReference, input: inputPath)
-        if writerTypes.contains(where: { $0.profile.columns.sizesByMaxValueBytes }) {
+        if writerTypes.contains(where: { $0.profile.gdal?.columns.sizesByMaxValueBytes ?? false }) {
             noteMaxTextBytes(of: &selection, from: source)
         }
         let opened = try openWriters(writerTypes, keys: keys, replica: selection.replica, request: request)

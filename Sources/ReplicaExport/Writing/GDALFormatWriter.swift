@@ -91,6 +91,11 @@ struct LayerNotes {
 final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     static var profile: WriterProfile { Format.profile }
     private var profile: WriterProfile { Format.profile }
+    /// The profile's GDAL part: every ``GDALFormat`` declares one.
+    private var driver: WriterProfile.GDALProfile {
+        guard let gdal = Format.profile.gdal else { preconditionFailure("\(Format.profile.formatName) declares no GDAL driver") }
+        return gdal
+    }
 
     private let request: WriterRequest
     private let staging: OutputStaging
@@ -211,7 +216,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
                          featureIDField: featureIDField)
-        if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
+        if let layout = driver.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
            Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
         }
@@ -356,7 +361,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let location = ErrorLocation(layer: layer.schema.name, output: datasetFileName)
         var notes = LayerNotes(layer: schema.name, output: datasetFileName)
         let columns = planColumns(schema, featureIDField: 0, notes: &notes)
-        let options = profile.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
+        let options = driver.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
         let writer = try sharedDatasetOpened().dataset.createLayer(
             name: schema.name, spatialReference: nil, geometry: GDALGeometrySpec(kind: .none), options: options,
             columns: columns, fidSource: 0, objectIDSource: 0, keepM: false, at: location)
@@ -537,9 +542,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if let sharedDataset { return sharedDataset }
         let location = ErrorLocation(output: datasetFileName)
         let directory = try staging.makeGroup(label: datasetFileName, at: location)
-        let created = try GDALOutputDataset(driver: profile.driverName,
+        let created = try GDALOutputDataset(driver: driver.driverName,
                                             path: directory.appendingPathComponent(datasetFileName).path,
-                                            options: profile.datasetOptions, location: location)
+                                            options: driver.datasetOptions, location: location)
         sharedDataset = (created, directory)
         return (created, directory)
     }
@@ -651,9 +656,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                     at: ErrorLocation(layer: schema.name, output: file)))
             }
             layerName = (file as NSString).deletingPathExtension
-            dataset = try GDALOutputDataset(driver: profile.driverName,
+            dataset = try GDALOutputDataset(driver: driver.driverName,
                                             path: layer.directory.appendingPathComponent(file).path,
-                                            options: profile.datasetOptions,
+                                            options: driver.datasetOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
             ownDataset = dataset
         }
@@ -665,7 +670,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
         }
         let geometry = geometrySpec(schema, columns: layer.columns, type: effective)
-        let options = profile.layerOptions
+        let options = driver.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
         let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
             : schema.spatialReference
@@ -684,13 +689,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                           at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
-            let driver = profile.driverName, datasetOptions = profile.datasetOptions, columns = layer.columns
+            let driverName = driver.driverName, datasetOptions = driver.datasetOptions, columns = layer.columns
             let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
-                let dataset = try GDALOutputDataset(driver: driver, path: path, options: datasetOptions, location: location)
+                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions, location: location)
                 let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                                      geometry: geometry, options: options, columns: columns,
                                                      fidSource: fidSource, objectIDSource: objectIDSource,
@@ -811,7 +816,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)
         }
         var kind = GDALGeometrySpec.Kind.multiKind(of: type)
-        if request.keepsCircularArcs && profile.curvesNeedCurveLayerType {
+        if request.keepsCircularArcs && driver.curvesNeedCurveLayerType {
             if kind == .multiLineString { kind = .multiCurve }
             if kind == .multiPolygon { kind = .multiSurface }
         }
