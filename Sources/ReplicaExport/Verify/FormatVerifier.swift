@@ -80,7 +80,7 @@ struct FormatVerifier {
         verifyDomains(layer, output: output, domainNames: dataset.fieldDomainNames[outputIndex], domains: dataset.domains,
                       into: &verification)
         let lookup = try dataset.lookup(inLayer: outputIndex)
-        let oid = Self.objectIDIndex(layer)
+        let oid = layer.objectIDFieldIndex
         var seen = Set<Int64>()
         var featureIndex = 0
         try source.features(inLayer: index, batchSize: 512) { batch in
@@ -280,12 +280,7 @@ struct FormatVerifier {
     }
 
     private func objectID(_ feature: Feature, _ layer: LayerSchema) -> Int64? {
-        Self.objectIDIndex(layer).flatMap { feature.attributes[$0].integerValue }
-    }
-
-    private static func objectIDIndex(_ layer: LayerSchema) -> Int? {
-        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
-        return layer.fields.firstIndex { $0.type == .objectID }
+        layer.objectIDFieldIndex.flatMap { feature.attributes[$0].integerValue }
     }
 
     /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`).

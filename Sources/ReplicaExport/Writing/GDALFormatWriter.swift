@@ -157,10 +157,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// else beside the format's files.
     private var attachmentTable: GDALLayerWriter?
     private var sidecar: AttachmentSidecar?
-    private var sidecarLayerOpen = false
-    /// Parent GlobalID (lower case, no braces) → ObjectID, for the open layer when it declares
-    /// attachments: the index names both. One entry per feature of such layers only.
-    private var parentObjectIDs: [String: Int64] = [:]
+    /// The open layer's ObjectIDs by GlobalID, when it declares attachments: the index and the
+    /// table name both.
+    private var parents = AttachmentParents()
 
     init(request: WriterRequest) throws {
         self.request = request
@@ -198,7 +197,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             if !splitsGeometryTypes(layer) { output = main }
         }
         var notes = LayerNotes(layer: layer.name, output: output)
-        let featureIDField = profile.featureID == .none ? nil : objectIDIndex(layer)
+        let featureIDField = profile.featureID == .none ? nil : layer.objectIDFieldIndex
         var columns = planColumns(layer, featureIDField: featureIDField, notes: &notes)
         if hasGeometry(layer), let name = Format.wktColumn(for: layer, takenNames: Set(columns.map { $0.name.lowercased() })) {
             columns.insert(GDALColumnSpec(name: name, type: .string, source: 0, encoding: .geometryWKT, sourceName: name),
@@ -254,14 +253,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         } else {
             try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
         }
-        if layer.schema.hasAttachments, let gid = layer.schema.globalIdField.flatMap(layer.schema.fieldIndex(named:)),
-           let oid = objectIDIndex(layer.schema) {
-            for feature in features {
-                if case .guid(let g) = feature.attributes[gid], let id = feature.attributes[oid].integerValue {
-                    parentObjectIDs[ValueText.guidKey(g)] = id
-                }
-            }
-        }
+        parents.note(features, of: layer.schema)
         open!.nextFeatureIndex += features.count
     }
 
@@ -306,7 +298,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
         for attachment in attachments {
             let location = ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)")
-            let parentObjectID = attachment.parentObjectId ?? attachment.parentGlobalId.flatMap { parentObjectIDs[ValueText.guidKey($0)] }
+            let parentObjectID = parents.objectID(of: attachment)
             if profile.capabilities.contains(.attachments) {
                 guard attachment.data != nil else {
                     sidecarlessURLs += 1
@@ -318,11 +310,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             } else {
                 let sidecar = self.sidecar ?? AttachmentSidecar(staging: staging)
                 self.sidecar = sidecar
-                if !sidecarLayerOpen {
-                    try sidecar.begin(layerBaseName: layer.baseName, at: location)
-                    sidecarLayerOpen = true
-                }
-                try sidecar.write(attachment, parentObjectID: parentObjectID, at: location)
+                try sidecar.write(attachment, parentObjectID: parentObjectID, layerBaseName: layer.baseName, at: location)
             }
         }
     }
@@ -373,19 +361,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// classes, the attachment relationship ArcGIS shows attachments through), or the index.
     private func endAttachments(of layer: OpenLayer) throws {
         let location = ErrorLocation(layer: layer.schema.name)
-        defer { parentObjectIDs = [:] }
-        if sidecarLayerOpen, let sidecar {
-            sidecarLayerOpen = false
-            let counts = try sidecar.end()
-            diagnostics.append(Diagnostic(.attachmentsWritten,
-                                          "\(counts.written) attachment(s) written to \(counts.folder)/, indexed in \(counts.folder).csv",
-                                          at: location, count: counts.written, severity: .info))
-            if counts.byURL > 0 {
-                diagnostics.append(Diagnostic(.attachmentsByURL,
-                                              "\(counts.byURL) attachment(s) known only by URL are listed in \(counts.folder).csv with their URL (nothing is fetched)",
-                                              at: location, count: counts.byURL))
-            }
-        }
+        defer { parents.removeAll() }
+        diagnostics += try sidecar?.endLayer(at: location) ?? []
         if sidecarlessURLs > 0 {
             diagnostics.append(Diagnostic(.attachmentsByURL,
                                           "\(sidecarlessURLs) attachment(s) known only by URL were not stored (nothing is fetched)",
@@ -491,16 +468,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                          destination: End(layerId: r.destinationLayerId, layer: destination.name,
                                           key: r.destinationKeyField.map { destination.columns[$0] ?? $0 }))
         }
-        let file = "relationships.json"
-        let location = ErrorLocation(output: file)
-        try staging.checkAvailable([file], at: location)
-        let directory = try staging.makeGroup(label: file, at: location)
-        do {
-            try ReportJSON.encode(entries).write(to: directory.appendingPathComponent(file))
-        } catch {
-            throw ReplicaExportError(.fileSystem, "cannot write \(file): \(error.localizedDescription)", at: location,
-                                     cause: error as NSError)
-        }
+        try RelationshipListingEntry.write(entries, staging: staging)
     }
 
     // MARK: commit and abort
@@ -532,10 +500,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     private var datasetFileName: String {
         guard case .oneDataset(let ext) = profile.layout else { return "" }
-        var base = OutputNames.sanitize(request.replica.name)
-        if base.isEmpty { base = "replica" }
-        if base.lowercased().hasSuffix(".\(ext)") { base = String(base.dropLast(ext.count + 1)) }
-        return "\(base).\(ext)"
+        return OutputNames.datasetFileName(replicaName: request.replica.name, extension: ext)
     }
 
     private func sharedDatasetOpened() throws -> (dataset: GDALOutputDataset, directory: URL) {
@@ -557,11 +522,6 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         return hasGeometry(layer) && !profile.capabilities.contains(.mixedGeometryTypes)
     }
 
-    /// The layer's OID field index, when the layer names one.
-    private func objectIDIndex(_ layer: LayerSchema) -> Int? {
-        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
-        return layer.fields.firstIndex { $0.type == .objectID }
-    }
 
     /// Each field through the profile's table: its column, or the reported reason it has none.
     private func planColumns(_ layer: LayerSchema, featureIDField: Int?, notes: inout LayerNotes) -> [GDALColumnSpec] {
@@ -676,7 +636,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             : schema.spatialReference
         let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
-                                             fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
+                                             fidSource: layer.featureIDField, objectIDSource: schema.objectIDFieldIndex,
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
         writer.labelText = Format.labelText
@@ -690,7 +650,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
             let driverName = driver.driverName, datasetOptions = driver.datasetOptions, columns = layer.columns
-            let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
+            let fidSource = layer.featureIDField, objectIDSource = schema.objectIDFieldIndex
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
             let names = writer.createdNames
             let schema = layer.schema
@@ -892,24 +852,6 @@ extension GDALGeometrySpec.Kind {
         case .polygon, .envelope: return .multiPolygon
         }
     }
-}
-
-/// One relationship class in `relationships.json`.
-struct RelationshipListingEntry: Codable, Equatable {
-    struct End: Codable, Equatable {
-        var layerId: Int
-        /// The layer (table, file) name in the output.
-        var layer: String
-        /// The key column's name in the output.
-        var key: String?
-    }
-    var id: Int
-    var name: String
-    /// `esriRelCardinalityOneToMany`, ...
-    var cardinality: String
-    var composite: Bool
-    var origin: End
-    var destination: End
 }
 
 /// Field names within a format's length limit.
