@@ -7,7 +7,7 @@ struct FormatVerifier {
     let source: any ReplicaSource
     let profile: WriterProfile
     let folder: URL
-    private var preparer: GeometryPreparer
+    var preparer: GeometryPreparer
     private let trueCurves: Bool
     /// Per input layer id, its layer (FileGDB, GeoPackage) or file base name in the output.
     var outputLayerNames: [Int: String] = [:]
@@ -33,6 +33,7 @@ struct FormatVerifier {
     var format: String { profile.formatName }
 
     mutating func run() throws -> FormatVerification {
+        if profile.readBack.reader == .library { return try runThroughLibrary() }
         var result = FormatVerification(format: format, layers: [], problems: [])
         var names = OutputNames()
         var shared: GDALDatasetSource?
@@ -162,7 +163,7 @@ struct FormatVerifier {
         try verifySidecar(base: base, layer: layer, index: index, into: &verification)
     }
 
-    private func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
+    func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
         guard source.attachmentCount(inLayer: index) != 0 else { return }
         let indexURL = folder.appendingPathComponent("\(AttachmentSidecar.folder)/\(base).csv")
         var files: [Int64: String] = [:]
@@ -268,7 +269,7 @@ struct FormatVerifier {
 
     // MARK: helpers
 
-    private func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
+    func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
         if verification.featuresIn != verification.featuresOut {
             verification.differ(Difference(location: here(layer), expected: "\(verification.featuresIn) features",
                                            actual: "\(verification.featuresOut)"))
@@ -315,7 +316,7 @@ struct FormatVerifier {
     }
 }
 
-/// One output file's features, one at a time.
+/// One output layer's features, one at a time.
 final class FeatureStream {
     let schema: LayerSchema
     let count: Int
@@ -330,6 +331,14 @@ final class FeatureStream {
         count = source.featureCount(inLayer: 0) ?? 0
         spatialReference = source.spatialReferences.first ?? nil
         cursor = try source.featureCursor(inLayer: 0, batchSize: 512)
+    }
+
+    /// The features of one layer of any source.
+    init(_ source: any ReplicaSource, layer index: Int) throws {
+        schema = source.replica.layers[index]
+        count = source.featureCount(inLayer: index) ?? 0
+        spatialReference = nil
+        cursor = try source.featureCursor(inLayer: index, batchSize: 512)
     }
 
     func next() throws -> Feature? {
