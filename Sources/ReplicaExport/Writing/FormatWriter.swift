@@ -12,9 +12,13 @@ package struct WriterRequest: Sendable {
     var keepsCircularArcs: Bool
     /// Add `<field>_label` columns for coded fields where the format has no domains.
     var domainLabels = false
-    /// When a large layer of a format that declares a ``WriterProfile/segmentLayout`` is written
-    /// in segments, by several datasets at once.
+    /// When a large layer of a format that declares a ``WriterProfile/GDALProfile/segmentLayout``
+    /// is written in segments, by several datasets at once.
     var segments: SegmentPlan = .standard
+    /// For a format whose document holds its attachments: reference each by a file written beside
+    /// the document (createReplica's `returnAttachmentsDataByUrl`, true by default), else embed its
+    /// bytes.
+    var attachmentsDataByURL = true
 
     package init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory
@@ -74,7 +78,8 @@ package protocol FormatWriter: AnyObject {
 }
 
 extension FormatWriter {
-    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`,
+    /// `json`, `featurecollection`.
     static var formatName: String { profile.formatName }
     static var capabilities: WriterCapabilities { profile.capabilities }
 
@@ -122,9 +127,10 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `json`,
+    /// `featurecollection`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
-                        GeoPackageWriter.self])
+                        GeoPackageWriter.self, PayloadJSONWriter.self, FeatureCollectionWriter.self])
     }
 }
