@@ -71,6 +71,7 @@ public struct Exporter: Sendable {
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
         var selection = try selectLayers(of: source.replica, unreadable: source.unreadableLayers, request: request)
         if let name = request.replicaName { selection.replica.name = name }
+        if let id = request.replicaID { selection.replica.id = id }
         selection.rules = try request.selection.map {
             try ResolvedSelection.resolve($0, sourceLayers: source.replica.layers, selectedIndices: selection.sourceIndices,
                                           source: source, batchSize: request.batchSize, cancellation: request.cancellation,
@@ -259,6 +260,7 @@ public struct Exporter: Sendable {
                 var writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
                                                   keepsCircularArcs: key.keepsCircularArcs)
                 writerRequest.domainLabels = request.domainLabels
+                writerRequest.attachmentsDataByURL = request.attachmentsDataByURL
                 writerRequest.segments = .standard(formatsWritten: types.count)
                 opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })
             }
