@@ -25,4 +25,14 @@ import Testing
         // Five times the features (about 50 MB more JSON) may cost a little: allocator slack, GDAL caches.
         #expect(large < small + 40_000, "peak RSS \(small) KiB for 10k features, \(large) KiB for 100k")
     }
+
+    /// The formats replica-export writes itself hold one buffer and one feature at a time.
+    @Test func jsonFormatsRunInFlatMemory() throws {
+        let directory = try EndToEnd.makeTemporaryDirectory("memory-json")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let formats = "json,featurecollection"
+        let small = try peakMemory(features: 20_000, geometry: "polygon", formats: formats, in: directory)
+        let large = try peakMemory(features: 100_000, geometry: "polygon", formats: formats, in: directory)
+        #expect(large < small + 20_000, "peak RSS \(small) KiB for 20k features, \(large) KiB for 100k")
+    }
 }
