@@ -491,3 +491,59 @@ import GDALReadBack
         }
     }
 }
+
+/// Numbers are written in their shortest round-trip form, whatever path writes them.
+@Suite struct EsriJSONNumberTests {
+    /// The text `write` puts in a file.
+    static func text(_ write: (JSONTextFile) throws -> Void) throws -> String {
+        let directory = try TestPaths.makeTemporaryDirectory("numbers")
+        defer { TestPaths.remove(directory) }
+        let url = directory.appendingPathComponent("n.txt")
+        let out = try JSONTextFile(path: url.path, location: ErrorLocation())
+        try write(out)
+        try out.close()
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    @Test func doublesReadBackTheSameAndNoLongerThanSwiftWritesThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0.1, 0.3, 0.30000000000000004, -828700.6830000001, 1e-4, 9.999e-5, 0.05, 123456789.123,
+                                999999999999999.9, 1e15, 0x1p50 / 1000, 2.5e-3, -0.001, 1e300, .leastNonzeroMagnitude, -0.0, 0.0]
+        for decimals in 0...12 {
+            for _ in 0..<2000 {
+                let scale = pow(10, Double(decimals))
+                values.append((Double.random(in: -2e7...2e7, using: &generator) * scale).rounded() / scale)
+            }
+        }
+        for _ in 0..<20000 { values.append(Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))) }
+        values = values.filter(\.isFinite)
+        let text = try Self.text { out in
+            for v in values { out.number(v); out.byte(UInt8(ascii: "\n")) }
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == values.count)
+        for (value, line) in zip(values, lines) {
+            let read = try #require(Double(line), "\(line)")
+            #expect(read == value && read.sign == value.sign, "\(value) written \(line)")
+            // Swift's own shortest text, less the ".0" of a whole number (-0.0 keeps it: its sign).
+            var swift = value.description
+            if swift.hasSuffix(".0") && !(value == 0 && value.sign == .minus) { swift.removeLast(2) }
+            #expect(line.count <= swift.count, "\(value): \(line) longer than \(swift)")
+        }
+    }
+
+    @Test func floatsReadBackAsTheSameFloatThroughADouble() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Float] = [1.1, 0.1, 0.893317, 3.4028235e38, .leastNonzeroMagnitude, 16777216, -0.0, 1e-4, 0.3457]
+        for _ in 0..<20000 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))) }
+        for _ in 0..<20000 { values.append(Float(Double.random(in: -1e6...1e6, using: &generator))) }
+        values = values.filter(\.isFinite)
+        let text = try Self.text { out in
+            for v in values { out.number(v); out.byte(UInt8(ascii: "\n")) }
+        }
+        for (value, line) in zip(values, text.split(separator: "\n")) {
+            let read = try #require(Double(String(line)), "\(line)")
+            #expect(Float(read) == value && Float(read).sign == value.sign, "\(value) written \(line)")
+        }
+    }
+}

@@ -153,13 +153,19 @@ final class JSONTextFile {
         count &+= digits
     }
 
-    /// A finite double as its shortest round-trip text: whole numbers below 1e15 without a
-    /// fraction (`12`, not `12.0`), others as Swift writes them (`0.1`, `-828700.6830000001`,
-    /// `1e+16`); -0 as `-0.0`, which keeps its sign. Every one reads back as the same double.
+    /// A finite double as its shortest round-trip text: whole numbers below 2^53 without a
+    /// fraction (`12`, not `12.0`: a reader takes the integer as exactly that double), others as
+    /// Swift writes them (`0.1`, `-828700.6830000001`, `1e+16`), without its `description` where a
+    /// few decimals say it (``fewDecimals(_:_:)``); -0 as `-0.0`, which keeps its sign. Every one
+    /// reads back as the same double.
     @inline(__always)
     func number(_ value: Double) {
-        if value == value.rounded(.towardZero) && abs(value) < 1e15 && !(value == 0 && value.sign == .minus) {
+        if value == value.rounded(.towardZero) && abs(value) < 0x1p53 && !(value == 0 && value.sign == .minus) {
             integer(Int64(value))
+            return
+        }
+        if let (digits, decimals) = Self.fewDecimals(value, { $0 == value }) {
+            fixedPoint(digits, decimals: decimals)
             return
         }
         string(ascii: value.description)
@@ -169,12 +175,66 @@ final class JSONTextFile {
     /// `1.100000023841858`), where reading that text as a double and rounding it to a float gives
     /// the same float back; else the double's text, which always does.
     func number(_ value: Float) {
+        if let (digits, decimals) = Self.fewDecimals(Double(value), { Float($0) == value }) {
+            fixedPoint(digits, decimals: decimals)
+            return
+        }
         let text = value.description
         if let parsed = Double(text), Float(parsed) == value {
             string(ascii: text)
         } else {
             number(Double(value))
         }
+    }
+
+    private static let powersOfTen: [Double] = (0...9).map { pow(10, Double($0)) }
+
+    /// The number as `digits / 10^decimals` with the fewest decimals (1 to 9) that a reader gets
+    /// back: `accepts` the double the text parses to. Exact by Clinger's fast path: `digits`
+    /// (below 2^50) and the power of ten are doubles exactly, so their quotient is the correctly
+    /// rounded value of the decimal text, as any correct parser (``DecimalToDouble``) gives it;
+    /// and below 2^50, `value * 10^k` rounds to the shortest text's digits whenever there is one
+    /// with k decimals, so the first k that works gives the shortest fixed-point text, the one
+    /// `description` writes for numbers from 1e-4 up. nil for anything else (then `description`).
+    @inline(__always)
+    private static func fewDecimals(_ value: Double, _ accepts: (Double) -> Bool) -> (digits: Int64, decimals: Int)? {
+        let magnitude = abs(value)
+        guard magnitude >= 1e-4 && magnitude < 1e15 else { return nil }
+        return powersOfTen.withUnsafeBufferPointer { powers in
+            for k in 1...9 {
+                let scaled = value * powers[k]
+                guard abs(scaled) < 0x1p50 else { return nil }
+                let digits = scaled.rounded(.toNearestOrEven)
+                if accepts(digits / powers[k]) { return (Int64(digits), k) }
+            }
+            return nil
+        }
+    }
+
+    /// `digits / 10^decimals` in fixed-point notation: `-12.034`.
+    private func fixedPoint(_ digits: Int64, decimals: Int) {
+        reserve(24)
+        var magnitude = digits.magnitude
+        if digits < 0 {
+            buffer[count] = UInt8(ascii: "-")
+            count &+= 1
+        }
+        var length = 1, rest = magnitude / 10
+        while rest > 0 { length &+= 1; rest /= 10 }
+        length = Swift.max(length, decimals + 1)  // 0.05: a zero before the point
+        var i = count &+ length  // the point takes one place
+        var written = 0
+        repeat {
+            if written == decimals {
+                buffer[i] = UInt8(ascii: ".")
+                i &-= 1
+            }
+            buffer[i] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
+            magnitude /= 10
+            i &-= 1
+            written &+= 1
+        } while written < length
+        count &+= length &+ 1
     }
 
     /// ASCII text as it is (a number's).
