@@ -40,6 +40,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Add <field>_label columns with coded values' labels (per subtype where the domain is) to formats without domains.")
     var domainLabels = false
 
+    @Flag(help: "json: embed each attachment's bytes in the payload as base64 'data' (createReplica's returnAttachmentsDataByUrl=false) instead of writing it beside the payload as attachments/<layer>/<name>, referenced by a relative 'url'.")
+    var embedAttachments = false
+
     @Flag(help: "After converting, compare every output with the input (as the verify command does).")
     var verify = false
 
@@ -74,6 +77,7 @@ struct Convert: ParsableCommand {
             strict: runOptions.strict,
             cancellation: ExportCancellation())
         request.domainLabels = domainLabels
+        request.attachmentsDataByURL = !embedAttachments
         let progress = ProgressPrinter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
         if !quiet { request.progress = { progress.report($0) } }
         let interruption = SignalWatcher(cancellation: request.cancellation!)

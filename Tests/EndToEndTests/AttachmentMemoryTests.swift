@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Attachment bytes stream: 1,000 attachments of 1 MB each (1 GB) convert in flat memory.
+/// Attachment bytes stream: 1,000 attachments of 1 MB each (1 GB) convert in flat memory, to files
+/// beside CSV, into a FileGDB table, and embedded as base64 in the JSON payload.
 @Suite struct AttachmentMemoryTests {
     @Test func aThousandMegabyteAttachmentsStayUnder300MB() throws {
         let directory = try EndToEnd.makeTemporaryDirectory("attachment-memory")
@@ -28,5 +29,17 @@ import Testing
         #expect(files.count == 1000)
         let index = try String(contentsOf: output.appendingPathComponent("csv/attachments/Homesites inspections.csv"), encoding: .utf8)
         #expect(index.split(separator: "\n").count == 1001)
+
+        // The JSON payload with every attachment embedded (1.3 GB of base64, encoded in chunks).
+        let embedded = directory.appendingPathComponent("embedded")
+        let json = try EndToEnd.python("peak_memory.py", [
+            Processes.replicaExport.path, "convert", input.path, "--format", "json", "--embed-attachments", "--output", embedded.path])
+        #expect(json["status"] as? Int == 0, "\(json["stderr"] ?? "")")
+        let jsonPeakKiB = json["maxrss_kib"] as? Int ?? .max
+        #expect(jsonPeakKiB < 300 * 1024, "json --embed-attachments: peak RSS \(jsonPeakKiB) KiB")
+        let payload = embedded.appendingPathComponent("json/MyReplica.json")
+        let size = (try FileManager.default.attributesOfItem(atPath: payload.path)[.size] as? Int) ?? 0
+        #expect(size > 1000 * 1_398_100, "\(size) bytes")
+        #expect(!FileManager.default.fileExists(atPath: embedded.appendingPathComponent("json/attachments").path))
     }
 }

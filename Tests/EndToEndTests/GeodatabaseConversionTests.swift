@@ -4,7 +4,7 @@ import Testing
 /// Every real mobile geodatabase converts to all four formats; the outputs, read back through GDAL,
 /// hold exactly the current rows that SQL counts in the file, FileGDB extents equal the files'
 /// own GDB_Layers extents, and militaryoverlay's domains arrive attached to their fields; `verify`
-/// passes on the five conversions together.
+/// passes on the conversions together, json and featurecollection included.
 @Suite struct GeodatabaseConversionTests {
     static let files = [
         "LA_Trails.geodatabase",
@@ -53,6 +53,9 @@ import Testing
                 }
             }
         }
+        // The formats the library reads back itself: checked by verify alone.
+        let library = try EndToEnd.cli(["convert", input.path, "--format", "json,featurecollection", "--output", root.path])
+        try #require(library.status == 0, "json,featurecollection: \(library.stderr)")
         try EndToEnd.verify(input, output: root)
         // Reading never changes the input or creates anything beside it.
         #expect(try Data(contentsOf: input) == before)

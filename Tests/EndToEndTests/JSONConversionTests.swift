@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// Every Esri JSON sample converts to all four formats, and each output read back through GDAL
+/// Every Esri JSON sample converts to every format, and each GDAL output read back through GDAL
 /// (by the independent Python oracle) holds the input's features: counts, every attribute value,
 /// every vertex (Z and M where the format keeps them) and the spatial reference; `verify` passes on
-/// each conversion.
+/// each conversion (json and featurecollection read back through the library).
 @Suite struct JSONConversionTests {
     struct Sample: CustomStringConvertible, Sendable {
         var file: String
@@ -16,6 +16,8 @@ import Testing
     }
 
     static let formats = ["filegdb", "shapefile", "csv", "geojson", "geopackage", "kml", "excel"]
+    /// Formats the library reads back itself: checked by `verify` alone (the oracle reads GDAL's).
+    static let libraryFormats = ["json", "featurecollection"]
 
     static let samples: [Sample] = [
         Sample(file: "pyesridump_us-ms-madison-0.json", layerName: "pyesridump_us-ms-madison-0", expectedFeatures: 1),
@@ -44,7 +46,8 @@ import Testing
         let input = EndToEnd.testData("esrijson/" + sample.file)
         let output = try EndToEnd.makeTemporaryDirectory("json")
         defer { try? FileManager.default.removeItem(at: output) }
-        var arguments = ["convert", input.path, "--format", Self.formats.joined(separator: ","), "--output", output.path]
+        var arguments = ["convert", input.path, "--format", (Self.formats + Self.libraryFormats).joined(separator: ","),
+                         "--output", output.path]
         if let schema = sample.schema { arguments += ["--schema", EndToEnd.testData("esrijson/" + schema).path] }
         let result = try EndToEnd.cli(arguments)
         try #require(result.status == 0, "convert failed: \(result.stderr)")

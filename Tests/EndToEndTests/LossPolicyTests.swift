@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// The loss policy through the command line: a BigInteger beyond 2^53 converts to every format,
-/// FileGDB reports the rounded value, and --strict refuses it naming the field and OBJECTID.
+/// The loss policy through the command line: a BigInteger beyond 2^53 converts to every format
+/// (exactly in the JSON ones), FileGDB reports the rounded value, and --strict refuses it naming
+/// the field and OBJECTID.
 @Suite struct LossPolicyTests {
     static let payload = #"""
     {"objectIdFieldName": "OBJECTID", "geometryType": "esriGeometryPoint", "spatialReference": {"wkid": 4326},
@@ -16,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("counts.json")
         try Self.payload.write(to: input, atomically: true, encoding: .utf8)
-        let formats = "filegdb,shapefile,csv,geojson,geopackage"
+        let formats = "filegdb,shapefile,csv,geojson,geopackage,json,featurecollection"
 
         let output = directory.appendingPathComponent("lenient")
         let lenient = try EndToEnd.cli(["convert", input.path, "--format", formats, "--output", output.path, "--verify"])
@@ -25,6 +26,8 @@ import Testing
         #expect(lenient.stderr.contains("filegdb") && lenient.stderr.contains("OBJECTID 2") && lenient.stderr.contains("'count'"))
         let csv = try String(contentsOf: output.appendingPathComponent("csv/counts.csv"), encoding: .utf8)
         #expect(csv.contains("9007199254740993"))
+        let json = try String(contentsOf: output.appendingPathComponent("json/counts.json"), encoding: .utf8)
+        #expect(json.contains(#""count":9007199254740993"#))
 
         let strictOutput = directory.appendingPathComponent("strict")
         let strict = try EndToEnd.cli(["convert", input.path, "--format", formats, "--output", strictOutput.path, "--strict"])

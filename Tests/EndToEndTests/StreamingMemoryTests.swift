@@ -54,4 +54,14 @@ import Testing
         let accepted = try EndToEnd.cli(["convert", input.path, "--format", "excel", "--output", output.path])
         #expect(accepted.status == 0, "\(accepted.stderr)")
     }
+
+    /// The formats replica-export writes itself hold one buffer and one feature at a time.
+    @Test func jsonFormatsRunInFlatMemory() throws {
+        let directory = try EndToEnd.makeTemporaryDirectory("memory-json")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let formats = "json,featurecollection"
+        let small = try peakMemory(features: 20_000, geometry: "polygon", formats: formats, in: directory)
+        let large = try peakMemory(features: 100_000, geometry: "polygon", formats: formats, in: directory)
+        #expect(large < small + 20_000, "peak RSS \(small) KiB for 20k features, \(large) KiB for 100k")
+    }
 }

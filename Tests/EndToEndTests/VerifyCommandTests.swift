@@ -8,10 +8,11 @@ import Testing
         let output = try EndToEnd.makeTemporaryDirectory("verify-cli")
         defer { try? FileManager.default.removeItem(at: output) }
         let input = EndToEnd.testData("mobilegdb/canyonlands_3b1fef0d.geodatabase").path
-        let converted = try EndToEnd.cli(["convert", input, "--format", "filegdb,shapefile,csv,geojson,geopackage",
+        let converted = try EndToEnd.cli(["convert", input, "--format", "filegdb,shapefile,csv,geojson,geopackage,json,featurecollection",
                                           "--output", output.path, "--verify"])
         #expect(converted.status == 0, "\(converted.stderr)")
-        #expect(converted.stdout.contains("geopackage: ok") && !converted.stdout.contains("DIFFERS"))
+        #expect(converted.stdout.contains("geopackage: ok") && converted.stdout.contains("json: ok")
+                && converted.stdout.contains("featurecollection: ok") && !converted.stdout.contains("DIFFERS"))
 
         // Change one road's name in the CSV.
         let csv = output.appendingPathComponent("csv/CNP_Roads.csv")
@@ -30,6 +31,6 @@ import Testing
         #expect(verified.status != 0)
         #expect(verified.stdout.contains("csv: DIFFERS") && verified.stdout.contains("TAMPERED"), "\(verified.stdout)")
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("v.json"))) as? [String: Any]
-        #expect((report?["formats"] as? [Any])?.count == 5)
+        #expect((report?["formats"] as? [Any])?.count == 7)
     }
 }

@@ -119,7 +119,9 @@ import Testing
     @Test func exportFormatsAreCaseInsensitiveAndCodable() throws {
         #expect(ExportFormat(dataFormat: "geoPackage") == .geoPackage)
         #expect(ExportFormat(dataFormat: "FileGDB") == .fileGDB)
-        #expect(ExportFormat(dataFormat: "json") == nil)
+        #expect(ExportFormat(dataFormat: "json") == .json)
+        #expect(ExportFormat(dataFormat: "featureCollection") == .featureCollection)
+        #expect(ExportFormat(dataFormat: "sqlite") == nil)
         let data = try JSONEncoder().encode([ExportFormat.shapefile])
         #expect(String(decoding: data, as: UTF8.self) == #"["shapefile"]"#)
         #expect(try JSONDecoder().decode([ExportFormat].self, from: Data(#"["GeoJSON"]"#.utf8)) == [.geoJSON])

@@ -402,7 +402,8 @@ enum JSONKind: Equatable {
 
     private enum LayersKind { case payload, resources, unknown }
 
-    /// A replica's `layers` hold features; the service's layer resources hold fields and no features.
+    /// A replica's `layers` (and a feature collection's) hold features; the service's layer
+    /// resources hold fields and no features.
     private static func layersKind(_ s: JSONScanner) throws -> LayersKind {
         guard try s.peekValueStart() == UInt8(ascii: "[") else {
             try s.skipValue()
@@ -423,7 +424,8 @@ enum JSONKind: Equatable {
             var resource = false
             while try s.nextMember(first: &firstMember, key: &key) {
                 let name = String(decoding: key, as: UTF8.self)
-                if name == "features" || name == "attachments" { return .payload }
+                // A feature collection's layer holds its features in a `featureSet`.
+                if name == "features" || name == "attachments" || name == "featureSet" { return .payload }
                 if name == "fields" || name == "geometryType" || name == "type" || name == "drawingInfo" { resource = true }
                 try s.skipValue()
             }

@@ -14,7 +14,8 @@ public struct ExportRequest: Sendable {
     /// When nil, `<payload-stem>.layers.json` beside the payload is used if present.
     public var schema: URL?
     /// createReplica `dataFormat` names of the outputs, case-insensitive: `filegdb`, `shapefile`, `csv`,
-    /// `geojson`, `geopackage` (those of ``Exporter/registry``). A name given twice is written once.
+    /// `geojson`, `geopackage`, `json`, `featurecollection` (those of ``Exporter/registry``). A name
+    /// given twice is written once.
     public var formats: [String]
     /// Where the outputs go; created if missing.
     public var outputDirectory: URL
@@ -38,6 +39,11 @@ public struct ExportRequest: Sendable {
     public var domainLabels: Bool = false
     /// Write the attachments of the payload (createReplica `returnAttachments`).
     public var includeAttachments: Bool = true
+    /// Where a format's document holds its attachments (`json`): reference each by a file written
+    /// beside it, `attachments/<layer>/<name>` as a relative `url` (true, createReplica's
+    /// `returnAttachmentsDataByUrl` default), or embed its bytes as base64 `data` (false). Formats
+    /// that keep attachments in a table or beside their files are not affected.
+    public var attachmentsDataByURL: Bool = true
     /// Stops the export, committing nothing, once cancelled (checked between batches).
     public var cancellation: ExportCancellation?
     /// Which features of each layer are written (createReplica `geometry` and `layerQueries`);
@@ -49,6 +55,10 @@ public struct ExportRequest: Sendable {
     /// Names the outputs (the geodatabase, the GeoPackage) instead of the payload's replica name
     /// (createReplica `replicaName`).
     public var replicaName: String?
+    /// The replica id written into outputs that carry one (the `json` payload's `replicaID`)
+    /// instead of the payload's own; a service passes the id its response gives. When neither
+    /// exists, such an output gets a new one.
+    public var replicaID: String?
     /// Called on the reading thread after each batch: the layer, features read so far, and the
     /// layer's total when the source knows it; and over the whole export, features read, their
     /// total when known, the rate and the time left (``ExportProgress/secondsLeft``). Keep it
@@ -78,8 +88,9 @@ public struct ExportRequest: Sendable {
     /// A request from createReplica's own parameters, as a service answering a `syncModel=none`
     /// export receives them, parsed and checked by ``CreateReplicaParameters`` (`syncModel`,
     /// `dataFormat` and `layers` are required, as ArcGIS requires them): the format, layers,
-    /// `layerQueries` and `geometry` filters, `replicaSR`, `returnAttachments`, `replicaName` and
-    /// `replicaOptions` (`{"syncDataOptions": 256}` keeps true curves).
+    /// `layerQueries` and `geometry` filters, `replicaSR`, `returnAttachments`,
+    /// `returnAttachmentsDataByUrl`, `replicaName` and `replicaOptions` (`{"syncDataOptions": 256}`
+    /// keeps true curves).
     public init(createReplicaParameters parameters: [String: String], input: URL, outputDirectory: URL) throws {
         self.init(try CreateReplicaParameters(parameters), input: input, outputDirectory: outputDirectory)
     }
@@ -94,6 +105,7 @@ public struct ExportRequest: Sendable {
                                      layerQueries: parameters.layerQueries)
         outputSpatialReference = parameters.replicaSpatialReference
         includeAttachments = parameters.returnAttachments
+        attachmentsDataByURL = parameters.returnAttachmentsDataByURL
         replicaName = parameters.replicaName
     }
 }

@@ -71,13 +71,14 @@ public struct Exporter: Sendable {
         let keys = writerTypes.map { PreparationKey(profile: $0.profile, trueCurvesRequested: keepTrueCurves) }
         var selection = try selectLayers(of: source.replica, unreadable: source.unreadableLayers, request: request)
         if let name = request.replicaName { selection.replica.name = name }
+        if let id = request.replicaID { selection.replica.id = id }
         selection.rules = try request.selection.map {
             try ResolvedSelection.resolve($0, sourceLayers: source.replica.layers, selectedIndices: selection.sourceIndices,
                                           source: source, batchSize: request.batchSize, cancellation: request.cancellation,
                                           input: inputPath)
         }
         selection.reprojectors = try reprojectors(for: &selection.replica, to: request.outputSpatialReference, input: inputPath)
-        if writerTypes.contains(where: { $0.profile.columns.sizesByMaxValueBytes }) {
+        if writerTypes.contains(where: { $0.profile.gdal?.columns.sizesByMaxValueBytes ?? false }) {
             noteMaxTextBytes(of: &selection, from: source)
         }
         let counts = selection.sourceIndices.map { source.featureCount(inLayer: $0) }
@@ -260,6 +261,7 @@ public struct Exporter: Sendable {
                 var writerRequest = WriterRequest(outputDirectory: directory, replica: replica, overwrite: request.overwrite,
                                                   keepsCircularArcs: key.keepsCircularArcs)
                 writerRequest.domainLabels = request.domainLabels
+                writerRequest.attachmentsDataByURL = request.attachmentsDataByURL
                 writerRequest.segments = .standard(formatsWritten: types.count)
                 writerRequest.featureCounts = featureCounts
                 opened.writers.append(try Self.naming(type.formatName) { try type.init(request: writerRequest) })

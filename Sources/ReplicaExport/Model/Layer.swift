@@ -89,6 +89,13 @@ public struct LayerSchema: Sendable, Equatable, Codable {
         self.inferredFields = inferredFields
     }
 
+    /// The index of the ObjectID field: the one ``objectIdField`` names, else the first field of
+    /// type ObjectID; nil when the layer has none.
+    var objectIDFieldIndex: Int? {
+        if let name = objectIdField, let i = fieldIndex(named: name) { return i }
+        return fields.firstIndex { $0.type == .objectID }
+    }
+
     /// The index of the field named `name` (case-insensitive, as ArcGIS compares field names).
     public func fieldIndex(named name: String) -> Int? {
         if let exact = fields.firstIndex(where: { $0.name == name }) { return exact }

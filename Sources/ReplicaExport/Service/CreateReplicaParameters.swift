@@ -9,11 +9,12 @@ import Foundation
 ///
 /// Parameters that shape the export: `replicaName`, `layers` (required), `layerQueries`,
 /// `geometry`, `geometryType`, `inSR`, `replicaSR`, `returnAttachments`,
+/// `returnAttachmentsDataByUrl` (json: attachments as files beside the payload, or embedded),
 /// `attachmentsSyncDirection`, `syncModel` (required, must be `none`), `dataFormat` (checked here),
 /// `replicaOptions` (`syncDataOptions` only), `async`, `transportType`, `f`.
 ///
 /// Accepted and ignored, because they do not apply to an export: `syncDirection`, `targetType`,
-/// `returnAttachmentsDataByUrl`, `token`, `datumTransformations` when empty (`[]` or blank), and
+/// `token`, `datumTransformations` when empty (`[]` or blank), and
 /// names createReplica does not define (as ArcGIS ignores them).
 ///
 /// Refused because the library cannot honour them: a non-empty `datumTransformations`,
@@ -87,6 +88,9 @@ public struct CreateReplicaParameters: Sendable, Equatable {
     public var replicaSpatialReference: SpatialReference?
     /// `returnAttachments`.
     public var returnAttachments: Bool
+    /// `returnAttachmentsDataByUrl` (default true, as ArcGIS): where the format's document holds
+    /// attachments (`json`), each is referenced by a file beside it, else embedded as base64.
+    public var returnAttachmentsDataByURL: Bool
     /// `attachmentsSyncDirection`, when given.
     public var attachmentsSyncDirection: AttachmentsSyncDirection?
     /// `dataFormat`.
@@ -222,6 +226,7 @@ public struct CreateReplicaParameters: Sendable, Equatable {
         replicaSpatialReference = try value("replicaSR").map { try Self.parseSpatialReference($0.value, parameter: $0.name) }
 
         returnAttachments = try value("returnAttachments").map { try Self.parseBool($0.value, parameter: $0.name) } ?? false
+        returnAttachmentsDataByURL = try value("returnAttachmentsDataByUrl").map { try Self.parseBool($0.value, parameter: $0.name) } ?? true
         if let direction = value("attachmentsSyncDirection") {
             guard let parsed = AttachmentsSyncDirection(rawValue: direction.value.lowercased()) else {
                 throw ReplicaExportError.invalidParameter(direction.name, "'\(direction.value)' is not one of bidirectional, upload, none")

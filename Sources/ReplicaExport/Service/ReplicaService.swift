@@ -32,11 +32,13 @@ public struct CreateReplicaResponse: Sendable, Equatable, Codable {
 /// the replica payload into the result file and the response JSON.
 ///
 /// Outputs: `workDirectory/<replicaID>/<replicaName>.<ext>`, where `<ext>` is `zip` for filegdb,
-/// shapefile and geopackage and for csv / geojson with several layers, else `csv` / `geojson`.
+/// shapefile, geopackage and json (the payload with its layer resources and attachment files) and
+/// for csv / geojson with several layers, else `csv` / `geojson` / `json` (a feature collection,
+/// which holds every layer in one file).
 /// Zip layout: filegdb `<replicaName>.gdb/...`; shapefile `<layer>.shp/.shx/.dbf/.prj/.cpg` (and
 /// `<layer>.fieldnames.csv` where names were shortened) at the root; geopackage
 /// `<replicaName>.gpkg`; csv / geojson one file per layer (with `.csvt` / `.prj` side files for
-/// csv) at the root. Work files are staged in a hidden folder of `workDirectory` and removed; a
+/// csv) at the root; json `<replicaName>.json`, `<replicaName>.layers.json` and `attachments/`. Work files are staged in a hidden folder of `workDirectory` and removed; a
 /// failed or cancelled export leaves nothing in `workDirectory`.
 ///
 /// Thread safety: a `ReplicaService` is a value holding an ``Exporter``; any number of exports
@@ -125,6 +127,7 @@ public struct ReplicaService: Sendable {
         let resultFolder = workDirectory.appendingPathComponent(folder, isDirectory: true)
         var request = ExportRequest(parameters, input: input, outputDirectory: staging, schema: schema, cancellation: cancellation)
         request.replicaName = name
+        request.replicaID = replicaID
         request.progress = progress
         do {
             try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)

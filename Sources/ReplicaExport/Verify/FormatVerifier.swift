@@ -7,7 +7,7 @@ struct FormatVerifier {
     let source: any ReplicaSource
     let profile: WriterProfile
     let folder: URL
-    private var preparer: GeometryPreparer
+    var preparer: GeometryPreparer
     private let trueCurves: Bool
     /// Per input layer id, its layer (FileGDB, GeoPackage) or file base name in the output.
     var outputLayerNames: [Int: String] = [:]
@@ -35,6 +35,7 @@ struct FormatVerifier {
     var format: String { profile.formatName }
 
     mutating func run() throws -> FormatVerification {
+        if profile.readBack.reader == .library { return try runThroughLibrary() }
         var result = FormatVerification(format: format, layers: [], problems: [])
         var names = OutputNames()
         var shared: GDALDatasetSource?
@@ -134,7 +135,7 @@ struct FormatVerifier {
             return
         }
         let lookup = try dataset.lookup(inLayer: outputIndex)
-        let oid = Self.objectIDIndex(layer)
+        let oid = layer.objectIDFieldIndex
         var seen = Set<Int64>()
         var featureIndex = 0
         try source.features(inLayer: index, batchSize: 512) { batch in
@@ -219,7 +220,7 @@ struct FormatVerifier {
     }
 
     /// Attachments beside the format's files (`attachments/`), or inside its zip package.
-    private func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
+    func verifySidecar(base: String, layer: LayerSchema, index: Int, into verification: inout LayerVerification) throws {
         guard source.attachmentCount(inLayer: index) != 0 else { return }
         let read: (String) throws -> [UInt8]?
         let root: String
@@ -369,7 +370,7 @@ struct FormatVerifier {
 
     // MARK: helpers
 
-    private func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
+    func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
         if verification.featuresIn != verification.featuresOut {
             verification.differ(Difference(location: here(layer), expected: "\(verification.featuresIn) features",
                                            actual: "\(verification.featuresOut)"))
@@ -381,12 +382,7 @@ struct FormatVerifier {
     }
 
     private func objectID(_ feature: Feature, _ layer: LayerSchema) -> Int64? {
-        Self.objectIDIndex(layer).flatMap { feature.attributes[$0].integerValue }
-    }
-
-    private static func objectIDIndex(_ layer: LayerSchema) -> Int? {
-        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
-        return layer.fields.firstIndex { $0.type == .objectID }
+        layer.objectIDFieldIndex.flatMap { feature.attributes[$0].integerValue }
     }
 
     /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`).
@@ -437,6 +433,14 @@ final class FeatureStream {
             : LayerSchema(id: 0, schemaSource: .layerResource)
         count = source.featureCount(inLayer: index) ?? 0
         spatialReference = source.spatialReferences.indices.contains(index) ? source.spatialReferences[index] : nil
+        cursor = try source.featureCursor(inLayer: index, batchSize: 512)
+    }
+
+    /// The features of one layer of any source.
+    init(_ source: any ReplicaSource, layer index: Int) throws {
+        schema = source.replica.layers[index]
+        count = source.featureCount(inLayer: index) ?? 0
+        spatialReference = nil
         cursor = try source.featureCursor(inLayer: index, batchSize: 512)
     }
 

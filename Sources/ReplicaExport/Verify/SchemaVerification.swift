@@ -91,7 +91,7 @@ extension FormatVerifier {
         let oid = layer.objectIdField?.lowercased()
         for field in layer.fields {
             if profile.featureID == .objectIDColumn, field.name.lowercased() == oid { continue }  // the FID
-            guard case .column = profile.columns[field.type], let j = Self.fieldIndex(field.name, in: output) else { continue }
+            guard case .column? = profile.gdal?.columns[field.type], let j = Self.fieldIndex(field.name, in: output) else { continue }
             let column = output.fields[j].name
             let place = here(layer, field: field.name)
             let expected = Domain.attachableTypes.contains(field.type) ? layer.columnDomain(of: field) : nil

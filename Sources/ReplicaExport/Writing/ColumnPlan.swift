@@ -18,8 +18,11 @@ extension WriterProfile {
     /// The plan for `layer`: the field-type table applied to every field but `skippedField` (a
     /// FID column the dataset makes itself), label columns where `domainLabels` asks for them and
     /// the format has no domains, names cut to ``maxFieldNameBytes`` (label columns after every
-    /// field, so that they never change a field's name) and unique case-insensitively.
+    /// field, so that they never change a field's name) and unique case-insensitively. For GDAL
+    /// formats only: a format the library writes itself keeps every field as it is.
     func columnPlan(for layer: LayerSchema, domainLabels: Bool, skippedField: Int? = nil) -> OutputColumnPlan {
+        guard let gdal else { preconditionFailure("\(formatName) has no GDAL column table") }
+        let columns = gdal.columns, maxFieldNameBytes = gdal.maxFieldNameBytes
         var kept: [(index: Int, field: Field, rule: ColumnRule)] = []
         var dropped: [(field: Field, reason: String)] = []
         for (i, field) in layer.fields.enumerated() where i != skippedField {

@@ -12,12 +12,16 @@ package struct WriterRequest: Sendable {
     var keepsCircularArcs: Bool
     /// Add `<field>_label` columns for coded fields where the format has no domains.
     var domainLabels = false
-    /// When a large layer of a format that declares a ``WriterProfile/segmentLayout`` is written
-    /// in segments, by several datasets at once.
+    /// When a large layer of a format that declares a ``WriterProfile/GDALProfile/segmentLayout``
+    /// is written in segments, by several datasets at once.
     var segments: SegmentPlan = .standard
     /// Per layer of ``replica``, the features the input says it has, where it knows
     /// (``ReplicaSource/featureCount(inLayer:)``): at most this many are written.
     var featureCounts: [Int?] = []
+    /// For a format whose document holds its attachments: reference each by a file written beside
+    /// the document (createReplica's `returnAttachmentsDataByUrl`, true by default), else embed its
+    /// bytes.
+    var attachmentsDataByURL = true
 
     package init(outputDirectory: URL, replica: Replica, overwrite: Bool = false, keepsCircularArcs: Bool = false) {
         self.outputDirectory = outputDirectory
@@ -81,7 +85,8 @@ package protocol FormatWriter: AnyObject {
 }
 
 extension FormatWriter {
-    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, ...
+    /// The createReplica `dataFormat` name: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`,
+    /// `kml`, `excel`, `json`, `featurecollection`.
     static var formatName: String { profile.formatName }
     static var capabilities: WriterCapabilities { profile.capabilities }
 
@@ -139,11 +144,11 @@ public struct WriterRegistry: @unchecked Sendable {
 }
 
 extension WriterRegistry {
-    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`, `excel`.
+    /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`, `excel`,
+    /// `json`, `featurecollection`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
-                        GeoPackageWriter.self,
-                        KMLWriter.self,
-                        ExcelWriter.self])
+                        GeoPackageWriter.self, KMLWriter.self, ExcelWriter.self,
+                        PayloadJSONWriter.self, FeatureCollectionWriter.self])
     }
 }

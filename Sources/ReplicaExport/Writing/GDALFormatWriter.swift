@@ -111,6 +111,11 @@ struct LayerNotes {
 final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     static var profile: WriterProfile { Format.profile }
     private var profile: WriterProfile { Format.profile }
+    /// The profile's GDAL part: every ``GDALFormat`` declares one.
+    private var driver: WriterProfile.GDALProfile {
+        guard let gdal = Format.profile.gdal else { preconditionFailure("\(Format.profile.formatName) declares no GDAL driver") }
+        return gdal
+    }
 
     private let request: WriterRequest
     private let staging: OutputStaging
@@ -182,10 +187,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// else beside the format's files.
     private var attachmentTable: GDALLayerWriter?
     private var sidecar: AttachmentSidecar?
-    private var sidecarLayerOpen = false
-    /// Parent GlobalID (lower case, no braces) → ObjectID, for the open layer when it declares
-    /// attachments: the index names both. One entry per feature of such layers only.
-    private var parentObjectIDs: [String: Int64] = [:]
+    /// The open layer's ObjectIDs by GlobalID, when it declares attachments: the index and the
+    /// table name both.
+    private var parents = AttachmentParents()
 
     init(request: WriterRequest) throws {
         self.request = request
@@ -250,7 +254,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             if !splitsGeometryTypes(layer) { output = main }
         }
         var notes = LayerNotes(layer: layer.name, output: output)
-        let featureIDField = profile.featureID == .none ? nil : objectIDIndex(layer)
+        let featureIDField = profile.featureID == .none ? nil : layer.objectIDFieldIndex
         var columns = planColumns(layer, featureIDField: featureIDField, notes: &notes)
         if hasGeometry(layer), let name = Format.wktColumn(for: layer, takenNames: Set(columns.map { $0.name.lowercased() })) {
             columns.insert(GDALColumnSpec(name: name, type: .string, source: 0, encoding: .geometryWKT, sourceName: name),
@@ -272,7 +276,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         try Format.didPlanColumns(columns, layer: layer, baseName: baseName, directory: directory)
         open = OpenLayer(schema: layer, baseName: baseName, directory: directory, columns: columns,
                          featureIDField: featureIDField, datasetLayerName: layerNames?.name(baseName) ?? baseName)
-        if let layout = profile.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
+        if let layout = driver.segmentLayout, request.segments.isOn, case .filePerLayer = profile.layout,
            Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
         }
@@ -312,14 +316,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         } else {
             try layer.sinks[0].writer.write(features, firstIndex: layer.nextFeatureIndex)
         }
-        if layer.schema.hasAttachments, let gid = layer.schema.globalIdField.flatMap(layer.schema.fieldIndex(named:)),
-           let oid = objectIDIndex(layer.schema) {
-            for feature in features {
-                if case .guid(let g) = feature.attributes[gid], let id = feature.attributes[oid].integerValue {
-                    parentObjectIDs[ValueText.guidKey(g)] = id
-                }
-            }
-        }
+        parents.note(features, of: layer.schema)
         open!.nextFeatureIndex += features.count
     }
 
@@ -406,7 +403,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         if layer.sinks.isEmpty { _ = try sinkIndex(for: nil) }
         for attachment in attachments {
             let location = ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)")
-            let parentObjectID = attachment.parentObjectId ?? attachment.parentGlobalId.flatMap { parentObjectIDs[ValueText.guidKey($0)] }
+            let parentObjectID = parents.objectID(of: attachment)
             if profile.capabilities.contains(.attachments) {
                 guard attachment.data != nil else {
                     sidecarlessURLs += 1
@@ -418,11 +415,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             } else {
                 let sidecar = try self.sidecar ?? newSidecar()
                 self.sidecar = sidecar
-                if !sidecarLayerOpen {
-                    try sidecar.begin(layerBaseName: layer.baseName, at: location)
-                    sidecarLayerOpen = true
-                }
-                try sidecar.write(attachment, parentObjectID: parentObjectID, at: location)
+                try sidecar.write(attachment, parentObjectID: parentObjectID, layerBaseName: layer.baseName, at: location)
             }
         }
     }
@@ -468,7 +461,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let location = ErrorLocation(layer: layer.schema.name, output: datasetFileName)
         var notes = LayerNotes(layer: schema.name, output: datasetFileName)
         let columns = planColumns(schema, featureIDField: 0, notes: &notes)
-        let options = profile.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
+        let options = driver.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
         let writer = try sharedDatasetOpened().dataset.createLayer(
             name: schema.name, spatialReference: nil, geometry: GDALGeometrySpec(kind: .none), options: options,
             columns: columns, fidSource: 0, objectIDSource: 0, keepM: false, at: location)
@@ -480,20 +473,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     /// classes, the attachment relationship ArcGIS shows attachments through), or the index.
     private func endAttachments(of layer: OpenLayer) throws {
         let location = ErrorLocation(layer: layer.schema.name)
-        defer { parentObjectIDs = [:] }
-        if sidecarLayerOpen, let sidecar {
-            sidecarLayerOpen = false
-            let counts = try sidecar.end()
-            let inside = profile.limits.zipPackage == nil ? "" : " inside \(deliveredFileName)"
-            diagnostics.append(Diagnostic(.attachmentsWritten,
-                                          "\(counts.written) attachment(s) written to \(counts.folder)/, indexed in \(counts.folder).csv\(inside)",
-                                          at: location, count: counts.written, severity: .info))
-            if counts.byURL > 0 {
-                diagnostics.append(Diagnostic(.attachmentsByURL,
-                                              "\(counts.byURL) attachment(s) known only by URL are listed in \(counts.folder).csv with their URL (nothing is fetched)",
-                                              at: location, count: counts.byURL))
-            }
-        }
+        defer { parents.removeAll() }
+        diagnostics += try sidecar?.endLayer(at: location, insidePackage: profile.limits.zipPackage == nil ? nil : deliveredFileName) ?? []
         if sidecarlessURLs > 0 {
             diagnostics.append(Diagnostic(.attachmentsByURL,
                                           "\(sidecarlessURLs) attachment(s) known only by URL were not stored (nothing is fetched)",
@@ -599,16 +580,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                          destination: End(layerId: r.destinationLayerId, layer: destination.name,
                                           key: r.destinationKeyField.map { destination.columns[$0] ?? $0 }))
         }
-        let file = "relationships.json"
-        let location = ErrorLocation(output: file)
-        try staging.checkAvailable([file], at: location)
-        let directory = try staging.makeGroup(label: file, at: location)
-        do {
-            try ReportJSON.encode(entries).write(to: directory.appendingPathComponent(file))
-        } catch {
-            throw ReplicaExportError(.fileSystem, "cannot write \(file): \(error.localizedDescription)", at: location,
-                                     cause: error as NSError)
-        }
+        try RelationshipListingEntry.write(entries, staging: staging)
     }
 
     // MARK: commit and abort
@@ -684,7 +656,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     }
 
     /// The dataset creation options: the profile's, and the format's for this replica.
-    private var datasetOptions: [String] { profile.datasetOptions + Format.datasetOptions(for: request.replica) }
+    private var datasetOptions: [String] { driver.datasetOptions + Format.datasetOptions(for: request.replica) }
 
     private func sharedDatasetOpened() throws -> (dataset: GDALOutputDataset, directory: URL) {
         if let sharedDataset { return sharedDataset }
@@ -692,7 +664,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         // Not `.<name>.xlsx.partial-...`: GDAL 3.6.2's zip-based drivers (XLSX) take a directory
         // named like an archive for one, and fail to save into it.
         let directory = try staging.makeGroup(label: "\(datasetBaseName)-\(profile.formatName)", at: location)
-        let created = try GDALOutputDataset(driver: profile.driverName,
+        let created = try GDALOutputDataset(driver: driver.driverName,
                                             path: directory.appendingPathComponent(datasetFileName).path,
                                             options: datasetOptions, location: location)
         sharedDataset = (created, directory)
@@ -707,11 +679,6 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         return hasGeometry(layer) && !profile.capabilities.contains(.mixedGeometryTypes)
     }
 
-    /// The layer's OID field index, when the layer names one.
-    private func objectIDIndex(_ layer: LayerSchema) -> Int? {
-        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
-        return layer.fields.firstIndex { $0.type == .objectID }
-    }
 
     /// Each field through the profile's table: its column, or the reported reason it has none.
     private func planColumns(_ layer: LayerSchema, featureIDField: Int?, notes: inout LayerNotes) -> [GDALColumnSpec] {
@@ -735,7 +702,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var columns: [GDALColumnSpec] = []
         for (i, field, rule, name) in plan.kept {
             if name != field.name {
-                notes.note(.fieldRenamed, profile.maxFieldNameBytes == nil ? "field renamed to '\(name)': \(profile.formatName) cannot write its name as given"
+                notes.note(.fieldRenamed, driver.maxFieldNameBytes == nil ? "field renamed to '\(name)': \(profile.formatName) cannot write its name as given"
                                                                    : "field name shortened to '\(name)'", field: field.name)
             }
             var spec = GDALColumnSpec(name: name, type: rule.type, subtype: rule.subtype, source: i,
@@ -815,7 +782,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                     at: ErrorLocation(layer: schema.name, output: file)))
             }
             layerName = (file as NSString).deletingPathExtension
-            dataset = try GDALOutputDataset(driver: profile.driverName,
+            dataset = try GDALOutputDataset(driver: driver.driverName,
                                             path: layer.directory.appendingPathComponent(file).path,
                                             options: datasetOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
@@ -829,13 +796,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             }
         }
         let geometry = geometrySpec(schema, columns: layer.columns, type: effective)
-        let options = profile.layerOptions
+        let options = driver.layerOptions
             + Format.layerOptions(for: schema, columns: layer.columns, featureIDField: layer.featureIDField)
         let spatialReference = isTable(schema) || !Format.declaresSpatialReference(of: schema) ? nil
             : schema.spatialReference
         let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                              geometry: geometry, options: options, columns: layer.columns,
-                                             fidSource: layer.featureIDField, objectIDSource: objectIDIndex(schema),
+                                             fidSource: layer.featureIDField, objectIDSource: schema.objectIDFieldIndex,
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
         writer.labelText = Format.labelText
@@ -849,14 +816,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                           at: ErrorLocation(layer: schema.name, field: column.sourceName, output: file)))
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
-            let driver = profile.driverName, datasetOptions = datasetOptions, columns = layer.columns
-            let fidSource = layer.featureIDField, objectIDSource = objectIDIndex(schema)
+            let driverName = driver.driverName, datasetOptions = datasetOptions, columns = layer.columns
+            let fidSource = layer.featureIDField, objectIDSource = schema.objectIDFieldIndex
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
             let limits = profile.limits
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
-                let dataset = try GDALOutputDataset(driver: driver, path: path, options: datasetOptions, location: location)
+                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions, location: location)
                 let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                                      geometry: geometry, options: options, columns: columns,
                                                      fidSource: fidSource, objectIDSource: objectIDSource,
@@ -989,7 +956,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             return GDALGeometrySpec(kind: .unknown, hasZ: layer.hasZ, hasM: hasM)
         }
         var kind = GDALGeometrySpec.Kind.multiKind(of: type)
-        if request.keepsCircularArcs && profile.curvesNeedCurveLayerType {
+        if request.keepsCircularArcs && driver.curvesNeedCurveLayerType {
             if kind == .multiLineString { kind = .multiCurve }
             if kind == .multiPolygon { kind = .multiSurface }
         }
@@ -1077,24 +1044,6 @@ extension GDALGeometrySpec.Kind {
         case .polygon, .envelope: return .multiPolygon
         }
     }
-}
-
-/// One relationship class in `relationships.json`.
-struct RelationshipListingEntry: Codable, Equatable {
-    struct End: Codable, Equatable {
-        var layerId: Int
-        /// The layer (table, file) name in the output.
-        var layer: String
-        /// The key column's name in the output.
-        var key: String?
-    }
-    var id: Int
-    var name: String
-    /// `esriRelCardinalityOneToMany`, ...
-    var cardinality: String
-    var composite: Bool
-    var origin: End
-    var destination: End
 }
 
 /// Field names within a format's length limit.

@@ -207,6 +207,16 @@ struct OutputNames {
         return candidate
     }
 
+    /// The file (or folder) of a format that holds the whole replica: `<replica>.<ext>`, the name
+    /// made safe (``sanitize(_:)``), `replica` when nothing is left, an `.<ext>` it already ends
+    /// with not repeated.
+    static func datasetFileName(replicaName: String, extension ext: String) -> String {
+        var base = sanitize(replicaName)
+        if base.isEmpty { base = "replica" }
+        if base.lowercased().hasSuffix(".\(ext)") { base = String(base.dropLast(ext.count + 1)) }
+        return "\(base).\(ext)"
+    }
+
     static func sanitize(_ raw: String) -> String {
         let reserved: Set<Character> = ["/", "\\", ":", "*", "?", "\"", "<", ">", "|"]
         var out = String(raw.map { c -> Character in

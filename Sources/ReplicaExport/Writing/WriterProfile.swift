@@ -32,36 +32,21 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
     public static let aliases = WriterCapabilities(rawValue: 1 << 11)
 }
 
-/// An output format, declared: its name, its GDAL driver, what it can hold, and how each field type
-/// becomes a column. One generic writer (``GDALFormatWriter``) writes every profile; a new format
-/// is a profile and, where it needs them, a few hooks (``GDALFormat``).
+/// An output format, declared: its name, what it can hold, where its layers go, how `verify`
+/// reads it back and how a service hands it out; for a format GDAL writes, also its driver and how
+/// each field type becomes a column (``GDALProfile``). One generic writer (``GDALFormatWriter``)
+/// writes every GDAL profile; a new GDAL format is a profile and, where it needs them, a few hooks
+/// (``GDALFormat``). A format no GDAL driver writes has a writer of its own and no GDAL part.
 public struct WriterProfile: Sendable {
     /// The createReplica `dataFormat` name (`filegdb`, `shapefile`, ...), lower case.
     public let formatName: String
     /// What the format can hold.
     public let capabilities: WriterCapabilities
-    /// GDAL's driver name.
-    let driverName: String
     let layout: Layout
     /// What becomes of the ObjectID besides its attribute.
     let featureID: FeatureIDRule
-    let columns: FieldTypeTable
     /// Written instead of a missing M (NaN) where the format cannot store NaN; nil = NaN is kept.
     let missingMeasure: Double?
-    /// The longest field name, in UTF-8 bytes, when the format limits it (shapefile: 10).
-    let maxFieldNameBytes: Int?
-    /// Layers that may receive true curves must be declared with a curve type (MultiCurve,
-    /// MultiSurface) or the driver refuses them (GeoPackage); FileGDB takes curves in any line or
-    /// polygon layer.
-    let curvesNeedCurveLayerType: Bool
-    /// Dataset creation options and layer creation options every layer gets.
-    let datasetOptions: [String]
-    let layerOptions: [String]
-    /// How two files the driver wrote for consecutive parts of one layer join into the file it
-    /// would have written for the whole layer; nil when no splice is known for the format (FileGDB,
-    /// GeoPackage). Declared, a large layer is written by several datasets at once (see
-    /// ``SegmentLayout``).
-    let segmentLayout: SegmentLayout?
     /// What reading the format back changes of what was written: how `verify` compares.
     let readBack: ReadBack
     /// How a service hands out the format's files (``ExportFormat``).
@@ -69,7 +54,11 @@ public struct WriterProfile: Sendable {
     /// What else the format limits or needs (sheet names, rows, cells, memory; a zip around the
     /// dataset); the defaults limit nothing.
     let limits: Limits
+    /// How GDAL writes the format: its driver, column table and options; nil for a format the
+    /// library writes itself.
+    let gdal: GDALProfile?
 
+    /// A format GDAL writes, through the driver `driverName`.
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
@@ -77,24 +66,58 @@ public struct WriterProfile: Sendable {
          limits: Limits = Limits()) {
         self.limits = limits
         self.formatName = formatName
-        self.driverName = driverName
         self.capabilities = capabilities
         self.layout = layout
         self.featureID = featureID
-        self.columns = columns
         self.missingMeasure = missingMeasure
-        self.maxFieldNameBytes = maxFieldNameBytes
-        self.curvesNeedCurveLayerType = curvesNeedCurveLayerType
-        self.datasetOptions = datasetOptions
-        self.layerOptions = layerOptions
-        self.segmentLayout = segmentLayout
         self.readBack = readBack
         self.packaging = packaging
+        gdal = GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
+                           curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
+                           layerOptions: layerOptions, segmentLayout: segmentLayout)
     }
 
-    /// What reading a format back through GDAL changes of what was written, as far as `verify`
-    /// must know it to accept exactly what the format keeps.
+    /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
+    /// own type, so there is no column table.
+    init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
+         missingMeasure: Double? = nil, readBack: ReadBack, packaging: Packaging) {
+        self.formatName = formatName
+        self.capabilities = capabilities
+        self.layout = layout
+        self.featureID = featureID
+        self.missingMeasure = missingMeasure
+        self.readBack = readBack
+        self.packaging = packaging
+        limits = Limits()
+        gdal = nil
+    }
+
+    /// The GDAL part of a profile that ``GDALFormatWriter`` and GDAL read-back act on.
+    struct GDALProfile: Sendable {
+        /// GDAL's driver name.
+        let driverName: String
+        let columns: FieldTypeTable
+        /// The longest field name, in UTF-8 bytes, when the format limits it (shapefile: 10).
+        let maxFieldNameBytes: Int?
+        /// Layers that may receive true curves must be declared with a curve type (MultiCurve,
+        /// MultiSurface) or the driver refuses them (GeoPackage); FileGDB takes curves in any line or
+        /// polygon layer.
+        let curvesNeedCurveLayerType: Bool
+        /// Dataset creation options and layer creation options every layer gets.
+        let datasetOptions: [String]
+        let layerOptions: [String]
+        /// How two files the driver wrote for consecutive parts of one layer join into the file it
+        /// would have written for the whole layer; nil when no splice is known for the format (FileGDB,
+        /// GeoPackage). Declared, a large layer is written by several datasets at once (see
+        /// ``SegmentLayout``).
+        let segmentLayout: SegmentLayout?
+    }
+
+    /// What reading a format back changes of what was written, as far as `verify` must know it to
+    /// accept exactly what the format keeps.
     struct ReadBack: Sendable {
+        /// Which reader `verify` reads the outputs back with.
+        var reader: Reader = .gdal
         /// How close a coordinate read back must be to the one written.
         var coordinates: CoordinatePrecision = .exact
         /// GDAL's reader turns CR LF inside a quoted cell into LF; the file keeps both (CSV).
@@ -110,6 +133,15 @@ public struct WriterProfile: Sendable {
         /// The geometry is in columns GDAL does not read as one (Excel's WKT, or X / Y / Z for
         /// points): verify rebuilds it from them.
         var geometryFromColumns = false
+    }
+
+    /// Which reader reads a format's outputs back for `verify`.
+    enum Reader: Sendable, Equatable {
+        /// GDAL: the outputs are compared within what the profile declares (``ReadBack``).
+        case gdal
+        /// This library's own readers (``ReplicaSources``), for formats it both writes and reads:
+        /// schemas, values, geometries and attachments are compared exactly.
+        case library
     }
 
     /// How precisely a format stores coordinates.

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Reads Esri JSON: a createReplica payload (dataFormat=json), or a feature-service query page
-/// (a FeatureSet) as a one-layer replica. Streams: memory does not grow with the file.
+/// Reads Esri JSON: a createReplica payload (dataFormat=json), a feature-service query page
+/// (a FeatureSet) as a one-layer replica, or an ArcGIS feature collection (`{"layers":
+/// [{"layerDefinition", "featureSet"}]}`, the web map's object, each layer's schema in its
+/// definition). Streams: memory does not grow with the file.
 ///
 /// Opening makes one cheap pass over the file (structure only, feature values skipped) that records
 /// each layer's byte range; layers without a schema get a second pass that infers field types from
@@ -54,7 +56,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         // Schema file: given, or beside the payload.
         var schemaFile = schemaURL
         if schemaFile == nil {
-            let beside = url.deletingPathExtension().appendingPathExtension("layers.json")
+            let beside = Self.schemaBeside(url)
             if beside.path != url.path && FileManager.default.fileExists(atPath: beside.path) { schemaFile = beside }
         }
         self.schemaURL = schemaFile
@@ -81,6 +83,29 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                     }
                     schema = LayerSchema(id: id, schemaSource: .inferred)
                 }
+                layers.append(schema)
+                plans.append(entry.plan)
+            }
+        case .featureCollection:
+            // Each layer's schema: a layer resource the user gave for its id, else its own
+            // `layerDefinition`, completed from its `featureSet`; values are the last resort.
+            for entry in survey.layers {
+                var schema: LayerSchema
+                if let found = schemaLayers.last(where: { $0.id == entry.id }) {
+                    schema = found
+                } else if let definition = entry.definition {
+                    schema = try EsriSchema.layer(Self.numbered(definition, id: entry.id), isTable: false, file: file)
+                    if definition["fields"] == nil { schema.schemaSource = .inferred }
+                } else {
+                    schema = LayerSchema(id: entry.id, schemaSource: .inferred)
+                }
+                let meta = entry.featureSetMeta
+                if schema.kind != .table && schema.geometryType == nil {
+                    schema.geometryType = EsriSchema.geometryType(meta["geometryType"]?.string)
+                }
+                if schema.spatialReference == nil { schema.spatialReference = EsriSchema.spatialReference(meta["spatialReference"]) }
+                if entry.definition?["hasZ"] == nil, let hasZ = meta["hasZ"]?.bool { schema.hasZ = hasZ }
+                if entry.definition?["hasM"] == nil, let hasM = meta["hasM"]?.bool { schema.hasM = hasM }
                 layers.append(schema)
                 plans.append(entry.plan)
             }
@@ -208,6 +233,18 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         self.plans = plans
         self.mixedGeometryLayers = mixedGeometryLayers
         self.diagnostics = diagnostics
+    }
+
+    /// Where a payload's layer resources are looked for when no schema is given:
+    /// `<payload-stem>.layers.json` beside it.
+    static func schemaBeside(_ payload: URL) -> URL {
+        payload.deletingPathExtension().appendingPathExtension("layers.json")
+    }
+
+    /// A feature collection's layer definition with the `id` its layer is known by.
+    private static func numbered(_ definition: JSONValue, id: Int) -> JSONValue {
+        guard definition["id"]?.int == nil, case .object(let members) = definition else { return definition }
+        return .object(members + [("id", .number(.int(Int64(id))))])
     }
 
     /// The number of features of a layer, counted when the file was opened; nil for no such layer.
@@ -374,6 +411,8 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                     throw ReplicaExportError(.unexpectedType, "the attachment's 'data' is not base64", at: loc)
                 }
                 data = [UInt8](decoded)
+            } else if let reference = v["url"]?.string, let file = Self.attachmentFile(reference, besidePayload: url) {
+                data = try Self.read(file, at: loc)
             }
             try body(Attachment(attachmentId: id, globalId: v["globalId"]?.string,
                                 parentGlobalId: v["parentGlobalId"]?.string,
@@ -383,6 +422,41 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                                 data: data))
             index &+= 1
         }
+    }
+}
+
+extension EsriJSONReplicaSource {
+    /// The file an attachment's `url` names when it is a relative reference to a file inside the
+    /// payload's folder (as the `json` format writes them: `attachments/<layer>/<name>`, percent-
+    /// encoded): no scheme, query or fragment, not absolute, no `.` or `..` step, no way out of the
+    /// folder through a link, a regular file. nil for every other URL, which stays a URL (nothing is
+    /// fetched).
+    static func attachmentFile(_ reference: String, besidePayload payload: URL) -> URL? {
+        let bytes = Array(reference.utf8)
+        guard let first = bytes.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "\\"),
+              !bytes.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "\\") }) else { return nil }
+        // A scheme (`https:`, `file:`, `c:`) is letters, digits, `+`, `-` and `.` before the first `:`.
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), !bytes[..<colon].contains(UInt8(ascii: "/")) { return nil }
+        guard let decoded = reference.removingPercentEncoding, !decoded.contains("\0") else { return nil }
+        let steps = decoded.split(separator: "/", omittingEmptySubsequences: false)
+        guard !steps.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else { return nil }
+        let folder = payload.deletingLastPathComponent().resolvingSymlinksInPath()
+        let file = steps.reduce(folder) { $0.appendingPathComponent(String($1)) }.resolvingSymlinksInPath()
+        guard file.path.hasPrefix(folder.path + "/") else { return nil }
+        var info = stat()
+        guard stat(file.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return file
+    }
+
+    /// The bytes of an attachment's file.
+    private static func read(_ file: URL, at location: ErrorLocation) throws -> [UInt8] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        try MemoryBudget.require(size, for: "the attachment file \(file.lastPathComponent) (\(MemoryBudget.megabytes(size)))", at: location)
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw ReplicaExportError(.unreadable, "the attachment file '\(file.path)' its url names cannot be read; check its permissions",
+                                     at: location)
+        }
+        return [UInt8](data)
     }
 }
 

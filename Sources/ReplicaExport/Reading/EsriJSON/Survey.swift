@@ -3,11 +3,19 @@ import Foundation
 /// The first, structural pass over an Esri JSON file: top-level metadata in memory, features and
 /// attachments skipped and counted, their byte offsets recorded. Decides what kind of input it is.
 struct Survey {
-    enum Kind { case replica, featureSet }
+    /// A createReplica result (`layers: [{id, features, attachments}]`), a query page (top-level
+    /// `features`), or a feature collection (`layers: [{layerDefinition, featureSet}]`).
+    enum Kind { case replica, featureSet, featureCollection }
 
     struct LayerEntry {
         var id: Int
         var plan = EsriJSONReplicaSource.LayerPlan()
+        /// A feature collection's layer: its `layerDefinition` (the layer resource, small).
+        var definition: JSONValue?
+        /// A feature collection's layer: its `featureSet`'s members other than `features`.
+        var featureSetMeta: [String: JSONValue] = [:]
+        /// The entry is a feature collection's layer (`layerDefinition`, `featureSet`).
+        var isCollectionLayer = false
     }
 
     var kind: Kind = .replica
@@ -99,7 +107,7 @@ struct Survey {
                                at: ErrorLocation(input: file))
         }
         if sawLayers {
-            survey.kind = .replica
+            survey.kind = survey.layers.contains(where: \.isCollectionLayer) ? .featureCollection : .replica
         } else if sawFeatures {
             survey.kind = .featureSet
         } else if survey.meta["statusUrl"] != nil || survey.meta["URL"] != nil || survey.meta["resultUrl"] != nil {
@@ -179,9 +187,23 @@ struct Survey {
             var id: Int?
             var plan = EsriJSONReplicaSource.LayerPlan()
             var sawData = false
+            var collection = CollectionLayer()
             var ofirst = true
             while try s.nextMember(first: &ofirst, key: &key) {
                 switch String(decoding: key, as: UTF8.self) {
+                case "layerDefinition":
+                    _ = try s.peekValueStart()
+                    let at = s.offset
+                    let v = try s.readValue()
+                    guard case .object = v else {
+                        throw ReplicaExportError(.unexpectedType, "a feature collection's 'layerDefinition' must be an object, found \(v.kindName)",
+                                                 at: ErrorLocation(input: file, byteOffset: at))
+                    }
+                    collection.definition = v
+                case "featureSet":
+                    sawData = true
+                    collection.sawFeatureSet = true
+                    try readFeatureSet(s, into: &collection, plan: &plan, file: file, position: survey.layers.count)
                 case "id":
                     _ = try s.peekValueStart()
                     let idAt = s.offset
@@ -209,6 +231,10 @@ struct Survey {
                 }
             }
             if sawData { survey.layersWithData += 1 }
+            if collection.isLayer, id == nil {
+                // A feature collection's layer is numbered by its definition, else by its place.
+                id = collection.definition?["id"]?.int ?? survey.layers.count
+            }
             guard let id else {
                 throw ReplicaExportError(.unexpectedType, "a layer without an 'id'", at: ErrorLocation(input: file, byteOffset: entryAt))
             }
@@ -216,7 +242,54 @@ struct Survey {
                 throw ReplicaExportError(.schemaMismatch, "two layers have the id \(id); a replica names each layer once",
                                          at: ErrorLocation(input: file, layer: "layer_\(id)", byteOffset: entryAt))
             }
-            survey.layers.append(LayerEntry(id: id, plan: plan))
+            var entry = LayerEntry(id: id, plan: plan, definition: collection.definition, featureSetMeta: collection.meta)
+            entry.isCollectionLayer = collection.isLayer
+            survey.layers.append(entry)
+        }
+    }
+
+    /// What one layer of a feature collection holds besides its features.
+    private struct CollectionLayer {
+        var definition: JSONValue?
+        var meta: [String: JSONValue] = [:]
+        var sawFeatureSet = false
+        var isLayer: Bool { definition != nil || sawFeatureSet }
+    }
+
+    /// Members of a feature collection's `featureSet` kept in memory (all small).
+    private static let featureSetKeys: Set<String> = [
+        "geometryType", "spatialReference", "hasZ", "hasM", "fields", "fieldAliases", "objectIdFieldName",
+        "globalIdFieldName", "displayFieldName",
+    ]
+
+    /// A feature collection layer's `featureSet`: its `features` skipped and counted as a replica
+    /// layer's are, its small members kept.
+    private static func readFeatureSet(_ s: JSONScanner, into layer: inout CollectionLayer,
+                                       plan: inout EsriJSONReplicaSource.LayerPlan, file: String, position: Int) throws {
+        let name = "layer_\(layer.definition?["id"]?.int ?? position)"
+        if try s.consumeNull() { return }
+        guard try s.peekValueStart() == UInt8(ascii: "{") else {
+            throw ReplicaExportError(.unexpectedType, "a feature collection's 'featureSet' must be an object",
+                                     at: ErrorLocation(input: file, layer: name, byteOffset: s.offset))
+        }
+        try s.beginObject()
+        var key: [UInt8] = []
+        var first = true
+        while try s.nextMember(first: &first, key: &key) {
+            let member = String(decoding: key, as: UTF8.self)
+            if member == "features" {
+                let items = try readItems(s, what: "features", file: file, layer: name)
+                plan.featuresOffset = items.featuresOffset
+                plan.featureCount = items.featureCount
+            } else if featureSetKeys.contains(member) {
+                _ = try s.peekValueStart()
+                let at = s.offset
+                let v = try s.readValue()
+                try checkType(member, v, at: at, file: file)
+                layer.meta[member] = v
+            } else {
+                try s.skipValue()
+            }
         }
     }
 
