@@ -117,7 +117,11 @@ print(json.dumps(report))
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
     }
 
-    static let cases: [Case] = ExportFormat.all.flatMap { format -> [Case] in [
+    /// The formats GDAL reads back (the oracle is OGR's); those the library reads itself (json,
+    /// featureCollection) are checked by their own round trips and `verify`.
+    static let cases: [Case] = ExportFormat.all.filter {
+        WriterRegistry.standard.profile(named: $0.name)?.readBack.reader == .gdal
+    }.flatMap { format -> [Case] in [
         // 50 points in WGS 84 (11 with a geometry), written in Web Mercator.
         Case(input: "esrijson/replica_esri_test.json", format: format,
              body: "f=json&replicaName=facilities&layers=0&syncModel=none&dataFormat=\(format.name)"
@@ -311,8 +315,16 @@ print(json.dumps(report))
             let unzip = { (zip: URL) throws -> [String: String] in
                 let script = """
                     import sys, zipfile, hashlib, json
+                    import re
+                    # A .dbf's date of last update; a JSON payload's replicaID, new for every request.
+                    def undated(name, data):
+                        if name.endswith('.dbf'): return data[:1] + bytes(3) + data[4:]
+                        if name.endswith('.json'): return re.sub(rb'"replicaID" *: *"[^"]*"', b'"replicaID":""', data)
+                        return data
+                    if not zipfile.is_zipfile(sys.argv[1]):
+                        print(json.dumps({"file": hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()}))
+                        sys.exit(0)
                     z = zipfile.ZipFile(sys.argv[1])
-                    def undated(name, data): return data[:1] + bytes(3) + data[4:] if name.endswith('.dbf') else data
                     print(json.dumps({i.filename: hashlib.sha256(undated(i.filename, z.read(i))).hexdigest() for i in z.infolist()}))
                     """
                 let run = try Processes.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, zip.path])

@@ -76,7 +76,6 @@ import Testing
     @Test(arguments: [
         ("dataFormat=csv&layers=0", "syncModel"),
         ("syncModel=perReplica&dataFormat=csv&layers=0", "syncModel"),
-        ("syncModel=none&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=sqlite&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=pdf&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=csv", "layers"),
@@ -129,6 +128,15 @@ import Testing
         #expect(ExportFormat.all.allSatisfy { WriterRegistry.standard.writer(named: $0.name) != nil })
     }
 
+    /// ArcGIS's own default: a request without dataFormat exports createReplica's JSON payload.
+    @Test func noDataFormatMeansJSONAndFormatsAreListedAsArcGISSpellsThem() throws {
+        #expect(try CreateReplicaParameters(formBody: "syncModel=none&layers=0").dataFormat == .json)
+        let advertised = ReplicaService().supportedExportFormats.split(separator: ",").map(String.init)
+        #expect(Set(advertised) == Set(["csv", "shapefile", "geoPackage", "filegdb", "featureCollection", "geojson", "kml",
+                                        "excel", "json"]))
+        for name in advertised { #expect(ExportFormat(dataFormat: name)?.arcGISName == name, "\(name)") }
+    }
+
     @Test func formatListsComeFromTheRegistry() {
         let registry = WriterRegistry.standard
         #expect(registry.formatNames(in: "all") == registry.formatNames)
@@ -136,7 +144,7 @@ import Testing
         // A format named beside `all` is named twice, which the exporter and batch refuse or fold.
         #expect(registry.formatNames(in: "csv,ALL").count == registry.formatNames.count + 1)
         #expect(ExportFormat.all.map(\.name) == registry.formatNames)
-        #expect(ExportFormat.all.filter(\.alwaysZipped).map(\.name) == ["filegdb", "geopackage", "shapefile"])
+        #expect(ExportFormat.all.filter(\.alwaysZipped).map(\.name) == ["filegdb", "geopackage", "json", "shapefile"])
     }
 
     @Test func payloadFaultsAre500WithTheLocation() {

@@ -185,15 +185,16 @@ public struct CreateReplicaParameters: Sendable, Equatable {
             throw ReplicaExportError.invalidParameter(syncModel.name,
                 "'\(syncModel.value)' creates a replica to sync; \(ExportFormat.all.map(\.name).joined(separator: ", ")) are exports and take syncModel=none")
         }
-        guard let format = value("dataFormat") else {
-            throw ReplicaExportError.invalidParameter("dataFormat",
-                "is required for an export; give one of \(ExportFormat.all.map(\.name).joined(separator: ", "))")
+        // No dataFormat: createReplica's default, its JSON payload, as ArcGIS answers.
+        if let format = value("dataFormat") {
+            guard let dataFormat = ExportFormat(dataFormat: format.value) else {
+                throw ReplicaExportError.invalidParameter(format.name,
+                    "'\(format.value)' is not an export format; give one of \(ExportFormat.all.map(\.arcGISName).joined(separator: ", "))")
+            }
+            self.dataFormat = dataFormat
+        } else {
+            dataFormat = .createReplicaDefault
         }
-        guard let dataFormat = ExportFormat(dataFormat: format.value) else {
-            throw ReplicaExportError.invalidParameter(format.name,
-                "'\(format.value)' is not an export format; give one of \(ExportFormat.all.map(\.name).joined(separator: ", "))")
-        }
-        self.dataFormat = dataFormat
 
         guard let layers = value("layers") else {
             throw ReplicaExportError.invalidParameter("layers", "is required; give the layer ids to export, such as 0,1 or [0,1]")

@@ -24,6 +24,9 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
         self = format
     }
 
+    /// The name as ArcGIS spells it in `supportedExportFormats` (`geoPackage`, `featureCollection`).
+    public var arcGISName: String { WriterRegistry.standard.profile(named: name)?.arcGISName ?? name }
+
     /// Whether a service result of this format is a zip whatever the number of layers, as the
     /// format's profile declares it (a file geodatabase is a folder, a shapefile a set of side
     /// files, a GeoPackage is zipped so that every database format downloads the same way); the

@@ -52,6 +52,13 @@ public struct ReplicaService: Sendable {
         self.exporter = exporter
     }
 
+    /// The formats this service exports, as a feature service advertises them in its
+    /// `supportedExportFormats` (ArcGIS's spelling, comma-separated): every format of the
+    /// exporter's registry.
+    public var supportedExportFormats: String {
+        exporter.registry.formatNames.compactMap { exporter.registry.profile(named: $0)?.arcGISName }.joined(separator: ",")
+    }
+
     /// Runs the export and answers it. Throws ``ReplicaExportError``; give any error to
     /// ``ServiceError/init(_:)`` for the answer (400 for the request, 500 for the payload).
     public func export(_ parameters: CreateReplicaParameters, input: URL, workDirectory: URL, resultBaseURL: URL,

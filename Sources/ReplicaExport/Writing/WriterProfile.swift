@@ -40,6 +40,9 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
 public struct WriterProfile: Sendable {
     /// The createReplica `dataFormat` name (`filegdb`, `shapefile`, ...), lower case.
     public let formatName: String
+    /// The name as ArcGIS spells it in a service's `supportedExportFormats` (`geoPackage`,
+    /// `featureCollection`); ``formatName`` where the two agree.
+    public private(set) var arcGISName: String
     /// What the format can hold.
     public let capabilities: WriterCapabilities
     let layout: Layout
@@ -66,6 +69,7 @@ public struct WriterProfile: Sendable {
          limits: Limits = Limits()) {
         self.limits = limits
         self.formatName = formatName
+        arcGISName = formatName
         self.capabilities = capabilities
         self.layout = layout
         self.featureID = featureID
@@ -82,6 +86,7 @@ public struct WriterProfile: Sendable {
     init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
          missingMeasure: Double? = nil, readBack: ReadBack, packaging: Packaging) {
         self.formatName = formatName
+        arcGISName = formatName
         self.capabilities = capabilities
         self.layout = layout
         self.featureID = featureID
@@ -90,6 +95,13 @@ public struct WriterProfile: Sendable {
         self.packaging = packaging
         limits = Limits()
         gdal = nil
+    }
+
+    /// This profile with the name ArcGIS spells differently from ``formatName``.
+    func spelled(byArcGIS name: String) -> WriterProfile {
+        var profile = self
+        profile.arcGISName = name
+        return profile
     }
 
     /// The GDAL part of a profile that ``GDALFormatWriter`` and GDAL read-back act on.

@@ -132,4 +132,8 @@ typealias PayloadJSONWriter = EsriJSONWriter<PayloadJSONFormat>
 extension ExportFormat {
     /// The createReplica JSON payload with its layer resources beside it (`dataFormat=json`).
     public static let json = ExportFormat(PayloadJSONFormat.profile.formatName)
+
+    /// What createReplica exports when a request names no `dataFormat`: its JSON payload, as
+    /// ArcGIS answers ("The default is json").
+    public static var createReplicaDefault: ExportFormat { .json }
 }

@@ -22,7 +22,7 @@ enum FeatureCollectionFormat: EsriJSONFormat {
                        .multipleLayersPerFile, .relationships],
         layout: .oneDataset(extension: "json"),
         readBack: .init(reader: .library),
-        packaging: .singleFileOrZip)
+        packaging: .singleFileOrZip).spelled(byArcGIS: "featureCollection")
 
     static func writeOpening(_ replica: Replica, to out: JSONTextFile) throws {
         out.raw("{\"layers\":[\n")

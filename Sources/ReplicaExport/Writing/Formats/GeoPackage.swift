@@ -33,7 +33,7 @@ enum GeoPackageFormat: GDALFormat {
             .raster: .column(.binary, .binary),
         ]),
         curvesNeedCurveLayerType: true,
-        packaging: .zipped)
+        packaging: .zipped).spelled(byArcGIS: "geoPackage")
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         featureIDField.map { ["FID=\(layer.fields[$0].name)"] } ?? []
