@@ -306,7 +306,10 @@ import GDALReadBack
         }
         #expect(refusal(["dataFormat": "csv", "syncModel": "perReplica", "layers": "0"])?.hasPrefix("syncModel") == true)
         #expect(refusal(["dataFormat": "csv", "syncModel": "none", "layers": "roads"])?.hasPrefix("layers") == true)
-        #expect(refusal(["syncModel": "none", "layers": "0"])?.hasPrefix("dataFormat") == true)
+        #expect(refusal(["syncModel": "none", "layers": "0", "dataFormat": "pdf"])?.hasPrefix("dataFormat") == true)
+        // No dataFormat: createReplica's default, its JSON payload.
+        #expect(try ExportRequest(createReplicaParameters: ["syncModel": "none", "layers": "0"], input: input,
+                                  outputDirectory: output).formats == [ExportFormat.json.name])
         #expect(refusal(["dataFormat": "csv", "syncModel": "none"])?.hasPrefix("layers") == true)
         #expect(refusal(["dataFormat": "csv", "syncModel": "none", "layers": "0", "replicaOptions": "{nope"])?.hasPrefix("replicaOptions") == true)
     }
