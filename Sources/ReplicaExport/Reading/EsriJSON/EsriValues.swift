@@ -115,7 +115,12 @@ enum EsriValues {
     /// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`, with or without braces. Runs per value: no allocation.
     static func isGUID(_ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { bytes in
+        return s.withUTF8 { isGUID($0) }
+    }
+
+    /// ``isGUID(_:)`` of UTF-8 bytes.
+    static func isGUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
             guard var start = bytes.baseAddress else { return false }
             var count = bytes.count
             if count == 38 {

@@ -20,6 +20,9 @@ struct Survey {
     var layersWithData = 0
     var layersWithFields = 0
     var featureSetPlan = EsriJSONReplicaSource.LayerPlan()
+    /// JSON that is not standard JSON outside the features and attachments (whose reading counts
+    /// its own).
+    var nonStandard = NonStandardJSON()
 
     /// Top-level keys kept in memory (all small).
     private static let metaKeys: Set<String> = [
@@ -86,6 +89,7 @@ struct Survey {
         if !(try s.atEndOfInput()) {
             throw s.syntaxError("unexpected content after the top-level object")
         }
+        survey.nonStandard = s.nonStandard
 
         if survey.meta["type"]?.string == "FeatureCollection" || survey.meta["type"]?.string == "Feature" {
             throw ReplicaExportError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
@@ -231,6 +235,9 @@ struct Survey {
                                at: ErrorLocation(input: file, layer: layer, byteOffset: s.offset))
         }
         plan.featuresOffset = s.offset
+        // What is not standard JSON in the items is counted where they are read.
+        let counted = s.nonStandard
+        defer { s.nonStandard = counted }
         try s.beginArray()
         var first = true
         var n = 0
