@@ -48,6 +48,8 @@ struct GDALColumnLosses: Sendable, Equatable {
     var integersRounded = LossTally()
     /// NaN or infinity written as null.
     var nonFiniteNumbers = LossTally()
+    /// Numbers too large for the column's fixed-point text, written as null.
+    var tooLarge = LossTally()
 }
 
 /// How many values lost something, and where the first of them was.
@@ -83,6 +85,7 @@ extension GDALColumnLosses {
         truncated.absorb(later.truncated)
         integersRounded.absorb(later.integersRounded)
         nonFiniteNumbers.absorb(later.nonFiniteNumbers)
+        tooLarge.absorb(later.tooLarge)
     }
 }
 
@@ -134,10 +137,17 @@ final class GDALLayerWriter {
     private(set) var featureCount = 0
     /// Written instead of a NaN M where the driver cannot encode NaN (GDAL 3.6.2's FileGDB).
     var missingMReplacement: Double?
+    /// The non-finite numbers the driver's Real columns hold; others are written as null.
+    var nonFiniteReals: NonFiniteReals = []
     /// A domain label as the driver gets it (``GDALFormat/labelText(_:)``).
     var labelText: (String) -> String = { $0 }
-    /// How many NaN M values were replaced.
+    /// How many NaN M values were replaced, and the first feature with one.
     private(set) var replacedMissingM = 0
+    private(set) var firstReplacedMissingM = LossTally()
+    /// Features whose geometry the driver refused, written without it: count, first, and what
+    /// the driver said of the first.
+    private(set) var refusedGeometries = LossTally()
+    private(set) var firstRefusal: String?
     /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
     /// and were given a new one by the driver: count, and the first (value, feature index).
     private(set) var reassignedFIDs = 0
@@ -227,11 +237,21 @@ final class GDALLayerWriter {
         }
     }
 
+    /// Counts a feature whose geometry the format refused before it reached the driver (and was
+    /// written without it).
+    func recordRefusedGeometry(_ reason: String, at location: ErrorLocation) {
+        refusedGeometries.record(at: location)
+        if firstRefusal == nil { firstRefusal = reason }
+    }
+
     /// Adds what a writer of a later segment of the same layer counted (features, losses, replaced
     /// M values, reassigned ObjectIDs) to this writer's tallies, as if this writer had written them.
     func absorb(_ later: GDALLayerWriter) {
         featureCount += later.featureCount
         replacedMissingM += later.replacedMissingM
+        firstReplacedMissingM.absorb(later.firstReplacedMissingM)
+        if refusedGeometries.count == 0 { firstRefusal = later.firstRefusal }
+        refusedGeometries.absorb(later.refusedGeometries)
         if firstReassignedFID == nil { firstReassignedFID = later.firstReassignedFID }
         reassignedFIDs += later.reassignedFIDs
         for i in losses.indices where i < later.losses.count { losses[i].absorb(later.losses[i]) }
@@ -240,6 +260,8 @@ final class GDALLayerWriter {
     private func create(_ f: PreparedFeature, fid: Int64, errors: GDALErrorCollector, at location: ErrorLocation) throws {
         feature.setFID(fid)
         let start = errors.count
+        let replacedBefore = replacedMissingM
+        defer { if replacedMissingM != replacedBefore { firstReplacedMissingM.record(at: location) } }
         for i in encodings.indices {
             let source = encodings[i].source
             switch encodings[i].encoding {
@@ -274,7 +296,24 @@ final class GDALLayerWriter {
         } else {
             feature.setGeometry(nil)
         }
-        try layer.createFeature(feature, errors: errors, since: start, at: location)
+        let creating = errors.count
+        do {
+            try layer.createFeature(feature, errors: errors, since: creating, at: location)
+        } catch let refused as ReplicaExportError where refused.code == .gdal && writesGeometry && f.geometry != nil {
+            // The driver refused the feature (GeoJSON's RFC 7946 writer a geometry outside WGS 84's
+            // range, say): once more without its geometry; if that fails too, the first error stands.
+            let refusal = errors.failures(since: creating).first?.text ?? refused.message
+            errors.forget(since: creating)
+            feature.setGeometry(nil)
+            feature.setFID(fid)
+            do {
+                try layer.createFeature(feature, errors: errors, since: creating, at: location)
+            } catch {
+                throw refused
+            }
+            refusedGeometries.record(at: location)
+            if firstRefusal == nil { firstRefusal = refusal }
+        }
         largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
         if errors.count > start, let warning = errors.warnings(since: start).first {
@@ -308,6 +347,12 @@ final class GDALLayerWriter {
         }
     }
 
+    /// NaN or infinity the column cannot hold: written as null, counted.
+    private func nonFinite(column i: Int, at location: ErrorLocation) {
+        losses[i].nonFiniteNumbers.record(at: location)
+        feature.setNull(Int32(i))
+    }
+
     private func mismatch(_ value: Value, column i: Int, _ location: ErrorLocation) -> ReplicaExportError {
         var here = location
         here.field = columns[i].sourceName
@@ -332,12 +377,21 @@ final class GDALLayerWriter {
             feature.set(index, int64: v)
         case .real:
             guard let d = value.doubleValue else { throw mismatch(value, column: i, location) }
+            guard nonFiniteReals.holds(d) else { return nonFinite(column: i, at: location) }
             feature.set(index, double: d)
         case .realShortestDecimal:
-            if case .float32(let f) = value { feature.set(index, double: ValueText.shortestDecimal(f)) }
-            else if let d = value.doubleValue { feature.set(index, double: d) }
-            else { throw mismatch(value, column: i, location) }
+            guard var d = value.doubleValue else { throw mismatch(value, column: i, location) }
+            guard d.isFinite else { return nonFinite(column: i, at: location) }
+            if case .float32(let f) = value { d = ValueText.shortestDecimal(f) }
+            // A .dbf number is fixed-point text of the column's width: a larger one is refused.
+            guard ValueText.fixedPointFits(d, width: columns[i].width, precision: columns[i].precision) else {
+                losses[i].tooLarge.record(at: location)
+                feature.setNull(index)
+                return
+            }
+            feature.set(index, double: d)
         case .numberText:
+            if let d = value.doubleValue, !d.isFinite { return nonFinite(column: i, at: location) }
             switch value {
             case .float32(let f): feature.set(index, string: String(f))
             case .float64(let d): feature.set(index, string: ValueText.numberText(d))

@@ -30,6 +30,23 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
     public static let aliases = WriterCapabilities(rawValue: 1 << 11)
 }
 
+/// The non-finite numbers a format's Real columns hold as such; a value it does not hold is
+/// written as null and reported (``Diagnostic/Code/nonFiniteNumberDropped``).
+public struct NonFiniteReals: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// NaN ("not a number").
+    public static let nan = NonFiniteReals(rawValue: 1 << 0)
+    /// Positive and negative infinity.
+    public static let infinity = NonFiniteReals(rawValue: 1 << 1)
+
+    /// Whether `d`, when it is not finite, is held.
+    func holds(_ d: Double) -> Bool {
+        d.isFinite || (d.isNaN ? contains(.nan) : contains(.infinity))
+    }
+}
+
 /// An output format, declared: its name, its GDAL driver, what it can hold, and how each field type
 /// becomes a column. One generic writer (``GDALFormatWriter``) writes every profile; a new format
 /// is a profile and, where it needs them, a few hooks (``GDALFormat``).
@@ -46,6 +63,9 @@ public struct WriterProfile: Sendable {
     let columns: FieldTypeTable
     /// Written instead of a missing M (NaN) where the format cannot store NaN; nil = NaN is kept.
     let missingMeasure: Double?
+    /// The non-finite numbers its Real columns hold (FileGDB both, GeoPackage infinity: SQLite
+    /// stores a NaN as NULL); others are written as null.
+    let nonFiniteReals: NonFiniteReals
     /// The longest field name, in UTF-8 bytes, when the format limits it (shapefile: 10).
     let maxFieldNameBytes: Int?
     /// Layers that may receive true curves must be declared with a curve type (MultiCurve,
@@ -66,7 +86,8 @@ public struct WriterProfile: Sendable {
     let packaging: Packaging
 
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
-         featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
+         featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil,
+         nonFiniteReals: NonFiniteReals = [], maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
          segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging) {
         self.formatName = formatName
@@ -76,6 +97,7 @@ public struct WriterProfile: Sendable {
         self.featureID = featureID
         self.columns = columns
         self.missingMeasure = missingMeasure
+        self.nonFiniteReals = nonFiniteReals
         self.maxFieldNameBytes = maxFieldNameBytes
         self.curvesNeedCurveLayerType = curvesNeedCurveLayerType
         self.datasetOptions = datasetOptions
@@ -95,6 +117,9 @@ public struct WriterProfile: Sendable {
         /// GDAL 3.6.2 reads domain codes and labels with their leading white space dropped; the
         /// file keeps it (FileGDB).
         var domainLeadingSpaceLost = false
+        /// Geometries beyond these WGS 84 limits are written as null (GeoJSON; reported as
+        /// ``Diagnostic/Code/geometryRefused``); nil where the format takes any coordinates.
+        var refusedBeyond: WGS84Limits?
     }
 
     /// How precisely a format stores coordinates.
@@ -141,6 +166,32 @@ public struct WriterProfile: Sendable {
     func keepsCircularArcs(trueCurvesRequested: Bool) -> Bool {
         trueCurvesRequested && capabilities.contains(.circularArcs)
     }
+}
+
+/// How far in WGS 84 longitude and latitude a format takes geometries (GeoJSON's RFC 7946): a
+/// geometry with a vertex beyond them is refused. A point's longitude is wrapped into ±180, never
+/// refused.
+struct WGS84Limits: Sendable, CustomStringConvertible {
+    var longitude: Double
+    var latitude: Double
+
+    /// Whether a geometry has a vertex beyond the limits (NaN, an empty point, is not);
+    /// `latitude: false` looks at longitudes only.
+    func refuses(_ geometry: PreparedGeometry, latitude checksLatitude: Bool = true) -> Bool {
+        var beyond = false
+        let isPoint = geometry.geometryType == .point
+        geometry.forEachVertex { v in
+            if refuses(x: v.x, y: checksLatitude ? v.y : 0, isPoint: isPoint) { beyond = true }
+        }
+        return beyond
+    }
+
+    /// Whether a vertex lies beyond the limits (a point's longitude never does: it is wrapped).
+    func refuses(x: Double, y: Double, isPoint: Bool) -> Bool {
+        abs(y) > latitude || (!isPoint && abs(x) > longitude)
+    }
+
+    var description: String { "±\(longitude.formatted())° x ±\(latitude.formatted())°" }
 }
 
 /// How a field of one type becomes a column: a row of a profile's field-type table.
