@@ -4,14 +4,23 @@ import Foundation
 /// documented to keep.
 enum ValueComparison {
     /// `crlfReadAsLF`: GDAL's CSV reader turns CR LF inside a quoted cell into LF (the file keeps both).
-    static func same(_ expected: Value, _ actual: Value, encoding: ValueEncoding, crlfReadAsLF: Bool = false) -> Bool {
+    /// `nonFiniteReals`: the non-finite numbers the format holds (others are written as null);
+    /// `fixedPoint`: the width and decimals of a `.dbf` number column (a larger number is null).
+    static func same(_ expected: Value, _ actual: Value, encoding: ValueEncoding, crlfReadAsLF: Bool = false,
+                     nonFiniteReals: NonFiniteReals = [], fixedPoint: (width: Int, precision: Int)? = nil) -> Bool {
         if case .null = expected { return actual.isNull || actual == .string("") }
         if case .stringMaxBytes = encoding, actual.isNull, let s = expected.text, trimTrailing(s).isEmpty {
             return true  // a .dbf cell of spaces reads back as null
         }
         // NaN and infinity are written as null where the format has no such numbers (a reported loss).
-        if case .formatted(let f) = encoding, f.readBack == .exactNumber, let e = expected.doubleValue, !e.isFinite {
-            return actual.isNull
+        if expected.kind == .float32 || expected.kind == .float64, let e = expected.doubleValue, !e.isFinite {
+            if case .formatted = encoding { return actual.isNull }
+            guard nonFiniteReals.holds(e), let a = actual.doubleValue else { return actual.isNull }
+            return e.isNaN ? a.isNaN : a == e
+        }
+        if case .realShortestDecimal = encoding, let (width, precision) = fixedPoint, var e = expected.doubleValue {
+            if case .float32(let f) = expected { e = ValueText.shortestDecimal(f) }
+            if !ValueText.fixedPointFits(e, width: width, precision: precision) { return actual.isNull }
         }
         if case .null = actual { return false }
         switch encoding {
@@ -46,8 +55,9 @@ enum ValueComparison {
         case .stringMaxBytes(let maxBytes):
             guard let s = expected.text else { return false }
             let cut = ValueText.truncated(s, maxBytes: maxBytes) ?? s
-            // A .dbf pads text with spaces: trailing spaces are not kept.
-            return actual.text.map { trimTrailing($0) } == trimTrailing(cut)
+            // A .dbf pads text with spaces: trailing spaces are not kept, and GDAL's reader (shapelib
+            // built with TRIM_DBF_WHITESPACE) drops leading ones too, which the file keeps.
+            return actual.text.map { trimSpaces($0) } == trimSpaces(cut)
         case .guidBracedUpper, .guidAsGiven:
             return guidKey(expected.text) == guidKey(actual.text)
         case .dateTime, .dateISO:
@@ -83,6 +93,12 @@ enum ValueComparison {
     private static func trimTrailing(_ s: String) -> String {
         var s = s
         while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+
+    private static func trimSpaces(_ s: String) -> String {
+        var s = trimTrailing(s)
+        while s.hasPrefix(" ") { s.removeFirst() }
         return s
     }
 
