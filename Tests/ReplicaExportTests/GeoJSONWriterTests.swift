@@ -87,12 +87,16 @@ import GDALReadBack
     /// Point layers skip GDAL's RFC 7946 mode (a copy of every feature) and get its rules here:
     /// longitudes beyond ±180 wrapped as GDAL wraps them, no `crs` member, an empty point null,
     /// a latitude beyond ±90 refused.
+    /// A layer of `type` with only an ObjectID, in WGS 84.
+    static func wgs84Layer(_ name: String, _ type: GeometryType) -> LayerSchema {
+        LayerSchema(id: 0, name: name, geometryType: type, spatialReference: SpatialReference(wkid: 4326),
+                    objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
+    }
+
     @Test func pointLayersFollowRFC7946WithoutGDALsMode() throws {
         let dir = try TestPaths.makeTemporaryDirectory("geojson-wrap")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let layer = LayerSchema(id: 0, name: "wrap", geometryType: .point, spatialReference: SpatialReference(wkid: 4326),
-                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)],
-                                schemaSource: .layerResource)
+        let layer = Self.wgs84Layer("wrap", .point)
         func point(_ id: Int64, _ x: Double, _ y: Double) -> PreparedFeature {
             PreparedFeature(attributes: [.int64(id)], geometry: PreparedGeometry(.point(Vertex(x: x, y: y))))
         }
@@ -124,9 +128,7 @@ import GDALReadBack
     @Test func linesAndPolygonsBeyondWGS84AreWrittenWithoutGeometry() throws {
         let dir = try TestPaths.makeTemporaryDirectory("geojson-refused")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let layer = LayerSchema(id: 0, name: "areas", geometryType: .polygon, spatialReference: SpatialReference(wkid: 4326),
-                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)],
-                                schemaSource: .layerResource)
+        let layer = Self.wgs84Layer("areas", .polygon)
         func square(_ id: Int64, _ x: Double, _ y: Double) -> PreparedFeature {
             let ring = [Vertex(x: x, y: y), Vertex(x: x + 1, y: y), Vertex(x: x + 1, y: y + 1), Vertex(x: x, y: y + 1), Vertex(x: x, y: y)]
             return PreparedFeature(attributes: [.int64(id)], geometry: PreparedGeometry(.polygons([[Path(vertices: ring)]])))

@@ -661,10 +661,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 // Features of another type go to a layer of their own in the same dataset.
                 layerName = "\(layer.baseName)_\(effective.fileSuffix)"
                 isLayerFile = false
-                diagnostics.append(Diagnostic(
-                    .geometryTypeSplit,
-                    "features of type \(effective.rawValue) written to the layer '\(layerName)': a \(profile.formatName) layer holds one geometry type",
-                    at: ErrorLocation(layer: schema.name, output: file)))
+                noteSplit(effective, into: "the layer '\(layerName)'", holder: "layer", of: schema, output: file)
             }
         case .filePerLayer(let ext, _, let tableExtension):
             if isTable(schema) {
@@ -674,10 +671,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             } else {
                 file = "\(layer.baseName)_\(effective!.fileSuffix).\(ext)"
                 isLayerFile = false
-                diagnostics.append(Diagnostic(
-                    .geometryTypeSplit,
-                    "features of type \(effective!.rawValue) written to '\(file)': a \(profile.formatName) file holds one geometry type",
-                    at: ErrorLocation(layer: schema.name, output: file)))
+                noteSplit(effective!, into: "'\(file)'", holder: "file", of: schema, output: file)
             }
             layerName = (file as NSString).deletingPathExtension
             dataset = try GDALOutputDataset(driver: profile.driverName,
@@ -740,6 +734,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         open!.sinks.append(Sink(file: file, geometryType: effective, dataset: ownDataset, writer: writer))
         if open!.makeSegment != nil && isLayerFile { open!.segmentedSink = open!.sinks.count - 1 }
         return open!.sinks.count - 1
+    }
+
+    /// Says that features of `type` went to a layer or file of their own.
+    private func noteSplit(_ type: GeometryType, into place: String, holder: String, of schema: LayerSchema, output: String) {
+        diagnostics.append(Diagnostic(
+            .geometryTypeSplit,
+            "features of type \(type.rawValue) written to \(place): a \(profile.formatName) \(holder) holds one geometry type",
+            at: ErrorLocation(layer: schema.name, output: output)))
     }
 
     // MARK: segments

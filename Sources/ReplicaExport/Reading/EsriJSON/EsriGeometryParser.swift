@@ -344,11 +344,19 @@ final class EsriGeometryParser {
         throw ReplicaExportError(.invalidGeometry, "'\(name)' is not a number", at: s.location())
     }
 
-    /// Whether a parse error says the geometry cannot be drawn, in well-formed JSON (a coordinate
-    /// that is text or null, a member of the wrong kind): the feature is kept without geometry and
-    /// the rest of the geometry skipped, which still fails on malformed JSON.
-    static func isDrawingError(_ error: ReplicaExportError) -> Bool {
-        error.code == .invalidGeometry || error.code == .unexpectedType
+    /// Parses the geometry value at the scanner's position, or, where it is well-formed JSON that
+    /// draws nothing (a coordinate that is text or null, a member of the wrong kind), skips it
+    /// (which still fails on malformed JSON) and returns why instead: the feature is kept without it.
+    func parseOrSkip(_ s: JSONScanner) throws -> (geometry: ParsedGeometry?, dropped: String?) {
+        _ = try s.peekValueStart()
+        let at = s.offset
+        do {
+            return (try parse(s), nil)
+        } catch let error as ReplicaExportError where error.code == .invalidGeometry || error.code == .unexpectedType {
+            try s.seek(to: at)
+            try s.skipValue()
+            return (nil, error.message)
+        }
     }
 
     /// Whether the geometry value at the scanner's position carries Z and M, consumed: its `hasZ` /

@@ -52,8 +52,6 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     package init(url: URL, schemaURL: URL?, chunkSize: Int) throws {
         self.url = url
         self.chunkSize = chunkSize
-        let survey = try Survey.run(url: url, chunkSize: chunkSize)
-        isFeatureSet = survey.kind == .featureSet
 
         // Schema file: given, or beside the payload.
         var schemaFile = schemaURL
@@ -63,74 +61,50 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         }
         self.schemaURL = schemaFile
         let schemaLayers = try schemaFile.map { try EsriSchema.read(url: $0, chunkSize: chunkSize) } ?? []
+        let file = url.path
+        let stem = url.deletingPathExtension().lastPathComponent
+
+        // The first pass surveys each layer's values as it passes them where it knows the layer's
+        // schema by then; the second pass below looks again only where it did not.
+        let survey = try Survey.run(url: url, chunkSize: chunkSize) { features, meta in
+            var ignored: [(String, String)] = []
+            let layer: LayerSchema
+            switch features {
+            case .layer(let id): layer = Self.replicaLayer(id: id, in: schemaLayers)
+            case .featureSet:
+                guard let page = try? Self.featureSetLayer(meta: meta, schemaLayers: schemaLayers, stem: stem,
+                                                           location: ErrorLocation(input: file, layer: stem), renamed: &ignored) else { return nil }
+                layer = page
+            }
+            let plan = Self.surveyPlan(for: layer, isFeatureSet: features.isFeatureSet, meta: meta).plan
+            return plan.isEmpty ? nil : ValueSurvey(layer: layer, plan: plan, input: file)
+        }
+        isFeatureSet = survey.kind == .featureSet
 
         var diagnostics: [Diagnostic] = []
         var layers: [LayerSchema] = []
         var plans: [LayerPlan] = []
-        let file = url.path
-        let stem = url.deletingPathExtension().lastPathComponent
+        var surveyed: [ValueSurvey?] = []
 
         switch survey.kind {
         case .replica:
             for entry in survey.layers {
                 let id = entry.id
-                var schema: LayerSchema
-                if let found = schemaLayers.last(where: { $0.id == id }) {
-                    schema = found
-                } else {
-                    if schemaFile != nil {
-                        diagnostics.append(Diagnostic(.inputIrregular, "the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
-                                                      at: ErrorLocation(input: file, layer: "layer_\(id)")))
-                    }
-                    schema = LayerSchema(id: id, schemaSource: .inferred)
+                let schema = Self.replicaLayer(id: id, in: schemaLayers)
+                if schema.schemaSource == .inferred && schemaFile != nil {
+                    diagnostics.append(Diagnostic(.inputIrregular, "the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
+                                                  at: ErrorLocation(input: file, layer: "layer_\(id)")))
                 }
                 layers.append(schema)
                 plans.append(entry.plan)
+                surveyed.append(entry.values)
             }
         case .featureSet:
             let meta = survey.meta
             let loc = ErrorLocation(input: file, layer: stem)
-            var schema: LayerSchema
             var renamedFields: [(String, String)] = []
-            var aliases: [String: String] = [:]
-            for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
-            // A layer resource the user gave (or kept beside the page) is the fuller schema: name,
-            // domains, exact types. The page's own `fields` come next; values are the last resort.
-            let resource = schemaLayers.count == 1 ? schemaLayers.first : schemaLayers.last(where: { $0.id == 0 })
-            if var resource {
-                if resource.name.isEmpty { resource.name = stem }
-                if resource.spatialReference == nil {
-                    resource.spatialReference = EsriSchema.spatialReference(meta["spatialReference"])
-                }
-                if resource.geometryType == nil, let gtype = EsriSchema.geometryType(meta["geometryType"]?.string) {
-                    resource.geometryType = gtype
-                    resource.kind = .featureLayer
-                }
-                schema = resource
-            } else if let fields = try EsriSchema.fields(meta["fields"], location: loc, renamed: &renamedFields) {
-                let withAliases = fields.map { f -> Field in
-                    var f = f
-                    if f.alias == nil { f.alias = aliases[f.name] }
-                    return f
-                }
-                let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
-                let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
-                let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
-                // Without a geometryType the page may still carry geometries: the inference pass
-                // below looks, and the layer stays a table only if it finds none.
-                schema = LayerSchema(id: 0, name: stem, kind: .featureLayer, geometryType: gtype,
-                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
-                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
-                                     objectIdField: oid,
-                                     globalIdField: meta["globalIdFieldName"]?.string
-                                        ?? withAliases.first(where: { $0.type == .globalID })?.name,
-                                     fields: withOID, schemaSource: .featureSet)
-            } else {
-                schema = LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
-                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
-                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
-                                     schemaSource: .inferred)
-            }
+            let schema = try Self.featureSetLayer(meta: meta, schemaLayers: schemaLayers, stem: stem, location: loc,
+                                                  renamed: &renamedFields)
             if meta["exceededTransferLimit"]?.bool == true {
                 diagnostics.append(Diagnostic(.inputIncomplete,
                     "the page says exceededTransferLimit: the server stopped at its record limit and features are missing; query the rest with resultOffset and convert every page",
@@ -142,33 +116,16 @@ package final class EsriJSONReplicaSource: ReplicaSource {
             }
             layers.append(schema)
             plans.append(survey.featureSetPlan)
+            surveyed.append(survey.featureSetValues)
         }
 
         // The second pass (``ValueSurvey``): field types for layers without fields, geometry facts
         // a schema left open, and whether the values fit the fields as declared.
         var widenings: [LayerWidening] = []
         for i in layers.indices {
-            let needsFields = layers[i].schemaSource == .inferred
-            let needsGeometry = layers[i].kind == .featureLayer
-                && (layers[i].geometryType == nil || layers[i].spatialReference == nil)
-            // Z and M are declared by a schema, or by a page's own hasZ / hasM.
-            let declaresDimensions = !needsFields
-                || (survey.kind == .featureSet && (survey.meta["hasZ"] != nil || survey.meta["hasM"] != nil))
+            let (plan, needsFields, declaresDimensions) = Self.surveyPlan(
+                for: layers[i], isFeatureSet: survey.kind == .featureSet, meta: survey.meta)
             let oid = Self.objectIDIndex(layers[i])
-            var plan = ValueSurvey.Plan()
-            plan.inferFields = needsFields
-            if !needsFields {
-                // A second ObjectID field is an integer field; the ObjectID itself is never widened.
-                plan.checked = layers[i].fields.enumerated().map { j, field in
-                    var checked = field
-                    if field.type == .objectID && j != oid { checked.type = .integer }
-                    return checked
-                }
-                plan.unchecked = oid
-            }
-            plan.parseGeometry = needsGeometry
-            plan.peekDimensions = !needsGeometry && declaresDimensions && layers[i].kind == .featureLayer
-                && layers[i].geometryType != nil && !(layers[i].hasZ && layers[i].hasM)
             var widening = LayerWidening(hasZ: layers[i].hasZ, hasM: layers[i].hasM)
             defer { widenings.append(widening) }
             guard let offset = plans[i].featuresOffset, !plan.isEmpty else {
@@ -177,7 +134,12 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                 widening.apply(nil, checked: plan.checked, oid: oid, to: &layers[i], file: file, diagnostics: &diagnostics)
                 continue
             }
-            let result = try ValueSurvey.run(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i], plan: plan)
+            let result: ValueSurvey
+            if let first = surveyed[i], first.answers(plan, for: layers[i]) {
+                result = first
+            } else {
+                result = try ValueSurvey.run(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i], plan: plan)
+            }
             let inference = result.inference
             if needsFields {
                 var aliases: [String: String] = [:]
@@ -205,15 +167,11 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                     if survey.kind == .featureSet && survey.meta["geometryType"] != nil { layers[i].kind = .featureLayer }
                 }
             }
-            if declaresDimensions {
-                // Geometries that carry Z or M the layer does not declare make it Z- or M-aware, so
-                // that every format keeps them (the reader counts and reports them).
-                if result.sawZ && !layers[i].hasZ { layers[i].hasZ = true }
-                if result.sawM && !layers[i].hasM { layers[i].hasM = true }
-            } else {
-                layers[i].hasZ = layers[i].hasZ || result.sawZ
-                layers[i].hasM = layers[i].hasM || result.sawM
-            }
+            // Geometries that carry Z or M make the layer Z- or M-aware, so that every format keeps
+            // them; where the layer declared its dimensions, the reader reports those beyond them.
+            layers[i].hasZ = layers[i].hasZ || result.sawZ
+            layers[i].hasM = layers[i].hasM || result.sawM
+            if !declaresDimensions { (widening.hasZ, widening.hasM) = (layers[i].hasZ, layers[i].hasM) }
             if layers[i].spatialReference == nil { layers[i].spatialReference = inference.spatialReference }
         }
         if let note = survey.nonStandard.diagnostic(input: file) { diagnostics.append(note) }
@@ -246,6 +204,83 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     /// The number of attachments of a layer, counted when the file was opened; nil for no such layer.
     package func attachmentCount(inLayer layerIndex: Int) -> Int? {
         plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : nil
+    }
+
+    /// The schema of replica layer `id`: the schema file's layer of that id, else one to infer.
+    private static func replicaLayer(id: Int, in schemaLayers: [LayerSchema]) -> LayerSchema {
+        schemaLayers.last(where: { $0.id == id }) ?? LayerSchema(id: id, schemaSource: .inferred)
+    }
+
+    /// The schema of a FeatureSet page from its top-level members `meta`: a layer resource the
+    /// user gave (or kept beside the page) is the fuller schema (name, domains, exact types); the
+    /// page's own `fields` come next; values are the last resort (a schema to infer). Fields named
+    /// twice are renamed (added to `renamed`).
+    private static func featureSetLayer(meta: [String: JSONValue], schemaLayers: [LayerSchema], stem: String,
+                                        location loc: ErrorLocation, renamed renamedFields: inout [(String, String)]) throws -> LayerSchema {
+        var aliases: [String: String] = [:]
+        for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
+        let resource = schemaLayers.count == 1 ? schemaLayers.first : schemaLayers.last(where: { $0.id == 0 })
+        if var resource {
+            if resource.name.isEmpty { resource.name = stem }
+            if resource.spatialReference == nil {
+                resource.spatialReference = EsriSchema.spatialReference(meta["spatialReference"])
+            }
+            if resource.geometryType == nil, let gtype = EsriSchema.geometryType(meta["geometryType"]?.string) {
+                resource.geometryType = gtype
+                resource.kind = .featureLayer
+            }
+            return resource
+        } else if let fields = try EsriSchema.fields(meta["fields"], location: loc, renamed: &renamedFields) {
+            let withAliases = fields.map { f -> Field in
+                var f = f
+                if f.alias == nil { f.alias = aliases[f.name] }
+                return f
+            }
+            let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
+            let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
+            let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
+            // Without a geometryType the page may still carry geometries: the second pass looks,
+            // and the layer stays a table only if it finds none.
+            return LayerSchema(id: 0, name: stem, kind: .featureLayer, geometryType: gtype,
+                               hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                               spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                               objectIdField: oid,
+                               globalIdField: meta["globalIdFieldName"]?.string
+                                  ?? withAliases.first(where: { $0.type == .globalID })?.name,
+                               fields: withOID, schemaSource: .featureSet)
+        } else {
+            return LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
+                               hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                               spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                               schemaSource: .inferred)
+        }
+    }
+
+    /// What the second pass looks at in `layer`'s features (``ValueSurvey``): fields to infer or to
+    /// check against their declaration, geometries to parse (for a type or spatial reference the
+    /// layer leaves open) or to look at for Z and M it does not declare. Z and M are declared by a
+    /// schema, or by a page's own hasZ / hasM.
+    private static func surveyPlan(for layer: LayerSchema, isFeatureSet: Bool, meta: [String: JSONValue])
+        -> (plan: ValueSurvey.Plan, needsFields: Bool, declaresDimensions: Bool) {
+        let needsFields = layer.schemaSource == .inferred
+        let needsGeometry = layer.kind == .featureLayer && (layer.geometryType == nil || layer.spatialReference == nil)
+        let declaresDimensions = !needsFields || (isFeatureSet && (meta["hasZ"] != nil || meta["hasM"] != nil))
+        let oid = objectIDIndex(layer)
+        var plan = ValueSurvey.Plan()
+        plan.inferFields = needsFields
+        if !needsFields {
+            // A second ObjectID field is an integer field; the ObjectID itself is never widened.
+            plan.checked = layer.fields.enumerated().map { j, field in
+                var checked = field
+                if field.type == .objectID && j != oid { checked.type = .integer }
+                return checked
+            }
+            plan.unchecked = oid
+        }
+        plan.parseGeometry = needsGeometry
+        plan.peekDimensions = !needsGeometry && declaresDimensions && layer.kind == .featureLayer
+            && layer.geometryType != nil && !(layer.hasZ && layer.hasM)
+        return (plan, needsFields, declaresDimensions)
     }
 
     /// The layer's ObjectID field: the one it names, else its first esriFieldTypeOID field (as
@@ -424,13 +459,16 @@ extension LayerSchema {
 struct FeatureReader {
     let layer: LayerSchema
     let file: String
-    private var names: FieldLookup
+    private let names: FieldLookup
     /// The attributes that are no field of the layer, in the order first met.
     var unknownFields: [String] { names.unknown }
     /// Each field's type, by index (copying a `Field` per value costs a retain per string it holds).
     private let types: [FieldType]
     /// Per field, its declaration where the values made it wider (nil: as declared).
     private let declared: [Field?]
+    /// Per field, whether it was widened (`declared[i] != nil`), looked up per value without
+    /// copying the field.
+    private let widened: [Bool]
     private let declaredHasZ: Bool
     private let declaredHasM: Bool
     let parser: EsriGeometryParser
@@ -444,28 +482,23 @@ struct FeatureReader {
 
     /// What was repaired or dropped, per field and per kind, with the first feature of each.
     private var tallies: [FieldTallies]
-    private var emptyGeometries = LossTally()
-    private var droppedGeometries = LossTally()
     private var firstDroppedGeometry: String?
-    private var mismatchedTypes = LossTally()
     private var otherTypes: Set<GeometryType> = []
-    private var undeclaredZ = LossTally()
-    private var undeclaredM = LossTally()
-    private var withoutZ = LossTally()
     var droppedTableGeometries = 0
     /// What the feature being read had repaired, tallied once its OBJECTID is known.
     private var events: [(field: Int, kind: FieldTallies.Kind)] = []
-    private var geometryEvents: GeometryEvents = []
+    /// Bit `rawValue` set for each geometry event of the feature being read.
+    private var geometryEvents = 0
+    /// Per ``GeometryEvent``, the features it concerned.
+    private var geometryTallies = [LossTally](repeating: LossTally(), count: GeometryEvent.allCases.count)
 
-    private struct GeometryEvents: OptionSet {
-        let rawValue: Int
-        static let empty = GeometryEvents(rawValue: 1 << 0)
-        static let dropped = GeometryEvents(rawValue: 1 << 1)
-        static let mismatched = GeometryEvents(rawValue: 1 << 2)
-        static let undeclaredZ = GeometryEvents(rawValue: 1 << 3)
-        static let undeclaredM = GeometryEvents(rawValue: 1 << 4)
-        static let withoutZ = GeometryEvents(rawValue: 1 << 5)
+    /// What can befall a feature's geometry.
+    private enum GeometryEvent: Int, CaseIterable {
+        case empty, dropped, mismatched, undeclaredZ, undeclaredM, withoutZ
     }
+
+    private mutating func note(_ event: GeometryEvent) { geometryEvents |= 1 << event.rawValue }
+    private func tally(_ event: GeometryEvent) -> LossTally { geometryTallies[event.rawValue] }
 
     struct FieldTallies {
         enum Kind: Int { case outsideDeclaration, numberFromText, dateFromText, jsonText, nonFinite, dropped }
@@ -478,6 +511,7 @@ struct FeatureReader {
         names = FieldLookup(layer.fields)
         types = layer.fields.map(\.type)
         declared = layer.fields.indices.map { widening?.declared[$0] }
+        widened = layer.fields.indices.map { widening?.declared[$0] != nil }
         declaredHasZ = widening?.hasZ ?? layer.hasZ
         declaredHasM = widening?.hasM ?? layer.hasM
         tallies = Array(repeating: FieldTallies(), count: layer.fields.count)
@@ -507,15 +541,7 @@ struct FeatureReader {
                 guard try s.peekValueStart() == UInt8(ascii: "{") else {
                     throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
                 }
-                try s.beginObject()
-                var afirst = true
-                var expected = 0
-                while let key = try s.nextKey(first: &afirst) {
-                    guard let i = names.index(of: key, expected: expected) else {
-                        try s.skipValue()
-                        continue
-                    }
-                    expected = i &+ 1
+                try names.forEachField(in: s) { i in
                     let value = try readValue(s, fieldAt: i)
                     if i == objectIDIndex { objectID = value.integerValue }
                     attributes[i] = value
@@ -526,37 +552,30 @@ struct FeatureReader {
                 try s.skipValue()
             }
         }
-        if !events.isEmpty || !geometryEvents.isEmpty { tallyEvents() }
+        if !events.isEmpty || geometryEvents != 0 { tallyEvents() }
         return Feature(attributes: attributes, geometry: geometry)
     }
 
     private mutating func readGeometry(_ s: JSONScanner) throws -> Geometry? {
-        _ = try s.peekValueStart()
-        let at = s.offset
         let withoutZBefore = parser.verticesWithoutZ
-        let g: ParsedGeometry
-        do {
-            g = try parser.parse(s)
-        } catch let error as ReplicaExportError where EsriGeometryParser.isDrawingError(error) {
-            // Well-formed JSON describing no drawable geometry: skip the rest of it and keep the
-            // feature (a malformed document still fails in skipValue).
-            try s.seek(to: at)
-            try s.skipValue()
-            geometryEvents.insert(.dropped)
-            if firstDroppedGeometry == nil { firstDroppedGeometry = error.message }
+        let parsed = try parser.parseOrSkip(s)
+        guard let g = parsed.geometry else {
+            // Well-formed JSON describing no drawable geometry: the feature is kept without it.
+            note(.dropped)
+            if firstDroppedGeometry == nil { firstDroppedGeometry = parsed.dropped }
             return nil
         }
         if layer.kind == .table || layer.geometryType == nil {
             if g.geometry != nil { droppedTableGeometries &+= 1 }
             return nil
         }
-        if g.isEmpty { geometryEvents.insert(.empty) }
-        if parser.verticesWithoutZ != withoutZBefore { geometryEvents.insert(.withoutZ) }
+        if g.isEmpty { note(.empty) }
+        if parser.verticesWithoutZ != withoutZBefore { note(.withoutZ) }
         guard let geometry = g.geometry else { return nil }
-        if g.sawZ && !declaredHasZ { geometryEvents.insert(.undeclaredZ) }
-        if g.sawM && !declaredHasM { geometryEvents.insert(.undeclaredM) }
+        if g.sawZ && !declaredHasZ { note(.undeclaredZ) }
+        if g.sawM && !declaredHasM { note(.undeclaredM) }
         if let t = g.type, let expected = layer.geometryType, t != expected, !(expected == .envelope && t == .polygon) {
-            geometryEvents.insert(.mismatched)
+            note(.mismatched)
             otherTypes.insert(t)
         }
         return geometry
@@ -567,13 +586,10 @@ struct FeatureReader {
         let here = ErrorLocation(featureIndex: featureIndex, objectID: objectID)
         for (field, kind) in events { tallies[field].counts[kind.rawValue].record(at: here) }
         events.removeAll(keepingCapacity: true)
-        if geometryEvents.contains(.empty) { emptyGeometries.record(at: here) }
-        if geometryEvents.contains(.dropped) { droppedGeometries.record(at: here) }
-        if geometryEvents.contains(.mismatched) { mismatchedTypes.record(at: here) }
-        if geometryEvents.contains(.undeclaredZ) { undeclaredZ.record(at: here) }
-        if geometryEvents.contains(.undeclaredM) { undeclaredM.record(at: here) }
-        if geometryEvents.contains(.withoutZ) { withoutZ.record(at: here) }
-        geometryEvents = []
+        for event in GeometryEvent.allCases where geometryEvents & (1 << event.rawValue) != 0 {
+            geometryTallies[event.rawValue].record(at: here)
+        }
+        geometryEvents = 0
     }
 
     /// The value of field `index`, by index.
@@ -591,7 +607,7 @@ struct FeatureReader {
             if JSONScanner.startsNumber(b) {
                 let n = try s.readNumber()
                 // The common case first: a number of its field's type, as declared.
-                if declared[index] == nil, n.isFinite, let v = EsriValues.coerce(number: n, to: type) { return v }
+                if !widened[index], n.isFinite, let v = EsriValues.coerce(number: n, to: type) { return v }
                 scanned = .number(n)
             } else if let flag = try s.readLiteral() {
                 scanned = .bool(flag)
@@ -599,7 +615,7 @@ struct FeatureReader {
                 return .null
             }
         }
-        if let field = declared[index], !EsriValues.needs(scanned, declared: field).needs.isEmpty {
+        if widened[index], let field = declared[index], !EsriValues.needs(scanned, declared: field).needs.isEmpty {
             events.append((index, .outsideDeclaration))
         }
         switch EsriValues.read(scanned, as: type) {
@@ -673,21 +689,22 @@ struct FeatureReader {
             let what = i == objectIDIndex ? "ObjectID(s) that are not integers" : "NaN or infinite value(s), which a \(field.type.rawValue) field cannot hold,"
             note(.valueDropped, "\(t[5].count) \(what) written as null", t[5], field: field.name)
         }
-        note(.emptyGeometry, "\(emptyGeometries.count) feature(s) have an empty geometry (Esri JSON's empty point, no paths or rings): written without geometry",
-             emptyGeometries)
+        note(.emptyGeometry, "\(tally(.empty).count) feature(s) have an empty geometry (Esri JSON's empty point, no paths or rings): written without geometry",
+             tally(.empty))
         note(.geometryDropped,
-             "\(droppedGeometries.count) feature(s) have a geometry no format can represent (first: \(firstDroppedGeometry ?? "")); they were kept without geometry; correct the geometry in the source",
-             droppedGeometries)
+             "\(tally(.dropped).count) feature(s) have a geometry no format can represent (first: \(firstDroppedGeometry ?? "")); they were kept without geometry; correct the geometry in the source",
+             tally(.dropped))
         if let expected = layer.geometryType {
             let others = otherTypes.map(\.rawValue).sorted().joined(separator: ", ")
             note(.geometryTypeMismatch,
-                 "\(mismatchedTypes.count) geometries are not of the layer's type \(expected.rawValue) (\(others)): kept; formats that hold one geometry type per layer write them to layers of their own",
-                 mismatchedTypes)
+                 "\(tally(.mismatched).count) geometries are not of the layer's type \(expected.rawValue) (\(others)): kept; formats that hold one geometry type per layer write them to layers of their own",
+                 tally(.mismatched))
         }
-        note(.undeclaredZOrM, "\(undeclaredZ.count) geometries carry Z values although the layer does not declare hasZ: the layer was made Z-aware to keep them",
-             undeclaredZ)
-        note(.undeclaredZOrM, "\(undeclaredM.count) geometries carry M values although the layer does not declare hasM: the layer was made M-aware to keep them",
-             undeclaredM)
+        note(.undeclaredZOrM, "\(tally(.undeclaredZ).count) geometries carry Z values although the layer does not declare hasZ: the layer was made Z-aware to keep them",
+             tally(.undeclaredZ))
+        note(.undeclaredZOrM, "\(tally(.undeclaredM).count) geometries carry M values although the layer does not declare hasM: the layer was made M-aware to keep them",
+             tally(.undeclaredM))
+        let withoutZ = tally(.withoutZ)
         if withoutZ.count > 0 {
             out.append(Diagnostic(.missingZReplaced,
                 "\(parser.verticesWithoutZ) vertices of this Z-aware layer (in \(withoutZ.count) features) have a null or missing Z; they were given Z 0",

@@ -839,7 +839,8 @@ final class JSONScanner {
             advance()
             try skipStructure(opening: b, start: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
-            _ = try readNumber()
+            // Not converted, as nothing in a skipped structure is.
+            if try skipNumberToken() == nil { _ = try readNumber() }
         default:
             _ = try readLiteral()
         }
@@ -911,6 +912,51 @@ final class JSONScanner {
             pos &+= 1
             if c == 0x22 { return }
             _ = try next("a string escape")  // the escaped byte; \uXXXX digits are plain bytes
+        }
+    }
+
+    /// The shape of a number token, told without converting it.
+    struct NumberShape {
+        /// Digits before any point or exponent (leading zeros included).
+        var integerDigits = 0
+        /// No point and no exponent.
+        var isInteger = true
+        var hasExponent = false
+    }
+
+    /// Skips the number token at the scanner's position without converting it, and returns its
+    /// shape; the grammar is not checked (as skipping a structure checks no scalar). nil, nothing
+    /// consumed, for a `NaN` / `Infinity` literal, which the caller reads with ``readNumber()``.
+    func skipNumberToken() throws -> NumberShape? {
+        let start = offset
+        var shape = NumberShape()
+        while true {
+            if pos >= count {
+                guard try refill() else { return shape }
+            }
+            // One pass over the bytes in this chunk: a digit, a point, an exponent or a sign goes on.
+            let buf = buffer, n = count
+            var p = pos
+            while p < n {
+                let c = buf[p]
+                if c &- 0x30 < 10 {
+                    if shape.isInteger { shape.integerDigits &+= 1 }
+                } else if c == 0x2E {
+                    shape.isInteger = false
+                } else if c | 0x20 == 0x65 {
+                    shape.isInteger = false
+                    shape.hasExponent = true
+                } else if c != 0x2D && c != 0x2B {
+                    pos = p
+                    if (c | 0x20) &- 0x61 < 26 {
+                        try seek(to: start)
+                        return nil
+                    }
+                    return shape
+                }
+                p &+= 1
+            }
+            pos = p
         }
     }
 
