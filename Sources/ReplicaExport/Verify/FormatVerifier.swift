@@ -35,7 +35,6 @@ struct FormatVerifier {
     mutating func run() throws -> FormatVerification {
         if profile.readBack.reader == .library { return try runThroughLibrary() }
         var result = FormatVerification(format: format, layers: [], problems: [])
-        var names = OutputNames()
         var shared: GDALDatasetSource?
         if case .oneDataset(let ext) = profile.layout {
             guard let file = DirectoryListing.first(in: folder, withExtension: ext) else {
@@ -44,24 +43,36 @@ struct FormatVerifier {
             }
             shared = try GDALDatasetSource(url: folder.appendingPathComponent(file))
         }
+        result.layers = try eachLayer { verifier, layer, index, base, verification in
+            if let shared {
+                try verifier.verifyInDataset(shared, layer: layer, index: index, into: &verification)
+            } else {
+                try verifier.verifyFiles(base: base, layer: layer, index: index, into: &verification)
+            }
+        }
+        verifyRelationships(in: shared, into: &result)
+        return result
+    }
+
+    /// One verification per input layer, by `body` (given the layer, its index, its file base name
+    /// and the verification to fill); an output it cannot read is a difference of that layer.
+    mutating func eachLayer(_ body: (inout FormatVerifier, LayerSchema, Int, String, inout LayerVerification) throws -> Void) throws
+        -> [LayerVerification] {
+        var names = OutputNames()
+        var layers: [LayerVerification] = []
         for (index, layer) in source.replica.layers.enumerated() {
             let base = names.name(for: layer)
             var verification = LayerVerification(layer: layer.name)
             verification.featuresIn = source.featureCount(inLayer: index) ?? 0
             do {
-                if let shared {
-                    try verifyInDataset(shared, layer: layer, index: index, into: &verification)
-                } else {
-                    try verifyFiles(base: base, layer: layer, index: index, into: &verification)
-                }
+                try body(&self, layer, index, base, &verification)
             } catch let error as ReplicaExportError {
                 verification.differ(Difference(location: ErrorLocation(layer: layer.name, format: format),
                                                expected: "a readable output", actual: error.description))
             }
-            result.layers.append(verification)
+            layers.append(verification)
         }
-        verifyRelationships(in: shared, into: &result)
-        return result
+        return layers
     }
 
     // MARK: one dataset (FileGDB, GeoPackage): features looked up by ObjectID
@@ -73,10 +84,7 @@ struct FormatVerifier {
             return
         }
         let output = dataset.replica.layers[outputIndex]
-        outputLayerNames[layer.id] = output.name
-        outputSchemas[layer.id] = output
-        verification.featuresOut = dataset.featureCount(inLayer: outputIndex) ?? 0
-        checkCount(&verification, layer: layer)
+        found(output, at: outputIndex, of: dataset, for: layer, into: &verification)
         verifySpatialReference(layer, found: dataset.spatialReferences[outputIndex], file: nil, into: &verification)
         verifyDomains(layer, output: output, domainNames: dataset.fieldDomainNames[outputIndex], domains: dataset.domains,
                       into: &verification)
@@ -269,7 +277,17 @@ struct FormatVerifier {
 
     // MARK: helpers
 
-    func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
+    /// Notes the output layer found for `layer` (at `index` of `output`): its name and schema, for
+    /// the relationship classes, and its feature count, compared with the input's.
+    mutating func found(_ written: LayerSchema, at index: Int, of output: any ReplicaSource, for layer: LayerSchema,
+                        into verification: inout LayerVerification) {
+        outputLayerNames[layer.id] = written.name
+        outputSchemas[layer.id] = written
+        verification.featuresOut = output.featureCount(inLayer: index) ?? 0
+        checkCount(&verification, layer: layer)
+    }
+
+    private func checkCount(_ verification: inout LayerVerification, layer: LayerSchema) {
         if verification.featuresIn != verification.featuresOut {
             verification.differ(Difference(location: here(layer), expected: "\(verification.featuresIn) features",
                                            actual: "\(verification.featuresOut)"))

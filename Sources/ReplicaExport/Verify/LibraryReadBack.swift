@@ -26,18 +26,8 @@ extension FormatVerifier {
             result.problems.append("\(file.lastPathComponent) cannot be read back: \(error.description)")
             return result
         }
-        var names = OutputNames()
-        for (index, layer) in source.replica.layers.enumerated() {
-            let base = names.name(for: layer)
-            var verification = LayerVerification(layer: layer.name)
-            verification.featuresIn = source.featureCount(inLayer: index) ?? 0
-            do {
-                try verifyReadBack(output, layer: layer, index: index, base: base, into: &verification)
-            } catch let error as ReplicaExportError {
-                verification.differ(Difference(location: ErrorLocation(layer: layer.name, format: format),
-                                               expected: "a readable output", actual: error.description))
-            }
-            result.layers.append(verification)
+        result.layers = try eachLayer { verifier, layer, index, base, verification in
+            try verifier.verifyReadBack(output, layer: layer, index: index, base: base, into: &verification)
         }
         verifyRelationships(in: nil, into: &result)
         return result
@@ -59,12 +49,9 @@ extension FormatVerifier {
             return
         }
         let written = output.replica.layers[outputIndex]
-        outputLayerNames[layer.id] = written.name
-        outputSchemas[layer.id] = written
-        verification.featuresOut = output.featureCount(inLayer: outputIndex) ?? 0
+        found(written, at: outputIndex, of: output, for: layer, into: &verification)
         verification.spatialReference = layer.kind == .table ? nil
             : written.spatialReference.map { reference in reference.preferredWkid.map { "wkid \($0)" } ?? "WKT" } ?? "none"
-        checkCount(&verification, layer: layer)
         for (what, expected, actual) in Self.schemaDifferences(layer, written) {
             verification.differ(Difference(location: here(layer, field: what.field).with(detail: what.detail),
                                            expected: expected, actual: actual))

@@ -58,22 +58,23 @@ public struct WriterProfile: Sendable {
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
          segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging) {
-        self.formatName = formatName
-        self.capabilities = capabilities
-        self.layout = layout
-        self.featureID = featureID
-        self.missingMeasure = missingMeasure
-        self.readBack = readBack
-        self.packaging = packaging
-        gdal = GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
-                           curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
-                           layerOptions: layerOptions, segmentLayout: segmentLayout)
+        self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
+                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging,
+                  gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
+                                    curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
+                                    layerOptions: layerOptions, segmentLayout: segmentLayout))
     }
 
     /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
     /// own type, so there is no column table.
     init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
          missingMeasure: Double? = nil, readBack: ReadBack, packaging: Packaging) {
+        self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
+                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, gdal: nil)
+    }
+
+    private init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule,
+                 missingMeasure: Double?, readBack: ReadBack, packaging: Packaging, gdal: GDALProfile?) {
         self.formatName = formatName
         self.capabilities = capabilities
         self.layout = layout
@@ -81,7 +82,7 @@ public struct WriterProfile: Sendable {
         self.missingMeasure = missingMeasure
         self.readBack = readBack
         self.packaging = packaging
-        gdal = nil
+        self.gdal = gdal
     }
 
     /// The GDAL part of a profile that ``GDALFormatWriter`` and GDAL read-back act on.

@@ -64,37 +64,24 @@ enum PayloadJSONFormat: EsriJSONFormat {
     static func writeAttachment(_ attachment: Attachment, reference: String?, to out: JSONTextFile) throws {
         out.raw("{\"attachmentId\":")
         out.integer(attachment.attachmentId)
-        if let globalId = attachment.globalId {
-            out.raw(",\"globalId\":")
-            out.string(ValueText.guidBracedUpper(globalId))
-        }
-        if let parent = attachment.parentGlobalId {
-            out.raw(",\"parentGlobalId\":")
-            out.string(ValueText.guidBracedUpper(parent))
-        }
+        out.member(",\"globalId\":", attachment.globalId.map(ValueText.guidBracedUpper))
+        out.member(",\"parentGlobalId\":", attachment.parentGlobalId.map(ValueText.guidBracedUpper))
         if let parent = attachment.parentObjectId {
             out.raw(",\"parentObjectId\":")
             out.integer(parent)
         }
-        if let contentType = attachment.contentType {
-            out.raw(",\"contentType\":")
-            out.string(contentType)
-        }
+        out.member(",\"contentType\":", attachment.contentType)
         if let size = attachment.data.map({ Int64($0.count) }) ?? attachment.size {
             out.raw(",\"size\":")
             out.integer(size)
         }
         out.raw(",\"name\":")
         out.string(attachment.name)
-        if let reference {
-            out.raw(",\"url\":")
-            out.string(reference)
-        } else if let data = attachment.data {
+        if reference == nil, let data = attachment.data {
             out.raw(",\"data\":")
             try data.withUnsafeBytes { try out.base64String($0) }
-        } else if let url = attachment.url {
-            out.raw(",\"url\":")
-            out.string(url)
+        } else {
+            out.member(",\"url\":", reference ?? attachment.url)
         }
         out.byte(UInt8(ascii: "}"))
     }

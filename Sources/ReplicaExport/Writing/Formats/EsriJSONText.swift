@@ -284,6 +284,13 @@ final class JSONTextFile {
         }
     }
 
+    /// `name` (the member's punctuation: `,"alias":`) and `"value"`, when there is a value.
+    func member(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        raw(name)
+        string(value)
+    }
+
     /// `"name":`, quoted and escaped once, for a member written many times.
     static func memberName(_ name: String) -> [UInt8] {
         var bytes: [UInt8] = [UInt8(ascii: "\"")]
@@ -539,14 +546,8 @@ enum LayerResourceText {
         }
         out.raw(layer.hasZ ? ",\"hasZ\":true" : ",\"hasZ\":false")
         out.raw(layer.hasM ? ",\"hasM\":true" : ",\"hasM\":false")
-        if let oid = layer.objectIdField {
-            out.raw(",\"objectIdField\":")
-            out.string(oid)
-        }
-        if let gid = layer.globalIdField {
-            out.raw(",\"globalIdField\":")
-            out.string(gid)
-        }
+        out.member(",\"objectIdField\":", layer.objectIdField)
+        out.member(",\"globalIdField\":", layer.globalIdField)
         out.raw(layer.hasAttachments ? ",\"hasAttachments\":true" : ",\"hasAttachments\":false")
         if let reference = layer.spatialReference {
             if case .some(let box) = extras.extent {
@@ -594,9 +595,8 @@ enum LayerResourceText {
             out.raw(r.isComposite ? ",\"composite\":true}" : ",\"composite\":false}")
         }
         out.byte(UInt8(ascii: "]"))
-        if let subtypeField = layer.subtypeField {
-            out.raw(",\"subtypeField\":")
-            out.string(subtypeField)
+        if layer.subtypeField != nil {
+            out.member(",\"subtypeField\":", layer.subtypeField)
             out.raw(",\"subtypes\":[")
             for (i, subtype) in layer.subtypes.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -630,10 +630,7 @@ enum LayerResourceText {
         out.string(field.name)
         out.raw(",\"type\":")
         out.string(field.type.rawValue)
-        if let alias = field.alias {
-            out.raw(",\"alias\":")
-            out.string(alias)
-        }
+        out.member(",\"alias\":", field.alias)
         if let length = field.length {
             out.raw(",\"length\":")
             out.integer(Int64(length))
@@ -748,8 +745,8 @@ protocol EsriJSONFormat {
     /// relative to it), or with its bytes when nil.
     static func writeAttachment(_ attachment: Attachment, reference: String?, to out: JSONTextFile) throws
 
-    /// Names of the files written beside the document `<base>.json` (that an export must not find
-    /// there already).
+    /// Names of the files written beside the document `<base>.<extension>` (that an export must
+    /// not find there already).
     static func sideFiles(base: String) -> [String]
     /// Writes the files beside the document, into `directory`, once every layer is written.
     static func writeSideFiles(_ layers: [EsriJSONLayerRecord], base: String, directory: URL) throws
@@ -819,8 +816,11 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
     init(request: WriterRequest) throws {
         self.request = request
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
-        fileName = OutputNames.datasetFileName(replicaName: request.replica.name, extension: "json")
-        base = String(fileName.dropLast(".json".count))
+        guard case .oneDataset(let ext) = Format.profile.layout else {
+            preconditionFailure("\(Format.profile.formatName): an Esri JSON format is one file for the whole replica")
+        }
+        fileName = OutputNames.datasetFileName(replicaName: request.replica.name, extension: ext)
+        base = String(fileName.dropLast(ext.count + 1))
         let location = ErrorLocation(output: fileName)
         try staging.checkAvailable([fileName] + Format.sideFiles(base: base), at: location)
         directory = try staging.makeGroup(label: fileName, at: location)
