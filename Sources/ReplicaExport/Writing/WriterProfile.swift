@@ -67,24 +67,23 @@ public struct WriterProfile: Sendable {
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
          segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
          limits: Limits = Limits()) {
-        self.limits = limits
-        self.formatName = formatName
-        arcGISName = formatName
-        self.capabilities = capabilities
-        self.layout = layout
-        self.featureID = featureID
-        self.missingMeasure = missingMeasure
-        self.readBack = readBack
-        self.packaging = packaging
-        gdal = GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
-                           curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
-                           layerOptions: layerOptions, segmentLayout: segmentLayout)
+        self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
+                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, limits: limits,
+                  gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
+                                    curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
+                                    layerOptions: layerOptions, segmentLayout: segmentLayout))
     }
 
     /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
     /// own type, so there is no column table.
     init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
          missingMeasure: Double? = nil, readBack: ReadBack, packaging: Packaging) {
+        self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
+                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, limits: Limits(), gdal: nil)
+    }
+
+    private init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule,
+                 missingMeasure: Double?, readBack: ReadBack, packaging: Packaging, limits: Limits, gdal: GDALProfile?) {
         self.formatName = formatName
         arcGISName = formatName
         self.capabilities = capabilities
@@ -93,8 +92,8 @@ public struct WriterProfile: Sendable {
         self.missingMeasure = missingMeasure
         self.readBack = readBack
         self.packaging = packaging
-        limits = Limits()
-        gdal = nil
+        self.limits = limits
+        self.gdal = gdal
     }
 
     /// This profile with the name ArcGIS spells differently from ``formatName``.
