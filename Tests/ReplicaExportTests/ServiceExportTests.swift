@@ -312,6 +312,7 @@ print(json.dumps(report))
             let many = work.appendingPathComponent("many/" + URL(string: concurrent[body]!)!.pathComponents.suffix(2).joined(separator: "/"))
             // A .dbf header holds the date of its last update (bytes 1-3): runs on either side of
             // midnight differ there, and only there.
+            // A JSON payload names its replica, a new one each export: its replicaID differs, and only that.
             let unzip = { (zip: URL) throws -> [String: String] in
                 let script = """
                     import sys, zipfile, hashlib, json

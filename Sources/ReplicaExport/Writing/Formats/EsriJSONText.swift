@@ -862,10 +862,9 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
             out.byte(UInt8(ascii: "{"))
             var separator = false
             if !layer.isTable, let geometry = feature.geometry {
-                if geometry.geometryType != layer.schema.geometryType && !Self.isEnvelopePolygon(layer.schema, geometry)
-                    && !Format.keepsOtherGeometryTypes {
-                    layer.otherGeometryTypes.record(at: place(layer, feature))
-                } else {
+                let otherType = geometry.geometryType != layer.schema.geometryType && !Self.isEnvelopePolygon(layer.schema, geometry)
+                if otherType { layer.otherGeometryTypes.record(at: place(layer, feature)) }
+                if !otherType || Format.keepsOtherGeometryTypes {
                     let mark = out.mark
                     out.raw("\"geometry\":")
                     if layer.geometry.write(geometry, to: out) {
