@@ -16,6 +16,11 @@ struct CoercionFailure: Error {
 ///   (a number there is taken as UTC milliseconds with offset 0);
 /// - GUID/GlobalID: a GUID string, kept as spelled; an empty string is null;
 /// - Blob/Raster: base64.
+///
+/// What a field's declaration does not hold, and the forms values are converted from (a number or
+/// an ISO 8601 date as text, NaN and infinity, an object as JSON text), are decided by
+/// ``read(_:as:)`` and ``needs(_:declared:)`` in DeclaredValues.swift: the reader widens the field
+/// or converts the value, and reports it.
 enum EsriValues {
     static func coerce(number n: JSONNumber, to type: FieldType) -> Value? {
         switch type.storage {
