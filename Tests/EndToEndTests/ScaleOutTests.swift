@@ -213,12 +213,12 @@ import Testing
     }
 }
 
-/// A single-node Slurm cluster on this machine for one test: munged (reused when one answers),
-/// slurmctld and slurmd with a minimal configuration in a temporary folder, on ports of their own.
+/// A single-node Slurm cluster on this machine for one test: munged, slurmctld and slurmd with a
+/// minimal configuration in a temporary folder, on a socket and ports of their own.
 final class SlurmCluster {
     let directory: URL
     let configuration: URL
-    private var startedMunge = false
+    private var munged: Process?
 
     private init(directory: URL) {
         self.directory = directory
@@ -276,27 +276,50 @@ final class SlurmCluster {
         throw Processes.ScriptError(message: "job \(job) did not finish again within 2 minutes: \(try command("scontrol", ["show", "job", job]).stdout)")
     }
 
-    /// Shuts the daemons down (and munged, when this cluster started it) and removes the folder.
+    /// Shuts the daemons down and removes the folder.
     func stop() {
         _ = try? command("scontrol", ["shutdown"])
-        var pidFiles = ["slurmctld.pid", "slurmd.pid"].map { directory.appendingPathComponent($0).path }
-        if startedMunge { pidFiles.append("/run/munge/munged.pid") }
+        let pidFiles = ["slurmctld.pid", "slurmd.pid"].map { directory.appendingPathComponent($0).path }
         let pids = pidFiles.compactMap { file in
             (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        } + [munged?.processIdentifier].compactMap { $0 }
         for pid in pids { kill(pid, SIGTERM) }
         Thread.sleep(forTimeInterval: 1)
         for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// The cluster's own munged: its key, socket, log and pid file in the cluster's folder, so that
+    /// neither a munged the machine runs nor the ownership of /var/log/munge (which a munged run
+    /// as root elsewhere leaves to root, and which munged then refuses as insecure) matters.
     private func startMunge() throws {
-        if (try? Processes.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "munge -n | unmunge"]))?.status == 0 { return }
-        _ = try Processes.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "mkdir -p /run/munge && chown munge:munge /run/munge"])
-        let started = try Processes.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "munge", "--", "/usr/sbin/munged"])
-        guard started.status == 0 else { throw Processes.ScriptError(message: "munged did not start: \(started.stderr)") }
-        startedMunge = true
+        // munged wants every folder above its socket searchable by all.
+        guard chmod(directory.path, 0o755) == 0 else { throw Processes.ScriptError(message: "chmod \(directory.path): errno \(errno)") }
+        let key = directory.appendingPathComponent("munge.key")
+        let bytes = (0..<128).map { _ in UInt8.random(in: 0...255) }
+        guard FileManager.default.createFile(atPath: key.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw Processes.ScriptError(message: "cannot write \(key.path)")
+        }
+        // In the foreground, as this test's own child: a munged that forks away leaves a parent
+        // that Foundation's Process was seen never to reap, and the test waiting for ever.
+        munged = try Processes.start(URL(fileURLWithPath: "/usr/sbin/munged"), [
+            "--foreground", "--key-file=\(key.path)", "--socket=\(mungeSocket.path)",
+            "--log-file=\(directory.appendingPathComponent("munged.log").path)",
+            "--pid-file=\(directory.appendingPathComponent("munged.pid").path)",
+            "--seed-file=\(directory.appendingPathComponent("munge.seed").path)",
+        ])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let check = try Processes.run(URL(fileURLWithPath: "/bin/sh"), ["-c", #"munge -n -S "$1" | unmunge -S "$1""#, "sh", mungeSocket.path])
+            if check.status == 0 { return }
+            guard munged?.isRunning == true else { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let log = (try? String(contentsOf: directory.appendingPathComponent("munged.log"), encoding: .utf8)) ?? ""
+        throw Processes.ScriptError(message: "munged did not start: \(log)")
     }
+
+    private var mungeSocket: URL { directory.appendingPathComponent("munge.socket") }
 
     private func writeConfiguration() throws {
         let host = try Processes.succeed("hostname", ["-s"]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -312,6 +335,7 @@ final class SlurmCluster {
             SlurmUser=root
             SlurmdUser=root
             AuthType=auth/munge
+            AuthInfo=socket=\(mungeSocket.path)
             SlurmctldPort=26817
             SlurmdPort=26818
             StateSaveLocation=\(path)/state
