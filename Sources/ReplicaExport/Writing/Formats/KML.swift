@@ -39,7 +39,9 @@ enum KMLFormat: GDALFormat {
         // GDAL's KML driver reads no ExtendedData: LIBKML reads the document back (inside the
         // KMZ: opened as a .kmz it drops the schemas), its own fields renamed out of the way of
         // fields named `name`, `begin`, `icon`...
-        readBack: .init(open: GDALReadOptions(drivers: ["LIBKML"], configOptions: libkmlOwnFields)),
+        // LIBKML reads text with its trailing spaces dropped, which the document keeps.
+        readBack: .init(trailingSpacesLost: true, open: GDALReadOptions(drivers: ["LIBKML"], configOptions: libkmlOwnFields),
+                        refusedBeyond: WGS84Limits(longitude: 180, latitude: 90, pointsWrapped: false)),
         packaging: .singleFileOrZip,
         limits: .init(fieldNameCharactersReplaced: ["<", ">", "&", "\""],
                       // Deflated at level 1, not libzip's default 9: zlib at level 1 took 7.0 s where
@@ -72,6 +74,16 @@ enum KMLFormat: GDALFormat {
         let layers = replica.layers.filter { $0.kind != .table && $0.geometryType != nil }
         let flatLines = layers.contains { !$0.hasZ && $0.geometryType != .point && $0.geometryType != .multipoint }
         return layers.contains(where: \.hasZ) && !flatLines ? ["AltitudeMode=absolute"] : []
+    }
+
+    /// A geometry beyond ±180° / ±90° is given none (reported): GDAL 3.6.2's KML writer refuses the
+    /// first latitude beyond ±90° of a process and writes later ones as given, and moves a longitude
+    /// beyond ±180° into range, a line across the antimeridian included, warning once per process.
+    /// Such coordinates are a layer that claims WGS 84 but holds metres, not places to move.
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int,
+                       refused: inout [(offset: Int, reason: String)]) throws -> [PreparedFeature] {
+        guard layer.kind != .table, layer.geometryType != nil else { return features }
+        return profile.readBack.refusedBeyond!.withoutRefused(features, format: "KML", refused: &refused)
     }
 
     /// The placemark's `<name>`: its ObjectID, as text.
