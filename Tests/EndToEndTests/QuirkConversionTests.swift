@@ -89,6 +89,8 @@ import Testing
             Expected(format: "geojson", code: .geometryRefused, count: 2, objectID: 2),
             Expected(format: "kml", code: .geometryRefused, count: 1, objectID: 2),
             Expected(format: "kml", code: .geometryRefused, count: 2, objectID: 2)]),
+        // GeoJSON wraps a point's longitude into ±180 (the same place); KML takes none beyond it.
+        Case(file: "points_beyond_180.json", expected: [Expected(format: "kml", code: .geometryRefused, count: 2, objectID: 1)]),
     ]
 
     @Test(arguments: cases)
@@ -150,7 +152,7 @@ import Testing
             #expect(input.failedFormats.isEmpty, "\(input.path)")
         }
         // With --strict each is refused instead, as convert refuses it.
-        let strict = try EndToEnd.cli(["batch", root.path, "--format", "csv,geojson", "--output",
+        let strict = try EndToEnd.cli(["batch", root.path, "--format", "csv,geojson,kml", "--output",
                                        output.appendingPathComponent("strict").path, "--strict", "--jobs", "2"])
         #expect(strict.status == 1)
         #expect(strict.stderr.contains("\(Self.cases.count) of \(Self.cases.count) inputs failed"), "\(strict.stderr)")
@@ -268,6 +270,14 @@ import Testing
                 #expect((f.geometryWKT(2, layer: "areas") == nil) == refused && (f.geometryWKT(3, layer: "areas") == nil) == refused, "\(place)")
                 #expect(f.geometryWKT(1, layer: "sites") != nil && f.geometryWKT(1, layer: "areas") != nil, "\(place)")
                 #expect(f.value(2, "NAME", layer: "areas")?.string == "web mercator metres", "\(place)")
+            case "points_beyond_180.json":
+                let first = Written.ordinates(f.geometryWKT(1)).first, second = Written.ordinates(f.geometryWKT(2)).first
+                switch format {
+                case "geojson": #expect(first == [-160, 10] && second == [169.5, -10], "\(place): \(String(describing: first))")
+                case "kml": #expect(first == nil && second == nil && text(1, "NAME") == "east of the antimeridian", "\(place)")
+                default: #expect(first == [200, 10] && second == [-190.5, -10], "\(place): \(String(describing: first))")
+                }
+                #expect(Written.ordinates(f.geometryWKT(3)).first == [10, 10], "\(place)")
             default:
                 Issue.record("no read-back checks for \(file)")
             }

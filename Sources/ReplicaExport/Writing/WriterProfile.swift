@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an output format can hold, declared once per format, as GDAL drivers declare their
 /// capabilities: the exporter, the geometry preparer and the generic GDAL writer act on these flags.
 public struct WriterCapabilities: OptionSet, Sendable, Hashable {
@@ -323,6 +325,13 @@ struct WGS84Limits: Sendable, CustomStringConvertible {
     /// wrapped).
     func refuses(x: Double, y: Double, isPoint: Bool) -> Bool {
         abs(y) > latitude || (!(isPoint && pointsWrapped) && abs(x) > longitude)
+    }
+
+    /// A longitude beyond ±180° wrapped into it, as GDAL's RFC 7946 writer wraps a point's.
+    static func wrappedLongitude(_ x: Double) -> Double {
+        if x > 180 { return fmod(x + 180, 360) - 180 }
+        if x < -180 { return -(fmod(-x + 180, 360) - 180) }
+        return x
     }
 
     /// `features` with the geometries beyond the limits taken out, each added to `refused` with

@@ -66,7 +66,9 @@ enum GeoJSONFormat: GDALFormat {
         for (offset, feature) in features.enumerated() {
             guard var geometry = feature.geometry else { continue }
             if case .point(let v) = geometry.shape, wrapsPointsItself(layer) {
-                geometry.shape = .point(wrapped(v))
+                var wrapped = v
+                wrapped.x = WGS84Limits.wrappedLongitude(v.x)
+                geometry.shape = .point(wrapped)
                 out[offset].geometry = geometry
             }
             // Beyond ±90° of latitude GDAL's RFC 7946 writer refuses a line or polygon itself.
@@ -127,11 +129,6 @@ enum GeoJSONFormat: GDALFormat {
         layer.kind != .table && layer.geometryType == .point
     }
 
-    private static func wrapped(_ v: Vertex) -> Vertex {
-        var v = v
-        if v.x > 180 { v.x = fmod(v.x + 180, 360) - 180 } else if v.x < -180 { v.x = -(fmod(-v.x + 180, 360) - 180) }
-        return v
-    }
 }
 
 /// Writes GeoJSON (`geojson`).
