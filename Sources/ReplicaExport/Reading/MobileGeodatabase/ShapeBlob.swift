@@ -1,5 +1,5 @@
 /// The coordinate grid of a geometry column: real = integer / scale + origin.
-package struct ShapeGrid: Sendable, Equatable {
+package struct ShapeGrid: Sendable, Equatable, Codable {
     var xOrigin: Double
     var yOrigin: Double
     var xyScale: Double
