@@ -712,8 +712,21 @@ final class MobileGeodatabaseWriter: FormatWriter {
         return try String(contentsOf: path, encoding: .utf8)
     }
 
+    /// Each relationship class as a `DERelationshipClassInfo` item related to both classes, and
+    /// `relationships.json` beside the file, as every format lists them.
     func write(relationships: [RelationshipClass]) throws {
         let db = try connection()
+        let entries = relationships.compactMap { r -> RelationshipListingEntry? in
+            guard let origin = classes[r.originLayerId], let destination = classes[r.destinationLayerId] else { return nil }
+            let names = Dictionary(request.replica.layers.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            _ = (origin, destination)
+            return RelationshipListingEntry(
+                id: r.id, name: r.name, cardinality: r.cardinality.rawValue, composite: r.isComposite,
+                origin: .init(layerId: r.originLayerId, layer: names[r.originLayerId] ?? origin.table, key: r.originKeyField),
+                destination: .init(layerId: r.destinationLayerId, layer: names[r.destinationLayerId] ?? destination.table,
+                                   key: r.destinationKeyField))
+        }
+        if !entries.isEmpty { try RelationshipListingEntry.write(entries, staging: staging) }
         try db.transaction {
             for relationship in relationships {
                 guard let origin = classes[relationship.originLayerId], let destination = classes[relationship.destinationLayerId] else {
