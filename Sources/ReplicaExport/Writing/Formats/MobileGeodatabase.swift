@@ -263,33 +263,55 @@ final class MobileGeodatabaseWriter: FormatWriter {
     /// for the coordinate system (FORMATS.md section 2).
     static func grid(for reference: SpatialReference?) -> ShapeGrid {
         if let grid = reference?.grid { return grid }
-        let geographic = reference?.isGeographic ?? false
-        let code = reference?.preferredWkid
-        if [3857, 102100, 102113, 900913].contains(code ?? 0), reference?.xyResolution.map({ abs($0 - 1e-4) < 1e-12 }) ?? true {
-            return ShapeGrid(xOrigin: -20037700, yOrigin: -30241100, xyScale: 10000, zOrigin: -100000, zScale: 10000,
-                             mOrigin: -100000, mScale: 10000)
+        if let known = knownDefaultGrid(reference), reference?.xyResolution.map({ abs($0 - 1 / known.xyScale) < 1e-15 }) ?? true {
+            return known
         }
+        let geographic = reference?.isGeographic ?? false
         let scale = reference?.xyResolution.flatMap { $0 > 0 ? 1 / $0 : nil } ?? (geographic ? 1e9 : 1e4)
         let origin = geographic ? -400 : -(4_503_599_627_370_496 / scale)
         return ShapeGrid(xOrigin: origin, yOrigin: origin, xyScale: scale, zOrigin: -100000, zScale: 10000,
                          mOrigin: -100000, mScale: 10000)
     }
 
-    /// The srid of a layer's shape column: its well-known id, or an st_aux row of its own.
+    /// ArcGIS's default grid of the two coordinate systems whose default is known from samples:
+    /// WGS 84 (4326) and Web Mercator (3857 / 102100).
+    static func knownDefaultGrid(_ reference: SpatialReference?) -> ShapeGrid? {
+        switch reference?.preferredWkid {
+        case 4326?:
+            return ShapeGrid(xOrigin: -400, yOrigin: -400, xyScale: 1e9, zOrigin: -100000, zScale: 10000, mOrigin: -100000, mScale: 10000)
+        case 3857?, 102100?, 102113?, 900913?:
+            return ShapeGrid(xOrigin: -20037700, yOrigin: -30241100, xyScale: 10000, zOrigin: -100000, zScale: 10000,
+                             mOrigin: -100000, mScale: 10000)
+        default:
+            return nil
+        }
+    }
+
+    /// The srid of a layer's shape column: its well-known id where its grid is the system's
+    /// default (or the default is not known), else a row of its own in
+    /// st_aux_spatial_reference_systems from 300001 on, as ArcGIS makes one for a custom grid.
     private func srid(for reference: SpatialReference?, grid: ShapeGrid, db: SQLiteConnection) throws -> Int {
-        if let code = reference?.latestWkid ?? reference?.wkid, code > 0, code < 300_000 { return code }
+        let code = (reference?.latestWkid ?? reference?.wkid).flatMap { $0 > 0 && $0 < 300_000 ? $0 : nil }
+        if let code {
+            let known = Self.knownDefaultGrid(reference)
+            if known == nil || (known!.xOrigin == grid.xOrigin && known!.yOrigin == grid.yOrigin && known!.xyScale == grid.xyScale) {
+                return code
+            }
+        }
         let wkt = reference?.wkt ?? "UNKNOWN"
-        let key = "\(wkt)|\(grid)"
+        let key = "\(code.map(String.init) ?? "")|\(wkt)|\(grid)"
         if let known = customSRIDs[key] { return known }
         let srid = nextCustomSRID
         nextCustomSRID += 1
-        let insert = try db.prepare("INSERT INTO st_aux_spatial_reference_systems (srid, auth_name, auth_srid, srtext, falsex, falsey, xyunits, falsez, zunits, falsem, munits, xycluster_tol, zcluster_tol, mcluster_tol, object_flags) VALUES (?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0.001, 0.001, 1)")
+        let insert = try db.prepare("INSERT INTO st_aux_spatial_reference_systems (srid, auth_name, auth_srid, srtext, falsex, falsey, xyunits, falsez, zunits, falsem, munits, xycluster_tol, zcluster_tol, mcluster_tol, object_flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0.001, 0.001, 1)")
         try insert.bind(Int64(srid), at: 1)
-        try insert.bind(wkt, at: 2)
+        try insert.bind(code.map { _ in "EPSG" }, at: 2)
+        try insert.bind(code.map(Int64.init), at: 3)
+        try insert.bind(wkt, at: 4)
         for (i, v) in [grid.xOrigin, grid.yOrigin, grid.xyScale, grid.zOrigin, grid.zScale, grid.mOrigin, grid.mScale].enumerated() {
-            try insert.bind(v, at: Int32(3 + i))
+            try insert.bind(v, at: Int32(5 + i))
         }
-        try insert.bind(reference?.xyTolerance ?? 10 / grid.xyScale, at: 10)
+        try insert.bind(reference?.xyTolerance ?? 10 / grid.xyScale, at: 12)
         try insert.run()
         customSRIDs[key] = srid
         return srid
