@@ -294,7 +294,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
         let code = (reference?.latestWkid ?? reference?.wkid).flatMap { $0 > 0 && $0 < 300_000 ? $0 : nil }
         if let code {
             let known = Self.knownDefaultGrid(reference)
-            if known == nil || (known!.xOrigin == grid.xOrigin && known!.yOrigin == grid.yOrigin && known!.xyScale == grid.xyScale) {
+            // A scale written as 999999999.99999988 is ArcGIS's 1e9.
+            if known == nil || (known!.xOrigin == grid.xOrigin && known!.yOrigin == grid.yOrigin && abs(known!.xyScale - grid.xyScale) <= 1e-12 * known!.xyScale) {
                 return code
             }
         }
