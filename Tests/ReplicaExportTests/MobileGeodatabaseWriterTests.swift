@@ -186,4 +186,22 @@ import Testing
         }
         return false
     }
+
+    // MARK: the service
+
+    /// `dataFormat=sqlite` answers with the `.geodatabase` itself, not a zip, and it reads back.
+    @Test func serviceAnswersWithTheGeodatabaseItself() throws {
+        let work = try TestPaths.makeTemporaryDirectory("mgdb-service")
+        defer { TestPaths.remove(work) }
+        let parameters = try CreateReplicaParameters(formBody: "f=json&replicaName=homesites&layers=0,1&syncModel=none&dataFormat=sqlite")
+        let response = try ReplicaService().export(parameters, input: MGDB.url("arcrestgo_m5pc4wu4_10.4.1.geodatabase"),
+                                                   workDirectory: work, resultBaseURL: URL(string: "https://example.com/replicafiles")!)
+        #expect(response.resultUrl.hasSuffix("/homesites.geodatabase"))
+        let folder = work.appendingPathComponent(ReplicaService.folderName(response.replicaID))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["homesites.geodatabase"])
+        let source = try ReplicaSources.open(folder.appendingPathComponent("homesites.geodatabase"))
+        #expect(source.replica.layers.map(\.name) == ["Homesites", "Homesites inspections"])
+        #expect(source.featureCount(inLayer: 0) == 69)
+        #expect(ReplicaService().supportedExportFormats.split(separator: ",").contains("sqlite"))
+    }
 }
