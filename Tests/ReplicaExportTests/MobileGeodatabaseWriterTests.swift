@@ -204,4 +204,79 @@ import Testing
         #expect(source.featureCount(inLayer: 0) == 69)
         #expect(ReplicaService().supportedExportFormats.split(separator: ",").contains("sqlite"))
     }
+
+    // MARK: the catalog against ArcGIS Pro 2.8's
+
+    /// The written file against the Pro 2.8 original: sqlite_master (tables, columns with their
+    /// declared types and constraints, indexes, triggers), the catalog's constant tables, the
+    /// registries, st_geometry_columns, st_aux and GDB_Layers. Differences, each with its reason:
+    /// - the shape column is `SHAPE` (the model does not carry the input's `Shape` spelling), so
+    ///   every object named after it is renamed alike;
+    /// - GDB_ServiceItems is added (a feature-service replica's layer JSON);
+    /// - times (registration dates, cdate) are the export's;
+    /// - GDB_Items' own layer extent is the world (ArcGIS's is the union of its items' extents);
+    /// - GDB_RowidGenerators' last_id of the catalog tables is the last ObjectID (ArcGIS's values
+    ///   there follow its own history);
+    /// - a domain's description and merge and split policies are not in the model (a layer
+    ///   resource has none of them): written empty and with ArcGIS's defaults;
+    /// - ArcGIS's two classes differ from each other in `DomainFixed` on the OID and shape fields,
+    ///   `HasSpatialIndex` and whether the definition holds the extent (test_extent has the first
+    ///   two and no extent, roads the opposite: their editing histories differ); the writer writes
+    ///   every class as roads is written, with its extent (in the shortest digits that read back,
+    ///   where ArcGIS prints 17 significant digits).
+    @Test func catalogIsArcGISPro28s() throws {
+        let file = try Self.exports.output(of: Self.pro28)
+        let original = try SQLiteConnection.openInput(MGDB.url(Self.pro28))
+        let written = try SQLiteConnection.openInput(file)
+        func rows(_ db: SQLiteConnection, _ sql: String) throws -> [String] {
+            try db.rows(sql) { row in (0..<row.columnCount).map { row.isNull($0) ? "NULL" : row.text($0) ?? "" }.joined(separator: "|") }
+        }
+        func spelledAsWritten(_ text: String) -> String {
+            guard text.contains("roads") else { return text }
+            return text.replacingOccurrences(of: "roads_Shape", with: "roads_SHAPE").replacingOccurrences(of: "NEW.Shape", with: "NEW.SHAPE")
+                .replacingOccurrences(of: "OF Shape ON", with: "OF SHAPE ON")
+                .replacingOccurrences(of: ", Shape geometryblob check((typeof(Shape) = 'blob' and length(Shape) >= 18 and cast(hex(substr(Shape,1,1)) as integer) = 64) or typeof(Shape) = 'null'))",
+                                      with: ", SHAPE geometryblob check((typeof(SHAPE) = 'blob' and length(SHAPE) >= 18 and cast(hex(substr(SHAPE,1,1)) as integer) = 64) or typeof(SHAPE) = 'null'))")
+                .replacingOccurrences(of: "roads|Shape|", with: "roads|SHAPE|").replacingOccurrences(of: "|Shape|NULL", with: "|SHAPE|NULL")
+        }
+        let master = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name <> 'GDB_ServiceItems' ORDER BY type, name"
+        let expectedMaster = try rows(original, master).map(spelledAsWritten)
+        let writtenMaster = try rows(written, master)
+        #expect(expectedMaster == writtenMaster, "\(zip(expectedMaster, writtenMaster).first { $0 != $1 }.map { "ArcGIS: \($0)\nours:   \($1)" } ?? "counts \(expectedMaster.count) \(writtenMaster.count)")")
+        #expect(try rows(written, "SELECT count(*) FROM sqlite_master WHERE name = 'GDB_ServiceItems'") == ["1"])
+        for sql in ["SELECT * FROM GDB_Version", "SELECT * FROM GDB_ItemTypes", "SELECT * FROM GDB_ItemRelationshipTypes",
+                    "SELECT * FROM GDB_ColumnRegistry ORDER BY table_name, column_name",
+                    "SELECT registration_id, table_name, rowid_column, description, object_flags, minimum_id, table_comment FROM GDB_TableRegistry",
+                    "SELECT * FROM st_geometry_columns", "SELECT * FROM st_aux_spatial_reference_systems",
+                    "SELECT * FROM GDB_Tables_Last_Modified", "SELECT * FROM sqlite_sequence ORDER BY name",
+                    "SELECT layer_id, description, table_name, spatial_column, eflags, layer_mask, minx, miny, maxx, maxy, minz, minm, maxz, maxm, minimum_id, srid, base_layer_id FROM GDB_Layers WHERE table_name <> 'GDB_Items'",
+                    "SELECT registration_id, base_id, num_ids FROM GDB_RowidGenerators ORDER BY registration_id",
+                    "SELECT Type, Name, PhysicalName, Path, Url, Properties, DatasetSubtype1, DatasetSubtype2, DatasetInfo1, DatasetInfo2 FROM GDB_Items ORDER BY ObjectID"] {
+            var expected = try rows(original, sql).map(spelledAsWritten)
+            var found = try rows(written, sql)
+            if sql.contains("ColumnRegistry") { expected.sort(); found.sort() }
+            #expect(expected == found, "\(sql)\n\(zip(expected, found).first { $0 != $1 }.map { "ArcGIS: \($0)\nours:   \($1)" } ?? "counts \(expected.count) \(found.count)")")
+        }
+        // The definitions: domains exactly; classes but for the shape column's spelling and the
+        // extent's digits (ArcGIS prints 17 significant digits, we the shortest that reads back).
+        let definitions = "SELECT Name, Definition FROM GDB_Items WHERE Type IN ('\(GDBItemType.codedValueDomain)', '\(GDBItemType.rangeDomain)', '\(GDBItemType.featureClass)', '\(GDBItemType.table)') ORDER BY ObjectID"
+        func normalized(_ xml: String) -> String {
+            var text = spelledAsWritten(xml).replacingOccurrences(of: ">Shape<", with: ">SHAPE<").replacingOccurrences(of: "(Shape)", with: "(SHAPE)")
+            text = text.replacingOccurrences(of: "<DomainFixed>true</DomainFixed>", with: "")
+                .replacingOccurrences(of: "<Extent xsi:nil='true'/>", with: "<Extent></Extent>")
+                .replacingOccurrences(of: "<Extent xsi:type='typens:EnvelopeN'>", with: "<Extent>")
+            for tag in ["Extent", "DSID", "Description", "MergePolicy", "SplitPolicy", "HasSpatialIndex"] {
+                while let open = text.range(of: "<\(tag)>"), let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex) {
+                    text.replaceSubrange(open.lowerBound..<close.upperBound, with: "[\(tag)]")
+                }
+            }
+            return text
+        }
+        let expectedDefinitions = try rows(original, definitions).map(normalized)
+        let writtenDefinitions = try rows(written, definitions).map(normalized)
+        #expect(expectedDefinitions.count == writtenDefinitions.count)
+        for (e, f) in zip(expectedDefinitions, writtenDefinitions) {
+            #expect(e == f, "\(e.prefix(60))")
+        }
+    }
 }

@@ -183,7 +183,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
             try db.execute("INSERT INTO GDB_Layers (description, table_name, spatial_column, eflags, layer_mask, minx, miny, maxx, maxy, cdate, minimum_id, srid, base_layer_id) VALUES (NULL, 'GDB_Items', 'Shape', 71565457, 0, -180, -90, 180, 90, \(timestamp), 1, 4326, 0)")
             try db.execute("INSERT INTO st_geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, srid, spatial_index_type) VALUES ('GDB_Items', 'Shape', 6, 2, 4326, 'RTREEXY')")
 
-            rootFolderUUID = try addItem(db, type: "{F3783E6F-65CA-4514-8315-CE3985DAD3B1}", name: nil, path: "\\", url: nil)
+            rootFolderUUID = try addItem(db, type: "{F3783E6F-65CA-4514-8315-CE3985DAD3B1}", name: "", path: "\\", url: nil)
             _ = try addItem(db, type: "{C673FE0F-7280-404F-8532-20755DD8FC06}", name: "Workspace", path: "", url: nil,
                             properties: 0, subtype1: 1, definition: Pro28Template.workspaceDefinition)
             _ = try addItem(db, type: "{DC64B6E4-DC0F-43BD-B4F5-F22385DCF055}", name: "DEFAULT", path: "", url: nil,

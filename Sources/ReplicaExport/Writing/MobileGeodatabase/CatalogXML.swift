@@ -53,10 +53,10 @@ enum CatalogXML {
 
     /// One `GPFieldInfoEx`.
     static func field(name: String, alias: String?, type: String, domain: String? = nil, nullable: Bool,
-                      required: Bool = false, editable: Bool? = nil) -> String {
+                      required: Bool = false, editable: Bool? = nil, modelName: Bool = true) -> String {
         var out = "<GPFieldInfoEx xsi:type='typens:GPFieldInfoEx'>" + element("Name", name)
         if let alias { out += element("AliasName", alias) }
-        if !name.contains("(") { out += element("ModelName", name) }
+        if modelName && !name.contains("(") { out += element("ModelName", name) }
         if let domain { out += element("DomainName", domain) }
         out += element("FieldType", type) + element("IsNullable", nullable ? "true" : "false")
         if required { out += element("Required", "true") }
@@ -90,7 +90,8 @@ enum CatalogXML {
         for f in layer.fields {
             switch f.type {
             case .objectID:
-                out += field(name: f.name, alias: f.alias ?? f.name, type: f.type.rawValue, nullable: false, required: true, editable: false)
+                out += field(name: f.name, alias: f.alias ?? f.name, type: f.type.rawValue, nullable: false, required: true, editable: false,
+                             modelName: false)
             case .globalID:
                 out += field(name: f.name, alias: f.alias ?? f.name, type: f.type.rawValue, nullable: false, editable: false)
             default:
@@ -100,7 +101,7 @@ enum CatalogXML {
         }
         var lengthField = "", areaField = ""
         if let shape = info.shapeColumn {
-            out += field(name: shape, alias: shape, type: "esriFieldTypeGeometry", nullable: true, required: true)
+            out += field(name: shape, alias: shape, type: "esriFieldTypeGeometry", nullable: true, required: true, modelName: false)
             if layer.geometryType == .polyline {
                 lengthField = "st_length(\(shape))"
             } else if layer.geometryType == .polygon || layer.geometryType == .envelope {
@@ -129,7 +130,7 @@ enum CatalogXML {
             out += element("FeatureType", "esriFTSimple")
                 + element("ShapeType", (layer.geometryType == .envelope ? GeometryType.polygon : layer.geometryType ?? .point).rawValue)
                 + element("ShapeFieldName", shape) + element("HasM", "false") + element("HasZ", layer.hasZ ? "true" : "false")
-                + element("HasSpatialIndex", "true") + element("AreaFieldName", areaField) + element("LengthFieldName", lengthField)
+                + element("HasSpatialIndex", "false") + element("AreaFieldName", areaField) + element("LengthFieldName", lengthField)
             if let e = info.extent {
                 out += "<Extent xsi:type='typens:EnvelopeN'>" + element("XMin", "\(e.xmin)") + element("YMin", "\(e.ymin)")
                     + element("XMax", "\(e.xmax)") + element("YMax", "\(e.ymax)") + sr + "</Extent>"

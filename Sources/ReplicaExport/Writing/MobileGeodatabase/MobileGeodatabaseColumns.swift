@@ -32,6 +32,10 @@ enum MobileGeodatabaseColumns {
             nullable ? "(typeof(\(n)) = '\(sqlType)' or typeof(\(n)) = 'null')" : "typeof(\(n)) = '\(sqlType)'"
         }
         func tail(_ check: String) -> String { nullable ? "check(\(check))" : "check(\(check)) not null" }
+        /// A check of the type alone, which ArcGIS writes without parentheses around it.
+        func typeOnly(_ sqlType: String) -> String {
+            nullable ? "check(typeof(\(n)) = '\(sqlType)' or typeof(\(n)) = 'null')" : "check(typeof(\(n)) = '\(sqlType)') not null"
+        }
         switch storedType(field.type) {
         case .smallInteger:
             return "\(n) int16 " + tail("\(typeCheck("integer")) and \(n) >= -32768 and \(n) <= 32767")
@@ -40,9 +44,9 @@ enum MobileGeodatabaseColumns {
         case .bigInteger, .objectID:
             return "\(n) int64 " + tail("\(typeCheck("integer")) and \(n) >= -9223372036854775808 and \(n) <= 9223372036854775807")
         case .single:
-            return "\(n) float32 " + tail(typeCheck("real"))
+            return "\(n) float32 " + typeOnly("real")
         case .double:
-            return "\(n) float64 " + tail(typeCheck("real"))
+            return "\(n) float64 " + typeOnly("real")
         case .string:
             let length = textLength(field)
             return "\(n) text(\(length)) " + tail("\(typeCheck("text")) and not length(\(n)) > \(length)")
@@ -55,9 +59,9 @@ enum MobileGeodatabaseColumns {
                 ? "\(n) uuidtext check((typeof(\(n)) = 'text' and length(\(n)) = 38) or typeof(\(n)) = 'null')"
                 : "\(n) uuidtext check(typeof(\(n)) = 'text' and length(\(n)) = 38) not null"
         case .xml:
-            return "\(n) xmltext " + tail(typeCheck("text"))
+            return "\(n) xmltext " + typeOnly("text")
         case .blob, .raster, .dateOnly, .timeOnly, .timestampOffset:
-            return "\(n) blob " + tail(typeCheck("blob"))
+            return "\(n) blob " + typeOnly("blob")
         }
     }
 
