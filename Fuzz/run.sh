@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the libFuzzer binary (the library sources compiled with the fuzz entry point, libFuzzer and
-# AddressSanitizer) and runs one target for SECONDS on its seed corpus from TestData.
+# AddressSanitizer) and runs one target for SECONDS on its seed corpus from TestData (json: the
+# real payloads of TestData/esrijson and the quirks of TestData/quirks).
 #
 # Usage: Fuzz/run.sh TARGET SECONDS [extra libFuzzer flags]
 #   TARGET: json | blob | xml | catalog
@@ -42,7 +43,7 @@ corpus="$work/$target/corpus"
 findings="$work/$target/findings"
 mkdir -p "$seeds" "$corpus" "$findings"
 case "$target" in
-    json) cp "$root"/TestData/esrijson/*.json "$seeds"/ 2>/dev/null || true; max_len=262144 ;;
+    json) cp "$root"/TestData/esrijson/*.json "$root"/TestData/quirks/*.json "$seeds"/ 2>/dev/null || true; max_len=262144 ;;
     catalog) cp "$root"/TestData/mobilegdb/*.geodatabase "$seeds"/; max_len=4194304 ;;
     blob) sqlite3 "file:$root/TestData/mobilegdb/LA_Trails.geodatabase?immutable=1" "SELECT hex(Shape) FROM Trailheads LIMIT 200" \
               | awk -v dir="$seeds" '{ print $0 > (dir "/trailheads_" NR ".hex") }'

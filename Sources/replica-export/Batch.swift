@@ -149,7 +149,7 @@ extension Batch: CurveOptionsHelp, RunOptionsHelp {
     static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
     static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set for every input; bit 256 keeps true curves. Default: what each payload stores, else 0."
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units."
-    static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given."
+    static let strict: ArgumentHelp = "Fail an input, writing nothing for it, when a format cannot hold a value as given or the input had to be repaired (a value outside its declared type, JSON that is not standard)."
     static let quiet: ArgumentHelp = "No progress and no summary table; errors only (the report has everything)."
 }
 

@@ -127,6 +127,6 @@ extension Convert: CurveOptionsHelp, RunOptionsHelp {
     static let trueCurves: ArgumentHelp = "Keep true curves where the format can hold them (same as --sync-data-options 256)."
     static let syncDataOptions: ArgumentHelp = "The createReplica syncDataOptions bit set; bit 256 keeps true curves. Default: what the payload stores, else 0."
     static let maxDeviation: ArgumentHelp = "Largest distance between a curve and its densified chords, in coordinate-system units. Default: 2 x XY resolution x 100 (0.02 m)."
-    static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given (by default it is written as closely as the format allows and reported)."
+    static let strict: ArgumentHelp = "Refuse the export, writing nothing, when a format cannot hold a value as given or the input had to be repaired, such as a value outside its declared type or JSON that is not standard (by default both are written as closely as the formats allow and reported)."
     static let quiet: ArgumentHelp = "No progress line and no summary; warnings and errors only (--report has everything)."
 }

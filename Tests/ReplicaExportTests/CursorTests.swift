@@ -156,7 +156,7 @@ import Testing
         try Data(#"""
         {"layers": [{"id": 0, "features": [
           {"attributes": {"oid": 1, "n": 1, "extra": true}},
-          {"attributes": {"oid": 2, "n": 40000}},
+          {"attributes": {"oid": 2, "n": 2}, "geometry": "not a geometry"},
           {"attributes": {"oid": 3, "n": 3}}]}]}
         """#.utf8).write(to: payload)
         return (directory, payload)
@@ -169,7 +169,7 @@ import Testing
         let cursor = try source.featureCursor(inLayer: 0, batchSize: 1)
         #expect(try cursor.next()?.first?.attributes == [.int64(1), .int16(1)])
         let error = try #require(throws: ReplicaExportError.self) { try cursor.next() }
-        #expect(error.code == .unexpectedType)
+        #expect(error.code == .syntax)
         #expect(error.location.input == payload.path && error.location.layer == "t")
         #expect(error.location.featureIndex == 1 && error.location.objectID == 2)
         #expect(try cursor.next() == nil)

@@ -477,30 +477,37 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
           {"attributes": {}, "geometry": {"points": [[1, 2, 3, 4]], "hasZ": true, "hasM": true}}
         ]}
         """#)
-        let mp = try allFeatures(try EsriJSONReplicaSource(url: points))
-        #expect(mp[0].geometry == Geometry(.multipoint([Vertex(x: 1, y: 2, z: 3), Vertex(x: 4, y: 5, z: 6)]), hasZ: true))
+        // The page declares Z only; a geometry with M makes the layer M-aware (issue 23), the
+        // others then have no measure (NaN).
+        let multipoints = try EsriJSONReplicaSource(url: points)
+        #expect(multipoints.replica.layers[0].hasZ && multipoints.replica.layers[0].hasM)
+        let mp = try allFeatures(multipoints)
+        guard case .multipoint(let first)? = mp[0].geometry?.shape else { Issue.record("no multipoint"); return }
+        #expect(first.map { [$0.x, $0.y, $0.z] } == [[1, 2, 3], [4, 5, 6]] && first.allSatisfy { $0.m.isNaN })
+        #expect(mp[0].geometry?.hasZ == true && mp[0].geometry?.hasM == true)
         #expect(mp[1].geometry == Geometry(.multipoint([Vertex(x: 1, y: 2, z: 3, m: 4)]), hasZ: true, hasM: true))
+        #expect(multipoints.diagnostics.contains { $0.code == .undeclaredZOrM && $0.message.contains("hasM") && $0.location.featureIndex == 1 })
 
         let nanPoint = try writeTemp(#"{"geometryType": "esriGeometryPoint", "features": [{"geometry": {"x": "NaN", "y": "NaN"}}, {"geometry": {"x": null}}]}"#)
         let np = try allFeatures(try EsriJSONReplicaSource(url: nanPoint))
         #expect(np.count == 2 && np.allSatisfy { $0.geometry == nil })
     }
 
-    @Test func geometryTypeMismatchIsAnError() throws {
-        // With a schema: found while converting.
+    @Test func geometryTypeMismatchIsKept() throws {
+        // With a schema: kept, and reported with the first feature (issue 23; formats with one
+        // type per layer split them).
         let url = try writeTemp(#"{"geometryType": "esriGeometryPoint", "fields": [], "spatialReference": {"wkid": 4326}, "features": [{"geometry": {"x": 1, "y": 2}}, {"geometry": {"paths": [[[0, 0], [1, 1]]]}}]}"#)
         let source = try EsriJSONReplicaSource(url: url)
-        let error = expectReadingError(.schemaMismatch) { _ = try allFeatures(source) }
-        #expect(error?.location.featureIndex == 1)
-        #expect(error?.location.byteOffset == 146)
-        #expect(error?.location.input == url.path)
+        #expect(try allFeatures(source).map { $0.geometry?.geometryType } == [.point, .polyline])
+        let note = source.diagnostics.first { $0.code == .geometryTypeMismatch }
+        #expect(note?.location.featureIndex == 1 && note?.count == 1 && note?.location.input == url.path)
         // Without a declared type the geometries decide (issue 12): several types are kept, the
-        // first names the layer, and a warning says so (formats with one type per file split them).
+        // first names the layer, and the others are reported alike.
         let replica = try writeTemp(#"{"layers": [{"id": 0, "features": [{"geometry": {"x": 1, "y": 2}}, {"geometry": {"rings": [[[0, 0], [1, 1], [0, 0]]]}}]}]}"#)
         let mixed = try EsriJSONReplicaSource(url: replica)
         #expect(mixed.replica.layers[0].geometryType == .point)
-        #expect(mixed.diagnostics.contains { $0.code == .inputIrregular && $0.message.contains("several types") })
         #expect(try allFeatures(mixed).map { $0.geometry?.geometryType } == [.point, .polygon])
+        #expect(mixed.diagnostics.contains { $0.code == .geometryTypeMismatch && $0.message.contains("esriGeometryPolygon") })
     }
 
     /// Every field type's coercion, and the errors for values that do not fit.
@@ -549,20 +556,32 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         #expect(unknown.count == 2)
         #expect(unknown.contains { $0.message.contains("'extra'") })
 
-        // Values that do not fit.
-        for (attributes, field) in [(#""si": 40000"#, "si"), (#""i": "abc""#, "i"), (#""i": 1.5"#, "i"),
-                                    (#""g": "not-a-guid""#, "g"), (#""do": "2024-13-01""#, "do"),
-                                    (#""d": true"#, "d"), (#""s": {"a": 1}"#, "s"), (#""i": 3000000000"#, "i")] {
+        // Values that do not fit their declaration widen the field (issue 23: one odd value never
+        // costs the file), and the reading says so with the count and the first OBJECTID.
+        let widened: [(attributes: String, field: Int, type: FieldType, value: Value)] = [
+            (#""si": 40000"#, 1, .integer, .int32(40000)), (#""i": "abc""#, 2, .string, .string("abc")),
+            (#""i": 1.5"#, 2, .double, .float64(1.5)), (#""g": "not-a-guid""#, 11, .string, .string("not-a-guid")),
+            (#""do": "2024-13-01""#, 8, .string, .string("2024-13-01")), (#""d": true"#, 5, .string, .string("true")),
+            (#""i": 3000000000"#, 2, .bigInteger, .int64(3_000_000_000)),
+            (#""s": "more than ten""#, 6, .string, .string("more than ten")),
+        ]
+        for (attributes, field, type, value) in widened {
             try Data(#"{"layers": [{"id": 0, "features": [{"attributes": {"oid": 1}}, {"attributes": {"oid": 2, \#(attributes)}}]}]}"#.utf8)
                 .write(to: payload)
-            let bad = try EsriJSONReplicaSource(url: payload)
-            let error = expectReadingError(.unexpectedType) { _ = try allFeatures(bad) }
-            #expect(error?.location.featureIndex == 1, "\(attributes)")
-            #expect(error?.location.layer == "t")
-            #expect(error?.location.input == payload.path)
-            #expect(error?.location.byteOffset != nil)
-            #expect(error?.message.contains("'\(field)'") == true, "\(String(describing: error))")
+            let odd = try EsriJSONReplicaSource(url: payload)
+            #expect(odd.replica.layers[0].fields[field].type == type, "\(attributes)")
+            #expect(try allFeatures(odd)[1].attributes[field] == value, "\(attributes)")
+            let note = odd.diagnostics.first { $0.code == .fieldWidened }
+            #expect(note?.location.objectID == 2 && note?.count == 1 && note?.location.field == layer.fields[field].name,
+                    "\(attributes): \(odd.diagnostics)")
         }
+        #expect(try EsriJSONReplicaSource(url: payload).replica.layers[0].fields[6].length == 13)
+        // An object in a text field is its JSON text: converted, not widened.
+        try Data(#"{"layers": [{"id": 0, "features": [{"attributes": {"oid": 1, "s": {"a": 1}}}]}]}"#.utf8).write(to: payload)
+        let object = try EsriJSONReplicaSource(url: payload)
+        #expect(try allFeatures(object)[0].attributes[6] == .string(#"{"a":1}"#))
+        #expect(object.diagnostics.contains { $0.code == .valueConverted && $0.location.field == "s" && $0.location.objectID == 1 })
+        #expect(!object.diagnostics.contains { $0.code == .fieldWidened })
     }
 
     /// `{"layers", "tables"}` with relationships, subtypes and a trimmed field list.
@@ -688,7 +707,7 @@ func writeTemp(_ text: String, name: String = "input.json") throws -> URL {
         (#"{"features": [1, 2]}"#, .unexpectedType),
         (#"{"replicaName": 5, "layers": []}"#, .unexpectedType),
         (#"{"layers": []} trailing"#, .syntax),
-        (#"{"layers": [{"id": 0,}]}"#, .syntax),
+        (#"{"layers": [{"id": 0,,}]}"#, .syntax),
         (#"{"layers": [}"#, .unexpectedType),
     ])
     func wrongTypes(json: String, code: ReplicaExportError.Code) throws {

@@ -273,8 +273,11 @@ import ReplicaExportBenchmarkSupport
         (#"{"a": tru }"#, 6),
         (#"{"a": 01}"#, 6),
         (#"{"a" 1}"#, 5),
-        (#"{"a": 1,}"#, 8),
-        (#"[1, 2,]"#, 6),
+        (#"{"a": 1,,}"#, 8),
+        (#"[1, 2,,]"#, 6),
+        (#"{"a": NaNa}"#, 6),
+        (#"{"a": -Inf}"#, 6),
+        (#"{"a": -NaN}"#, 6),
         ("{\"a\": \"x\ny\"}", 8),
         (#"{"a": "\q"}"#, 8),
         (#"{"a": -}"#, 6),
@@ -291,6 +294,29 @@ import ReplicaExportBenchmarkSupport
             #expect(error.location.byteOffset == offset, "\(json): \(error)")
             #expect(error.location.input == url.path)
         }
+    }
+
+    /// What GDAL's and Python's readers accept beyond JSON is read, at every chunk size, and counted
+    /// with the first offset: commas before `]` and `}`, `NaN` / `Infinity` / `-Infinity`, a BOM.
+    @Test func nonStandardJSONIsReadAndCounted() throws {
+        let json = "\u{FEFF}" + #"{"a": [1, NaN, -Infinity, Infinity,], "b": {"c": -1,},}"#
+        let url = try write(json)
+        for chunk in [1, 2, 3, 7, 1 << 16] {
+            let s = try JSONScanner(url: url, chunkSize: chunk)
+            let value = try s.readValue()
+            #expect(try s.atEndOfInput())
+            guard case .array(let items)? = value["a"] else { Issue.record("no array at chunk \(chunk)"); continue }
+            #expect(items.count == 4, "chunk \(chunk)")
+            #expect(items[1].double?.isNaN == true && items[2].double == -.infinity && items[3].double == .infinity)
+            #expect(value["b"]?["c"]?.int == -1)
+            #expect(s.nonStandard.count == 7, "chunk \(chunk): \(s.nonStandard)")
+            #expect(s.nonStandard.firstOffset == 0)
+            #expect(s.nonStandard.seen == [.trailingComma, .nonFiniteLiteral, .byteOrderMark])
+        }
+        let plain = try write(#"{"a": [1, -2]}"#)
+        let s = try JSONScanner(url: plain, chunkSize: 1)
+        _ = try s.readValue()
+        #expect(s.nonStandard == NonStandardJSON())
     }
 
     @Test func truncatedInputIsReportedAtEveryCut() throws {

@@ -128,23 +128,26 @@ import GDALReadBack
         #expect(writer.diagnostics.contains { $0.code == .objectIDReassigned && $0.count == 2 })
     }
 
-    @Test func gdalRefusalIsThrownWithGDALMessageAndFeatureLocation() throws {
+    @Test func aGeometryGDALRefusesIsWrittenNullAndReported() throws {
         let dir = try TestPaths.makeTemporaryDirectory("gdb-refusal")
         defer { try? FileManager.default.removeItem(at: dir) }
-        // A coordinate far below the grid origin of a geographic FileGDB cannot be encoded: GDAL refuses it.
+        // A coordinate far below the grid origin of a geographic FileGDB cannot be encoded: GDAL
+        // refuses the feature; it is written again without its geometry (issue 23), and reported.
         let layer = LayerSchema(id: 1, name: "far", geometryType: .point,
                                 spatialReference: SpatialReference(wkid: 4326), objectIdField: "OBJECTID",
                                 fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
         let point = { (x: Double) in PreparedGeometry(.point(Vertex(x: x, y: 10))) }
-        #expect {
-            try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
-                                     features: [PreparedFeature(attributes: [.int64(1)], geometry: point(10)),
-                                                PreparedFeature(attributes: [.int64(2)], geometry: point(-1e15))])
-        } throws: { error in
-            guard let e = error as? ReplicaExportError else { return false }
-            return e.message.contains("GDAL") && e.location.layer == "far" && e.location.featureIndex == 1
-        }
-        #expect(TestPaths.entries(dir).isEmpty)
+        let (writer, outputs) = try WriterFixtures.write(FileGDBWriter.self, into: dir, layer: layer,
+                                                         features: [PreparedFeature(attributes: [.int64(1)], geometry: point(10)),
+                                                                    PreparedFeature(attributes: [.int64(2)], geometry: point(-1e15)),
+                                                                    PreparedFeature(attributes: [.int64(3)], geometry: point(11))])
+        #expect(outputs.first?.featureCount == 3)
+        let refused = try #require(writer.diagnostics.first { $0.code == .geometryRefused })
+        #expect(refused.severity == .loss && refused.count == 1 && refused.message.contains("refused"), "\(refused)")
+        #expect(refused.location.layer == "far" && refused.location.featureIndex == 1 && refused.location.objectID == 2)
+        let read = try GDALReadDataset(url: dir.appendingPathComponent("replica.gdb")).features("far")
+        #expect(read.map(\.fid) == [1, 2, 3])
+        #expect(read.map { $0.geometryWKT == nil } == [false, true, false])
     }
 
     @Test func domainsAreAttachedToFields() throws {

@@ -39,7 +39,9 @@ import ReplicaExportBenchmarkSupport
         switch target {
         case .json:
             return try ["esrijson/arcgis-rest-js_PolygonHasZM.replica.json", "esrijson/gntools_esridoc_curveRings_hasM.featureset.json",
-                        "esrijson/pyesridump_us-ca-carson-0.replica.json", "esrijson/seed_example4_canada.replica.json"].map(file)
+                        "esrijson/pyesridump_us-ca-carson-0.replica.json", "esrijson/seed_example4_canada.replica.json",
+                        "quirks/nan_literals.json", "quirks/nonstandard_json.json", "quirks/object_attributes.json",
+                        "quirks/integer_overflow.json", "quirks/broken_vertices.json", "quirks/multipoint_zm.json"].map(file)
         case .blob:
             var blobs: [[UInt8]] = []
             for (gdb, table) in [("LA_Trails", "Trailheads"), ("militaryoverlay", "ControlMeasuresAreas"), ("militaryoverlay", "ControlMeasuresLines")] {

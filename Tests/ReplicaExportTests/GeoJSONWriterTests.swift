@@ -87,12 +87,16 @@ import GDALReadBack
     /// Point layers skip GDAL's RFC 7946 mode (a copy of every feature) and get its rules here:
     /// longitudes beyond ±180 wrapped as GDAL wraps them, no `crs` member, an empty point null,
     /// a latitude beyond ±90 refused.
+    /// A layer of `type` with only an ObjectID, in WGS 84.
+    static func wgs84Layer(_ name: String, _ type: GeometryType) -> LayerSchema {
+        LayerSchema(id: 0, name: name, geometryType: type, spatialReference: SpatialReference(wkid: 4326),
+                    objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)], schemaSource: .layerResource)
+    }
+
     @Test func pointLayersFollowRFC7946WithoutGDALsMode() throws {
         let dir = try TestPaths.makeTemporaryDirectory("geojson-wrap")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let layer = LayerSchema(id: 0, name: "wrap", geometryType: .point, spatialReference: SpatialReference(wkid: 4326),
-                                objectIdField: "OBJECTID", fields: [Field(name: "OBJECTID", type: .objectID)],
-                                schemaSource: .layerResource)
+        let layer = Self.wgs84Layer("wrap", .point)
         func point(_ id: Int64, _ x: Double, _ y: Double) -> PreparedFeature {
             PreparedFeature(attributes: [.int64(id)], geometry: PreparedGeometry(.point(Vertex(x: x, y: y))))
         }
@@ -106,11 +110,35 @@ import GDALReadBack
         #expect(numbers((features[2]["geometry"] as? [String: Any])?["coordinates"]) == [180, -90])
         #expect(features[3]["geometry"] is NSNull)
 
+        // Beyond ±90° of latitude: written without the geometry, reported (issue 23).
         let refused = try TestPaths.makeTemporaryDirectory("geojson-bounds")
         defer { try? FileManager.default.removeItem(at: refused) }
-        #expect(throws: ReplicaExportError.self) {
-            try WriterFixtures.write(GeoJSONWriter.self, into: refused, layer: layer, features: [point(1, 10, 10), point(2, 10, 95)])
+        let (writer, _) = try WriterFixtures.write(GeoJSONWriter.self, into: refused, layer: layer,
+                                                   features: [point(1, 10, 10), point(2, 10, 95)])
+        let kept = try json(refused.appendingPathComponent("wrap.geojson"))["features"] as! [[String: Any]]
+        #expect(numbers((kept[0]["geometry"] as? [String: Any])?["coordinates"]) == [10, 10])
+        #expect(kept[1]["geometry"] is NSNull && (kept[1]["properties"] as? [String: Any])?["OBJECTID"] as? Int == 2)
+        let note = try #require(writer.diagnostics.first { $0.code == .geometryRefused })
+        #expect(note.count == 1 && note.location.objectID == 2 && note.location.featureIndex == 1)
+    }
+
+    /// Lines and polygons beyond what RFC 7946 holds: beyond ±360° of longitude (where GDAL 3.6.2
+    /// would write an empty polygon without a word) refused here, beyond ±90° of latitude refused
+    /// by GDAL; both written without their geometry and reported, the others kept.
+    @Test func linesAndPolygonsBeyondWGS84AreWrittenWithoutGeometry() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("geojson-refused")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layer = Self.wgs84Layer("areas", .polygon)
+        func square(_ id: Int64, _ x: Double, _ y: Double) -> PreparedFeature {
+            let ring = [Vertex(x: x, y: y), Vertex(x: x + 1, y: y), Vertex(x: x + 1, y: y + 1), Vertex(x: x, y: y + 1), Vertex(x: x, y: y)]
+            return PreparedFeature(attributes: [.int64(id)], geometry: PreparedGeometry(.polygons([[Path(vertices: ring)]])))
         }
+        let (writer, _) = try WriterFixtures.write(GeoJSONWriter.self, into: dir, layer: layer, features: [
+            square(1, 10, 10), square(2, 1_447_153, 6_800_125), square(3, 10, 89.5), square(4, 20, 20)])
+        let features = try json(dir.appendingPathComponent("areas.geojson"))["features"] as! [[String: Any]]
+        #expect(features.map { $0["geometry"] is NSNull } == [false, true, true, false])
+        let note = try #require(writer.diagnostics.first { $0.code == .geometryRefused })
+        #expect(note.count == 2 && note.location.objectID == 2 && note.severity == .loss)
     }
 
     /// Text that looks like JSON stays text (GDAL 3.6.2 would write `[1, 2]` as an array), in point

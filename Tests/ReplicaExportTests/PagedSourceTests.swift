@@ -54,6 +54,21 @@ import Testing
         #expect(PagedReplicaSource.pageName("parcels-1.layers.json") == nil)
     }
 
+    /// Pages agree as declared; one whose values need a wider field (issue 23) widens it for the
+    /// whole layer, so that every page's values fit the columns made from the first.
+    @Test func pagesAreReadWithTheWidestFieldsAnyPageNeeds() throws {
+        let fields = [("OBJECTID", "esriFieldTypeOID"), ("COUNT", "esriFieldTypeInteger")]
+        let root = try Self.folder(["counts-0.json": Self.page([1, 2], fields: fields),
+                                    "counts-1.json": Self.page([3_000_000_000], fields: fields)])
+        defer { TestPaths.remove(root) }
+        let source = try PagedReplicaSource(pages: [root.appendingPathComponent("counts-0.json"),
+                                                    root.appendingPathComponent("counts-1.json")])
+        #expect(source.replica.layers[0].fields[1].type == .bigInteger)
+        #expect(try Self.read(source).map { $0.attributes[1] } == [.int64(1), .int64(2), .int64(3_000_000_000)])
+        let widened = source.diagnostics.filter { $0.code == .fieldWidened }
+        #expect(widened.count == 1 && widened.first?.count == 1 && widened.first?.location.objectID == 3_000_000_000, "\(widened)")
+    }
+
     @Test func pagesAreReadInNumericOrderAsOneLayer() throws {
         // -10 after -9: a lexical order would put it after -1.
         var pages: [String: Data] = [:]

@@ -101,7 +101,7 @@ import GDALReadBack
             """)
         let (report, _) = try Self.convert(json, formats: ["shapefile", "csv"])
         #expect(report.failures.isEmpty, "\(report.failures)")
-        #expect(report.diagnostics.contains { $0.code == .inputIrregular && $0.message.contains("several types") })
+        #expect(report.diagnostics.contains { $0.code == .geometryTypeMismatch && $0.location.objectID == 2 && $0.count == 1 })
         let shapefiles = try #require(report.outputs["shapefile"])
         #expect(shapefiles.count == 2, "\(shapefiles)")
         let counts = try shapefiles.map { try GDALReadDataset(url: $0.url).features($0.url.deletingPathExtension().lastPathComponent).count }.sorted()
@@ -184,7 +184,9 @@ import GDALReadBack
             """)
         let (report, _) = try Self.convert(json, formats: ["geopackage"])
         #expect(report.diagnostics.contains { $0.code == .inputIncomplete && $0.severity == .warning })
-        #expect(report.diagnostics.contains { $0.code == .inputIrregular && $0.message.contains("hasZ") && $0.count == 1 })
+        // The layer was made Z-aware to keep the Z (issue 23).
+        #expect(report.diagnostics.contains { $0.code == .undeclaredZOrM && $0.message.contains("hasZ") && $0.count == 1 })
+        #expect(report.replica.layers[0].hasZ)
 
         let plain = Self.page(features: #"{"attributes": {"OBJECTID": 1}, "geometry": {"x": 1, "y": 2}}"#)
         let (quiet, _) = try Self.convert(plain, formats: ["geopackage"])

@@ -254,7 +254,7 @@ print(json.dumps(report))
         }
         // A damaged payload is the service's 500, with where it happened.
         let bad = work.appendingPathComponent("bad.json")
-        try Data(#"{"layers": [{"id": 0, "features": [{"attributes": {"a": 1},}]}]}"#.utf8).write(to: bad)
+        try Data(#"{"layers": [{"id": 0, "features": [{"attributes": {"a": 1},,}]}]}"#.utf8).write(to: bad)
         do {
             _ = try ReplicaService().export(try parameters("syncModel=none&dataFormat=csv&layers=0"), input: bad,
                                             workDirectory: work.appendingPathComponent("out"), resultBaseURL: Self.base)

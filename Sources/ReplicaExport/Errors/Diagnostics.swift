@@ -24,6 +24,10 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         self.count = count
     }
 
+    /// Whether `--strict` refuses the export for this diagnostic: a loss, or a flaw of the input
+    /// repaired while reading (``Code/isInputFault``).
+    public var isRefusedByStrict: Bool { severity == .loss || code.isInputFault }
+
     /// `location: message`, or the message alone when the location is empty.
     public var description: String { location.isEmpty ? message : "\(location): \(message)" }
 
@@ -141,14 +145,66 @@ public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible 
         /// Subtypes not kept by this format (the subtype codes are; a warning, not a loss).
         public static let subtypesDropped: Code = "subtypesDropped"
 
+        // What the input gets wrong, repaired while reading (``isInputFault``: `--strict` refuses them).
+        /// A field declared with a type or length that does not hold the input's values (a
+        /// SmallInteger or Integer holding larger integers, a Single beyond float range, an integer
+        /// with a fraction, a String longer than its length, text that is no value of the type): its
+        /// column was widened (SmallInteger, Integer, BigInteger, Double, String; a longer String) so
+        /// that every value is kept. The count is of the values outside the declared type.
+        public static let fieldWidened: Code = "fieldWidened"
+        /// A value given in another form than its field's type was converted: a number as text
+        /// (`"12"`), a date as ISO 8601 text instead of epoch milliseconds, an object or array
+        /// (written as its JSON text).
+        public static let valueConverted: Code = "valueConverted"
+        /// A layer declares a second esriFieldTypeOID field: it is written as an integer column
+        /// (Integer, or BigInteger when its values need it), the first one being the ObjectID.
+        public static let secondObjectIDField: Code = "secondObjectIDField"
+        /// NaN or infinity in a Single or Double attribute (`"NaN"`, `"Infinity"`, `"-Infinity"` as
+        /// text, or as bare literals): kept where the format holds it, else written as null and
+        /// reported as ``nonFiniteNumberDropped`` by that format.
+        public static let nonFiniteNumber: Code = "nonFiniteNumber"
+        /// A value was written as null because it cannot be held: by any column of its field, in
+        /// every format (NaN or infinity in an integer or date field, an ObjectID that is not an
+        /// integer), or by this format's column (a number too large for a shapefile's fixed-point
+        /// `.dbf` field).
+        public static let valueDropped: Code = "valueDropped"
+        /// Esri JSON's documented empty geometry (`"x": null` or `"NaN"`, no paths or rings, or only
+        /// empty ones): the feature was written without geometry.
+        public static let emptyGeometry: Code = "emptyGeometry"
+        /// Geometries of another type than their layer's (a layer without a declared type whose
+        /// geometries differ, or a geometry contradicting the declared type): kept, and written to
+        /// `<layer>_<type>s` where a format holds one geometry type per layer (``geometryTypeSplit``).
+        public static let geometryTypeMismatch: Code = "geometryTypeMismatch"
+        /// Geometries carry Z or M values their layer does not declare (hasZ / hasM): the layer was
+        /// made Z- or M-aware so that every format keeps them.
+        public static let undeclaredZOrM: Code = "undeclaredZOrM"
+        /// JSON that is not standard JSON but that GDAL's and Python's readers accept: a comma before
+        /// `]` or `}`, the literals `NaN`, `Infinity` and `-Infinity`, a UTF-8 byte-order mark. Read
+        /// as those readers read it; the message names the first byte offset.
+        public static let nonStandardJSON: Code = "nonStandardJSON"
+        /// A geometry this format's driver refused (GeoJSON: coordinates outside WGS 84's range in
+        /// a layer that claims WGS 84) was written as null in this format; the rest of the feature
+        /// was written, and the other formats keep the geometry.
+        public static let geometryRefused: Code = "geometryRefused"
+
         /// Stands for diagnostics left out because too many of them were raised (an export lists the
         /// first 50 geometry repairs); its ``Diagnostic/count`` says how many.
         public static let omitted: Code = "omitted"
 
+        /// Whether a diagnostic with this code reports a flaw of the input that was repaired while
+        /// reading (a value outside its declared type, JSON that is not standard): written as the
+        /// outputs allow and reported, and refused by `--strict` like a loss.
+        public var isInputFault: Bool { Self.inputFaults.contains(self) }
+
         static let losses: Set<Code> = [
             .millisecondsDropped, .timeOfDayDropped, .valueTruncated, .integerRounded, .nonFiniteNumberDropped, .fieldDropped,
             .measuresDropped, .missingMeasureReplaced, .attachmentsDropped, .geometryDropped, .textChanged, .realRounded,
-            .dateOutOfRange, .geometryOmitted,
+            .dateOutOfRange, .geometryOmitted, .geometryRefused, .valueDropped,
+        ]
+
+        static let inputFaults: Set<Code> = [
+            .fieldWidened, .valueConverted, .secondObjectIDField, .nonFiniteNumber, .emptyGeometry, .geometryTypeMismatch,
+            .undeclaredZOrM, .nonStandardJSON, .missingZReplaced,
         ]
     }
 }

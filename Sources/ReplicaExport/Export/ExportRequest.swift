@@ -31,8 +31,9 @@ public struct ExportRequest: Sendable {
     /// Features handed from reader to writers at a time.
     public var batchSize: Int
     /// Refuse the export, committing nothing, when a format cannot hold a value as given (see
-    /// ``Diagnostic/Severity/loss``); by default losses are written as closely as the format
-    /// allows and reported.
+    /// ``Diagnostic/Severity/loss``) or the input had to be repaired while it was read (see
+    /// ``Diagnostic/Code/isInputFault``); by default both are written as closely as the formats
+    /// allow and reported.
     public var strict: Bool
     /// Add `<field>_label` columns with the coded values' labels (per subtype where the domain is
     /// per subtype, the subtype name for the subtype field) to formats that have no domains.

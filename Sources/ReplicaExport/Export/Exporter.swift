@@ -482,14 +482,17 @@ public struct Exporter: Sendable {
         let relationships = replica.relationshipClasses
         try writers.each { _, writer in try writer.write(relationships: relationships) }
         if request.strict {
-            // A reader's losses (a geometry no format can represent) come first: they hold for every format.
-            let losses = source.diagnostics.filter { $0.severity == .loss } + writers.live.flatMap { index, writer in
-                writer.diagnostics.filter { $0.severity == .loss }
+            // The reader's come first (a geometry no format can represent, a value outside its
+            // declared type, JSON that is not standard): they hold for every format.
+            let losses = source.diagnostics.filter(\.isRefusedByStrict) + writers.live.flatMap { index, writer in
+                writer.diagnostics.filter(\.isRefusedByStrict)
                     .map { $0.located(ErrorLocation(format: type(of: writer).formatName)) }
             }
             if let first = losses.first {
-                throw ReplicaExportError(.dataLoss, "\(first.message); a strict export refuses what a format cannot hold"
-                                         + (losses.count > 1 ? " (\(losses.count) losses in all)" : ""),
+                let why = first.code.isInputFault ? "a strict export refuses input it had to repair"
+                    : "a strict export refuses what a format cannot hold"
+                throw ReplicaExportError(.dataLoss, "\(first.message) (\(first.code)); \(why)"
+                                         + (losses.count > 1 ? " (\(losses.count) losses and repairs in all)" : ""),
                                          at: first.location)
             }
         }

@@ -42,6 +42,11 @@ package final class GDALErrorCollector {
     func warnings(since start: Int = 0) -> [GDALMessage] {
         messages[start...].filter { $0.severity == .warning }
     }
+    /// Forgets what was raised since `start`: a failure the caller recovered from (a feature written
+    /// again without what the driver refused) must not fail the scope.
+    func forget(since start: Int) {
+        if start < messages.count { messages.removeSubrange(start...) }
+    }
 }
 
 /// The installed handler: finds its collector through the handler's user data (per thread).

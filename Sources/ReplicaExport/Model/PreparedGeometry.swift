@@ -32,6 +32,16 @@ package struct PreparedGeometry: Sendable, Equatable {
         }
     }
 
+    /// Calls `body` with every vertex, in order (not the interior points of arcs).
+    func forEachVertex(_ body: (Vertex) -> Void) {
+        switch shape {
+        case .point(let v): body(v)
+        case .multipoint(let vs): vs.forEach(body)
+        case .lines(let paths): for p in paths { p.vertices.forEach(body) }
+        case .polygons(let polygons): for rings in polygons { for r in rings { r.vertices.forEach(body) } }
+        }
+    }
+
     /// True when a circular arc was kept.
     var hasCurves: Bool {
         switch shape {

@@ -108,17 +108,36 @@ final class PagedReplicaSource: ReplicaSource {
         }
         let referenceIndex = sources.indices.first { !uninformative($0) } ?? 0
         let reference = sources[referenceIndex]
-        let referenceLayer = reference.replica.layers[0]
         var maps: [[Int]?] = []
         for index in sources.indices {
             if uninformative(index) {
                 maps.append(nil)
                 continue
             }
-            maps.append(try Self.fieldMap(of: pages[index], sources[index].replica.layers[0],
-                                          to: pages[referenceIndex], referenceLayer))
+            // The pages agree as declared; each may have widened fields for its own values.
+            maps.append(try Self.fieldMap(of: pages[index], sources[index].declaredLayer(0),
+                                          to: pages[referenceIndex], reference.declaredLayer(0)))
         }
         self.fieldMaps = maps
+
+        // Every page is read with the widest fields any page needs.
+        var widest = reference.replica.layers[0]
+        for index in sources.indices where !uninformative(index) {
+            let page = sources[index].replica.layers[0]
+            for (i, field) in widest.fields.enumerated() {
+                guard let other = page.fields.first(where: { $0.name.lowercased() == field.name.lowercased() }) else { continue }
+                let wide = EsriValues.wider(field, other)
+                if wide.type != field.type || wide.length != field.length {
+                    var renamed = wide
+                    renamed.name = field.name
+                    widest.replaceField(at: i, with: renamed)
+                }
+            }
+            widest.hasZ = widest.hasZ || page.hasZ
+            widest.hasM = widest.hasM || page.hasM
+        }
+        for source in sources { source.widen(layer: 0, to: widest) }
+        let referenceLayer = sources[referenceIndex].replica.layers[0]
 
         // Named after the stem where the page named them after its own file.
         let referenceStem = pages[referenceIndex].url.deletingPathExtension().lastPathComponent

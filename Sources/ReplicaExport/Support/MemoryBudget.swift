@@ -14,6 +14,9 @@ enum MemoryBudget {
     /// Memory of one decoded vertex (x, y, z, m) times the copies a conversion holds of it (the
     /// model, the prepared WKB, GDAL's geometry in each writer).
     static let bytesPerVertex = 32 * 8
+    /// Memory of one item of a JSON value held in memory (a boxed ``JSONValue`` and its place in
+    /// its array), times the copies its JSON text is held in.
+    static let bytesPerJSONItem = 64 * 4
     /// Sizes below this are never checked: reading the system's figures costs more than they risk.
     static let checkedFrom = 16 << 20
 

@@ -6,9 +6,17 @@ enum ValueComparison {
     /// `crlfReadAsLF`: GDAL's CSV reader turns CR LF inside a quoted cell into LF (the file keeps both).
     /// `textCharacters`: the format cuts text longer than this many UTF-16 code units (a reported loss).
     /// `emptyTextReadAsNull`: GDAL's reader reads an empty text as no value (XLSX).
+    /// `trailingSpacesLost`: GDAL's reader reads text with its trailing spaces dropped (LIBKML; the
+    /// file keeps them).
+    /// `nonFiniteReals`: the non-finite numbers the format holds (others are written as null);
+    /// `fixedPoint`: the width and decimals of a `.dbf` number column (a larger number is null).
     static func same(_ expected: Value, _ actual: Value, encoding: ValueEncoding, crlfReadAsLF: Bool = false,
-                     textCharacters: Int? = nil, emptyTextReadAsNull: Bool = false) -> Bool {
-        func cut(_ text: String) -> String { textCharacters.map { LayerNames.prefix(text, utf16: $0) } ?? text }
+                     textCharacters: Int? = nil, emptyTextReadAsNull: Bool = false, trailingSpacesLost: Bool = false,
+                     nonFiniteReals: NonFiniteReals = [], fixedPoint: (width: Int, precision: Int)? = nil) -> Bool {
+        func cut(_ text: String) -> String {
+            let kept = textCharacters.map { LayerNames.prefix(text, utf16: $0) } ?? text
+            return trailingSpacesLost ? trimTrailing(kept) : kept
+        }
         if emptyTextReadAsNull, actual.isNull {
             if case .string("") = expected { return true }
             if case .blob(let bytes) = expected, bytes.isEmpty, encoding == .base64 { return true }
@@ -18,8 +26,14 @@ enum ValueComparison {
             return true  // a .dbf cell of spaces reads back as null
         }
         // NaN and infinity are written as null where the format has no such numbers (a reported loss).
-        if case .formatted(let f) = encoding, f.readBack == .exactNumber, let e = expected.doubleValue, !e.isFinite {
-            return actual.isNull
+        if expected.kind == .float32 || expected.kind == .float64, let e = expected.doubleValue, !e.isFinite {
+            if case .formatted = encoding { return actual.isNull }
+            guard nonFiniteReals.holds(e), let a = actual.doubleValue else { return actual.isNull }
+            return e.isNaN ? a.isNaN : a == e
+        }
+        if case .realShortestDecimal = encoding, let (width, precision) = fixedPoint, var e = expected.doubleValue {
+            if case .float32(let f) = expected { e = ValueText.shortestDecimal(f) }
+            if !ValueText.fixedPointFits(e, width: width, precision: precision) { return actual.isNull }
         }
         if case .null = actual { return false }
         switch encoding {
@@ -62,8 +76,9 @@ enum ValueComparison {
         case .stringMaxBytes(let maxBytes):
             guard let s = expected.text else { return false }
             let cut = ValueText.truncated(s, maxBytes: maxBytes) ?? s
-            // A .dbf pads text with spaces: trailing spaces are not kept.
-            return actual.text.map { trimTrailing($0) } == trimTrailing(cut)
+            // A .dbf pads text with spaces: trailing spaces are not kept, and GDAL's reader (shapelib
+            // built with TRIM_DBF_WHITESPACE) drops leading ones too, which the file keeps.
+            return actual.text.map { trimSpaces($0) } == trimSpaces(cut)
         case .guidBracedUpper, .guidAsGiven:
             return guidKey(expected.text) == guidKey(actual.text)
         case .dateTime, .dateISO:
@@ -102,6 +117,12 @@ enum ValueComparison {
     private static func trimTrailing(_ s: String) -> String {
         var s = s
         while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+
+    private static func trimSpaces(_ s: String) -> String {
+        var s = trimTrailing(s)
+        while s.hasPrefix(" ") { s.removeFirst() }
         return s
     }
 

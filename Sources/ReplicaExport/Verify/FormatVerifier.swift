@@ -104,6 +104,15 @@ struct FormatVerifier {
         outputLayerNames[layer.id] = output.name
         outputSchemas[layer.id] = output
         verification.featuresOut = outputIndexes.reduce(0) { $0 + (dataset.featureCount(inLayer: $1) ?? 0) }
+        // Features of other geometry types, in layers `<layer>_<type>s` of their own.
+        var others: [GeometryType: (lookup: GDALDatasetSource.Lookup, schema: LayerSchema)] = [:]
+        if layer.kind != .table, let own = layer.geometryType, !profile.capabilities.contains(.mixedGeometryTypes) {
+            for type in GeometryType.splitTypes where type != own {
+                guard let i = Self.layerIndex(named: "\(base)_\(type.fileSuffix)", in: dataset.replica) else { continue }
+                others[type] = (try dataset.lookup(inLayer: i), dataset.replica.layers[i])
+                verification.featuresOut += dataset.featureCount(inLayer: i) ?? 0
+            }
+        }
         checkCount(&verification, layer: layer)
         if profile.limits.storesSpatialReference {
             verifySpatialReference(layer, found: dataset.spatialReferences[outputIndex], file: nil, into: &verification)
@@ -143,11 +152,17 @@ struct FormatVerifier {
                 defer { featureIndex += 1 }
                 // A missing, repeated or non-positive ObjectID was given a new one (reported at export).
                 guard let oid, let id = feature.attributes[oid].integerValue, id > 0, seen.insert(id).inserted else { continue }
-                guard let written = try lookup.feature(fid: id) else {
+                var target = (lookup: lookup, schema: output)
+                if !others.isEmpty,
+                   let type = feature.geometry.flatMap({ try? preparer.prepare($0, spatialReference: layer.spatialReference) })?.geometryType,
+                   let other = others[type] {
+                    target = other
+                }
+                guard let written = try target.lookup.feature(fid: id) else {
                     verification.differ(Difference(location: here(layer, featureIndex, id), expected: "a feature", actual: "none"))
                     continue
                 }
-                compare(feature, written, input: layer, output: output, featureIndex: featureIndex, into: &verification)
+                compare(feature, written, input: layer, output: target.schema, featureIndex: featureIndex, into: &verification)
             }
         }
         try verifyAttachmentTable(dataset, layer: layer, outputName: output.name, index: index, into: &verification)
@@ -272,9 +287,13 @@ struct FormatVerifier {
                 continue
             }
             let (expected, actual) = (input.attributes[i], output.attributes[j])
+            var fixedPoint: (width: Int, precision: Int)?
+            if case .fixed(let width) = rule.width, rule.precision > 0 { fixedPoint = (width, rule.precision) }
             if !ValueComparison.same(expected, actual, encoding: rule.encoding, crlfReadAsLF: profile.readBack.crlfReadAsLF,
                                      textCharacters: profile.limits.textCharacters,
-                                     emptyTextReadAsNull: profile.readBack.emptyTextReadAsNull) {
+                                     emptyTextReadAsNull: profile.readBack.emptyTextReadAsNull,
+                                     trailingSpacesLost: profile.readBack.trailingSpacesLost,
+                                     nonFiniteReals: profile.nonFiniteReals, fixedPoint: fixedPoint) {
                 verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: field.name),
                                                expected: "\(expected)", actual: "\(actual)"))
             }
@@ -285,7 +304,8 @@ struct FormatVerifier {
             guard let j else { continue }
             let label = labels.label(of: input.attributes[i], in: input.attributes)
             let actual = output.attributes[j]
-            if !ValueComparison.same(label.map(Value.string) ?? .null, actual, encoding: plan.labelEncoding) {
+            if !ValueComparison.same(label.map(Value.string) ?? .null, actual, encoding: plan.labelEncoding,
+                                     trailingSpacesLost: profile.readBack.trailingSpacesLost) {
                 verification.differ(Difference(location: here(inLayer, featureIndex, oid, field: name),
                                                expected: label.map { "label \"\($0)\" of \(input.attributes[i])" } ?? "no label",
                                                actual: "\(actual)"))
@@ -307,15 +327,23 @@ struct FormatVerifier {
             return
         }
         var expected = GeometryComparison.vertices(prepared)
-        guard let output else {
-            if !expected.isEmpty && !notWritten(prepared, layer: layer) {
-                verification.differ(Difference(location: place, expected: "a geometry", actual: "none"))
-            }
-            return
-        }
         if profile.capabilities.contains(.requiresWGS84), let reference = layer.spatialReference {
             if toWGS84[layer.name] == nil { toWGS84[layer.name] = GeometryComparison.transformationToWGS84(from: reference) }
             expected = GeometryComparison.toWGS84(expected, with: toWGS84[layer.name] ?? nil)
+        }
+        if let limits = profile.readBack.refusedBeyond, limits.pointsWrapped, prepared.geometryType == .point {
+            expected = expected.map { (WGS84Limits.wrappedLongitude($0.x), $0.y, $0.z, $0.m) }
+        }
+        guard let output else {
+            // A format may write a geometry beyond what it holds as null (reported at export).
+            let isPoint = prepared.geometryType == .point
+            let refused = profile.readBack.refusedBeyond.map { limits in
+                expected.contains { limits.refuses(x: $0.x, y: $0.y, isPoint: isPoint) }
+            } ?? false
+            if !expected.isEmpty && !refused && !notWritten(prepared, layer: layer) {
+                verification.differ(Difference(location: place, expected: "a geometry", actual: "none"))
+            }
+            return
         }
         let actual = GeometryComparison.vertices(output)
         if let problem = GeometryComparison.differ(expected, actual, tolerance: tolerance(layer),
@@ -385,10 +413,12 @@ struct FormatVerifier {
         layer.objectIDFieldIndex.flatMap { feature.attributes[$0].integerValue }
     }
 
-    /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`).
+    /// By name, then as drivers launder names (FileGDB: `-` and spaces to `_`, a reserved word
+    /// such as `values` with a `_` after it).
     static func layerIndex(named name: String, in replica: Replica) -> Int? {
         func key(_ s: String) -> String { String(s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
         return replica.layers.firstIndex { $0.name == name } ?? replica.layers.firstIndex { key($0.name) == key(name) }
+            ?? replica.layers.firstIndex { key($0.name) == key(name) + "_" }
     }
 
     /// A column by name, case-insensitively; FileGDB renames a field named like the FID column `NAME_`.

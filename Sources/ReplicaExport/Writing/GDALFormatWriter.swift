@@ -40,8 +40,11 @@ protocol GDALFormat {
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool
 
     /// A batch as GDAL gets it, after any move to WGS 84; `firstIndex` is the layer-wide index of
-    /// `features[0]`, for errors.
-    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature]
+    /// `features[0]`, for errors. A feature whose geometry the format refuses is given none, and
+    /// its offset in `features` and the reason are added to `refused` (reported as
+    /// ``Diagnostic/Code/geometryRefused``).
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int,
+                       refused: inout [(offset: Int, reason: String)]) throws -> [PreparedFeature]
 
     /// Whether a large layer may be written in segments by several datasets at once, when the
     /// profile declares a ``WriterProfile/segmentLayout``: false where the driver writes
@@ -76,7 +79,8 @@ extension GDALFormat {
     static func didCloseSegment(_ path: String, columns: [GDALColumnSpec], layer: LayerSchema) throws {}
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { true }
     static func labelText(_ label: String) -> String { label }
-    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] { features }
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int,
+                       refused: inout [(offset: Int, reason: String)]) throws -> [PreparedFeature] { features }
     static func segmentable(_ layer: LayerSchema) -> Bool { true }
     static func datasetOptions(for replica: Replica) -> [String] { [] }
     static func didCloseDataset(_ url: URL, layers: [DatasetLayer]) throws {}
@@ -280,18 +284,28 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
            Format.segmentable(layer), !columns.contains(where: { $0.domain != nil }) {
             open!.segmentation = (request.segments, layout)
         }
-        // A format that splits geometry types creates each file when a feature first needs it (so a
-        // layer whose features all have another type gets no empty main file); others at once.
-        if !splitsGeometryTypes(layer) { _ = try sinkIndex(for: nil) }
+        // A file-per-layer format that splits geometry types creates each file when a feature first
+        // needs it (so a layer whose features all have another type gets no empty main file); the
+        // layer of a one-dataset format is made at once, its layers of other types when needed.
+        if !splitsGeometryTypes(layer) || !isFilePerLayer { _ = try sinkIndex(for: nil) }
     }
 
     func write(_ features: [PreparedFeature]) throws {
         guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
         var features = features
+        var refused: [(offset: Int, reason: String)] = []
         do {
-            features = try Format.adjust(features, layer: layer.schema, firstIndex: layer.nextFeatureIndex)
+            features = try Format.adjust(features, layer: layer.schema, firstIndex: layer.nextFeatureIndex, refused: &refused)
         } catch let error as ReplicaExportError {
             throw error.located(ErrorLocation(layer: layer.schema.name, output: layer.sinks.first?.file))
+        }
+        if !refused.isEmpty {
+            let main = open!.sinks[try sinkIndex(for: nil)].writer
+            let oid = layer.schema.objectIDFieldIndex
+            for (offset, reason) in refused {
+                main.recordRefusedGeometry(reason, at: ErrorLocation(featureIndex: layer.nextFeatureIndex + offset,
+                                                                     objectID: oid.flatMap { features[offset].attributes[$0].integerValue }))
+            }
         }
         if splitsGeometryTypes(layer.schema) {
             // Runs of one geometry type go to that type's file.
@@ -674,9 +688,15 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
     private func isTable(_ layer: LayerSchema) -> Bool { layer.kind == .table || layer.geometryType == nil }
     private func hasGeometry(_ layer: LayerSchema) -> Bool { !isTable(layer) }
 
+    /// Whether features of other geometry types than the layer's go to files or layers of their
+    /// own (`<layer>_<type>s`): in every format that holds one type per layer.
     private func splitsGeometryTypes(_ layer: LayerSchema) -> Bool {
-        guard case .filePerLayer = profile.layout else { return false }
-        return hasGeometry(layer) && !profile.capabilities.contains(.mixedGeometryTypes)
+        hasGeometry(layer) && !profile.capabilities.contains(.mixedGeometryTypes)
+    }
+
+    private var isFilePerLayer: Bool {
+        if case .filePerLayer = profile.layout { return true }
+        return false
     }
 
 
@@ -759,8 +779,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let dataset: GDALOutputDataset
         let ownDataset: GDALOutputDataset?
         let file: String
-        let layerName: String
-        var isLayerFile = true  // the layer's own file, not one of another geometry type's
+        var layerName: String
+        var isLayerFile = true  // the layer's own file or layer, not one of another geometry type's
         switch profile.layout {
         case .oneDataset:
             dataset = try sharedDatasetOpened().dataset
@@ -768,6 +788,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             file = deliveredFileName
             layerName = continuationName ?? layer.datasetLayerName
             isLayerFile = continuationName == nil
+            if continuationName == nil, let effective, effective != schema.geometryType {
+                // Features of another type go to a layer of their own in the same dataset.
+                layerName = names.name("\(layer.datasetLayerName)_\(effective.fileSuffix)")
+                isLayerFile = false
+                noteSplit(effective, into: "the layer '\(layerName)'", holder: "layer", of: schema, output: file)
+            }
         case .filePerLayer(let ext, _, let tableExtension):
             if isTable(schema) {
                 file = "\(layer.baseName).\(tableExtension ?? ext)"
@@ -776,10 +802,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             } else {
                 file = "\(layer.baseName)_\(effective!.fileSuffix).\(ext)"
                 isLayerFile = false
-                diagnostics.append(Diagnostic(
-                    .geometryTypeSplit,
-                    "features of type \(effective!.rawValue) written to '\(file)': a \(profile.formatName) file holds one geometry type",
-                    at: ErrorLocation(layer: schema.name, output: file)))
+                noteSplit(effective!, into: "'\(file)'", holder: "file", of: schema, output: file)
             }
             layerName = (file as NSString).deletingPathExtension
             dataset = try GDALOutputDataset(driver: driver.driverName,
@@ -805,9 +828,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                              fidSource: layer.featureIDField, objectIDSource: schema.objectIDFieldIndex,
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
+        writer.nonFiniteReals = profile.nonFiniteReals
         writer.labelText = Format.labelText
         applyLimits(to: writer)
-        if case .oneDataset = profile.layout, writer.layerName != schema.name, continuationName == nil {
+        if case .oneDataset = profile.layout, isLayerFile, writer.layerName != schema.name {
             diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
                                           at: ErrorLocation(layer: schema.name, output: file)))
         }
@@ -829,6 +853,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                                      fidSource: fidSource, objectIDSource: objectIDSource,
                                                      keepM: keepM, at: location)
                 writer.missingMReplacement = missingMeasure
+                writer.nonFiniteReals = Format.profile.nonFiniteReals
                 writer.labelText = Format.labelText
                 Self.applyLimits(limits, to: writer)
                 guard writer.createdNames == names else {
@@ -852,6 +877,14 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         writer.textCharacters = limits.textCharacters
         writer.realDigits = limits.realDigits
         writer.earliestDate = limits.earliestDate
+    }
+
+    /// Says that features of `type` went to a layer or file of their own.
+    private func noteSplit(_ type: GeometryType, into place: String, holder: String, of schema: LayerSchema, output: String) {
+        diagnostics.append(Diagnostic(
+            .geometryTypeSplit,
+            "features of type \(type.rawValue) written to \(place): a \(profile.formatName) \(holder) holds one geometry type",
+            at: ErrorLocation(layer: schema.name, output: output)))
     }
 
     // MARK: segments
@@ -976,11 +1009,16 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                           count: tally.count))
         }
         if writer.replacedMissingM > 0, let replacement = writer.missingMReplacement {
+            let first = writer.firstReplacedMissingM
             diagnostics.append(Diagnostic(
                 .missingMeasureReplaced,
-                "\(writer.replacedMissingM) vertices had no M value (NaN), which this format cannot store as such: written as M = \(replacement)",
-                at: ErrorLocation(layer: layer.name, output: output), count: writer.replacedMissingM))
+                "\(writer.replacedMissingM) vertices (in \(first.count) features) had no M value (NaN), which this format cannot store as such: written as M = \(replacement)",
+                at: ErrorLocation(layer: layer.name, featureIndex: first.firstFeatureIndex, objectID: first.firstObjectID, output: output),
+                count: writer.replacedMissingM))
         }
+        note(.geometryRefused,
+             "\(writer.refusedGeometries.count) geometries this format refused (first: \(writer.firstRefusal ?? "")) written as null; the rest of each feature was written",
+             writer.refusedGeometries)
         for (column, loss) in zip(writer.columns, writer.losses) {
             note(.millisecondsDropped, "\(loss.millisecondsDropped.count) date(s) rounded to the nearest second: this format keeps whole seconds",
                  field: column.sourceName, loss.millisecondsDropped)
@@ -1000,6 +1038,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             note(.dateOutOfRange, "\(loss.datesOutOfRange.count) date(s) before \(writer.earliestDate.map(ValueText.isoDate) ?? "?"), "
                      + "which \(profile.formatName) does not show as given: written as the driver writes them",
                  field: column.sourceName, loss.datesOutOfRange)
+            note(.valueDropped, "\(loss.tooLarge.count) number(s) too large for the column's \(column.width)-character fixed-point text (\(column.precision) decimals) written as null",
+                 field: column.sourceName, loss.tooLarge)
         }
         note(.geometryOmitted, "\(writer.wktTooLong.count) geometries not written: their WKT is longer than the "
                  + "\(writer.textCharacters ?? 0) characters a value of \(profile.formatName) holds", writer.wktTooLong)

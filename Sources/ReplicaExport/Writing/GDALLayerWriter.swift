@@ -46,6 +46,8 @@ struct GDALColumnLosses: Sendable, Equatable {
     var realsRounded = LossTally()
     /// Dates before the earliest the format shows as given.
     var datesOutOfRange = LossTally()
+    /// Numbers too large for the column's fixed-point text, written as null.
+    var tooLarge = LossTally()
 }
 
 /// How many values lost something, and where the first of them was.
@@ -84,6 +86,7 @@ extension GDALColumnLosses {
         altered.absorb(later.altered)
         realsRounded.absorb(later.realsRounded)
         datesOutOfRange.absorb(later.datesOutOfRange)
+        tooLarge.absorb(later.tooLarge)
     }
 }
 
@@ -152,9 +155,11 @@ final class GDALLayerWriter {
     private(set) var featureCount = 0
     /// Written instead of a NaN M where the driver cannot encode NaN (GDAL 3.6.2's FileGDB).
     var missingMReplacement: Double?
+    /// The non-finite numbers the driver's Real columns hold; others are written as null.
+    var nonFiniteReals: NonFiniteReals = []
     /// A domain label as the driver gets it (``GDALFormat/labelText(_:)``).
     var labelText: (String) -> String = { $0 }
-    /// How many NaN M values were replaced.
+    /// How many NaN M values were replaced, and the first feature with one.
     private(set) var replacedMissingM = 0
     /// What the format limits (``WriterProfile/Limits``): the longest text, the digits of a
     /// double, the earliest date; nil = no limit.
@@ -168,6 +173,11 @@ final class GDALLayerWriter {
     /// other than a point in a layer whose geometry is only its X / Y (/ Z) columns.
     private(set) var wktTooLong = LossTally()
     private(set) var notPoints = LossTally()
+    private(set) var firstReplacedMissingM = LossTally()
+    /// Features whose geometry the driver refused, written without it: count, first, and what
+    /// the driver said of the first.
+    private(set) var refusedGeometries = LossTally()
+    private(set) var firstRefusal: String?
     /// ObjectIDs that could not be kept as the FID (taken by an earlier feature, or not positive)
     /// and were given a new one by the driver: count, and the first (value, feature index).
     private(set) var reassignedFIDs = 0
@@ -264,6 +274,13 @@ final class GDALLayerWriter {
         }
     }
 
+    /// Counts a feature whose geometry the format refused before it reached the driver (and was
+    /// written without it).
+    func recordRefusedGeometry(_ reason: String, at location: ErrorLocation) {
+        refusedGeometries.record(at: location)
+        if firstRefusal == nil { firstRefusal = reason }
+    }
+
     /// Adds what a writer of a later segment of the same layer counted (features, losses, replaced
     /// M values, reassigned ObjectIDs) to this writer's tallies, as if this writer had written them.
     func absorb(_ later: GDALLayerWriter) {
@@ -271,6 +288,9 @@ final class GDALLayerWriter {
         replacedMissingM += later.replacedMissingM
         wktTooLong.absorb(later.wktTooLong)
         notPoints.absorb(later.notPoints)
+        firstReplacedMissingM.absorb(later.firstReplacedMissingM)
+        if refusedGeometries.count == 0 { firstRefusal = later.firstRefusal }
+        refusedGeometries.absorb(later.refusedGeometries)
         if firstReassignedFID == nil { firstReassignedFID = later.firstReassignedFID }
         reassignedFIDs += later.reassignedFIDs
         for i in losses.indices where i < later.losses.count { losses[i].absorb(later.losses[i]) }
@@ -279,6 +299,8 @@ final class GDALLayerWriter {
     private func create(_ f: PreparedFeature, fid: Int64, errors: GDALErrorCollector, at location: ErrorLocation) throws {
         feature.setFID(fid)
         let start = errors.count
+        let replacedBefore = replacedMissingM
+        defer { if replacedMissingM != replacedBefore { firstReplacedMissingM.record(at: location) } }
         for i in encodings.indices {
             let source = encodings[i].source
             switch encodings[i].encoding {
@@ -319,7 +341,24 @@ final class GDALLayerWriter {
         } else {
             feature.setGeometry(nil)
         }
-        try layer.createFeature(feature, errors: errors, since: start, at: location)
+        let creating = errors.count
+        do {
+            try layer.createFeature(feature, errors: errors, since: creating, at: location)
+        } catch let refused as ReplicaExportError where refused.code == .gdal && writesGeometry && f.geometry != nil {
+            // The driver refused the feature (GeoJSON's RFC 7946 writer a geometry outside WGS 84's
+            // range, say): once more without its geometry; if that fails too, the first error stands.
+            let refusal = errors.failures(since: creating).first?.text ?? refused.message
+            errors.forget(since: creating)
+            feature.setGeometry(nil)
+            feature.setFID(fid)
+            do {
+                try layer.createFeature(feature, errors: errors, since: creating, at: location)
+            } catch {
+                throw refused
+            }
+            refusedGeometries.record(at: location)
+            if firstRefusal == nil { firstRefusal = refusal }
+        }
         largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
         if errors.count > start, let warning = errors.warnings(since: start).first {
@@ -379,6 +418,12 @@ final class GDALLayerWriter {
         if let earliestDay, days < earliestDay { losses[i].datesOutOfRange.record(at: location) }
     }
 
+    /// NaN or infinity the column cannot hold: written as null, counted.
+    private func nonFinite(column i: Int, at location: ErrorLocation) {
+        losses[i].nonFiniteNumbers.record(at: location)
+        feature.setNull(fieldIndexes[i])
+    }
+
     private func mismatch(_ value: Value, column i: Int, _ location: ErrorLocation) -> ReplicaExportError {
         var here = location
         here.field = columns[i].sourceName
@@ -403,12 +448,23 @@ final class GDALLayerWriter {
             feature.set(index, int64: v)
         case .real:
             guard let d = value.doubleValue else { throw mismatch(value, column: i, location) }
+            guard nonFiniteReals.holds(d) else { return nonFinite(column: i, at: location) }
             setReal(d, column: i, at: location)
         case .realShortestDecimal:
-            if case .float32(let f) = value { feature.set(index, double: ValueText.shortestDecimal(f)) }
-            else if let d = value.doubleValue { setReal(d, column: i, at: location) }
-            else { throw mismatch(value, column: i, location) }
+            guard var d = value.doubleValue else { throw mismatch(value, column: i, location) }
+            guard d.isFinite else { return nonFinite(column: i, at: location) }
+            if case .float32(let f) = value { d = ValueText.shortestDecimal(f) }
+            // A .dbf number is fixed-point text of the column's width: a larger one is refused
+            // (a column of no fixed width, KML's or Excel's, takes any).
+            guard columns[i].width == 0 || columns[i].precision == 0
+                    || ValueText.fixedPointFits(d, width: columns[i].width, precision: columns[i].precision) else {
+                losses[i].tooLarge.record(at: location)
+                feature.setNull(index)
+                return
+            }
+            if case .float32 = value { feature.set(index, double: d) } else { setReal(d, column: i, at: location) }
         case .numberText:
+            if let d = value.doubleValue, !d.isFinite { return nonFinite(column: i, at: location) }
             switch value {
             case .float32(let f): feature.set(index, string: String(f))
             case .float64(let d): feature.set(index, string: ValueText.numberText(d))

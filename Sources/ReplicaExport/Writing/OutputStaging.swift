@@ -207,6 +207,15 @@ struct OutputNames {
         return candidate
     }
 
+    /// `wanted`, or `wanted_2`, `wanted_3`, ... where a name handed out already takes it: a layer
+    /// a writer adds to a dataset besides the replica's own (``name(for:)`` then avoids it too).
+    mutating func name(_ wanted: String) -> String {
+        var candidate = wanted, n = 2
+        while used.contains(candidate.lowercased()) { candidate = "\(wanted)_\(n)"; n += 1 }
+        used.insert(candidate.lowercased())
+        return candidate
+    }
+
     /// The file (or folder) of a format that holds the whole replica: `<replica>.<ext>`, the name
     /// made safe (``sanitize(_:)``), `replica` when nothing is left, an `.<ext>` it already ends
     /// with not repeated.

@@ -97,6 +97,16 @@ enum ValueText {
         Double(String(f)) ?? Double(f)
     }
 
+    /// Whether `d` written as fixed-point text with `precision` decimals (`%.*f`, as a `.dbf`
+    /// numeric field holds it) takes at most `width` characters.
+    static func fixedPointFits(_ d: Double, width: Int, precision: Int) -> Bool {
+        guard d.isFinite else { return false }
+        // Below 10^(width - precision - 3) the digits, sign, point and decimals always fit.
+        let integerDigits = width - precision - 3
+        if integerDigits > 0, integerDigits < 300, abs(d) < pow(10, Double(integerDigits)) { return true }
+        return String(format: "%.*f", precision, d).utf8.count <= width
+    }
+
     /// `s` cut to at most `maxBytes` UTF-8 bytes without splitting a character; nil when it fits.
     static func truncated(_ s: String, maxBytes: Int) -> String? {
         guard s.utf8.count > maxBytes else { return nil }

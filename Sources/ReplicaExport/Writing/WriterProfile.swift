@@ -1,3 +1,5 @@
+import Foundation
+
 /// What an output format can hold, declared once per format, as GDAL drivers declare their
 /// capabilities: the exporter, the geometry preparer and the generic GDAL writer act on these flags.
 public struct WriterCapabilities: OptionSet, Sendable, Hashable {
@@ -32,6 +34,23 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
     public static let aliases = WriterCapabilities(rawValue: 1 << 11)
 }
 
+/// The non-finite numbers a format's Real columns hold as such; a value it does not hold is
+/// written as null and reported (``Diagnostic/Code/nonFiniteNumberDropped``).
+public struct NonFiniteReals: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// NaN ("not a number").
+    public static let nan = NonFiniteReals(rawValue: 1 << 0)
+    /// Positive and negative infinity.
+    public static let infinity = NonFiniteReals(rawValue: 1 << 1)
+
+    /// Whether `d`, when it is not finite, is held.
+    func holds(_ d: Double) -> Bool {
+        d.isFinite || (d.isNaN ? contains(.nan) : contains(.infinity))
+    }
+}
+
 /// An output format, declared: its name, what it can hold, where its layers go, how `verify`
 /// reads it back and how a service hands it out; for a format GDAL writes, also its driver and how
 /// each field type becomes a column (``GDALProfile``). One generic writer (``GDALFormatWriter``)
@@ -50,6 +69,9 @@ public struct WriterProfile: Sendable {
     let featureID: FeatureIDRule
     /// Written instead of a missing M (NaN) where the format cannot store NaN; nil = NaN is kept.
     let missingMeasure: Double?
+    /// The non-finite numbers its Real columns hold (FileGDB both, GeoPackage infinity: SQLite
+    /// stores a NaN as NULL); others are written as null.
+    let nonFiniteReals: NonFiniteReals
     /// What reading the format back changes of what was written: how `verify` compares.
     let readBack: ReadBack
     /// How a service hands out the format's files (``ExportFormat``).
@@ -63,13 +85,14 @@ public struct WriterProfile: Sendable {
 
     /// A format GDAL writes, through the driver `driverName`.
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
-         featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
+         featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil,
+         nonFiniteReals: NonFiniteReals = [], maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
          segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
          limits: Limits = Limits()) {
         self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
-                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, limits: limits,
-                  gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
+                  missingMeasure: missingMeasure, nonFiniteReals: nonFiniteReals, readBack: readBack,
+                  packaging: packaging, limits: limits, gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
                                     curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
                                     layerOptions: layerOptions, segmentLayout: segmentLayout))
     }
@@ -77,19 +100,22 @@ public struct WriterProfile: Sendable {
     /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
     /// own type, so there is no column table.
     init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
-         missingMeasure: Double? = nil, readBack: ReadBack, packaging: Packaging) {
+         missingMeasure: Double? = nil, nonFiniteReals: NonFiniteReals = [], readBack: ReadBack, packaging: Packaging) {
         self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
-                  missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, limits: Limits(), gdal: nil)
+                  missingMeasure: missingMeasure, nonFiniteReals: nonFiniteReals, readBack: readBack,
+                  packaging: packaging, limits: Limits(), gdal: nil)
     }
 
     private init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule,
-                 missingMeasure: Double?, readBack: ReadBack, packaging: Packaging, limits: Limits, gdal: GDALProfile?) {
+                 missingMeasure: Double?, nonFiniteReals: NonFiniteReals, readBack: ReadBack, packaging: Packaging,
+                 limits: Limits, gdal: GDALProfile?) {
         self.formatName = formatName
         arcGISName = formatName
         self.capabilities = capabilities
         self.layout = layout
         self.featureID = featureID
         self.missingMeasure = missingMeasure
+        self.nonFiniteReals = nonFiniteReals
         self.readBack = readBack
         self.packaging = packaging
         self.limits = limits
@@ -136,6 +162,9 @@ public struct WriterProfile: Sendable {
         /// GDAL 3.6.2 reads domain codes and labels with their leading white space dropped; the
         /// file keeps it (FileGDB).
         var domainLeadingSpaceLost = false
+        /// GDAL's reader reads text with its trailing spaces dropped; the file keeps them (KML
+        /// through LIBKML).
+        var trailingSpacesLost = false
         /// GDAL's reader reads an empty text as no value (XLSX: the file holds an empty string).
         var emptyTextReadAsNull = false
         /// The drivers that read the format back and the configuration options they need (the
@@ -144,6 +173,9 @@ public struct WriterProfile: Sendable {
         /// The geometry is in columns GDAL does not read as one (Excel's WKT, or X / Y / Z for
         /// points): verify rebuilds it from them.
         var geometryFromColumns = false
+        /// Geometries beyond these WGS 84 limits are written as null (GeoJSON; reported as
+        /// ``Diagnostic/Code/geometryRefused``); nil where the format takes any coordinates.
+        var refusedBeyond: WGS84Limits?
     }
 
     /// Which reader reads a format's outputs back for `verify`.
@@ -268,6 +300,54 @@ public struct WriterProfile: Sendable {
     func keepsCircularArcs(trueCurvesRequested: Bool) -> Bool {
         trueCurvesRequested && capabilities.contains(.circularArcs)
     }
+}
+
+/// How far in WGS 84 longitude and latitude a format takes geometries (GeoJSON's RFC 7946, KML):
+/// a geometry with a vertex beyond them is refused. Where `pointsWrapped`, a point's longitude is
+/// wrapped into ±180 instead, never refused (GeoJSON).
+struct WGS84Limits: Sendable, CustomStringConvertible {
+    var longitude: Double
+    var latitude: Double
+    var pointsWrapped = true
+
+    /// Whether a geometry has a vertex beyond the limits (NaN, an empty point, is not);
+    /// `latitude: false` looks at longitudes only.
+    func refuses(_ geometry: PreparedGeometry, latitude checksLatitude: Bool = true) -> Bool {
+        var beyond = false
+        let isPoint = geometry.geometryType == .point
+        geometry.forEachVertex { v in
+            if refuses(x: v.x, y: checksLatitude ? v.y : 0, isPoint: isPoint) { beyond = true }
+        }
+        return beyond
+    }
+
+    /// Whether a vertex lies beyond the limits (a point's longitude never does where points are
+    /// wrapped).
+    func refuses(x: Double, y: Double, isPoint: Bool) -> Bool {
+        abs(y) > latitude || (!(isPoint && pointsWrapped) && abs(x) > longitude)
+    }
+
+    /// A longitude beyond ±180° wrapped into it, as GDAL's RFC 7946 writer wraps a point's.
+    static func wrappedLongitude(_ x: Double) -> Double {
+        if x > 180 { return fmod(x + 180, 360) - 180 }
+        if x < -180 { return -(fmod(-x + 180, 360) - 180) }
+        return x
+    }
+
+    /// `features` with the geometries beyond the limits taken out, each added to `refused` with
+    /// the reason (`format` cannot hold it).
+    func withoutRefused(_ features: [PreparedFeature], format: String,
+                        refused: inout [(offset: Int, reason: String)]) -> [PreparedFeature] {
+        var out = features
+        for (offset, feature) in features.enumerated() {
+            guard let geometry = feature.geometry, refuses(geometry) else { continue }
+            out[offset].geometry = nil
+            refused.append((offset, "the geometry lies beyond \(self) in WGS 84 longitude/latitude, which \(format) cannot hold"))
+        }
+        return out
+    }
+
+    var description: String { "±\(longitude.formatted())° x ±\(latitude.formatted())°" }
 }
 
 /// How a field of one type becomes a column: a row of a profile's field-type table.

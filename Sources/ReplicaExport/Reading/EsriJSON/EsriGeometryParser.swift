@@ -2,6 +2,9 @@
 struct ParsedGeometry {
     /// nil for an empty geometry (`{}`, `x: null` / `"NaN"`, no parts).
     var geometry: Geometry?
+    /// An object was given that describes no geometry: Esri JSON's empty geometry (`{}`, `"x":
+    /// null` or `"NaN"`, no paths, rings or points, or only empty ones); false for `null`.
+    var isEmpty = false
     /// The type the geometry's members name, even when it is empty (envelope maps to polygon).
     var type: GeometryType?
     /// Evidence for Z / M: the geometry's own flags, or the members / vertex arity.
@@ -47,12 +50,21 @@ final class EsriGeometryParser {
     /// Parses the geometry value at the scanner's position (which may be `null`).
     func parse(_ s: JSONScanner) throws -> ParsedGeometry {
         if try s.consumeNull() { return ParsedGeometry() }
+        var result = try parseObject(s)
+        result.isEmpty = result.geometry == nil
+        return result
+    }
+
+    /// Parses the geometry object at the scanner's position.
+    private func parseObject(_ s: JSONScanner) throws -> ParsedGeometry {
         let start = s.offset
         try s.beginObject()
         var first = true
         var flagZ: Bool?
         var flagM: Bool?
         var x: Double?, y: Double?, z: Double?, m: Double?
+        // A `z` or `m` member that is not null: evidence of Z / M.
+        var zGiven = false, mGiven = false
         var pointEmpty = false
         var sawPointKey = false
         var env: (Double?, Double?, Double?, Double?) = (nil, nil, nil, nil)
@@ -75,9 +87,13 @@ final class EsriGeometryParser {
                     sawPointKey = true
                     if let v = try pointCoordinate(s, name: "y") { y = v } else { pointEmpty = true }
                 case UInt8(ascii: "z"):
-                    z = try pointCoordinate(s, name: "z") ?? .nan
+                    z = try pointCoordinate(s, name: "z")
+                    zGiven = z != nil
+                    z = z ?? .nan
                 case UInt8(ascii: "m"):
-                    m = try pointCoordinate(s, name: "m") ?? .nan
+                    m = try pointCoordinate(s, name: "m")
+                    mGiven = m != nil
+                    m = m ?? .nan
                 default:
                     try s.skipValue()
                 }
@@ -90,14 +106,14 @@ final class EsriGeometryParser {
                 case "paths", "rings":
                     let kind: Kind = key[0] == UInt8(ascii: "p") ? .paths : .rings
                     if let other = linearKind, other != kind {
-                        throw s.syntaxError("a geometry with both 'paths' and 'rings'", at: start)
+                        throw ReplicaExportError(.unexpectedType, "a geometry with both 'paths' and 'rings'", at: s.location(start))
                     }
                     linear = try readParts(s, allowCurves: false)
                     linearKind = kind
                 case "curvePaths", "curveRings":
                     let kind: Kind = key[5] == UInt8(ascii: "P") ? .curvePaths : .curveRings
                     if let other = curvedKind, other != kind {
-                        throw s.syntaxError("a geometry with both 'curvePaths' and 'curveRings'", at: start)
+                        throw ReplicaExportError(.unexpectedType, "a geometry with both 'curvePaths' and 'curveRings'", at: s.location(start))
                     }
                     curved = try readParts(s, allowCurves: true)
                     curvedKind = kind
@@ -132,7 +148,7 @@ final class EsriGeometryParser {
         if multi != nil { found(.multipoint) }
         if let k = curvedKind {
             if let l = linearKind, (l == .paths) != (k == .curvePaths) {
-                throw s.syntaxError("a geometry mixing paths and rings", at: start)
+                throw ReplicaExportError(.unexpectedType, "a geometry mixing paths and rings", at: s.location(start))
             }
             found(k)
         } else if let l = linearKind {
@@ -149,8 +165,8 @@ final class EsriGeometryParser {
         switch kind {
         case .point:
             result.type = .point
-            result.sawZ = flagZ ?? (z != nil)
-            result.sawM = flagM ?? (m != nil)
+            result.sawZ = flagZ ?? zGiven
+            result.sawM = flagM ?? mGiven
             if pointEmpty || x == nil { return result }
             guard let x, let y else {
                 throw ReplicaExportError(.unexpectedType, "a point with 'x' but no 'y'", at: s.location(start))
@@ -222,8 +238,14 @@ final class EsriGeometryParser {
         if flagZ != nil || flagM != nil { return (flagZ ?? false, flagM ?? false) }
         var maxArity: UInt8 = 0
         for p in parts { for a in p.arity where a > maxArity { maxArity = a } }
-        // Without flags, [x, y, v] is read as Z (Esri's order), [x, y, z, m] as both.
-        return (maxArity >= 3, maxArity >= 4)
+        return Self.evidence(arity: Int(maxArity), layerHasZ: layerHasZ, layerHasM: layerHasM)
+    }
+
+    /// What vertices of `arity` items say of Z and M without flags: [x, y, z, m] both; [x, y, v]
+    /// an M in a layer that declares M and not Z, else a Z (Esri's order).
+    static func evidence(arity: Int, layerHasZ: Bool, layerHasM: Bool) -> (z: Bool, m: Bool) {
+        let measureOnly = layerHasM && !layerHasZ
+        return (arity >= 4 || (arity == 3 && !measureOnly), arity >= 4 || (arity == 3 && measureOnly))
     }
 
     private func curveKind(_ raw: RawCurve, s: JSONScanner, at: Int) throws -> CurveKind {
@@ -310,16 +332,107 @@ final class EsriGeometryParser {
     /// A point member: a number, null or "NaN" (nil for both).
     private func pointCoordinate(_ s: JSONScanner, name: String) throws -> Double? {
         let b = try s.peekValueStart()
-        if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) { return try s.readNumber().doubleValue }
+        if JSONScanner.startsNumber(b) { return try s.readNumber().doubleValue }
         if b == UInt8(ascii: "n") { _ = try s.readLiteral(); return nil }
         if b == UInt8(ascii: "\"") {
             let at = s.offset
             let text = try s.readString()
             if text == "NaN" { return nil }
-            throw ReplicaExportError(.unexpectedType, "'\(name)' must be a number, found the string \(EsriValues.quoted(text))",
+            throw ReplicaExportError(.invalidGeometry, "'\(name)' is the text \(EsriValues.quoted(text)), not a number",
                                at: s.location(at))
         }
-        throw ReplicaExportError(.unexpectedType, "'\(name)' must be a number", at: s.location())
+        throw ReplicaExportError(.invalidGeometry, "'\(name)' is not a number", at: s.location())
+    }
+
+    /// Parses the geometry value at the scanner's position, or, where it is well-formed JSON that
+    /// draws nothing (a coordinate that is text or null, a member of the wrong kind), skips it
+    /// (which still fails on malformed JSON) and returns why instead: the feature is kept without it.
+    func parseOrSkip(_ s: JSONScanner) throws -> (geometry: ParsedGeometry?, dropped: String?) {
+        _ = try s.peekValueStart()
+        let at = s.offset
+        do {
+            return (try parse(s), nil)
+        } catch let error as ReplicaExportError where error.code == .invalidGeometry || error.code == .unexpectedType {
+            try s.seek(to: at)
+            try s.skipValue()
+            return (nil, error.message)
+        }
+    }
+
+    /// Whether the geometry value at the scanner's position carries Z and M, consumed: its `hasZ` /
+    /// `hasM` flags where it has them (as the parser decides), else a point's `z` / `m` that are
+    /// not null, or the length of its first vertex (see ``evidence(arity:layerHasZ:layerHasM:)``). Everything
+    /// after the first vertex is skipped, not parsed.
+    static func dimensions(_ s: JSONScanner, layerHasZ: Bool, layerHasM: Bool) throws -> (z: Bool, m: Bool) {
+        guard try s.peekValueStart() == UInt8(ascii: "{") else {
+            try s.skipValue()
+            return (false, false)
+        }
+        try s.beginObject()
+        var first = true
+        var flagZ: Bool?, flagM: Bool?
+        var z = false, m = false, arity = 0
+        while let key = try s.nextKey(first: &first) {
+            if JSONScanner.key(key, is: Self.hasZKey) || JSONScanner.key(key, is: Self.hasMKey) {
+                let isZ = key[3] == UInt8(ascii: "Z")
+                let b = try s.peekValueStart()
+                var flag: Bool?
+                if b == UInt8(ascii: "t") || b == UInt8(ascii: "f") {
+                    flag = try s.readLiteral()
+                } else if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) {
+                    flag = try s.readNumber().doubleValue != 0
+                } else {
+                    try s.skipValue()
+                }
+                if isZ { flagZ = flag ?? flagZ } else { flagM = flag ?? flagM }
+            } else if key.count == 1 && (key[0] == UInt8(ascii: "z") || key[0] == UInt8(ascii: "m")) {
+                let isZ = key[0] == UInt8(ascii: "z")  // read before the scanner moves: the key lies in its buffer
+                let given = try s.peekValueStart() != UInt8(ascii: "n")
+                if isZ { z = z || given } else { m = m || given }
+                try s.skipValue()
+            } else if key.count > 4, try s.peekValueStart() == UInt8(ascii: "["), arity == 0 {
+                // points, paths, rings, curvePaths, curveRings: the first vertex.
+                arity = try firstVertexArity(s)
+            } else {
+                try s.skipValue()
+            }
+        }
+        if flagZ != nil || flagM != nil { return (flagZ ?? false, flagM ?? false) }
+        let byArity = evidence(arity: arity, layerHasZ: layerHasZ, layerHasM: layerHasM)
+        return (z || byArity.z, m || byArity.m)
+    }
+
+    private static let hasZKey = Array("hasZ".utf8)
+    private static let hasMKey = Array("hasM".utf8)
+
+    /// The number of items of the first vertex in nested arrays (`[[[x, y, z], ...], ...]`), the
+    /// arrays consumed; 0 when the first innermost array is empty.
+    private static func firstVertexArity(_ s: JSONScanner) throws -> Int {
+        var open = 0
+        var arity = 0
+        descending: while true {
+            try s.beginArray()
+            open &+= 1
+            var first = true
+            guard try s.nextElement(first: &first) else {
+                open &-= 1
+                break
+            }
+            if try s.peekValueStart() == UInt8(ascii: "[") { continue descending }
+            // The first vertex: count its items.
+            repeat {
+                arity &+= 1
+                try s.skipValue()
+            } while try s.nextElement(first: &first)
+            open &-= 1
+            break
+        }
+        while open > 0 {
+            var first = false
+            while try s.nextElement(first: &first) { try s.skipValue() }
+            open &-= 1
+        }
+        return arity
     }
 
     private func readParts(_ s: JSONScanner, allowCurves: Bool) throws -> [RawPart] {
@@ -375,15 +488,23 @@ final class EsriGeometryParser {
         while try s.nextElement(first: &first) {
             let b = try s.peekValueStart()
             var v: Double
-            if b == UInt8(ascii: "-") || (b >= 0x30 && b <= 0x39) {
+            if JSONScanner.startsNumber(b) {
                 v = try s.readNumber().doubleValue
             } else if b == UInt8(ascii: "n") {
                 _ = try s.readLiteral()
                 // A null Z or M is "no value"; a null x or y leaves no position to draw.
                 if n < 2 { throw ReplicaExportError(.invalidGeometry, "a vertex with a null x or y", at: s.location(at)) }
                 v = .nan
+            } else if b == UInt8(ascii: "\"") {
+                let text = try s.readString()
+                // "NaN" as null: a Z or M without value; any other text is no coordinate.
+                guard text == "NaN", n >= 2 else {
+                    throw ReplicaExportError(.invalidGeometry, "a vertex with a coordinate given as the text \(EsriValues.quoted(text))",
+                                             at: s.location(at))
+                }
+                v = .nan
             } else {
-                throw ReplicaExportError(.unexpectedType, "a coordinate must be a number", at: s.location())
+                throw ReplicaExportError(.invalidGeometry, "a coordinate that is not a number", at: s.location())
             }
             switch n {
             case 0: c.0 = v
@@ -395,7 +516,7 @@ final class EsriGeometryParser {
             n &+= 1
         }
         if n < 2 {
-            throw ReplicaExportError(.unexpectedType, "a vertex needs at least x and y", at: s.location(at))
+            throw ReplicaExportError(.invalidGeometry, "a vertex without x and y", at: s.location(at))
         }
         part.coords.append(c.0)
         part.coords.append(c.1)

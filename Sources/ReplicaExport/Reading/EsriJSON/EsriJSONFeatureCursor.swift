@@ -20,11 +20,11 @@ final class EsriJSONFeatureCursor: FeatureCursor {
         let layer = source.replica.layers[layerIndex]
         layerName = layer.name
         self.batchSize = max(1, batchSize)
-        reader = FeatureReader(layer: layer, file: source.url.path,
-                               allowsOtherGeometryTypes: source.mixedGeometryLayers.contains(layerIndex))
+        reader = FeatureReader(layer: layer, file: source.url.path, widening: source.widenings[layerIndex])
         guard let featuresOffset else { return }
         let s = try JSONScanner(url: source.url, chunkSize: source.chunkSize)
         try s.seek(to: featuresOffset)
+        s.resetNonStandard()
         try s.beginArray()
         scanner = s
     }
@@ -37,7 +37,7 @@ final class EsriJSONFeatureCursor: FeatureCursor {
             while batch.count < batchSize {
                 guard try s.nextElement(first: &first) else {
                     scanner = nil
-                    source.recordEndOfLayer(layerIndex, reader: reader)
+                    source.recordEndOfLayer(layerIndex, reader: reader, nonStandard: s.nonStandard)
                     break
                 }
                 do {

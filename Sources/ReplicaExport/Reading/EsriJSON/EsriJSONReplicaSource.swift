@@ -18,7 +18,7 @@ import Foundation
 ///
 /// Embedded attachment bytes are read from the member `data` (base64).
 package final class EsriJSONReplicaSource: ReplicaSource {
-    package let replica: Replica
+    package private(set) var replica: Replica
     package private(set) var diagnostics: [Diagnostic] = []
 
     /// The payload file.
@@ -38,9 +38,13 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     }
 
     private var plans: [LayerPlan]
-    /// Layers whose type came from geometries of several types: their features keep each type.
-    let mixedGeometryLayers: Set<Int>
-    private var reportedUnknownFields: Set<String> = []
+    /// Per layer, what was declared where the values needed more (fields, Z, M): the reader
+    /// counts the values and geometries outside the declaration.
+    private(set) var widenings: [LayerWidening]
+    /// Layers whose reading to the end was recorded (their diagnostics are added once).
+    private var recordedLayers: Set<Int> = []
+    /// Layers whose attachments were read to the end (their diagnostics are added once).
+    private var recordedAttachments: Set<Int> = []
 
     convenience init(url: URL, schemaURL: URL? = nil) throws {
         try self.init(url: url, schemaURL: schemaURL, chunkSize: 1 << 20)
@@ -50,8 +54,6 @@ package final class EsriJSONReplicaSource: ReplicaSource {
     package init(url: URL, schemaURL: URL?, chunkSize: Int) throws {
         self.url = url
         self.chunkSize = chunkSize
-        let survey = try Survey.run(url: url, chunkSize: chunkSize)
-        isFeatureSet = survey.kind == .featureSet
 
         // Schema file: given, or beside the payload.
         var schemaFile = schemaURL
@@ -61,30 +63,43 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         }
         self.schemaURL = schemaFile
         let schemaLayers = try schemaFile.map { try EsriSchema.read(url: $0, chunkSize: chunkSize) } ?? []
+        let file = url.path
+        let stem = url.deletingPathExtension().lastPathComponent
+
+        // The first pass surveys each layer's values as it passes them where it knows the layer's
+        // schema by then; the second pass below looks again only where it did not.
+        let survey = try Survey.run(url: url, chunkSize: chunkSize) { features, meta in
+            var ignored: [(String, String)] = []
+            let layer: LayerSchema
+            switch features {
+            case .layer(let id): layer = Self.replicaLayer(id: id, in: schemaLayers)
+            case .featureSet:
+                guard let page = try? Self.featureSetLayer(meta: meta, schemaLayers: schemaLayers, stem: stem,
+                                                           location: ErrorLocation(input: file, layer: stem), renamed: &ignored) else { return nil }
+                layer = page
+            }
+            let plan = Self.surveyPlan(for: layer, isFeatureSet: features.isFeatureSet, meta: meta).plan
+            return plan.isEmpty ? nil : ValueSurvey(layer: layer, plan: plan, input: file)
+        }
+        isFeatureSet = survey.kind == .featureSet
 
         var diagnostics: [Diagnostic] = []
         var layers: [LayerSchema] = []
         var plans: [LayerPlan] = []
-        var mixedGeometryLayers: Set<Int> = []
-        let file = url.path
-        let stem = url.deletingPathExtension().lastPathComponent
+        var surveyed: [ValueSurvey?] = []
 
         switch survey.kind {
         case .replica:
             for entry in survey.layers {
                 let id = entry.id
-                var schema: LayerSchema
-                if let found = schemaLayers.last(where: { $0.id == id }) {
-                    schema = found
-                } else {
-                    if schemaFile != nil {
-                        diagnostics.append(Diagnostic(.inputIrregular, "the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
-                                                      at: ErrorLocation(input: file, layer: "layer_\(id)")))
-                    }
-                    schema = LayerSchema(id: id, schemaSource: .inferred)
+                let schema = Self.replicaLayer(id: id, in: schemaLayers)
+                if schema.schemaSource == .inferred && schemaFile != nil {
+                    diagnostics.append(Diagnostic(.inputIrregular, "the schema file \(schemaFile?.lastPathComponent ?? "") has no layer with id \(id)",
+                                                  at: ErrorLocation(input: file, layer: "layer_\(id)")))
                 }
                 layers.append(schema)
                 plans.append(entry.plan)
+                surveyed.append(entry.values)
             }
         case .featureCollection:
             // Each layer's schema: a layer resource the user gave for its id, else its own
@@ -108,51 +123,14 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                 if entry.definition?["hasM"] == nil, let hasM = meta["hasM"]?.bool { schema.hasM = hasM }
                 layers.append(schema)
                 plans.append(entry.plan)
+                surveyed.append(entry.values)
             }
         case .featureSet:
             let meta = survey.meta
             let loc = ErrorLocation(input: file, layer: stem)
-            var schema: LayerSchema
             var renamedFields: [(String, String)] = []
-            var aliases: [String: String] = [:]
-            for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
-            // A layer resource the user gave (or kept beside the page) is the fuller schema: name,
-            // domains, exact types. The page's own `fields` come next; values are the last resort.
-            let resource = schemaLayers.count == 1 ? schemaLayers.first : schemaLayers.last(where: { $0.id == 0 })
-            if var resource {
-                if resource.name.isEmpty { resource.name = stem }
-                if resource.spatialReference == nil {
-                    resource.spatialReference = EsriSchema.spatialReference(meta["spatialReference"])
-                }
-                if resource.geometryType == nil, let gtype = EsriSchema.geometryType(meta["geometryType"]?.string) {
-                    resource.geometryType = gtype
-                    resource.kind = .featureLayer
-                }
-                schema = resource
-            } else if let fields = try EsriSchema.fields(meta["fields"], location: loc, renamed: &renamedFields) {
-                let withAliases = fields.map { f -> Field in
-                    var f = f
-                    if f.alias == nil { f.alias = aliases[f.name] }
-                    return f
-                }
-                let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
-                let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
-                let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
-                // Without a geometryType the page may still carry geometries: the inference pass
-                // below looks, and the layer stays a table only if it finds none.
-                schema = LayerSchema(id: 0, name: stem, kind: .featureLayer, geometryType: gtype,
-                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
-                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
-                                     objectIdField: oid,
-                                     globalIdField: meta["globalIdFieldName"]?.string
-                                        ?? withAliases.first(where: { $0.type == .globalID })?.name,
-                                     fields: withOID, schemaSource: .featureSet)
-            } else {
-                schema = LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
-                                     hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
-                                     spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
-                                     schemaSource: .inferred)
-            }
+            let schema = try Self.featureSetLayer(meta: meta, schemaLayers: schemaLayers, stem: stem, location: loc,
+                                                  renamed: &renamedFields)
             if meta["exceededTransferLimit"]?.bool == true {
                 diagnostics.append(Diagnostic(.inputIncomplete,
                     "the page says exceededTransferLimit: the server stopped at its record limit and features are missing; query the rest with resultOffset and convert every page",
@@ -164,56 +142,65 @@ package final class EsriJSONReplicaSource: ReplicaSource {
             }
             layers.append(schema)
             plans.append(survey.featureSetPlan)
+            surveyed.append(survey.featureSetValues)
         }
 
-        // Inference pass for layers without fields, and geometry facts a schema left open.
+        // The second pass (``ValueSurvey``): field types for layers without fields, geometry facts
+        // a schema left open, and whether the values fit the fields as declared.
+        var widenings: [LayerWidening] = []
         for i in layers.indices {
-            let needsFields = layers[i].schemaSource == .inferred
-            let needsGeometry = layers[i].kind == .featureLayer
-                && (layers[i].geometryType == nil || layers[i].spatialReference == nil)
-            guard needsFields || needsGeometry, let offset = plans[i].featuresOffset else {
+            let (plan, needsFields, declaresDimensions) = Self.surveyPlan(
+                for: layers[i], isFeatureSet: survey.kind == .featureSet, meta: survey.meta)
+            let oid = Self.objectIDIndex(layers[i])
+            var widening = LayerWidening(hasZ: layers[i].hasZ, hasM: layers[i].hasM)
+            defer { widenings.append(widening) }
+            guard let offset = plans[i].featuresOffset, !plan.isEmpty else {
                 if needsFields { layers[i].kind = .featureLayer }
                 if !needsFields && layers[i].geometryType == nil { layers[i].kind = .table }
+                widening.apply(nil, checked: plan.checked, oid: oid, to: &layers[i], file: file, diagnostics: &diagnostics)
                 continue
             }
-            var inference = try Self.infer(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i],
-                                           collectFields: needsFields)
+            let result: ValueSurvey
+            if let first = surveyed[i], first.answers(plan, for: layers[i]) {
+                result = first
+            } else {
+                result = try ValueSurvey.run(url: url, chunkSize: chunkSize, offset: offset, layer: layers[i], plan: plan)
+            }
+            let inference = result.inference
             if needsFields {
                 var aliases: [String: String] = [:]
                 for (k, v) in survey.meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
-                let result = inference.result(objectIdFieldName: survey.kind == .featureSet ? survey.meta["objectIdFieldName"]?.string : nil,
-                                              globalIdFieldName: survey.kind == .featureSet ? survey.meta["globalIdFieldName"]?.string : nil,
-                                              aliases: aliases)
-                layers[i].fields = result.fields
-                layers[i].objectIdField = result.oid
-                layers[i].globalIdField = result.globalId
-                layers[i].inferredFields = result.fields.map(\.name)
+                let inferred = inference.result(objectIdFieldName: survey.kind == .featureSet ? survey.meta["objectIdFieldName"]?.string : nil,
+                                                globalIdFieldName: survey.kind == .featureSet ? survey.meta["globalIdFieldName"]?.string : nil,
+                                                aliases: aliases)
+                layers[i].fields = inferred.fields
+                layers[i].objectIdField = inferred.oid
+                layers[i].globalIdField = inferred.globalId
+                layers[i].inferredFields = inferred.fields.map(\.name)
                 diagnostics.append(Diagnostic(.schemaInferred,
                     "no schema found, field types inferred from values; give the service's layer resources as the schema for exact types",
                     at: ErrorLocation(input: file, layer: layers[i].name)))
+            } else {
+                widening.apply(result, checked: plan.checked, oid: oid, to: &layers[i], file: file, diagnostics: &diagnostics)
             }
             if layers[i].geometryType == nil {
+                // With no declared type the geometries decide: the first names the layer, the
+                // others are kept (the reader reports them: geometryTypeMismatch).
                 layers[i].geometryType = inference.geometryType
-                if let first = inference.geometryType, !inference.otherGeometryTypes.isEmpty {
-                    mixedGeometryLayers.insert(i)
-                    let names = ([first] + inference.otherGeometryTypes.sorted { $0.rawValue < $1.rawValue }).map(\.rawValue)
-                    diagnostics.append(Diagnostic(.inputIrregular,
-                        "the layer declares no geometry type and its geometries are of several types (\(names.joined(separator: ", "))); formats that hold one type per file split them",
-                        at: ErrorLocation(input: file, layer: layers[i].name)))
-                }
                 if !needsFields && !inference.sawGeometry { layers[i].kind = .table }
                 if needsFields {
                     layers[i].kind = inference.sawGeometry ? .featureLayer : .table
                     if survey.kind == .featureSet && survey.meta["geometryType"] != nil { layers[i].kind = .featureLayer }
                 }
             }
-            if needsFields && survey.meta["hasZ"] == nil && survey.meta["hasM"] == nil {
-                layers[i].hasZ = layers[i].hasZ || inference.sawZ
-                layers[i].hasM = layers[i].hasM || inference.sawM
-            }
+            // Geometries that carry Z or M make the layer Z- or M-aware, so that every format keeps
+            // them; where the layer declared its dimensions, the reader reports those beyond them.
+            layers[i].hasZ = layers[i].hasZ || result.sawZ
+            layers[i].hasM = layers[i].hasM || result.sawM
+            if !declaresDimensions { (widening.hasZ, widening.hasM) = (layers[i].hasZ, layers[i].hasM) }
             if layers[i].spatialReference == nil { layers[i].spatialReference = inference.spatialReference }
-            inference = SchemaInference()
         }
+        if let note = survey.nonStandard.diagnostic(input: file) { diagnostics.append(note) }
 
         let meta = survey.meta
         var layerServerGens: [Int: Int64] = [:]
@@ -231,7 +218,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                                syncModel: syncModel, replicaServerGen: meta["replicaServerGen"]?.int64,
                                layerServerGens: layerServerGens, layers: layers)
         self.plans = plans
-        self.mixedGeometryLayers = mixedGeometryLayers
+        self.widenings = widenings
         self.diagnostics = diagnostics
     }
 
@@ -257,87 +244,88 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         plans.indices.contains(layerIndex) ? plans[layerIndex].attachmentCount : nil
     }
 
-    // MARK: inference
+    /// The schema of replica layer `id`: the schema file's layer of that id, else one to infer.
+    private static func replicaLayer(id: Int, in schemaLayers: [LayerSchema]) -> LayerSchema {
+        schemaLayers.last(where: { $0.id == id }) ?? LayerSchema(id: id, schemaSource: .inferred)
+    }
 
-    private static func infer(url: URL, chunkSize: Int, offset: Int, layer: LayerSchema,
-                              collectFields: Bool) throws -> SchemaInference {
-        let s = try JSONScanner(url: url, chunkSize: chunkSize)
-        try s.seek(to: offset)
-        var inference = SchemaInference()
-        let parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
-        var key: [UInt8] = []
-        var featureIndex = 0
-        try s.beginArray()
-        var first = true
-        while try s.nextElement(first: &first) {
-            let loc = ErrorLocation(input: url.path, layer: layer.name, featureIndex: featureIndex)
-            do {
-                try s.beginObject()
-                var ofirst = true
-                while try s.nextMember(first: &ofirst, key: &key) {
-                    if key == Array("attributes".utf8) {
-                        guard collectFields, !(try s.consumeNull()) else { try s.skipValue(); continue }
-                        guard try s.peekValueStart() == UInt8(ascii: "{") else {
-                            throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
-                        }
-                        try s.beginObject()
-                        var afirst = true
-                        var expected = 0
-                        while try s.nextMember(first: &afirst, key: &key) {
-                            let i = inference.stats(for: key, expected: expected)
-                            expected = i &+ 1
-                            let b = try s.peekValueStart()
-                            let at = s.offset
-                            switch b {
-                            case UInt8(ascii: "\""): inference.observe(i, string: try s.readString())
-                            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                                inference.observe(i, number: try s.readNumber())
-                            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                                throw ReplicaExportError(.unexpectedType,
-                                                   "attribute '\(inference.fields[i].name)' holds an object or array; attribute values must be scalars",
-                                                   at: s.location(at))
-                            default:
-                                if let b = try s.readLiteral() { inference.observe(i, bool: b) }
-                            }
-                        }
-                    } else if key == Array("geometry".utf8) {
-                        _ = try s.peekValueStart()
-                        let at = s.offset
-                        let g: ParsedGeometry
-                        do {
-                            g = try parser.parse(s)
-                        } catch let error as ReplicaExportError where error.code == .invalidGeometry {
-                            // Reported when the features are read; it says nothing about the layer.
-                            try s.seek(to: at)
-                            try s.skipValue()
-                            continue
-                        }
-                        if let t = g.type {
-                            // With no declared type the geometries decide; several types are kept
-                            // (formats holding one type per file split them), the first names the layer.
-                            if let known = inference.geometryType, known != t {
-                                inference.otherGeometryTypes.insert(t)
-                            } else {
-                                inference.geometryType = t
-                            }
-                            inference.sawGeometry = true
-                        }
-                        inference.sawZ = inference.sawZ || g.sawZ
-                        inference.sawM = inference.sawM || g.sawM
-                        if inference.spatialReference == nil, let sr = EsriSchema.spatialReference(g.spatialReference) {
-                            inference.spatialReference = sr
-                        }
-                    } else {
-                        try s.skipValue()
-                    }
-                }
-            } catch var error as ReplicaExportError {
-                error.location = error.location.filled(from: loc)
-                throw error
+    /// The schema of a FeatureSet page from its top-level members `meta`: a layer resource the
+    /// user gave (or kept beside the page) is the fuller schema (name, domains, exact types); the
+    /// page's own `fields` come next; values are the last resort (a schema to infer). Fields named
+    /// twice are renamed (added to `renamed`).
+    private static func featureSetLayer(meta: [String: JSONValue], schemaLayers: [LayerSchema], stem: String,
+                                        location loc: ErrorLocation, renamed renamedFields: inout [(String, String)]) throws -> LayerSchema {
+        var aliases: [String: String] = [:]
+        for (k, v) in meta["fieldAliases"]?.members ?? [] { if let s = v.string { aliases[k] = s } }
+        let resource = schemaLayers.count == 1 ? schemaLayers.first : schemaLayers.last(where: { $0.id == 0 })
+        if var resource {
+            if resource.name.isEmpty { resource.name = stem }
+            if resource.spatialReference == nil {
+                resource.spatialReference = EsriSchema.spatialReference(meta["spatialReference"])
             }
-            featureIndex &+= 1
+            if resource.geometryType == nil, let gtype = EsriSchema.geometryType(meta["geometryType"]?.string) {
+                resource.geometryType = gtype
+                resource.kind = .featureLayer
+            }
+            return resource
+        } else if let fields = try EsriSchema.fields(meta["fields"], location: loc, renamed: &renamedFields) {
+            let withAliases = fields.map { f -> Field in
+                var f = f
+                if f.alias == nil { f.alias = aliases[f.name] }
+                return f
+            }
+            let oid = meta["objectIdFieldName"]?.string ?? withAliases.first(where: { $0.type == .objectID })?.name
+            let withOID = EsriSchema.ensuringObjectIdField(oid, in: withAliases)
+            let gtype = EsriSchema.geometryType(meta["geometryType"]?.string)
+            // Without a geometryType the page may still carry geometries: the second pass looks,
+            // and the layer stays a table only if it finds none.
+            return LayerSchema(id: 0, name: stem, kind: .featureLayer, geometryType: gtype,
+                               hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                               spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                               objectIdField: oid,
+                               globalIdField: meta["globalIdFieldName"]?.string
+                                  ?? withAliases.first(where: { $0.type == .globalID })?.name,
+                               fields: withOID, schemaSource: .featureSet)
+        } else {
+            return LayerSchema(id: 0, name: stem, geometryType: EsriSchema.geometryType(meta["geometryType"]?.string),
+                               hasZ: meta["hasZ"]?.bool ?? false, hasM: meta["hasM"]?.bool ?? false,
+                               spatialReference: EsriSchema.spatialReference(meta["spatialReference"]),
+                               schemaSource: .inferred)
         }
-        return inference
+    }
+
+    /// What the second pass looks at in `layer`'s features (``ValueSurvey``): fields to infer or to
+    /// check against their declaration, geometries to parse (for a type or spatial reference the
+    /// layer leaves open) or to look at for Z and M it does not declare. Z and M are declared by a
+    /// schema, or by a page's own hasZ / hasM.
+    private static func surveyPlan(for layer: LayerSchema, isFeatureSet: Bool, meta: [String: JSONValue])
+        -> (plan: ValueSurvey.Plan, needsFields: Bool, declaresDimensions: Bool) {
+        let needsFields = layer.schemaSource == .inferred
+        let needsGeometry = layer.kind == .featureLayer && (layer.geometryType == nil || layer.spatialReference == nil)
+        let declaresDimensions = !needsFields || (isFeatureSet && (meta["hasZ"] != nil || meta["hasM"] != nil))
+        let oid = objectIDIndex(layer)
+        var plan = ValueSurvey.Plan()
+        plan.inferFields = needsFields
+        if !needsFields {
+            // A second ObjectID field is an integer field; the ObjectID itself is never widened.
+            plan.checked = layer.fields.enumerated().map { j, field in
+                var checked = field
+                if field.type == .objectID && j != oid { checked.type = .integer }
+                return checked
+            }
+            plan.unchecked = oid
+        }
+        plan.parseGeometry = needsGeometry
+        plan.peekDimensions = !needsGeometry && declaresDimensions && layer.kind == .featureLayer
+            && layer.geometryType != nil && !(layer.hasZ && layer.hasM)
+        return (plan, needsFields, declaresDimensions)
+    }
+
+    /// The layer's ObjectID field: the one it names, else its first esriFieldTypeOID field (as
+    /// the writers take it).
+    static func objectIDIndex(_ layer: LayerSchema) -> Int? {
+        if let name = layer.objectIdField, let i = layer.fieldIndex(named: name) { return i }
+        return layer.fields.firstIndex { $0.type == .objectID }
     }
 
     // MARK: features
@@ -350,35 +338,43 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                                          featuresOffset: plans[layerIndex].featuresOffset, batchSize: batchSize)
     }
 
-    /// What a cursor learned by reading a layer to its end: attributes outside the schema (once
-    /// per layer and name, however often the layer is read) and geometries a table cannot keep.
-    func recordEndOfLayer(_ layerIndex: Int, reader: FeatureReader) {
+    /// What a cursor learned by reading a layer to its end: attributes outside the schema, values
+    /// and geometries that were repaired or dropped, JSON that is not standard. Recorded once per
+    /// layer, however often it is read.
+    func recordEndOfLayer(_ layerIndex: Int, reader: FeatureReader, nonStandard: NonStandardJSON) {
+        guard recordedLayers.insert(layerIndex).inserted else { return }
         let layer = replica.layers[layerIndex]
-        for name in reader.unknownFields where !reportedUnknownFields.contains("\(layerIndex)\u{0}\(name)") {
-            reportedUnknownFields.insert("\(layerIndex)\u{0}\(name)")
-            diagnostics.append(Diagnostic(.inputSkipped, "attribute '\(name)' is not a field of the layer's schema; its values were ignored",
-                                          at: ErrorLocation(input: url.path, layer: layer.name)))
+        diagnostics += reader.diagnostics(input: url.path)
+        if let note = nonStandard.diagnostic(input: url.path, layer: layer.name) { diagnostics.append(note) }
+    }
+
+    /// Layer `layerIndex` as its schema declared it, before fields, Z or M were widened for the values.
+    func declaredLayer(_ layerIndex: Int) -> LayerSchema {
+        var layer = replica.layers[layerIndex]
+        let widening = widenings[layerIndex]
+        for (i, field) in widening.declared.merging(widening.secondObjectIDs, uniquingKeysWith: { a, _ in a }) {
+            layer.fields[i] = field
         }
-        if reader.droppedGeometries > 0, let first = reader.firstDroppedGeometry {
-            diagnostics.append(Diagnostic(.geometryDropped,
-                "\(reader.droppedGeometries) features have a geometry no format can represent (first: \(first.message)); they were kept without geometry; correct the geometry in the source",
-                at: ErrorLocation(input: url.path, layer: layer.name, featureIndex: first.featureIndex, objectID: first.objectID),
-                count: reader.droppedGeometries))
+        layer.hasZ = widening.hasZ
+        layer.hasM = widening.hasM
+        return layer
+    }
+
+    /// Makes layer `layerIndex` as wide as `wider` (the same fields, of the same or wider types,
+    /// and Z or M where it has them): the pages of one layer take the widest of their schemas.
+    func widen(layer layerIndex: Int, to wider: LayerSchema) {
+        for (i, field) in replica.layers[layerIndex].fields.enumerated() {
+            guard let wide = wider.fields.first(where: { $0.name.lowercased() == field.name.lowercased() }),
+                  wide.type != field.type || wide.length != field.length else { continue }
+            if widenings[layerIndex].declared[i] == nil && widenings[layerIndex].secondObjectIDs[i] == nil {
+                widenings[layerIndex].declared[i] = field
+            }
+            var retyped = wide
+            retyped.name = field.name
+            replica.layers[layerIndex].replaceField(at: i, with: retyped)
         }
-        if reader.parser.verticesWithoutZ > 0 {
-            diagnostics.append(Diagnostic(.missingZReplaced,
-                "\(reader.parser.verticesWithoutZ) vertices of this Z-aware layer have a null or missing Z; they were given Z 0",
-                at: ErrorLocation(input: url.path, layer: layer.name), count: reader.parser.verticesWithoutZ))
-        }
-        if reader.featuresWithUndeclaredZ > 0 {
-            diagnostics.append(Diagnostic(.inputIrregular,
-                "\(reader.featuresWithUndeclaredZ) geometries carry Z values although the layer does not declare hasZ; declare hasZ in the schema to keep them",
-                at: ErrorLocation(input: url.path, layer: layer.name), count: reader.featuresWithUndeclaredZ))
-        }
-        if reader.droppedTableGeometries > 0 {
-            diagnostics.append(Diagnostic(.inputSkipped, "\(reader.droppedTableGeometries) features of this table carry a geometry; it was ignored",
-                                          at: ErrorLocation(input: url.path, layer: layer.name)))
-        }
+        replica.layers[layerIndex].hasZ = replica.layers[layerIndex].hasZ || wider.hasZ
+        replica.layers[layerIndex].hasM = replica.layers[layerIndex].hasM || wider.hasM
     }
 
     // MARK: attachments
@@ -391,6 +387,7 @@ package final class EsriJSONReplicaSource: ReplicaSource {
         let layerName = replica.layers[layerIndex].name
         let s = try JSONScanner(url: url, chunkSize: chunkSize)
         try s.seek(to: offset)
+        s.resetNonStandard()
         try s.beginArray()
         var first = true
         var index = 0
@@ -421,6 +418,79 @@ package final class EsriJSONReplicaSource: ReplicaSource {
                                 size: v["size"]?.int64 ?? data.map { Int64($0.count) }, url: v["url"]?.string,
                                 data: data))
             index &+= 1
+        }
+        if recordedAttachments.insert(layerIndex).inserted,
+           let note = s.nonStandard.diagnostic(input: url.path, layer: layerName) {
+            diagnostics.append(note)
+        }
+    }
+}
+
+/// What a layer declared where its values needed more (``ValueSurvey``): the fields as declared,
+/// by index, that were widened, and the declared Z and M. The reader counts what lies outside.
+struct LayerWidening {
+    /// By field index, the declaration of each field that was widened.
+    var declared: [Int: Field] = [:]
+    /// By field index, the declaration of each second ObjectID field (written as an integer field).
+    var secondObjectIDs: [Int: Field] = [:]
+    var hasZ: Bool
+    var hasM: Bool
+
+    /// Widens the fields of `layer` whose values `result` found outside their declaration (`checked`:
+    /// the fields as the survey checked them; nil `result`: no values were surveyed), and makes
+    /// its second ObjectID fields integer fields, reported here: that is the schema's doing.
+    mutating func apply(_ result: ValueSurvey?, checked: [Field], oid: Int?, to layer: inout LayerSchema, file: String,
+                        diagnostics: inout [Diagnostic]) {
+        let original = layer.fields
+        for (i, field) in checked.enumerated() where i != oid && i < original.count {
+            let wide = result.map { EsriValues.widened(field, needs: $0.needs[i], length: $0.longest[i]) } ?? field
+            let isSecondObjectID = original[i].type == .objectID
+            if !isSecondObjectID && (wide.type != field.type || wide.length != field.length) { declared[i] = original[i] }
+            if wide != original[i] { layer.replaceField(at: i, with: wide) }
+            if isSecondObjectID {
+                secondObjectIDs[i] = original[i]
+                diagnostics.append(Diagnostic(.secondObjectIDField,
+                    "the layer declares a second esriFieldTypeOID field beside its ObjectID '\(oid.map { original[$0].name } ?? "")': written as \(wide.type.rawValue)",
+                    at: ErrorLocation(input: file, layer: layer.name, field: field.name)))
+            }
+        }
+    }
+}
+
+extension LayerSchema {
+    /// Puts `field` (a widened copy of the field at `index`) in its place, with its domain's codes,
+    /// and the subtypes' codes and default values, as values of its new type; a domain whose codes
+    /// the new type cannot hold is left out.
+    mutating func replaceField(at index: Int, with field: Field) {
+        let old = fields[index]
+        var new = field
+        func widened(_ domain: Domain?) -> Domain? {
+            guard let domain, old.type != new.type else { return domain }
+            switch domain {
+            case .codedValue(let name, let codes):
+                var converted: [CodedValue] = []
+                for code in codes {
+                    guard let value = EsriValues.widenedValue(code.code, to: new.type) else { return nil }
+                    converted.append(CodedValue(code: value, name: code.name))
+                }
+                return .codedValue(name: name, codes: converted)
+            case .range(let name, let minimum, let maximum):
+                guard new.type.storage != .string, let lo = EsriValues.widenedValue(minimum, to: new.type),
+                      let hi = EsriValues.widenedValue(maximum, to: new.type) else { return nil }
+                return .range(name: name, minimum: lo, maximum: hi)
+            }
+        }
+        new.domain = widened(old.domain)
+        fields[index] = new
+        guard old.type != new.type else { return }
+        for s in subtypes.indices {
+            if subtypeField == old.name, let code = EsriValues.widenedValue(subtypes[s].code, to: new.type) {
+                subtypes[s].code = code
+            }
+            if let domain = subtypes[s].domains[old.name] { subtypes[s].domains[old.name] = widened(domain) }
+            if let value = subtypes[s].defaultValues[old.name] {
+                subtypes[s].defaultValues[old.name] = EsriValues.widenedValue(value, to: new.type)
+            }
         }
     }
 }
@@ -460,56 +530,68 @@ extension EsriJSONReplicaSource {
     }
 }
 
-/// Converts features of one layer, straight from the scanner.
+/// Converts features of one layer, straight from the scanner, counting what it repairs.
 struct FeatureReader {
     let layer: LayerSchema
     let file: String
-    let fieldBytes: [[UInt8]]
-    var lookup: [String: Int] = [:]
-    var unknownFields: [String] = []
-    private var unknownSet: Set<String> = []
-    var droppedTableGeometries = 0
-    /// Geometries no format can represent (a non-finite or null coordinate, an unknown segment):
-    /// the feature is kept with a null geometry and the first one is reported with its OBJECTID.
-    var droppedGeometries = 0
-    var firstDroppedGeometry: (featureIndex: Int, objectID: Int64?, message: String)?
-    /// Features whose geometry has Z values although the layer does not declare hasZ.
-    var featuresWithUndeclaredZ = 0
+    private let names: FieldLookup
+    /// The attributes that are no field of the layer, in the order first met.
+    var unknownFields: [String] { names.unknown }
+    /// Each field's type, by index (copying a `Field` per value costs a retain per string it holds).
+    private let types: [FieldType]
+    /// Per field, its declaration where the values made it wider (nil: as declared).
+    private let declared: [Field?]
+    /// Per field, whether it was widened (`declared[i] != nil`), looked up per value without
+    /// copying the field.
+    private let widened: [Bool]
+    private let declaredHasZ: Bool
+    private let declaredHasM: Bool
+    let parser: EsriGeometryParser
     /// Features read so far (the layer-wide index of the next one).
     private var featureIndex = 0
     /// The OBJECTID of the feature being read, once its value has been read: errors name it.
     private(set) var objectID: Int64?
     private let objectIDIndex: Int?
-    let parser: EsriGeometryParser
     private static let attributesKey = Array("attributes".utf8)
     private static let geometryKey = Array("geometry".utf8)
 
-    /// Whether geometries of another type than the layer's are kept (the layer's type was inferred
-    /// from geometries of several types) rather than refused.
-    let allowsOtherGeometryTypes: Bool
+    /// What was repaired or dropped, per field and per kind, with the first feature of each.
+    private var tallies: [FieldTallies]
+    private var firstDroppedGeometry: String?
+    private var otherTypes: Set<GeometryType> = []
+    var droppedTableGeometries = 0
+    /// What the feature being read had repaired, tallied once its OBJECTID is known.
+    private var events: [(field: Int, kind: FieldTallies.Kind)] = []
+    /// Bit `rawValue` set for each geometry event of the feature being read.
+    private var geometryEvents = 0
+    /// Per ``GeometryEvent``, the features it concerned.
+    private var geometryTallies = [LossTally](repeating: LossTally(), count: GeometryEvent.allCases.count)
 
-    init(layer: LayerSchema, file: String, allowsOtherGeometryTypes: Bool = false) {
-        self.layer = layer
-        self.allowsOtherGeometryTypes = allowsOtherGeometryTypes
-        self.file = file
-        self.fieldBytes = layer.fields.map { Array($0.name.utf8) }
-        self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
-        self.objectIDIndex = layer.objectIdField.flatMap { layer.fieldIndex(named: $0) }
+    /// What can befall a feature's geometry.
+    private enum GeometryEvent: Int, CaseIterable {
+        case empty, dropped, mismatched, undeclaredZ, undeclaredM, withoutZ
     }
 
-    /// The index of the field named `key`; fields usually come in the schema's order, so the one
-    /// after the previous is tried first.
-    private mutating func fieldIndex(_ key: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
-        if expected < fieldBytes.count && JSONScanner.key(key, is: fieldBytes[expected]) { return expected }
-        let name = String(decoding: key, as: UTF8.self)
-        if let i = lookup[name] { return i >= 0 ? i : nil }
-        let i = layer.fieldIndex(named: name)
-        lookup[name] = i ?? -1
-        if i == nil && !unknownSet.contains(name) {
-            unknownSet.insert(name)
-            unknownFields.append(name)
-        }
-        return i
+    private mutating func note(_ event: GeometryEvent) { geometryEvents |= 1 << event.rawValue }
+    private func tally(_ event: GeometryEvent) -> LossTally { geometryTallies[event.rawValue] }
+
+    struct FieldTallies {
+        enum Kind: Int { case outsideDeclaration, numberFromText, dateFromText, jsonText, nonFinite, dropped }
+        var counts = [LossTally](repeating: LossTally(), count: 6)
+    }
+
+    init(layer: LayerSchema, file: String, widening: LayerWidening? = nil) {
+        self.layer = layer
+        self.file = file
+        names = FieldLookup(layer.fields)
+        types = layer.fields.map(\.type)
+        declared = layer.fields.indices.map { widening?.declared[$0] }
+        widened = layer.fields.indices.map { widening?.declared[$0] != nil }
+        declaredHasZ = widening?.hasZ ?? layer.hasZ
+        declaredHasM = widening?.hasM ?? layer.hasM
+        tallies = Array(repeating: FieldTallies(), count: layer.fields.count)
+        self.parser = EsriGeometryParser(layerHasZ: layer.hasZ, layerHasM: layer.hasM)
+        self.objectIDIndex = EsriJSONReplicaSource.objectIDIndex(layer)
     }
 
     mutating func read(_ s: JSONScanner) throws -> Feature {
@@ -520,13 +602,12 @@ struct FeatureReader {
         try s.beginObject()
         // Every field null, stored directly: copying a shared array of nulls, or
         // `Array(repeating:count:)`, goes through Value's generic copy for every element.
-        let fieldCount = fieldBytes.count
+        let fieldCount = types.count
         var attributes = [Value](unsafeUninitializedCapacity: fieldCount) { buffer, initialized in
             for i in 0..<fieldCount { (buffer.baseAddress! + i).initialize(to: .null) }
             initialized = fieldCount
         }
         var geometry: Geometry?
-        var droppedGeometry: String?
         var first = true
         defer { featureIndex &+= 1 }
         while let key = try s.nextKey(first: &first) {
@@ -535,98 +616,188 @@ struct FeatureReader {
                 guard try s.peekValueStart() == UInt8(ascii: "{") else {
                     throw ReplicaExportError(.unexpectedType, "'attributes' must be an object", at: s.location())
                 }
-                try s.beginObject()
-                var afirst = true
-                var expected = 0
-                while let key = try s.nextKey(first: &afirst) {
-                    guard let i = fieldIndex(key, expected: expected) else {
-                        try s.skipValue()
-                        continue
-                    }
-                    expected = i &+ 1
+                try names.forEachField(in: s) { i in
                     let value = try readValue(s, fieldAt: i)
                     if i == objectIDIndex { objectID = value.integerValue }
                     attributes[i] = value
                 }
             } else if JSONScanner.key(key, is: Self.geometryKey) {
-                _ = try s.peekValueStart()
-                let at = s.offset
-                let g: ParsedGeometry
-                do {
-                    g = try parser.parse(s)
-                } catch let error as ReplicaExportError where error.code == .invalidGeometry {
-                    // Well-formed JSON describing no drawable geometry: skip the rest of it and
-                    // keep the feature (a malformed document still fails in skipValue).
-                    try s.seek(to: at)
-                    try s.skipValue()
-                    droppedGeometry = error.message
-                    geometry = nil
-                    continue
-                }
-                if g.sawZ && !layer.hasZ && g.geometry != nil { featuresWithUndeclaredZ &+= 1 }
-                if let t = g.type {
-                    if layer.kind == .table || layer.geometryType == nil {
-                        if g.geometry != nil { droppedTableGeometries &+= 1 }
-                        continue
-                    }
-                    if !allowsOtherGeometryTypes, let expectedType = layer.geometryType, expectedType != t,
-                       !(expectedType == .envelope && t == .polygon) {
-                        throw ReplicaExportError(.schemaMismatch,
-                                           "a \(t.rawValue) geometry in a layer of \(expectedType.rawValue)",
-                                           at: s.location(at))
-                    }
-                }
-                geometry = g.geometry
+                geometry = try readGeometry(s)
             } else {
                 try s.skipValue()
             }
         }
-        if let droppedGeometry {
-            droppedGeometries &+= 1
-            if firstDroppedGeometry == nil { firstDroppedGeometry = (featureIndex, objectID, droppedGeometry) }
-        }
+        if !events.isEmpty || geometryEvents != 0 { tallyEvents() }
         return Feature(attributes: attributes, geometry: geometry)
     }
 
-    private func typeError(_ field: Field, _ message: String, at: Int, s: JSONScanner) -> ReplicaExportError {
-        ReplicaExportError(.unexpectedType, "field '\(field.name)' (\(field.type.rawValue)): \(message)",
-                     at: ErrorLocation(input: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
+    private mutating func readGeometry(_ s: JSONScanner) throws -> Geometry? {
+        let withoutZBefore = parser.verticesWithoutZ
+        let parsed = try parser.parseOrSkip(s)
+        guard let g = parsed.geometry else {
+            // Well-formed JSON describing no drawable geometry: the feature is kept without it.
+            note(.dropped)
+            if firstDroppedGeometry == nil { firstDroppedGeometry = parsed.dropped }
+            return nil
+        }
+        if layer.kind == .table || layer.geometryType == nil {
+            if g.geometry != nil { droppedTableGeometries &+= 1 }
+            return nil
+        }
+        if g.isEmpty { note(.empty) }
+        if parser.verticesWithoutZ != withoutZBefore { note(.withoutZ) }
+        guard let geometry = g.geometry else { return nil }
+        if g.sawZ && !declaredHasZ { note(.undeclaredZ) }
+        if g.sawM && !declaredHasM { note(.undeclaredM) }
+        if let t = g.type, let expected = layer.geometryType, t != expected, !(expected == .envelope && t == .polygon) {
+            note(.mismatched)
+            otherTypes.insert(t)
+        }
+        return geometry
     }
 
-    /// The value of field `index`, by index: copying the `Field` (its name, alias and domain)
-    /// for every value read was a retain and release per string it holds.
-    private func readValue(_ s: JSONScanner, fieldAt index: Int) throws -> Value {
-        let type = layer.fields[index].type
-        func typeError(_ message: String, at: Int, s: JSONScanner) -> ReplicaExportError {
-            self.typeError(layer.fields[index], message, at: at, s: s)
+    /// Counts what the feature just read had repaired, now that its OBJECTID is known.
+    private mutating func tallyEvents() {
+        let here = ErrorLocation(featureIndex: featureIndex, objectID: objectID)
+        for (field, kind) in events { tallies[field].counts[kind.rawValue].record(at: here) }
+        events.removeAll(keepingCapacity: true)
+        for event in GeometryEvent.allCases where geometryEvents & (1 << event.rawValue) != 0 {
+            geometryTallies[event.rawValue].record(at: here)
         }
+        geometryEvents = 0
+    }
+
+    /// The value of field `index`, by index.
+    private mutating func readValue(_ s: JSONScanner, fieldAt index: Int) throws -> Value {
+        let type = types[index]
         let b = try s.peekValueStart()
         let at = s.offset
+        let scanned: ScannedValue
         switch b {
         case UInt8(ascii: "\""):
-            let text = try s.readString()
-            do {
-                return try EsriValues.coerce(string: text, to: type)
-            } catch {
-                throw typeError(error.message, at: at, s: s)
+            scanned = .string(try s.readString())
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            scanned = .json(try s.readValue().jsonText)
+        default:
+            if JSONScanner.startsNumber(b) {
+                let n = try s.readNumber()
+                // The common case first: a number of its field's type, as declared.
+                if !widened[index], n.isFinite, let v = EsriValues.coerce(number: n, to: type) { return v }
+                scanned = .number(n)
+            } else if let flag = try s.readLiteral() {
+                scanned = .bool(flag)
+            } else {
+                return .null
             }
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let n = try s.readNumber()
-            guard let v = EsriValues.coerce(number: n, to: type) else {
-                let text: String
-                switch n {
-                case .int(let i): text = String(i)
-                case .double(let d): text = String(d)
-                }
-                throw typeError("the number \(text) does not fit", at: at, s: s)
+        }
+        if widened[index], let field = declared[index], !EsriValues.needs(scanned, declared: field).needs.isEmpty {
+            events.append((index, .outsideDeclaration))
+        }
+        switch EsriValues.read(scanned, as: type) {
+        case .value(let v):
+            return v
+        case .converted(let v, let conversion):
+            switch conversion {
+            case .numberFromText: events.append((index, .numberFromText))
+            case .dateFromText: events.append((index, .dateFromText))
+            case .jsonText: events.append((index, .jsonText))
             }
             return v
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            throw typeError("an object or array where a scalar value belongs", at: at, s: s)
-        default:
-            guard let flag = try s.readLiteral() else { return .null }
-            if type.storage == .string { return .string(flag ? "true" : "false") }
-            throw typeError("a boolean does not fit", at: at, s: s)
+        case .nonFinite(let v):
+            events.append((index, .nonFinite))
+            return v
+        case .dropped:
+            events.append((index, .dropped))
+            return .null
+        case .misfit:
+            // Only the ObjectID is never widened: one that is no integer is dropped.
+            if index == objectIDIndex {
+                events.append((index, .dropped))
+                return .null
+            }
+            let field = layer.fields[index]
+            throw ReplicaExportError(.unexpectedType, "field '\(field.name)' (\(field.type.rawValue)): \(Self.describe(scanned)) does not fit",
+                                     at: ErrorLocation(input: file, layer: layer.name, byteOffset: at, detail: "field '\(field.name)'"))
         }
+    }
+
+    private static func describe(_ scanned: ScannedValue) -> String {
+        switch scanned {
+        case .null: return "null"
+        case .number(.int(let i)): return "the number \(i)"
+        case .number(.double(let d)): return "the number \(d)"
+        case .string(let s): return "the text \(EsriValues.quoted(s))"
+        case .bool(let b): return "the boolean \(b)"
+        case .json(let text): return "the JSON \(EsriValues.quoted(text))"
+        }
+    }
+
+    /// The diagnostics of what was read so far (the whole layer, when it was read to its end).
+    func diagnostics(input: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        func note(_ code: Diagnostic.Code, _ message: String, _ tally: LossTally, field: String? = nil) {
+            guard tally.count > 0 else { return }
+            out.append(Diagnostic(code, message, at: ErrorLocation(input: input, layer: layer.name, featureIndex: tally.firstFeatureIndex,
+                                                                   objectID: tally.firstObjectID, field: field),
+                                  count: tally.count))
+        }
+        for name in unknownFields {
+            out.append(Diagnostic(.inputSkipped, "attribute '\(name)' is not a field of the layer's schema; its values were ignored",
+                                  at: ErrorLocation(input: input, layer: layer.name)))
+        }
+        for (i, field) in layer.fields.enumerated() {
+            let t = tallies[i].counts
+            if let was = declared[i] {
+                var declaration = was.type.rawValue
+                if let length = was.length, was.type.storage == .string { declaration += " of length \(length)" }
+                var now = field.type.rawValue
+                if field.type.storage == .string { now += field.length.map { " of length \($0)" } ?? " without a length limit" }
+                note(.fieldWidened, "\(t[0].count) value(s) do not fit the field as declared (\(declaration)): the column was written as \(now) to keep them",
+                     t[0], field: field.name)
+            }
+            for conversion in ValueConversion.allCases {
+                let tally = t[FieldTallies.Kind.numberFromText.rawValue + conversion.rawValue]
+                note(.valueConverted, "\(tally.count) \(conversion.description)", tally, field: field.name)
+            }
+            note(.nonFiniteNumber, "\(t[4].count) value(s) are NaN or infinity (as text or a bare literal): kept where the format holds them, else written as null",
+                 t[4], field: field.name)
+            let what = i == objectIDIndex ? "ObjectID(s) that are not integers" : "NaN or infinite value(s), which a \(field.type.rawValue) field cannot hold,"
+            note(.valueDropped, "\(t[5].count) \(what) written as null", t[5], field: field.name)
+        }
+        note(.emptyGeometry, "\(tally(.empty).count) feature(s) have an empty geometry (Esri JSON's empty point, no paths or rings): written without geometry",
+             tally(.empty))
+        note(.geometryDropped,
+             "\(tally(.dropped).count) feature(s) have a geometry no format can represent (first: \(firstDroppedGeometry ?? "")); they were kept without geometry; correct the geometry in the source",
+             tally(.dropped))
+        if let expected = layer.geometryType {
+            let others = otherTypes.map(\.rawValue).sorted().joined(separator: ", ")
+            note(.geometryTypeMismatch,
+                 "\(tally(.mismatched).count) geometries are not of the layer's type \(expected.rawValue) (\(others)): kept; formats that hold one geometry type per layer write them to layers of their own",
+                 tally(.mismatched))
+        }
+        note(.undeclaredZOrM, "\(tally(.undeclaredZ).count) geometries carry Z values although the layer does not declare hasZ: the layer was made Z-aware to keep them",
+             tally(.undeclaredZ))
+        note(.undeclaredZOrM, "\(tally(.undeclaredM).count) geometries carry M values although the layer does not declare hasM: the layer was made M-aware to keep them",
+             tally(.undeclaredM))
+        let withoutZ = tally(.withoutZ)
+        if withoutZ.count > 0 {
+            out.append(Diagnostic(.missingZReplaced,
+                "\(parser.verticesWithoutZ) vertices of this Z-aware layer (in \(withoutZ.count) features) have a null or missing Z; they were given Z 0",
+                at: ErrorLocation(input: input, layer: layer.name, featureIndex: withoutZ.firstFeatureIndex, objectID: withoutZ.firstObjectID),
+                count: parser.verticesWithoutZ))
+        }
+        if droppedTableGeometries > 0 {
+            out.append(Diagnostic(.inputSkipped, "\(droppedTableGeometries) features of this table carry a geometry; it was ignored",
+                                  at: ErrorLocation(input: input, layer: layer.name)))
+        }
+        return out
+    }
+}
+
+extension JSONNumber {
+    /// Whether the number is finite (a JSON number always is; `NaN` and `Infinity` literals are not).
+    var isFinite: Bool {
+        if case .double(let d) = self { return d.isFinite }
+        return true
     }
 }

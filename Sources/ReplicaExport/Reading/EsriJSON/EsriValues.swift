@@ -16,6 +16,11 @@ struct CoercionFailure: Error {
 ///   (a number there is taken as UTC milliseconds with offset 0);
 /// - GUID/GlobalID: a GUID string, kept as spelled; an empty string is null;
 /// - Blob/Raster: base64.
+///
+/// What a field's declaration does not hold, and the forms values are converted from (a number or
+/// an ISO 8601 date as text, NaN and infinity, an object as JSON text), are decided by
+/// ``read(_:as:)`` and ``needs(_:declared:)`` in DeclaredValues.swift: the reader widens the field
+/// or converts the value, and reports it.
 enum EsriValues {
     static func coerce(number n: JSONNumber, to type: FieldType) -> Value? {
         switch type.storage {
@@ -115,7 +120,12 @@ enum EsriValues {
     /// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`, with or without braces. Runs per value: no allocation.
     static func isGUID(_ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { bytes in
+        return s.withUTF8 { isGUID($0) }
+    }
+
+    /// ``isGUID(_:)`` of UTF-8 bytes.
+    static func isGUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
             guard var start = bytes.baseAddress else { return false }
             var count = bytes.count
             if count == 38 {

@@ -21,6 +21,55 @@ enum JSONNumber: Equatable {
     }
 }
 
+/// What a ``JSONScanner`` read although standard JSON does not allow it, as GDAL's and Python's
+/// readers read it: a comma before `]` or `}`, the literals `NaN`, `Infinity` and `-Infinity` (as
+/// numbers), a UTF-8 byte-order mark at the start of the file. Counted, with the first offset.
+struct NonStandardJSON: Equatable {
+    enum Kind: Int, CaseIterable {
+        case trailingComma, nonFiniteLiteral, byteOrderMark
+
+        var description: String {
+            switch self {
+            case .trailingComma: return "a comma before ']' or '}'"
+            case .nonFiniteLiteral: return "NaN or Infinity as a bare literal"
+            case .byteOrderMark: return "a UTF-8 byte-order mark"
+            }
+        }
+    }
+
+    /// How many times, of every kind.
+    private(set) var count = 0
+    /// The byte offset of the first one.
+    private(set) var firstOffset: Int?
+    /// Bit `kind.rawValue` set for each kind seen.
+    private var kinds = 0
+
+    mutating func note(_ kind: Kind, at offset: Int) {
+        if count == 0 || offset < firstOffset! { firstOffset = offset }
+        count &+= 1
+        kinds |= 1 << kind.rawValue
+    }
+
+    /// The kinds seen, in a fixed order.
+    var seen: [Kind] { Kind.allCases.filter { kinds & (1 << $0.rawValue) != 0 } }
+
+    /// Adds what another scanner saw.
+    mutating func absorb(_ other: NonStandardJSON) {
+        guard let offset = other.firstOffset else { return }
+        if count == 0 || offset < firstOffset! { firstOffset = offset }
+        count &+= other.count
+        kinds |= other.kinds
+    }
+
+    /// The ``Diagnostic/Code/nonStandardJSON`` diagnostic for these, nil when there were none.
+    func diagnostic(input: String, layer: String? = nil) -> Diagnostic? {
+        guard let firstOffset else { return nil }
+        return Diagnostic(.nonStandardJSON,
+                          "\(count) place(s) of JSON that is not standard JSON (\(seen.map(\.description).joined(separator: ", "))), first at byte \(firstOffset); read as GDAL and Python read it",
+                          at: ErrorLocation(input: input, layer: layer, byteOffset: firstOffset), count: count)
+    }
+}
+
 /// A byte-level streaming JSON scanner over a file.
 ///
 /// Reads the file in chunks of `chunkSize` bytes into one fixed buffer, so memory does not depend on
@@ -28,7 +77,8 @@ enum JSONNumber: Equatable {
 /// callers walk objects and arrays with ``beginObject()`` / ``nextMember(first:key:)`` and
 /// ``beginArray()`` / ``nextElement(first:)``, read scalars, and ``skipValue()`` what they do not need.
 /// Every error is a ``ReplicaExportError`` carrying the file and the byte offset; end of input inside a
-/// value is ``ReplicaExportError/Code/truncated``.
+/// value is ``ReplicaExportError/Code/truncated``. What GDAL's and Python's readers accept beyond
+/// standard JSON is read too, and counted in ``nonStandard`` (see ``NonStandardJSON``).
 final class JSONScanner {
     let path: String
     let chunkSize: Int
@@ -51,6 +101,8 @@ final class JSONScanner {
     /// Where ``nextKey(first:)`` keeps a key that could not be handed out of the buffer.
     @exclusivity(unchecked) private var keyStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
     @exclusivity(unchecked) private var keyCapacity = 64
+    /// What was read that standard JSON does not allow (the owner reports it).
+    @exclusivity(unchecked) var nonStandard = NonStandardJSON()
 
     /// Where the run of plain string bytes (no quote, backslash or control character) that starts
     /// at `start` ends in this chunk: the index of that byte, or `count`.
@@ -87,7 +139,18 @@ final class JSONScanner {
         self.fd = fd
         self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: self.chunkSize)
         scratch.reserveCapacity(256)
+        // A UTF-8 byte-order mark (which some Windows tools write) is passed over: offsets stay the file's.
+        var mark: (UInt8, UInt8, UInt8) = (0, 0, 0)
+        if withUnsafeMutableBytes(of: &mark, { pread(fd, $0.baseAddress, 3, 0) }) == 3, mark == (0xEF, 0xBB, 0xBF),
+           lseek(fd, 3, SEEK_SET) == 3 {
+            base = 3
+            nonStandard.note(.byteOrderMark, at: 0)
+        }
     }
+
+    /// Forgets what was counted in ``nonStandard`` so far (a scanner positioned inside a part of
+    /// the file counts only what it reads from there).
+    func resetNonStandard() { nonStandard = NonStandardJSON() }
 
     deinit {
         close(fd)
@@ -234,8 +297,14 @@ final class JSONScanner {
         } else {
             if b == UInt8(ascii: "}") { advance(); return nil }
             guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or '}' in an object") }
+            let comma = offset
             advance()
             b = try peekValueStart("an object")
+            if b == UInt8(ascii: "}") {
+                nonStandard.note(.trailingComma, at: comma)
+                advance()
+                return nil
+            }
         }
         guard b == UInt8(ascii: "\"") else { throw syntaxError("expected a key (a string) in an object") }
         advance()
@@ -292,9 +361,14 @@ final class JSONScanner {
             return true
         }
         guard b == UInt8(ascii: ",") else { throw syntaxError("expected ',' or ']' in an array") }
+        let comma = offset
         advance()
         let c = try peekValueStart("an array")
-        if c == UInt8(ascii: "]") { throw syntaxError("a trailing ',' before ']'") }
+        if c == UInt8(ascii: "]") {
+            nonStandard.note(.trailingComma, at: comma)
+            advance()
+            return false
+        }
         return true
     }
 
@@ -484,10 +558,31 @@ final class JSONScanner {
         }
     }
 
-    /// Reads a number token (validated against the JSON grammar).
+    /// Whether `b`, the first byte of a value, starts a number: a digit or `-`, or the `N` and `I`
+    /// of the literals `NaN` and `Infinity`.
+    @inline(__always)
+    static func startsNumber(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || b == 0x2D || b == UInt8(ascii: "N") || b == UInt8(ascii: "I")
+    }
+
+    /// Reads a number token (validated against the JSON grammar), or one of the literals `NaN`,
+    /// `Infinity` and `-Infinity` (as GDAL's and Python's readers do; counted in ``nonStandard``).
     func readNumber() throws -> JSONNumber {
-        _ = try peekValueStart("a number")
+        let first = try peekValueStart("a number")
         let start = offset
+        if first == UInt8(ascii: "N") || first == UInt8(ascii: "I") { return try readNonFiniteLiteral() }
+        if first == UInt8(ascii: "-") {
+            // `-Infinity`: the byte after the sign decides, which may lie in the next chunk.
+            let second: UInt8?
+            if pos &+ 1 < count {
+                second = buffer[pos &+ 1]
+            } else {
+                advance()
+                second = try peek()
+                try seek(to: start)
+            }
+            if second == UInt8(ascii: "I") { return try readNonFiniteLiteral() }
+        }
         // Fast path: the token ends inside this chunk, so it is parsed where it lies, in one pass.
         do {
             let n = count
@@ -676,6 +771,33 @@ final class JSONScanner {
         return (.double(v), length)
     }
 
+    /// `NaN`, `Infinity` or `-Infinity` at the scanner's position, as a double.
+    private func readNonFiniteLiteral() throws -> JSONNumber {
+        let start = offset
+        var negative = false
+        var c = try next("a literal")
+        if c == UInt8(ascii: "-") {
+            negative = true
+            c = try next("a literal")
+        }
+        let word: [UInt8]
+        let value: Double
+        switch c {
+        case UInt8(ascii: "N") where !negative: word = Array("aN".utf8); value = .nan
+        case UInt8(ascii: "I"): word = Array("nfinity".utf8); value = negative ? -.infinity : .infinity
+        default: throw syntaxError("invalid number", at: start)
+        }
+        for w in word where try next("a literal") != w {
+            throw syntaxError("invalid literal", at: start)
+        }
+        // The literal ends as a number does: not followed by a letter or digit.
+        if let after = try peek(), (after >= 0x30 && after <= 0x39) || (after | 0x20 >= 0x61 && after | 0x20 <= 0x7A) {
+            throw syntaxError("invalid literal", at: start)
+        }
+        nonStandard.note(.nonFiniteLiteral, at: start)
+        return .double(value)
+    }
+
     /// Reads `true`, `false` or `null` (whichever the next byte starts).
     func readLiteral() throws -> Bool? {
         let start = offset
@@ -716,8 +838,9 @@ final class JSONScanner {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             advance()
             try skipStructure(opening: b, start: start)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            _ = try readNumber()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+            // Not converted, as nothing in a skipped structure is.
+            if try skipNumberToken() == nil { _ = try readNumber() }
         default:
             _ = try readLiteral()
         }
@@ -790,6 +913,79 @@ final class JSONScanner {
             if c == 0x22 { return }
             _ = try next("a string escape")  // the escaped byte; \uXXXX digits are plain bytes
         }
+    }
+
+    /// The shape of a number token, told without converting it.
+    struct NumberShape {
+        /// Digits before any point or exponent (leading zeros included).
+        var integerDigits = 0
+        /// No point and no exponent.
+        var isInteger = true
+        var hasExponent = false
+    }
+
+    /// Skips the number token at the scanner's position without converting it, and returns its
+    /// shape; the grammar is not checked (as skipping a structure checks no scalar). nil, nothing
+    /// consumed, for a `NaN` / `Infinity` literal, which the caller reads with ``readNumber()``.
+    func skipNumberToken() throws -> NumberShape? {
+        let start = offset
+        var shape = NumberShape()
+        while true {
+            if pos >= count {
+                guard try refill() else { return shape }
+            }
+            // One pass over the bytes in this chunk: a digit, a point, an exponent or a sign goes on.
+            let buf = buffer, n = count
+            var p = pos
+            while p < n {
+                let c = buf[p]
+                if c &- 0x30 < 10 {
+                    if shape.isInteger { shape.integerDigits &+= 1 }
+                } else if c == 0x2E {
+                    shape.isInteger = false
+                } else if c | 0x20 == 0x65 {
+                    shape.isInteger = false
+                    shape.hasExponent = true
+                } else if c != 0x2D && c != 0x2B {
+                    pos = p
+                    if (c | 0x20) &- 0x61 < 26 {
+                        try seek(to: start)
+                        return nil
+                    }
+                    return shape
+                }
+                p &+= 1
+            }
+            pos = p
+        }
+    }
+
+    /// Calls `body` with the bytes of the string value at the scanner's position, unescaped but not
+    /// checked as UTF-8, and consumes it: straight from the buffer when the string lies there whole
+    /// without escapes (no allocation), else from scratch storage. The bytes are valid only inside `body`.
+    func withStringBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        guard try peekValueStart("a string") == UInt8(ascii: "\"") else { throw syntaxError("expected a string") }
+        advance()
+        let p = plainRunEnd(from: pos)
+        if p < count && buffer[p] == 0x22 {
+            let bytes = UnsafeBufferPointer(start: buffer + pos, count: p &- pos)
+            pos = p &+ 1
+            return try body(bytes)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        try readStringBody(into: &scratch)
+        defer { if scratch.capacity > Self.largeScratch { scratch = []; scratch.reserveCapacity(256) } }
+        return try scratch.withUnsafeBufferPointer(body)
+    }
+
+    /// Skips a string value, its escapes undecoded and its bytes unchecked; returns how many bytes
+    /// lie between its quotes (never fewer than its UTF-8 once decoded).
+    func skipString() throws -> Int {
+        guard try peekValueStart("a string") == UInt8(ascii: "\"") else { throw syntaxError("expected a string") }
+        let start = offset
+        advance()
+        try skipStringBody(start: start)
+        return offset &- start &- 2
     }
 
     /// Classes of each byte value for the skipping loops, which look at every byte of what

@@ -75,6 +75,7 @@ extension JSONScanner {
     func readValue(depth: Int = 0) throws -> JSONValue {
         if depth > 512 { throw syntaxError("nesting deeper than 512 levels") }
         let b = try peekValueStart()
+        let start = offset
         switch b {
         case UInt8(ascii: "{"):
             try beginObject()
@@ -84,6 +85,7 @@ extension JSONScanner {
             while try nextMember(first: &first, key: &key) {
                 let name = String(decoding: key, as: UTF8.self)
                 members.append((name, try readValue(depth: depth + 1)))
+                try checkMemory(members.count, start: start)
             }
             return .object(members)
         case UInt8(ascii: "["):
@@ -92,15 +94,82 @@ extension JSONScanner {
             var first = true
             while try nextElement(first: &first) {
                 items.append(try readValue(depth: depth + 1))
+                try checkMemory(items.count, start: start)
             }
             return .array(items)
         case UInt8(ascii: "\""):
             return .string(try readString())
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
             return .number(try readNumber())
         default:
             if let v = try readLiteral() { return .bool(v) }
             return .null
         }
+    }
+}
+
+extension JSONScanner {
+    /// A value in memory is held whole (an object or array an attribute holds, say): every 65,536
+    /// items, refuse one the machine cannot hold before it runs out.
+    fileprivate func checkMemory(_ items: Int, start: Int) throws {
+        guard items & 0xFFFF == 0 else { return }
+        try MemoryBudget.require(items * MemoryBudget.bytesPerJSONItem, for: "a JSON value of more than \(items) items",
+                                 at: location(start))
+    }
+}
+
+extension JSONValue {
+    /// The value as compact JSON text: keys in input order, strings escaped as JSON requires,
+    /// numbers in their shortest round-trip form; NaN and infinity, which JSON has no text for,
+    /// as the literals GDAL and Python read (`NaN`, `Infinity`, `-Infinity`).
+    var jsonText: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(.int(let i)): out += String(i)
+        case .number(.double(let d)):
+            if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += "\(d)" }
+        case .string(let text): Self.writeString(text, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out += "," }
+                Self.writeString(key, to: &out)
+                out += ":"
+                value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 }

@@ -1,7 +1,9 @@
 /// Field types inferred from values, for layers without a schema.
 ///
 /// Rules: integers that fit Int32 -> Integer, larger -> BigInteger; any number written with a fraction
-/// or exponent -> Double; strings -> String with the longest length seen (in Characters); booleans ->
+/// or exponent -> Double, as are NaN and infinity (as bare literals or as the text "NaN", "Infinity",
+/// "-Infinity"); strings -> String with the longest length seen (in Characters), objects and arrays
+/// as their JSON text; booleans ->
 /// String ("true" / "false"); all-null -> String (no length); numbers mixed with strings or booleans
 /// -> String. Field order = first appearance. The OID is `objectIdFieldName` when given, else a field
 /// named OBJECTID or FID (any case) holding only integers; the GlobalID is `globalIdFieldName` when
@@ -61,6 +63,11 @@ struct SchemaInference {
     }
 
     mutating func observe(_ i: Int, string s: String) {
+        // "NaN", "Infinity": numbers that JSON has no literal for (the reader reports them).
+        if s.utf8.count <= 9, EsriValues.nonFiniteText(s) != nil {
+            fields[i].doubles &+= 1
+            return
+        }
         fields[i].strings &+= 1
         // Characters <= UTF-8 bytes: count characters only when the bytes could set a new maximum.
         if s.utf8.count > fields[i].maxLength { fields[i].maxLength = max(fields[i].maxLength, s.count) }

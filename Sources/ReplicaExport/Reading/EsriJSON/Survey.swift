@@ -16,7 +16,22 @@ struct Survey {
         var featureSetMeta: [String: JSONValue] = [:]
         /// The entry is a feature collection's layer (`layerDefinition`, `featureSet`).
         var isCollectionLayer = false
+        /// The layer's values surveyed while its features were passed (see ``Surveyor``).
+        var values: ValueSurvey?
     }
+
+    /// Whose features the pass reaches: a replica's layer (by id) or a FeatureSet's.
+    enum Features {
+        case layer(id: Int)
+        case featureSet
+
+        var isFeatureSet: Bool { if case .featureSet = self { return true } else { return false } }
+    }
+
+    /// Asked when the pass reaches a layer's features, with the top-level members read so far: the
+    /// ``ValueSurvey`` to feed them to, where the layer's schema is known by then (the features are
+    /// then read once, not twice); nil to skip them.
+    typealias Surveyor = (Features, _ meta: [String: JSONValue]) -> ValueSurvey?
 
     var kind: Kind = .replica
     /// Top-level members other than `layers` / `features`; a repeated key: the last wins.
@@ -28,6 +43,11 @@ struct Survey {
     var layersWithData = 0
     var layersWithFields = 0
     var featureSetPlan = EsriJSONReplicaSource.LayerPlan()
+    /// A FeatureSet's values surveyed while its features were passed.
+    var featureSetValues: ValueSurvey?
+    /// JSON that is not standard JSON outside the features and attachments (whose reading counts
+    /// its own).
+    var nonStandard = NonStandardJSON()
 
     /// Top-level keys kept in memory (all small).
     private static let metaKeys: Set<String> = [
@@ -41,7 +61,7 @@ struct Survey {
         "x", "y", "points", "paths", "rings", "curvePaths", "curveRings", "xmin",
     ]
 
-    static func run(url: URL, chunkSize: Int) throws -> Survey {
+    static func run(url: URL, chunkSize: Int, surveyor: Surveyor? = nil) throws -> Survey {
         let s = try JSONScanner(url: url, chunkSize: chunkSize)
         var survey = Survey()
         let file = url.path
@@ -74,10 +94,12 @@ struct Survey {
             switch name {
             case "layers":
                 sawLayers = true
-                try readLayers(s, into: &survey, file: file)
+                try readLayers(s, into: &survey, file: file, surveyor: surveyor)
             case "features":
                 sawFeatures = true
-                survey.featureSetPlan = try readItems(s, what: "features", file: file, layer: nil)
+                var values = surveyor?(.featureSet, survey.meta)
+                survey.featureSetPlan = try readItems(s, what: "features", file: file, layer: nil, values: &values)
+                survey.featureSetValues = values
             default:
                 if metaKeys.contains(name) {
                     _ = try s.peekValueStart()
@@ -94,6 +116,7 @@ struct Survey {
         if !(try s.atEndOfInput()) {
             throw s.syntaxError("unexpected content after the top-level object")
         }
+        survey.nonStandard = s.nonStandard
 
         if survey.meta["type"]?.string == "FeatureCollection" || survey.meta["type"]?.string == "Feature" {
             throw ReplicaExportError(.notAReplica, "this is GeoJSON, not Esri JSON: give a createReplica result or a query page saved with f=json",
@@ -167,7 +190,7 @@ struct Survey {
         }
     }
 
-    private static func readLayers(_ s: JSONScanner, into survey: inout Survey, file: String) throws {
+    private static func readLayers(_ s: JSONScanner, into survey: inout Survey, file: String, surveyor: Surveyor?) throws {
         _ = try s.peekValueStart()
         let at = s.offset
         if try s.consumeNull() { return }
@@ -186,6 +209,7 @@ struct Survey {
             try s.beginObject()
             var id: Int?
             var plan = EsriJSONReplicaSource.LayerPlan()
+            var values: ValueSurvey?
             var sawData = false
             var collection = CollectionLayer()
             var ofirst = true
@@ -215,12 +239,16 @@ struct Survey {
                     id = n
                 case "features":
                     sawData = true
-                    let p = try readItems(s, what: "features", file: file, layer: id.map { "layer_\($0)" })
+                    // Surveyed as they are passed where the layer's id came first (as it does in
+                    // what ArcGIS writes): its schema is known.
+                    values = id.flatMap { surveyor?(.layer(id: $0), survey.meta) }
+                    let p = try readItems(s, what: "features", file: file, layer: id.map { "layer_\($0)" }, values: &values)
                     plan.featuresOffset = p.featuresOffset
                     plan.featureCount = p.featureCount
                 case "attachments":
                     sawData = true
-                    let p = try readItems(s, what: "attachments", file: file, layer: id.map { "layer_\($0)" })
+                    var none: ValueSurvey?
+                    let p = try readItems(s, what: "attachments", file: file, layer: id.map { "layer_\($0)" }, values: &none)
                     plan.attachmentsOffset = p.featuresOffset
                     plan.attachmentCount = p.featureCount
                 case "fields":
@@ -242,7 +270,7 @@ struct Survey {
                 throw ReplicaExportError(.schemaMismatch, "two layers have the id \(id); a replica names each layer once",
                                          at: ErrorLocation(input: file, layer: "layer_\(id)", byteOffset: entryAt))
             }
-            var entry = LayerEntry(id: id, plan: plan, definition: collection.definition, featureSetMeta: collection.meta)
+            var entry = LayerEntry(id: id, plan: plan, definition: collection.definition, featureSetMeta: collection.meta, values: values)
             entry.isCollectionLayer = collection.isLayer
             survey.layers.append(entry)
         }
@@ -278,7 +306,9 @@ struct Survey {
         while try s.nextMember(first: &first, key: &key) {
             let member = String(decoding: key, as: UTF8.self)
             if member == "features" {
-                let items = try readItems(s, what: "features", file: file, layer: name)
+                // Not surveyed in passing: the layer's fields may follow its features.
+                var none: ValueSurvey?
+                let items = try readItems(s, what: "features", file: file, layer: name, values: &none)
                 plan.featuresOffset = items.featuresOffset
                 plan.featureCount = items.featureCount
             } else if featureSetKeys.contains(member) {
@@ -293,9 +323,10 @@ struct Survey {
         }
     }
 
-    /// Skips an array of objects, counting them; the plan's `featuresOffset` is the array's '['.
-    private static func readItems(_ s: JSONScanner, what: String, file: String, layer: String?) throws
-        -> EsriJSONReplicaSource.LayerPlan {
+    /// Skips an array of objects, counting them, or feeds each to `values`; the plan's
+    /// `featuresOffset` is the array's '['.
+    private static func readItems(_ s: JSONScanner, what: String, file: String, layer: String?,
+                                  values: inout ValueSurvey?) throws -> EsriJSONReplicaSource.LayerPlan {
         var plan = EsriJSONReplicaSource.LayerPlan()
         if try s.consumeNull() { return plan }
         let b = try s.peekValueStart()
@@ -304,6 +335,13 @@ struct Survey {
                                at: ErrorLocation(input: file, layer: layer, byteOffset: s.offset))
         }
         plan.featuresOffset = s.offset
+        // What is not standard JSON in the items is counted where they are read.
+        let counted = s.nonStandard
+        defer { s.nonStandard = counted }
+        var surveyor = values
+        values = nil
+        defer { values = surveyor }
+        let surveying = surveyor != nil
         try s.beginArray()
         var first = true
         var n = 0
@@ -313,7 +351,7 @@ struct Survey {
                                    at: ErrorLocation(input: file, layer: layer, featureIndex: what == "features" ? n : nil,
                                                      byteOffset: s.offset))
             }
-            try s.skipValue()
+            if surveying { try surveyor!.visit(s) } else { try s.skipValue() }
             n &+= 1
         }
         plan.featureCount = n

@@ -11,7 +11,8 @@ import Foundation
 /// TimestampOffset `2024-03-15T15:45:30.250+02:00`; doubles as their shortest round-trip text
 /// (GDAL's own formatting keeps only 15 digits); blobs as base64; null is an empty cell; cells are
 /// quoted only when they must be. A `.prj` is written beside it when the layer has an SRS.
-/// Loses: domains, aliases, nullability (none of them has a place in CSV).
+/// Loses: domains, aliases, nullability (none of them has a place in CSV), NaN and infinity
+/// (written as empty cells: "nan" in a number column is text to most CSV readers).
 enum CSVFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "csv", driverName: "CSV",

@@ -6,7 +6,8 @@
 /// which it would regenerate), coded and range domains, circular arcs as true curves, Z and M.
 /// Loses: milliseconds of dates (rounded to the nearest second), BigInteger beyond 2^53 (a Double
 /// column: rounded to the nearest double), TimeOnly and
-/// TimestampOffset become ISO text; a missing M (NaN) is written as 0, which GDAL 3.6.2 needs.
+/// TimestampOffset become ISO text; a missing M (NaN) is written as 0, which GDAL 3.6.2 needs
+/// (reported). NaN and infinity in Single and Double fields are kept.
 enum FileGDBFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "filegdb", driverName: "OpenFileGDB",
@@ -35,8 +36,11 @@ enum FileGDBFormat: GDALFormat {
             .blob: .column(.binary, .binary),
             .raster: .column(.binary, .binary),
         ]),
-        // GDAL 3.6.2 cannot encode a NaN M ("no measure") in a FileGDB and refuses the feature.
+        // GDAL 3.6.2 cannot encode a NaN M ("no measure") in a FileGDB and refuses the feature
+        // (checked again on this machine: OGR_L_CreateFeature fails for POINT ZM (1 2 3 NaN)).
         missingMeasure: 0,
+        // Double and Float32 columns hold NaN and infinity as such.
+        nonFiniteReals: [.nan, .infinity],
         // Coordinates snap to the spatial reference's grid; GDAL 3.6.2 reads a domain's codes and
         // labels without their leading white space (the file keeps it).
         readBack: .init(coordinates: .resolutionGrid, domainLeadingSpaceLost: true),

@@ -28,8 +28,10 @@ enum GeoJSONFormat: GDALFormat {
         // asked, then "\n}\n". Only layers without a bbox are segmented: see ``segmentable(_:)``.
         segmentLayout: .featureArray(opening: "\"features\": [\n", separator: ",\n", closing: "\n]\n}\n"),
         // 7 decimals of a degree: half of 1e-7 from rounding. (GDAL's rounding of a run of 9s or
-        // 0s, which moved coordinates up to 1e-6 degree, is off: see GDALRuntime.)
-        readBack: .init(coordinates: .absolute(1.5e-7)),
+        // 0s, which moved coordinates up to 1e-6 degree, is off: see GDALRuntime.) A geometry
+        // beyond what RFC 7946 can hold is written as null (reported): see adjust.
+        readBack: .init(coordinates: .absolute(1.5e-7),
+                        refusedBeyond: WGS84Limits(longitude: 360, latitude: 90)),
         packaging: .singleFileOrZip)
 
     /// Only point layers (written in GDAL's plain mode, see ``layerOptions(for:columns:featureIDField:)``)
@@ -50,23 +52,30 @@ enum GeoJSONFormat: GDALFormat {
 
     static func declaresSpatialReference(of layer: LayerSchema) -> Bool { !wrapsPointsItself(layer) }
 
-    /// RFC 7946 mode's treatment of points, as GDAL 3.6.2 does it (`WrapPointDateLine`, then the
-    /// bounds check): a point's longitude beyond ±180 wrapped, a geometry outside
-    /// [-180, 180] x [-90, 90] refused.
-    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] {
-        guard wrapsPointsItself(layer) else { return features }
+    /// RFC 7946 mode's treatment of geometries, as GDAL 3.6.2 would give it: a point's longitude
+    /// beyond ±180 wrapped (`WrapPointDateLine`), done here for point layers, which are written in
+    /// plain mode; a geometry beyond ``refusedBeyond`` given no geometry (reported). GDAL's own
+    /// RFC 7946 writer refuses a line or polygon beyond ±90° of latitude (see ``GDALLayerWriter``,
+    /// which writes it without), but beyond ±360° of longitude it writes empty or partial
+    /// polygons without a word: those never reach it.
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int,
+                       refused: inout [(offset: Int, reason: String)]) throws -> [PreparedFeature] {
+        guard layer.kind != .table, layer.geometryType != nil else { return features }
+        let limits = profile.readBack.refusedBeyond!
         var out = features
         for (offset, feature) in features.enumerated() {
             guard var geometry = feature.geometry else { continue }
-            // Only a point is wrapped (GDAL refuses a multipoint beyond ±180); other types do not
-            // occur in a point layer, and are checked all the same.
-            if case .point(let v) = geometry.shape { geometry.shape = .point(wrapped(v)) }
-            if !withinBounds(geometry.shape) {
-                throw ReplicaExportError(.invalidGeometry,
-                    "the geometry lies outside [-180, 180] x [-90, 90] in WGS 84 longitude/latitude, where GeoJSON (RFC 7946) needs it",
-                    at: ErrorLocation(featureIndex: firstIndex + offset))
+            if case .point(let v) = geometry.shape, wrapsPointsItself(layer) {
+                var wrapped = v
+                wrapped.x = WGS84Limits.wrappedLongitude(v.x)
+                geometry.shape = .point(wrapped)
+                out[offset].geometry = geometry
             }
-            out[offset].geometry = geometry
+            // Beyond ±90° of latitude GDAL's RFC 7946 writer refuses a line or polygon itself.
+            if limits.refuses(geometry, latitude: wrapsPointsItself(layer)) {
+                out[offset].geometry = nil
+                refused.append((offset, "the geometry lies beyond \(limits) in WGS 84 longitude/latitude, which GeoJSON (RFC 7946) cannot hold"))
+            }
         }
         return out
     }
@@ -120,22 +129,6 @@ enum GeoJSONFormat: GDALFormat {
         layer.kind != .table && layer.geometryType == .point
     }
 
-    private static func wrapped(_ v: Vertex) -> Vertex {
-        var v = v
-        if v.x > 180 { v.x = fmod(v.x + 180, 360) - 180 } else if v.x < -180 { v.x = -(fmod(-v.x + 180, 360) - 180) }
-        return v
-    }
-
-    private static func withinBounds(_ shape: PreparedGeometry.Shape) -> Bool {
-        // NaN (an empty point) compares false: GDAL writes it as a null geometry.
-        func inside(_ v: Vertex) -> Bool { !(v.x < -180 || v.x > 180 || v.y < -90 || v.y > 90) }
-        switch shape {
-        case .point(let v): return inside(v)
-        case .multipoint(let vs): return vs.allSatisfy(inside)
-        case .lines(let paths): return paths.allSatisfy { $0.vertices.allSatisfy(inside) }
-        case .polygons(let polygons): return polygons.allSatisfy { $0.allSatisfy { $0.vertices.allSatisfy(inside) } }
-        }
-    }
 }
 
 /// Writes GeoJSON (`geojson`).

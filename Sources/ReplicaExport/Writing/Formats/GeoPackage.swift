@@ -5,7 +5,9 @@
 /// milliseconds (UTC), nullability, coded and range domains (GDAL's field-domain API),
 /// circular arcs as GeoPackage curve geometries (with the true-curve bit), Z and M (a missing M stays
 /// NaN), blobs as BLOBs. GUIDs and GlobalIDs are text as given; TimeOnly and TimestampOffset ISO text.
-/// Loses: field aliases (GDAL 3.6.2's GeoPackage driver does not write them).
+/// Infinity in Single and Double fields is kept.
+/// Loses: field aliases (GDAL 3.6.2's GeoPackage driver does not write them), NaN in Single and
+/// Double fields (SQLite stores it as NULL; written as null and reported).
 enum GeoPackageFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "geopackage", driverName: "GPKG",
@@ -32,6 +34,8 @@ enum GeoPackageFormat: GDALFormat {
             .blob: .column(.binary, .binary),
             .raster: .column(.binary, .binary),
         ]),
+        // SQLite stores a NaN REAL as NULL; infinity it keeps.
+        nonFiniteReals: [.infinity],
         curvesNeedCurveLayerType: true,
         packaging: .zipped).spelled(byArcGIS: "geoPackage")
 

@@ -39,7 +39,9 @@ enum KMLFormat: GDALFormat {
         // GDAL's KML driver reads no ExtendedData: LIBKML reads the document back (inside the
         // KMZ: opened as a .kmz it drops the schemas), its own fields renamed out of the way of
         // fields named `name`, `begin`, `icon`...
-        readBack: .init(open: GDALReadOptions(drivers: ["LIBKML"], configOptions: libkmlOwnFields)),
+        // LIBKML reads text with its trailing spaces dropped, which the document keeps.
+        readBack: .init(trailingSpacesLost: true, open: GDALReadOptions(drivers: ["LIBKML"], configOptions: libkmlOwnFields),
+                        refusedBeyond: WGS84Limits(longitude: 180, latitude: 90, pointsWrapped: false)),
         packaging: .singleFileOrZip,
         limits: .init(fieldNameCharactersReplaced: ["<", ">", "&", "\""],
                       // Deflated at level 1, not libzip's default 9: zlib at level 1 took 7.0 s where
@@ -74,20 +76,26 @@ enum KMLFormat: GDALFormat {
         return layers.contains(where: \.hasZ) && !flatLines ? ["AltitudeMode=absolute"] : []
     }
 
+    /// An empty geometry as none: GDAL 3.6.2 writes an empty point as `0,0`. A geometry beyond
+    /// ±180° / ±90° is given none too (reported): GDAL 3.6.2's KML writer refuses the first latitude
+    /// beyond ±90° of a process and writes later ones as given, and moves a longitude beyond ±180°
+    /// into range, a line across the antimeridian included, warning once per process. Such
+    /// coordinates are a layer that claims WGS 84 but holds metres, not places to move.
+    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int,
+                       refused: inout [(offset: Int, reason: String)]) throws -> [PreparedFeature] {
+        guard layer.kind != .table, layer.geometryType != nil else { return features }
+        var out = features
+        for (offset, feature) in features.enumerated() where feature.geometry?.isEmpty ?? false {
+            out[offset].geometry = nil
+        }
+        return profile.readBack.refusedBeyond!.withoutRefused(out, format: "KML", refused: &refused)
+    }
+
     /// The placemark's `<name>`: its ObjectID, as text.
     static func extraColumns(for layer: LayerSchema, takenNames: Set<String>, notes: inout LayerNotes) -> [GDALColumnSpec] {
         guard let oid = layer.objectIdField.flatMap(layer.fieldIndex(named:)) ?? layer.fields.firstIndex(where: { $0.type == .objectID })
         else { return [] }
         return [GDALColumnSpec(name: nameColumn, type: .string, source: oid, encoding: .integer64, sourceName: nameColumn)]
-    }
-
-    /// An empty geometry as none: GDAL 3.6.2 writes an empty point as `0,0`.
-    static func adjust(_ features: [PreparedFeature], layer: LayerSchema, firstIndex: Int) throws -> [PreparedFeature] {
-        guard features.contains(where: { $0.geometry?.isEmpty ?? false }) else { return features }
-        return features.map { feature in
-            guard let geometry = feature.geometry, geometry.isEmpty else { return feature }
-            return PreparedFeature(attributes: feature.attributes, geometry: nil)
-        }
     }
 
     /// Moves every layer's `Schema` to the top of the document, typed by the columns' own types.

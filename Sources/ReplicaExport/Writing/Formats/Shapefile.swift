@@ -8,8 +8,9 @@ import Foundation
 /// below -1e38). A layer whose features mix geometry types gets one shapefile per extra type
 /// (`<layer>_points.shp`, ...), created when first needed.
 /// Loses: time of day of dates (date only), blobs (no binary type), text beyond 254 bytes
-/// (truncated), doubles keep 15 decimals (fixed-point `.dbf` numbers). TimeOnly and
-/// TimestampOffset become ISO text.
+/// (truncated), doubles keep 15 decimals (fixed-point `.dbf` numbers) and a double too large for
+/// them (beyond about 1e17) or NaN or infinity is written as null. TimeOnly and TimestampOffset
+/// become ISO text.
 enum ShapefileFormat: GDALFormat {
     static let profile = WriterProfile(
         formatName: "shapefile", driverName: "ESRI Shapefile",
