@@ -18,6 +18,13 @@ import Foundation
 /// spatial-index triggers, created once the rows are in (they call Esri's SQL functions, which
 /// only ArcGIS has).
 ///
+/// Read back (``WriterProfile/ReadBack``): coordinates on the layer's grid (the input's, else
+/// ArcGIS's default for the system), the spatial reference with that grid, the ObjectID not
+/// nullable (ArcGIS's `integer primary key not null`), infinity kept and NaN as NULL (SQLite has
+/// no NaN), a repeated or invalid ObjectID replaced (reported), a feature of another geometry type
+/// than its layer's without geometry (reported: a feature class holds one type), attachments
+/// only where the layer declares them and has their bytes (others reported).
+///
 /// Loses: M values and true curves (their shape-blob encodings are not known: no public sample has
 /// them; curves are densified, M dropped, both reported); DateOnly, TimeOnly and TimestampOffset
 /// fields become text (ISO 8601), which 10.9 has no types for.
@@ -26,8 +33,10 @@ enum MobileGeodatabaseFormat {
         formatName: "sqlite",
         capabilities: [.domains, .nullability, .aliases, .binaryFields, .zValues, .multipleLayersPerFile,
                        .relationships, .attachments],
-        layout: .oneDataset(extension: "geodatabase"),
-        readBack: .init(reader: .library),
+        layout: .oneDataset(extension: "geodatabase"), featureID: .objectIDColumn,
+        nonFiniteReals: .infinity,
+        readBack: .init(reader: .library, coordinates: .resolutionGrid, spatialReferenceGainsGrid: true,
+                        objectIDNotNullable: true, attachmentsOnlyDeclaredWithData: true),
         packaging: .singleFileOrZip)
 }
 
@@ -86,6 +95,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
         var extent: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)?
         var zRange: (Double, Double)?
         var maxOID: Int64 = 0
+        /// ObjectIDs given to features whose own was repeated or invalid.
+        var reassigned: Set<Int64> = []
         var attachments = 0
         var maxAttachmentID: Int64 = 0
         var losses: [Diagnostic.Code: (LossTally, String)] = [:]
@@ -438,7 +449,12 @@ final class MobileGeodatabaseWriter: FormatWriter {
             var shape: WrittenShape?
             if layer.shapeColumn != nil {
                 let column = Int32(fields.count + 1)
-                if let geometry = feature.geometry {
+                if let geometry = feature.geometry, geometry.geometryType != layer.schema.geometryType,
+                   !(layer.schema.geometryType == .envelope && geometry.geometryType == .polygon) {
+                    // A feature class holds one geometry type (st_geometry_columns, the class XML).
+                    layer.loss(.geometryDropped, "features with another geometry type than the layer's \(layer.schema.geometryType?.rawValue ?? "") written without geometry: a feature class holds one type",
+                               at: place)
+                } else if let geometry = feature.geometry {
                     do {
                         shape = try ShapeBlobEncoder.encode(geometry, grid: layer.grid, srid: layer.srid)
                     } catch let error as ReplicaExportError {
@@ -447,10 +463,22 @@ final class MobileGeodatabaseWriter: FormatWriter {
                 }
                 if let shape { try insert.bind(shape.blob, at: column) } else { try insert.bindNull(at: column) }
             }
+            if let oidIndex = layer.oidIndex, oid == nil || oid! <= 0 {
+                if oid == nil && feature.attributes[oidIndex].isNull {
+                    layer.loss(.objectIDReassigned, "ObjectIDs repeated or invalid in the input, given new ones", at: place)
+                }
+            }
+            if let oid, oid > 0, layer.reassigned.contains(oid) {
+                // This feature's own ObjectID was given to an earlier feature whose own was
+                // repeated or invalid: that row moves on to the next free id.
+                try moveReassigned(oid, in: layer, db: db)
+            }
+            var reassigned = layer.oidIndex != nil && (oid ?? 0) <= 0
             do {
                 try insert.run()
             } catch let error as ReplicaExportError where layer.oidIndex != nil && error.code == .invalidState {
                 // A repeated ObjectID (the primary key): the row gets the next free one.
+                reassigned = true
                 try insert.bindNull(at: Int32(layer.oidIndex! + 1))
                 for (i, field) in fields.enumerated() where i != layer.oidIndex {
                     try bind(feature.attributes[i], field: field, isOID: false, isGlobalID: i == layer.globalIDIndex,
@@ -461,6 +489,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
                 layer.loss(.objectIDReassigned, "ObjectIDs repeated or invalid in the input, given new ones", at: place)
             }
             let rowid = db.lastInsertRowID
+            if reassigned { layer.reassigned.insert(rowid) }
             layer.maxOID = max(layer.maxOID, rowid)
             if let shape, let index = layer.index {
                 try index.bind(rowid, at: 1)
@@ -483,6 +512,20 @@ final class MobileGeodatabaseWriter: FormatWriter {
                 layer.rowsInTransaction = 0
             }
         }
+    }
+
+    /// Moves the row given ObjectID `oid` (its own was repeated or invalid) to the next free id,
+    /// with its spatial-index entry, so that the feature whose own id is `oid` keeps it.
+    private func moveReassigned(_ oid: Int64, in layer: OpenLayer, db: SQLiteConnection) throws {
+        let column = MobileGeodatabaseColumns.quoted(layer.schema.fields[layer.oidIndex!].name)
+        let next = max(layer.maxOID, try db.rows("SELECT max(\(column)) FROM [\(layer.table)]") { $0.int64(0) }.first ?? 0) + 1
+        try db.execute("UPDATE [\(layer.table)] SET \(column) = \(next) WHERE \(column) = \(oid)")
+        if let shape = layer.shapeColumn {
+            try db.execute("UPDATE [st_spindex__\(layer.table)_\(shape)] SET pkid = \(next) WHERE pkid = \(oid)")
+        }
+        layer.reassigned.remove(oid)
+        layer.reassigned.insert(next)
+        layer.maxOID = max(layer.maxOID, next)
     }
 
     /// Binds one attribute as its column holds it; what the column's constraint would refuse is
@@ -564,6 +607,14 @@ final class MobileGeodatabaseWriter: FormatWriter {
 
     func write(attachments: [Attachment], of schema: LayerSchema) throws {
         let db = try connection()
+        if let layer = open, layer.attachmentInsert == nil {
+            // Counted with the layer's other losses: one diagnostic, however many calls.
+            for attachment in attachments {
+                layer.loss(.attachmentsDropped, "attachments not kept: the layer does not declare attachments (hasAttachments)",
+                           at: ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)", output: fileName))
+            }
+            return
+        }
         guard let layer = open, let insert = layer.attachmentInsert else {
             guard !attachments.isEmpty else { return }
             report(Diagnostic(.attachmentsDropped, "\(attachments.count) attachment(s) not kept: the layer does not declare attachments",

@@ -40,17 +40,36 @@ extension ShapeBlobEncoder {
             xs.append(-1); ys.append(0)
             if hasZ { zs.append(0) }
         }
-        func addParts(_ parts: [[Path]]) throws {
+        func addParts(_ parts: [[Path]], closesRings: Bool = false) throws {
             for (i, part) in parts.enumerated() {
                 if i > 0 { separator() }
                 for path in part {
                     guard path.isLinear else {
                         throw ShapeBlob.fail(.unsupported, "a true curve reached the shape blob writer; curves are densified for this format")
                     }
+                    let start = xs.count
                     for v in path.vertices { try add(v) }
+                    // A ring ends where it meets its first vertex again (readers split rings so):
+                    // one whose end lands on another grid point than its start (a densified
+                    // arc's end, a few ulps off) is closed on the grid.
+                    if closesRings, xs.count - start >= 2, xs.last != xs[start] || ys.last != ys[start] {
+                        let (dx, dy) = (abs(xs.last! - xs[start]), abs(ys.last! - ys[start]))
+                        if dx <= 2 && dy <= 2 {
+                            xs[xs.count - 1] = xs[start]; ys[ys.count - 1] = ys[start]
+                        } else {
+                            xs.append(xs[start]); ys.append(ys[start])
+                            if hasZ { zs.append(zs[start]) }
+                        }
+                    }
                 }
             }
-            partCounts = parts.dropLast().map { $0.reduce(0) { $0 + $1.vertices.count } + 1 }
+            var counts: [Int] = []
+            var last = 0
+            for (i, x) in xs.enumerated() where x == -1 && ys[i] == 0 {
+                counts.append(i - last + 1)
+                last = i + 1
+            }
+            partCounts = counts
         }
         switch geometry.shape {
         case .point(let v):
@@ -66,7 +85,7 @@ extension ShapeBlobEncoder {
         case .polygons(let polygons):
             let parts = polygons.map { $0.filter { !$0.vertices.isEmpty } }.filter { !$0.isEmpty }
             kind = 6; entity = parts.count > 1 ? 0x48 : 8
-            try addParts(parts)
+            try addParts(parts, closesRings: true)
         }
         let n = xs.count
         var minX = Int64.max, minY = Int64.max, maxX = Int64.min, maxY = Int64.min
