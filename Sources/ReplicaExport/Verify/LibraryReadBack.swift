@@ -121,6 +121,7 @@ extension FormatVerifier {
                     expected = nil  // a format that declares one type per layer writes it without geometry (reported)
                 }
                 if !keepsM { expected?.hasM = false }  // M dropped (reported)
+                if profile.readBack.ringsSplitAtTheirStart, let geometry = expected { expected = Self.ringsSplitAtStart(geometry) }
                 if let problem = Self.geometryDifference(expected, read.geometry, tolerance: tolerance) {
                     verification.differ(Difference(location: here(layer, featureIndex, oid), expected: problem.expected,
                                                    actual: problem.actual))
@@ -255,6 +256,32 @@ extension FormatVerifier {
             shape = .polygon(rings)
         }
         return Geometry(shape, hasZ: prepared.hasZ, hasM: prepared.hasM)
+    }
+
+    /// `geometry` with each polygon ring (Esri's orientation) that meets its first vertex before
+    /// its end split there, as a reader of a format that stores rings so reads them back.
+    static func ringsSplitAtStart(_ geometry: Geometry) -> Geometry {
+        guard case .polygon(let rings) = geometry.shape else { return geometry }
+        var out: [Path] = []
+        for ring in rings {
+            // Split in the order written (the reverse of Esri's), each piece then reversed back.
+            let written = Array(ring.vertices.reversed())
+            guard ring.isLinear, let first = written.first, written.count > 2 else { out.append(ring); continue }
+            var piece: [Vertex] = [first]
+            var pieces: [[Vertex]] = []
+            for (i, v) in written.enumerated().dropFirst() {
+                piece.append(v)
+                if v.x == first.x && v.y == first.y && i < written.count - 1 {
+                    pieces.append(piece)
+                    piece = [v]
+                }
+            }
+            pieces.append(piece)
+            out += pieces.map { Path(vertices: $0.reversed()) }
+        }
+        var split = geometry
+        split.shape = .polygon(out)
+        return split
     }
 
     /// nil when both are the same geometry to the bit (Z and M where the geometry has them, a

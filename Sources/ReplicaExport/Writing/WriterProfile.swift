@@ -185,6 +185,9 @@ public struct WriterProfile: Sendable {
         /// known only by URL, are not kept (reported as ``Diagnostic/Code/attachmentsDropped``);
         /// for a format read back by the library (the JSON formats keep both).
         var attachmentsOnlyDeclaredWithData = false
+        /// A polygon ring that meets its first vertex again before its end reads back as several
+        /// rings, split there (a shape blob's ring ends where it closes); the same area.
+        var ringsSplitAtTheirStart = false
         /// Geometries beyond these WGS 84 limits are written as null (GeoJSON; reported as
         /// ``Diagnostic/Code/geometryRefused``); nil where the format takes any coordinates.
         var refusedBeyond: WGS84Limits?

@@ -36,7 +36,8 @@ enum MobileGeodatabaseFormat {
         layout: .oneDataset(extension: "geodatabase"), featureID: .objectIDColumn,
         nonFiniteReals: .infinity,
         readBack: .init(reader: .library, coordinates: .resolutionGrid, spatialReferenceGainsGrid: true,
-                        objectIDNotNullable: true, attachmentsOnlyDeclaredWithData: true),
+                        objectIDNotNullable: true, attachmentsOnlyDeclaredWithData: true,
+                        ringsSplitAtTheirStart: true),
         packaging: .singleFileOrZip)
 }
 

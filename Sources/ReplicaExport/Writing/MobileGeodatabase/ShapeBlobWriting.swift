@@ -61,6 +61,20 @@ extension ShapeBlobEncoder {
                             if hasZ { zs.append(zs[start]) }
                         }
                     }
+                    // A ring that meets its first vertex before its end is two rings to a reader
+                    // (a ring ends where it closes): the vertex is written twice, ending the one
+                    // and starting the next, which verify expects (``WriterProfile/ReadBack/ringsSplitAtTheirStart``).
+                    if closesRings {
+                        var i = start + 1
+                        while i < xs.count - 1 {
+                            if xs[i] == xs[start] && ys[i] == ys[start] {
+                                xs.insert(xs[i], at: i); ys.insert(ys[i], at: i)
+                                if hasZ { zs.insert(zs[i], at: i) }
+                                i += 1
+                            }
+                            i += 1
+                        }
+                    }
                 }
             }
             var counts: [Int] = []
