@@ -37,7 +37,9 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
 /// The non-finite numbers a format's Real columns hold as such; a value it does not hold is
 /// written as null and reported (``Diagnostic/Code/nonFiniteNumberDropped``).
 public struct NonFiniteReals: OptionSet, Sendable, Hashable {
+    /// The set's bits.
     public let rawValue: Int
+    /// The non-finite numbers of these bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// NaN ("not a number").
