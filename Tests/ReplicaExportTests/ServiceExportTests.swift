@@ -283,7 +283,8 @@ print(json.dumps(report))
 
     @Test func exportsAtOnceGiveWhatExportsOneAfterTheOtherGive() async throws {
         let work = try TestPaths.makeTemporaryDirectory("service")
-        let bodies = ExportFormat.all.filter { $0 != .fileGDB && $0 != .geoPackage }.map {
+        // The geodatabases stamp each file with the time and new UUIDs, as ArcGIS does.
+        let bodies = ExportFormat.all.filter { $0 != .fileGDB && $0 != .geoPackage && $0 != .sqlite }.map {
             "syncModel=none&layers=0,1&replicaName=r&dataFormat=\($0.name)&geometry=-109.95,38.2,-109.8,38.45&inSR=4326"
         }
         // One after the other, then all at once; the zips of one format must hold the same bytes.

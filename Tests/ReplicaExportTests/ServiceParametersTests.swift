@@ -76,7 +76,7 @@ import Testing
     @Test(arguments: [
         ("dataFormat=csv&layers=0", "syncModel"),
         ("syncModel=perReplica&dataFormat=csv&layers=0", "syncModel"),
-        ("syncModel=none&dataFormat=sqlite&layers=0", "dataFormat"),
+        ("syncModel=none&dataFormat=shapefile-zip&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=pdf&layers=0", "dataFormat"),
         ("syncModel=none&dataFormat=csv", "layers"),
         ("syncModel=none&dataFormat=csv&layers=a,b", "layers"),
@@ -120,7 +120,7 @@ import Testing
         #expect(ExportFormat(dataFormat: "FileGDB") == .fileGDB)
         #expect(ExportFormat(dataFormat: "json") == .json)
         #expect(ExportFormat(dataFormat: "featureCollection") == .featureCollection)
-        #expect(ExportFormat(dataFormat: "sqlite") == nil)
+        #expect(ExportFormat(dataFormat: "SQLite") == .sqlite)
         let data = try JSONEncoder().encode([ExportFormat.shapefile])
         #expect(String(decoding: data, as: UTF8.self) == #"["shapefile"]"#)
         #expect(try JSONDecoder().decode([ExportFormat].self, from: Data(#"["GeoJSON"]"#.utf8)) == [.geoJSON])
@@ -133,7 +133,7 @@ import Testing
         #expect(try CreateReplicaParameters(formBody: "syncModel=none&layers=0").dataFormat == .json)
         let advertised = ReplicaService().supportedExportFormats.split(separator: ",").map(String.init)
         #expect(Set(advertised) == Set(["csv", "shapefile", "geoPackage", "filegdb", "featureCollection", "geojson", "kml",
-                                        "excel", "json"]))
+                                        "excel", "json", "sqlite"]))
         for name in advertised { #expect(ExportFormat(dataFormat: name)?.arcGISName == name, "\(name)") }
     }
 

@@ -13,6 +13,10 @@ public struct SpatialReference: Sendable, Equatable, Codable {
     public var xyResolution: Double?
     /// The XY tolerance, when known.
     public var xyTolerance: Double?
+    /// The integer grid (origins and scales) the input stored coordinates on, where it says
+    /// (a mobile geodatabase's column): a geodatabase written from it stores them on the same grid.
+    /// Not part of equality: it says where coordinates were kept, not which system they are in.
+    package var grid: ShapeGrid?
 
     /// A spatial reference from Esri's members; each is nil where the input does not give it.
     /// Outputs resolve it through GDAL: `latestWkid`, then `wkid` (as an EPSG, then an ESRI code), then `wkt`.
@@ -24,6 +28,12 @@ public struct SpatialReference: Sendable, Equatable, Codable {
         self.verticalWkid = verticalWkid
         self.xyResolution = xyResolution
         self.xyTolerance = xyTolerance
+    }
+
+    /// The same coordinate system, ids, WKT, resolution and tolerance; the storage ``grid`` aside.
+    public static func == (a: SpatialReference, b: SpatialReference) -> Bool {
+        a.wkid == b.wkid && a.latestWkid == b.latestWkid && a.wkt == b.wkt && a.verticalWkid == b.verticalWkid
+            && a.xyResolution == b.xyResolution && a.xyTolerance == b.xyTolerance
     }
 
     /// WGS 84 longitude / latitude (EPSG:4326), the system of GeoJSON (RFC 7946).

@@ -16,8 +16,7 @@ public struct ExportFormat: Hashable, Sendable, Codable, CustomStringConvertible
     public static var all: [ExportFormat] { WriterRegistry.standard.formatNames.map(ExportFormat.init) }
 
     /// The format a createReplica `dataFormat` value names, compared case-insensitively
-    /// (`geoPackage`, `GEOJSON` and `featureCollection` are accepted); nil for anything else,
-    /// including `sqlite` (a mobile geodatabase), which this library reads but does not write.
+    /// (`geoPackage`, `GEOJSON`, `featureCollection` and `sqlite` are accepted); nil for anything else.
     public init?(dataFormat: String) {
         let lowered = dataFormat.trimmingCharacters(in: .whitespaces).lowercased()
         guard let format = Self.all.first(where: { $0.name == lowered }) else { return nil }

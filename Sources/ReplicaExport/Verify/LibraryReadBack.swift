@@ -65,7 +65,7 @@ extension FormatVerifier {
         verification.spatialReference = layer.kind == .table ? nil
             : written.spatialReference.map { reference in reference.preferredWkid.map { "wkid \($0)" } ?? "WKT" } ?? "none"
         checkCount(&verification, layer: layer)
-        for (what, expected, actual) in Self.schemaDifferences(layer, written) {
+        for (what, expected, actual) in Self.schemaDifferences(expectedSchema(layer, found: written), written) {
             verification.differ(Difference(location: here(layer, field: what.field).with(detail: what.detail),
                                            expected: expected, actual: actual))
         }
@@ -74,12 +74,32 @@ extension FormatVerifier {
         let stream = try FeatureStream(output, layer: outputIndex)
         let columns = layer.fields.map { written.fieldIndex(named: $0.name) }
         let keepsOtherTypes = profile.capabilities.contains(.mixedGeometryTypes)
+        let keepsM = profile.capabilities.contains(.mValues)
+        let tolerance = coordinateTolerance(written)
+        // Where the ObjectID is the row's id, features are found by it (rows come in id order,
+        // not the input's); a repeated or invalid one was given a new id (reported at export).
+        let byObjectID = profile.featureID == .objectIDColumn ? layer.objectIDFieldIndex.flatMap { i in
+            written.objectIdField.flatMap(written.fieldIndex(named:)).map { (input: i, output: $0) } } : nil
+        var pending: [Int64: Feature] = [:]
+        var seen = Set<Int64>()
+        func next(objectID: Int64?) throws -> Feature? {
+            guard let byObjectID else { return try stream.next() }
+            guard let objectID else { return nil }
+            if let found = pending.removeValue(forKey: objectID) { return found }
+            while let read = try stream.next() {
+                guard let id = read.attributes[byObjectID.output].integerValue else { continue }
+                if id == objectID { return read }
+                pending[id] = read
+            }
+            return nil
+        }
         var featureIndex = 0
         try source.features(inLayer: index, batchSize: 512) { batch in
             for feature in batch {
                 defer { featureIndex += 1 }
                 let oid = layer.objectIDFieldIndex.flatMap { feature.attributes[$0].integerValue }
-                guard let read = try stream.next() else {
+                if byObjectID != nil, !(oid.map { $0 > 0 && seen.insert($0).inserted } ?? false) { continue }
+                guard let read = try next(objectID: oid) else {
                     verification.differ(Difference(location: here(layer, featureIndex, oid), expected: "a feature",
                                                    actual: "none (the output has fewer features)"))
                     continue
@@ -87,7 +107,7 @@ extension FormatVerifier {
                 for (i, column) in columns.enumerated() {
                     guard let column else { continue }  // a missing field is a schema difference
                     let (expected, actual) = (feature.attributes[i], read.attributes[column])
-                    if !Self.same(expected, actual) {
+                    if !Self.same(expected, actual, nonFiniteReals: profile.nonFiniteReals) {
                         verification.differ(Difference(location: here(layer, featureIndex, oid, field: layer.fields[i].name),
                                                        expected: "\(expected)", actual: "\(actual)"))
                     }
@@ -100,14 +120,16 @@ extension FormatVerifier {
                    !keepsOtherTypes {
                     expected = nil  // a format that declares one type per layer writes it without geometry (reported)
                 }
-                if let problem = Self.geometryDifference(expected, read.geometry) {
+                if !keepsM { expected?.hasM = false }  // M dropped (reported)
+                if profile.readBack.ringsSplitAtTheirStart, let geometry = expected { expected = Self.ringsSplitAtStart(geometry) }
+                if let problem = Self.geometryDifference(expected, read.geometry, tolerance: tolerance) {
                     verification.differ(Difference(location: here(layer, featureIndex, oid), expected: problem.expected,
                                                    actual: problem.actual))
                 }
                 verification.verticesCompared += expected.map(GeometryComparison.vertices)?.count ?? 0
             }
         }
-        if let extra = try stream.next() {
+        if byObjectID == nil, let extra = try stream.next() {
             verification.differ(Difference(location: here(layer, featureIndex), expected: "no more features",
                                            actual: "another (\(extra.attributes.count) values)"))
         }
@@ -143,7 +165,10 @@ extension FormatVerifier {
         // The output's side as small records (no bytes), then the input's one at a time.
         var found: [Int64: Record] = [:]
         try output.attachments(inLayer: outputIndex) { found[$0.attachmentId] = Record($0) }
+        let onlyDeclaredWithData = profile.readBack.attachmentsOnlyDeclaredWithData
         try source.attachments(inLayer: index) { attachment in
+            // Not kept by the format, and reported at export.
+            if onlyDeclaredWithData && (!layer.hasAttachments || attachment.data == nil) { return }
             let place = ErrorLocation(layer: layer.name, detail: "attachment \(attachment.attachmentId)", format: format)
             verification.attachmentsCompared += 1
             guard let read = found.removeValue(forKey: attachment.attachmentId) else {
@@ -163,10 +188,44 @@ extension FormatVerifier {
 
     // MARK: values and geometries
 
-    /// Exactly the same value: GUIDs whatever their braces and case; a number JSON cannot hold
-    /// (NaN, infinity) as null; a zero with its sign.
-    static func same(_ expected: Value, _ actual: Value) -> Bool {
+    /// The layer as the format reads it back, by what its profile declares: no M where it keeps
+    /// none, the ObjectID not nullable, the spatial reference with the grid the format gave it.
+    func expectedSchema(_ layer: LayerSchema, found: LayerSchema) -> LayerSchema {
+        var expected = layer
+        let readBack = profile.readBack
+        if !profile.capabilities.contains(.mValues) { expected.hasM = false }
+        if readBack.objectIDNotNullable, let i = expected.objectIDFieldIndex { expected.fields[i].nullable = false }
+        if readBack.spatialReferenceGainsGrid, expected.kind != .table, expected.geometryType != nil, let gained = found.spatialReference {
+            if var reference = expected.spatialReference {
+                reference.xyResolution = reference.xyResolution ?? gained.xyResolution
+                reference.xyTolerance = reference.xyTolerance ?? gained.xyTolerance
+                reference.grid = reference.grid ?? gained.grid
+                expected.spatialReference = reference
+            } else if gained.wkid == nil && gained.latestWkid == nil && gained.wkt == nil && gained.verticalWkid == nil {
+                expected.spatialReference = gained  // none: the format's grid of an unknown system
+            }
+        }
+        return expected
+    }
+
+    /// How far a coordinate read back may be from the one written: exactly, or within the grid
+    /// the output layer declares (1.5 of its resolution: the snap, and the double arithmetic of
+    /// a grid whose origin is far away).
+    func coordinateTolerance(_ written: LayerSchema) -> (xy: Double, z: Double)? {
+        guard case .resolutionGrid = profile.readBack.coordinates else { return nil }
+        let reference = written.spatialReference
+        let xy = reference?.grid.map { 1 / $0.xyScale } ?? reference?.xyResolution
+            ?? ((reference?.isGeographic ?? false) ? 1e-9 : 1e-4)
+        let z = reference?.grid.map { 1 / $0.zScale } ?? 1e-4
+        return (xy * 1.5, z * 1.5)
+    }
+
+    /// Exactly the same value: GUIDs whatever their braces and case; a number the format cannot
+    /// hold (NaN, infinity: JSON neither, the mobile geodatabase NaN) as null; a zero with its sign.
+    static func same(_ expected: Value, _ actual: Value, nonFiniteReals: NonFiniteReals = []) -> Bool {
         switch (expected, actual) {
+        case (.float64(let e), .float64(let a)) where !e.isFinite && nonFiniteReals.holds(e): return e.isNaN ? a.isNaN : e == a
+        case (.float32(let e), .float32(let a)) where !e.isFinite && nonFiniteReals.holds(Double(e)): return e.isNaN ? a.isNaN : e == a
         case (.float64(let e), _) where !e.isFinite: return actual.isNull
         case (.float32(let e), _) where !e.isFinite: return actual.isNull
         case (.float64(let e), .float64(let a)): return e == a && e.sign == a.sign
@@ -199,9 +258,36 @@ extension FormatVerifier {
         return Geometry(shape, hasZ: prepared.hasZ, hasM: prepared.hasM)
     }
 
+    /// `geometry` with each polygon ring (Esri's orientation) that meets its first vertex before
+    /// its end split there, as a reader of a format that stores rings so reads them back.
+    static func ringsSplitAtStart(_ geometry: Geometry) -> Geometry {
+        guard case .polygon(let rings) = geometry.shape else { return geometry }
+        var out: [Path] = []
+        for ring in rings {
+            // Split in the order written (the reverse of Esri's), each piece then reversed back.
+            let written = Array(ring.vertices.reversed())
+            guard ring.isLinear, let first = written.first, written.count > 2 else { out.append(ring); continue }
+            var piece: [Vertex] = [first]
+            var pieces: [[Vertex]] = []
+            for (i, v) in written.enumerated().dropFirst() {
+                piece.append(v)
+                if v.x == first.x && v.y == first.y && i < written.count - 1 {
+                    pieces.append(piece)
+                    piece = [v]
+                }
+            }
+            pieces.append(piece)
+            out += pieces.map { Path(vertices: $0.reversed()) }
+        }
+        var split = geometry
+        split.shape = .polygon(out)
+        return split
+    }
+
     /// nil when both are the same geometry to the bit (Z and M where the geometry has them, a
     /// missing M as such, the same circular arcs); else the first difference.
-    static func geometryDifference(_ expected: Geometry?, _ actual: Geometry?) -> (expected: String, actual: String)? {
+    static func geometryDifference(_ expected: Geometry?, _ actual: Geometry?,
+                                   tolerance: (xy: Double, z: Double)? = nil) -> (expected: String, actual: String)? {
         guard let expected else { return actual == nil ? nil : ("no geometry", "a geometry") }
         guard let actual else { return ("a geometry", "none") }
         if expected.geometryType != actual.geometryType {
@@ -211,9 +297,13 @@ extension FormatVerifier {
             return ("hasZ \(expected.hasZ), hasM \(expected.hasM)", "hasZ \(actual.hasZ), hasM \(actual.hasM)")
         }
         let (z, m) = (expected.hasZ, expected.hasM)
-        func same(_ a: Double, _ b: Double) -> Bool { a == b && a.sign == b.sign || a.isNaN && b.isNaN }
+        func same(_ a: Double, _ b: Double, within limit: Double? = nil) -> Bool {
+            if let limit, abs(a - b) <= limit { return true }
+            return a == b && a.sign == b.sign || a.isNaN && b.isNaN
+        }
         func vertexDifference(_ e: Vertex, _ a: Vertex, _ place: String) -> (expected: String, actual: String)? {
-            if same(e.x, a.x) && same(e.y, a.y) && (!z || same(e.z, a.z)) && (!m || same(e.m, a.m)) { return nil }
+            if same(e.x, a.x, within: tolerance?.xy) && same(e.y, a.y, within: tolerance?.xy)
+                && (!z || same(e.z, a.z, within: tolerance?.z)) && (!m || same(e.m, a.m)) { return nil }
             return ("\(place) (\(e.x), \(e.y)\(z ? ", z \(e.z)" : "")\(m ? ", m \(e.m)" : ""))",
                     "(\(a.x), \(a.y)\(z ? ", z \(a.z)" : "")\(m ? ", m \(a.m)" : ""))")
         }

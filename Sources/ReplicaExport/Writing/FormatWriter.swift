@@ -145,10 +145,10 @@ public struct WriterRegistry: @unchecked Sendable {
 
 extension WriterRegistry {
     /// The built-in formats: `filegdb`, `shapefile`, `csv`, `geojson`, `geopackage`, `kml`, `excel`,
-    /// `json`, `featurecollection`.
+    /// `json`, `featurecollection`, `sqlite`.
     public static var standard: WriterRegistry {
         WriterRegistry([FileGDBWriter.self, ShapefileWriter.self, CSVWriter.self, GeoJSONWriter.self,
                         GeoPackageWriter.self, KMLWriter.self, ExcelWriter.self,
-                        PayloadJSONWriter.self, FeatureCollectionWriter.self])
+                        PayloadJSONWriter.self, FeatureCollectionWriter.self, MobileGeodatabaseWriter.self])
     }
 }

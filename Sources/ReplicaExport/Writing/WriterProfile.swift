@@ -37,7 +37,9 @@ public struct WriterCapabilities: OptionSet, Sendable, Hashable {
 /// The non-finite numbers a format's Real columns hold as such; a value it does not hold is
 /// written as null and reported (``Diagnostic/Code/nonFiniteNumberDropped``).
 public struct NonFiniteReals: OptionSet, Sendable, Hashable {
+    /// The set's bits.
     public let rawValue: Int
+    /// The non-finite numbers of these bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// NaN ("not a number").
@@ -173,6 +175,21 @@ public struct WriterProfile: Sendable {
         /// The geometry is in columns GDAL does not read as one (Excel's WKT, or X / Y / Z for
         /// points): verify rebuilds it from them.
         var geometryFromColumns = false
+        /// Every layer is stored on a coordinate grid and says which: the spatial reference read
+        /// back carries an XY resolution, tolerance and grid the input may not have given (the
+        /// format's default for the system), and a layer without one reads back with a spatial
+        /// reference that holds nothing but a grid (the mobile geodatabase's "Unknown").
+        var spatialReferenceGainsGrid = false
+        /// The ObjectID field reads back as not nullable, whatever the input said (ArcGIS's own
+        /// ObjectID: the table's `integer primary key not null`).
+        var objectIDNotNullable = false
+        /// Attachments of a layer that does not declare them (`hasAttachments`), and attachments
+        /// known only by URL, are not kept (reported as ``Diagnostic/Code/attachmentsDropped``);
+        /// for a format read back by the library (the JSON formats keep both).
+        var attachmentsOnlyDeclaredWithData = false
+        /// A polygon ring that meets its first vertex again before its end reads back as several
+        /// rings, split there (a shape blob's ring ends where it closes); the same area.
+        var ringsSplitAtTheirStart = false
         /// Geometries beyond these WGS 84 limits are written as null (GeoJSON; reported as
         /// ``Diagnostic/Code/geometryRefused``); nil where the format takes any coordinates.
         var refusedBeyond: WGS84Limits?

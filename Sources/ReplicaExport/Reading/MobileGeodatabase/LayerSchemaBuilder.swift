@@ -114,11 +114,18 @@ struct LayerSchemaBuilder {
         let name = (json?["name"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? table
         let oidFieldName = fields.first(where: { $0.type == .objectID })?.name
         let globalIDFieldName = fields.first(where: { $0.type == .globalID })?.name
-        let layer = LayerSchema(
+        let built = LayerSchema(
             id: layerID, name: name, kind: kind, geometryType: geometryType, hasZ: hasZ, hasM: hasM,
             spatialReference: spatialReference, objectIdField: oidFieldName, globalIdField: globalIDFieldName,
             fields: fields, relationships: [], hasAttachments: attachmentTable != nil,
             schemaSource: json != nil ? .layerResource : .geodatabase)
+        var withSubtypes = built
+        if let json {
+            // Subtypes as the layer JSON carries them (GDB_ServiceItems), read as an Esri JSON
+            // layer resource's; a file whose JSON has none has none.
+            try EsriSchema.readSubtypes(JSONValue(foundation: json), into: &withSubtypes, location: layerLocation)
+        }
+        let layer = withSubtypes
         let plan = LayerPlan(
             table: table, columns: columns, shapeColumn: shapeColumn, grid: grid, isArchive: isArchive,
             oidColumn: oidFieldName, attachmentTable: attachmentTable, attachmentIsArchive: attachmentIsArchive,
@@ -205,7 +212,12 @@ struct LayerSchemaBuilder {
                 type = .globalID
             }
             var field = Field(name: col.name, type: type, length: type == .string ? length : nil)
-            field.alias = (jf?["alias"] as? String) ?? xf?.string("AliasName")
+            // The layer JSON's length of a non-text field (ArcGIS's 8 or 36 for a date, 38 for a
+            // GlobalID), which the column does not carry.
+            if type != .string, let jsonLength = (jf?["length"] as? NSNumber)?.intValue { field.length = jsonLength }
+            // Where the layer JSON describes the field, its alias is the field's (none when it has
+            // none); the class XML gives every field one, its name where it has none of its own.
+            field.alias = jf != nil ? jf?["alias"] as? String : xf?.string("AliasName")
             if let nullable = jf?["nullable"] as? Bool {
                 field.nullable = nullable
             } else if let x = xf?.string("IsNullable") {
@@ -248,5 +260,27 @@ struct LayerSchemaBuilder {
             return nil
         }
         return d
+    }
+}
+
+extension JSONValue {
+    /// A value `JSONSerialization` made (a layer JSON of GDB_ServiceItems), as the Esri JSON
+    /// reader's schema code takes it: numbers integral where they are, objects in key order.
+    init(foundation value: Any) {
+        switch value {
+        case let s as String: self = .string(s)
+        case let n as NSNumber:
+            let kind = String(cString: n.objCType)
+            if kind == "c" || kind == "B" {
+                self = .bool(n.boolValue)
+            } else if let i = Int64(exactly: n.doubleValue), kind != "d" && kind != "f" {
+                self = .number(.int(i))
+            } else {
+                self = .number(.double(n.doubleValue))
+            }
+        case let a as [Any]: self = .array(a.map(JSONValue.init(foundation:)))
+        case let o as [String: Any]: self = .object(o.keys.sorted().map { ($0, JSONValue(foundation: o[$0]!)) })
+        default: self = .null
+        }
     }
 }

@@ -1,5 +1,5 @@
 /// The coordinate grid of a geometry column: real = integer / scale + origin.
-package struct ShapeGrid: Sendable, Equatable {
+package struct ShapeGrid: Sendable, Equatable, Codable {
     var xOrigin: Double
     var yOrigin: Double
     var xyScale: Double
@@ -247,7 +247,8 @@ package enum ShapeBlob {
                         guard end < part.upperBound else {
                             throw fail(.corrupt, "shape blob polygon ring starting at point \(ringStart) does not close")
                         }
-                        guard end - ringStart >= 3 else {
+                        // A ring without area (A, B, A) is read as written; a lone point is no ring.
+                        guard end - ringStart >= 2 else {
                             throw fail(.corrupt, "shape blob polygon ring starting at point \(ringStart) has only \(end - ringStart + 1) vertices")
                         }
                         // Mobile geodatabase exteriors are counter-clockwise: reverse to Esri's clockwise.

@@ -61,6 +61,7 @@ struct SpatialReferenceResolver {
         var sr = Self.spatialReference(srid: column.srid, aux: aux, xmlSR: xmlSR, jsonSR: jsonSR,
                                        location: location, notes: &notes)
         sr.xyResolution = 1 / grid.xyScale
+        sr.grid = grid
         return Resolution(geometryType: geometryType, hasZ: hasZ, hasM: hasM, grid: grid, spatialReference: sr)
     }
 
