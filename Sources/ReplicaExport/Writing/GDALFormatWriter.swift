@@ -126,6 +126,11 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// The one dataset of a one-dataset format, opened on first use.
     private var sharedDataset: (dataset: GDALOutputDataset, directory: URL)?
+    /// The transactions of the one dataset, where the profile groups features in them.
+    private(set) var sharedTransactions: TransactionBatches?
+    /// How many features one transaction holds (``WriterProfile/featuresPerTransaction``), read
+    /// when opened; nil: none are opened.
+    private let featuresPerTransaction: Int?
     private var addedDomains: Set<String> = []
     /// The layers written into the one dataset, in order (continuation layers included).
     private var datasetLayers: [DatasetLayer] = []
@@ -195,6 +200,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         self.request = request
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
         featuresPerLayer = Format.profile.featuresPerLayer
+        featuresPerTransaction = Format.profile.featuresPerTransaction
         layerNames = Format.profile.limits.layerNames.map(LayerNames.init(rule:))
         if case .oneDataset = profile.layout {
             try staging.checkAvailable([deliveredFileName], at: ErrorLocation(output: deliveredFileName))
@@ -393,6 +399,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             outputs.append(WrittenOutput(url: staging.finalURL(sink.dataset == nil ? deliveredFileName : sink.file),
                                          layerName: layer.schema.name, featureCount: sink.writer.featureCount))
         }
+        // The layer's last transaction, however few features it holds (a file of its own was
+        // committed as it was closed).
+        try sharedTransactions?.commit()
         open = nil
     }
 
@@ -462,9 +471,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var notes = LayerNotes(layer: schema.name, output: datasetFileName)
         let columns = planColumns(schema, featureIDField: 0, notes: &notes)
         let options = driver.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
-        let writer = try sharedDatasetOpened().dataset.createLayer(
+        let dataset = try sharedDatasetOpened().dataset
+        try sharedTransactions?.commit()  // a layer is added outside a transaction
+        let writer = try dataset.createLayer(
             name: schema.name, spatialReference: nil, geometry: GDALGeometrySpec(kind: .none), options: options,
             columns: columns, fidSource: 0, objectIDSource: 0, keepM: false, at: location)
+        writer.transactions = sharedTransactions
         attachmentTable = writer
         return writer
     }
@@ -621,6 +633,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     func abort() {
         open?.segments?.cancel()  // waits for the workers, so that no dataset is open below
+        for sink in open?.sinks ?? [] { sink.writer.transactions?.rollback() }
+        sharedTransactions?.rollback()
+        sharedTransactions = nil
         open = nil
         written = [:]
         attachmentTable = nil
@@ -668,7 +683,13 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                             path: directory.appendingPathComponent(datasetFileName).path,
                                             options: datasetOptions, location: location)
         sharedDataset = (created, directory)
+        sharedTransactions = transactionBatches(for: created)
         return (created, directory)
+    }
+
+    /// The transactions of a dataset this writer made, where the profile groups features in them.
+    private func transactionBatches(for dataset: GDALOutputDataset) -> TransactionBatches? {
+        featuresPerTransaction.map { TransactionBatches(dataset: dataset, size: $0) }
     }
 
     private func isTable(_ layer: LayerSchema) -> Bool { layer.kind == .table || layer.geometryType == nil }
@@ -758,6 +779,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let schema = layer.schema
         let dataset: GDALOutputDataset
         let ownDataset: GDALOutputDataset?
+        let transactions: TransactionBatches?
         let file: String
         let layerName: String
         var isLayerFile = true  // the layer's own file, not one of another geometry type's
@@ -765,6 +787,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         case .oneDataset:
             dataset = try sharedDatasetOpened().dataset
             ownDataset = nil
+            transactions = sharedTransactions
+            try transactions?.commit()  // domains and layers are added outside a transaction
             file = deliveredFileName
             layerName = continuationName ?? layer.datasetLayerName
             isLayerFile = continuationName == nil
@@ -787,6 +811,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                             options: datasetOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
             ownDataset = dataset
+            transactions = transactionBatches(for: dataset)
         }
         let location = ErrorLocation(layer: schema.name, output: file)
         for column in layer.columns {
@@ -806,6 +831,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                              keepM: profile.capabilities.contains(.mValues), at: location)
         writer.missingMReplacement = profile.missingMeasure
         writer.labelText = Format.labelText
+        writer.transactions = transactions
         applyLimits(to: writer)
         if case .oneDataset = profile.layout, writer.layerName != schema.name, continuationName == nil {
             diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
@@ -819,7 +845,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             let driverName = driver.driverName, datasetOptions = datasetOptions, columns = layer.columns
             let fidSource = layer.featureIDField, objectIDSource = schema.objectIDFieldIndex
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
-            let limits = profile.limits
+            let limits = profile.limits, featuresPerTransaction = featuresPerTransaction
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
@@ -830,6 +856,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                                                      keepM: keepM, at: location)
                 writer.missingMReplacement = missingMeasure
                 writer.labelText = Format.labelText
+                // Committed as the segment's dataset is closed.
+                writer.transactions = featuresPerTransaction.map { TransactionBatches(dataset: dataset, size: $0) }
                 Self.applyLimits(limits, to: writer)
                 guard writer.createdNames == names else {
                     throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",

@@ -154,6 +154,8 @@ final class GDALLayerWriter {
     var missingMReplacement: Double?
     /// A domain label as the driver gets it (``GDALFormat/labelText(_:)``).
     var labelText: (String) -> String = { $0 }
+    /// The transactions the features go in (shared by the dataset's writers); nil: none opened.
+    var transactions: TransactionBatches?
     /// How many NaN M values were replaced.
     private(set) var replacedMissingM = 0
     /// What the format limits (``WriterProfile/Limits``): the longest text, the digits of a
@@ -319,6 +321,7 @@ final class GDALLayerWriter {
         } else {
             feature.setGeometry(nil)
         }
+        try transactions?.willWrite()
         try layer.createFeature(feature, errors: errors, since: start, at: location)
         largestFID = max(largestFID, feature.fid)
         // A warning while writing a feature means a value did not go in as given.
@@ -326,6 +329,7 @@ final class GDALLayerWriter {
             throw ReplicaExportError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
+        try transactions?.didWrite()
     }
 
     /// A geometry as ISO WKT for a text column: written by ``WKT`` with shortest round-trip numbers

@@ -33,7 +33,12 @@ enum GeoPackageFormat: GDALFormat {
             .raster: .column(.binary, .binary),
         ]),
         curvesNeedCurveLayerType: true,
-        packaging: .zipped).spelled(byArcGIS: "geoPackage")
+        packaging: .zipped,
+        // GDAL's GPKG driver commits each feature on its own outside a transaction (a rollback
+        // journal created, written and deleted per feature); ogr2ogr groups 100,000 (`-gt`).
+        // The R-tree is not filled row by row either way: GDAL 3.6.2 creates it once the layer's
+        // rows are in (when the dataset is closed), as for ogr2ogr.
+        featuresPerTransaction: 100_000).spelled(byArcGIS: "geoPackage")
 
     static func layerOptions(for layer: LayerSchema, columns: [GDALColumnSpec], featureIDField: Int?) -> [String] {
         featureIDField.map { ["FID=\(layer.fields[$0].name)"] } ?? []
