@@ -681,7 +681,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let directory = try staging.makeGroup(label: "\(datasetBaseName)-\(profile.formatName)", at: location)
         let created = try GDALOutputDataset(driver: driver.driverName,
                                             path: directory.appendingPathComponent(datasetFileName).path,
-                                            options: datasetOptions, location: location)
+                                            options: datasetOptions, configOptions: driver.configOptions,
+                                            location: location)
         sharedDataset = (created, directory)
         sharedTransactions = transactionBatches(for: created)
         return (created, directory)
@@ -808,7 +809,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             layerName = (file as NSString).deletingPathExtension
             dataset = try GDALOutputDataset(driver: driver.driverName,
                                             path: layer.directory.appendingPathComponent(file).path,
-                                            options: datasetOptions,
+                                            options: datasetOptions, configOptions: driver.configOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
             ownDataset = dataset
             transactions = transactionBatches(for: dataset)
@@ -843,13 +844,15 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
             let driverName = driver.driverName, datasetOptions = datasetOptions, columns = layer.columns
+            let configOptions = driver.configOptions
             let fidSource = layer.featureIDField, objectIDSource = schema.objectIDFieldIndex
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
             let limits = profile.limits, featuresPerTransaction = featuresPerTransaction
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
-                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions, location: location)
+                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions,
+                                                    configOptions: configOptions, location: location)
                 let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                                      geometry: geometry, options: options, columns: columns,
                                                      fidSource: fidSource, objectIDSource: objectIDSource,

@@ -70,14 +70,14 @@ public struct WriterProfile: Sendable {
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil, maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
-         segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
+         configOptions: [String: String] = [:], segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
          limits: Limits = Limits(), featuresPerTransaction: Int? = nil) {
         self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
                   missingMeasure: missingMeasure, readBack: readBack, packaging: packaging, limits: limits,
                   featuresPerTransaction: featuresPerTransaction,
                   gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
                                     curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
-                                    layerOptions: layerOptions, segmentLayout: segmentLayout))
+                                    layerOptions: layerOptions, configOptions: configOptions, segmentLayout: segmentLayout))
     }
 
     /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
@@ -127,6 +127,9 @@ public struct WriterProfile: Sendable {
         /// Dataset creation options and layer creation options every layer gets.
         let datasetOptions: [String]
         let layerOptions: [String]
+        /// GDAL configuration options the driver reads as a dataset is created (GPKG's
+        /// `OGR_SQLITE_CACHE`), set on the writing thread only, while it is created.
+        let configOptions: [String: String]
         /// How two files the driver wrote for consecutive parts of one layer join into the file it
         /// would have written for the whole layer; nil when no splice is known for the format (FileGDB,
         /// GeoPackage). Declared, a large layer is written by several datasets at once (see
