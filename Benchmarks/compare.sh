@@ -101,23 +101,23 @@ for run in $(seq 1 "$runs"); do
 done
 
 echo "input: $label; $runs runs each, alternating; medians"
-printf '| %-10s | %12s | %12s | %10s | %10s | %12s | %8s |\n' format "ogr2ogr s" "ours s" "ogr2ogr MiB" "ours MiB" "ours feat/s" ratio
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------ -------------- -------------- ------------ ------------ -------------- ----------
+printf '| %-17s | %12s | %12s | %10s | %10s | %12s | %8s |\n' format "ogr2ogr s" "ours s" "ogr2ogr MiB" "ours MiB" "ours feat/s" ratio
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------- -------------- -------------- ------------ ------------ -------------- ----------
 gdal_sum=0; slowest=0
 for format in "${list[@]}"; do
     os=$(column_median "ours-$format" 1); om=$(column_median "ours-$format" 2)
     slowest=$(echo "if ($os > $slowest) $os else $slowest" | bc -l)
     if [ ! -s "$work/gdal-$format" ]; then
-        printf '| %-10s | %12s | %12.2f | %10s | %10.0f | %12.0f | %8s |\n' "$format" - "$os" - \
+        printf '| %-17s | %12s | %12.2f | %10s | %10.0f | %12.0f | %8s |\n' "$format" - "$os" - \
             "$(echo "$om / 1024" | bc -l)" "$(echo "$features / $os" | bc -l)" -
         continue
     fi
     gs=$(column_median "gdal-$format" 1); gm=$(column_median "gdal-$format" 2)
     gdal_sum=$(echo "$gdal_sum + $gs" | bc -l)
-    printf '| %-10s | %12.2f | %12.2f | %10.0f | %10.0f | %12.0f | %7.2fx |\n' "$format" "$gs" "$os" \
+    printf '| %-17s | %12.2f | %12.2f | %10.0f | %10.0f | %12.0f | %7.2fx |\n' "$format" "$gs" "$os" \
         "$(echo "$gm / 1024" | bc -l)" "$(echo "$om / 1024" | bc -l)" "$(echo "$features / $os" | bc -l)" "$(echo "$gs / $os" | bc -l)"
 done
 as=$(column_median "ours-$formats" 1); am=$(column_median "ours-$formats" 2)
-printf '| %-10s | %12.2f | %12.2f | %10s | %10.0f | %12.0f | %7.2fx |\n' all "$gdal_sum" "$as" - \
+printf '| %-17s | %12.2f | %12.2f | %10s | %10.0f | %12.0f | %7.2fx |\n' all "$gdal_sum" "$as" - \
     "$(echo "$am / 1024" | bc -l)" "$(echo "$features / $as" | bc -l)" "$(echo "$as / $slowest" | bc -l)"
 echo "(all: ogr2ogr is the sum of its single runs, where GDAL writes the format; ratio = all / slowest single format of replica-export)"
