@@ -57,6 +57,13 @@ import Testing
                       environment: ["REPLICA_EXPORT_SEGMENT_FEATURES": "16384"])
     }
 
+    /// Interrupted in the middle of a GeoPackage layer, while one of its transactions is open (the
+    /// rollback journal SQLite keeps only inside a transaction exists): the transaction is rolled
+    /// back and the file removed with the rest.
+    @Test func sigtermMidGeoPackageLayerRemovesEverything() throws {
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "geopackage", marker: ".gpkg-journal")
+    }
+
     @Test func sigintCancelsAndRemovesTemporaries() throws {
         try interrupt(with: SIGINT, expectStatus: 130, name: "SIGINT")
     }

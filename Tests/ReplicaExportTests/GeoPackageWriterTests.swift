@@ -94,6 +94,126 @@ import GDALReadBack
         #expect(!writer.diagnostics.contains { $0.code == .missingMeasureReplaced })  // NaN M is kept
     }
 
+    // MARK: transactions
+
+    static let labelled: [Field] = [Field(name: "OBJECTID", type: .objectID, nullable: false),
+                                    Field(name: "label", type: .string, length: 20)]
+
+    /// Feature `i` of a test layer: ObjectID `i`, label `f<i>`, the point (i, -2i) where `point`.
+    static func labelled(_ i: Int, point: Bool) -> PreparedFeature {
+        PreparedFeature(attributes: [.int64(Int64(i)), .string("f\(i)")],
+                        geometry: point ? PreparedGeometry(.point(Vertex(x: Double(i), y: Double(-2 * i)))) : nil)
+    }
+
+    /// The rows of a layer's R-tree (`rtree_<table>_geom`): id and bounds, by id.
+    static func rtree(_ url: URL, table: String) throws -> [[Double]] {
+        let db = try SQLiteConnection(readOnlyImmutable: url)
+        return try db.rows("SELECT id, minx, maxx, miny, maxy FROM rtree_\(table)_geom ORDER BY id") { row in
+            [Double(row.int64(0)), row.double(1), row.double(2), row.double(3), row.double(4)]
+        }
+    }
+
+    /// Features go into transactions of the profile's size (3 here): a layer of 7 written in
+    /// batches of 5 and 2 commits after the third and sixth features and, at the end of the layer,
+    /// the seventh alone; a table of 4 (one more than a transaction) likewise. Everything is read
+    /// back, every feature with its values and point, and the R-tree, built once the rows are in,
+    /// has an entry per point.
+    @Test func featuresGoInTransactionsAndTheLastPartialOneIsCommitted() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gpkg-transactions")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let points = LayerSchema(id: 0, name: "pts", geometryType: .point, spatialReference: SpatialReference(wkid: 3857),
+                                 objectIdField: "OBJECTID", fields: Self.labelled, schemaSource: .layerResource)
+        let table = LayerSchema(id: 1, name: "notes", kind: .table, objectIdField: "OBJECTID", fields: Self.labelled,
+                                schemaSource: .layerResource)
+        try WriterProfile.$featuresPerTransactionOverride.withValue(3) {
+            let writer = try GeoPackageWriter(request: WriterFixtures.request(dir, layers: [points, table]))
+            try writer.beginLayer(points)
+            let transactions = try #require(writer.sharedTransactions)
+            #expect(transactions.size == 3)
+            try writer.write((1...5).map { Self.labelled($0, point: true) })
+            #expect(transactions.commits == 1 && transactions.pending == 2 && transactions.dataset.inTransaction)
+            try writer.write((6...7).map { Self.labelled($0, point: true) })
+            #expect(transactions.commits == 2 && transactions.pending == 1)
+            try writer.endLayer()
+            #expect(transactions.commits == 3 && transactions.pending == 0 && !transactions.dataset.inTransaction)
+            try writer.beginLayer(table)
+            try writer.write((1...4).map { Self.labelled($0, point: false) })
+            try writer.endLayer()
+            #expect(transactions.commits == 5 && !transactions.dataset.inTransaction)
+            let outputs = try writer.commit()
+            #expect(outputs.map(\.featureCount) == [7, 4])
+        }
+        let url = dir.appendingPathComponent("replica.gpkg")
+        let ds = try GDALReadDataset(url: url)
+        let info = try ds.layerInfo("pts")
+        let features = try ds.features("pts")
+        #expect(features.map(\.fid) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(features.map { $0.value("label", in: info)?.string } == (1...7).map { "f\($0)" })
+        #expect(features.map(\.geometryWKT) == (1...7).map { "POINT (\($0) \(-2 * $0))" })
+        let notes = try ds.layerInfo("notes")
+        let rows = try ds.features("notes")
+        #expect(rows.map(\.fid) == [1, 2, 3, 4])
+        #expect(rows.map { $0.value("label", in: notes)?.string } == (1...4).map { "f\($0)" })
+        let entries: [[Double]] = (1...7).map { (i: Int) -> [Double] in
+            let x = Double(i), y = Double(-2 * i)
+            return [x, x, x, y, y]
+        }
+        #expect(try Self.rtree(url, table: "pts") == entries)
+    }
+
+    /// An abort in the middle of a layer, with one transaction committed and one open, rolls the
+    /// open one back and leaves nothing in the output directory.
+    @Test func anAbortMidLayerLeavesNothing() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gpkg-abort")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let points = LayerSchema(id: 0, name: "pts", geometryType: .point, spatialReference: SpatialReference(wkid: 3857),
+                                 objectIdField: "OBJECTID", fields: Self.labelled, schemaSource: .layerResource)
+        try WriterProfile.$featuresPerTransactionOverride.withValue(3) {
+            let writer = try GeoPackageWriter(request: WriterFixtures.request(dir, layers: [points]))
+            try writer.beginLayer(points)
+            try writer.write((1...5).map { Self.labelled($0, point: true) })
+            let transactions = try #require(writer.sharedTransactions)
+            #expect(transactions.commits == 1 && transactions.dataset.inTransaction)
+            writer.abort()
+            #expect(!transactions.dataset.inTransaction)
+        }
+        #expect(TestPaths.listing(dir).isEmpty, "left behind: \(TestPaths.listing(dir))")
+    }
+
+    /// What a rolled-back transaction held is not in the file; what was committed before it is.
+    @Test func aRolledBackTransactionLeavesWhatWasCommittedBefore() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("gpkg-rollback")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("t.gpkg")
+        let dataset = try GDALOutputDataset(driver: "GPKG", path: url.path, location: ErrorLocation())
+        let columns = [GDALColumnSpec(name: "label", type: .string, source: 1, encoding: .string, sourceName: "label")]
+        let writer = try dataset.createLayer(name: "pts", spatialReference: SpatialReference(wkid: 3857),
+                                             geometry: GDALGeometrySpec(kind: .point), options: [], columns: columns,
+                                             fidSource: 0, at: ErrorLocation())
+        let transactions = TransactionBatches(dataset: dataset, size: 2)
+        writer.transactions = transactions
+        try writer.write((1...5).map { Self.labelled($0, point: true) }, firstIndex: 0)
+        #expect(transactions.commits == 2 && transactions.pending == 1)
+        transactions.rollback()
+        try dataset.close()
+        let ds = try GDALReadDataset(url: url)
+        let info = try ds.layerInfo("pts")
+        let features = try ds.features("pts")
+        #expect(features.map(\.fid) == [1, 2, 3, 4])
+        #expect(features.map { $0.value("label", in: info)?.string } == (1...4).map { "f\($0)" })
+    }
+
+    /// The SQLite formats group features in transactions: GeoPackage as ogr2ogr does (100,000),
+    /// the mobile geodatabase by 20,000; no other format opens any (FileGDB's are emulated by
+    /// copying files; the text formats have none).
+    @Test func onlyTheSQLiteFormatsOpenTransactions() throws {
+        let expected = ["geopackage": 100_000, "sqlite": 20_000]
+        for name in WriterRegistry.standard.formatNames {
+            let profile = try #require(WriterRegistry.standard.profile(named: name))
+            #expect(profile.featuresPerTransaction == expected[name], "\(name)")
+        }
+    }
+
     @Test func isRegisteredUnderItsCreateReplicaName() throws {
         let profile = try #require(WriterRegistry.standard.profile(named: "GeoPackage"))
         #expect(profile.formatName == "geopackage")

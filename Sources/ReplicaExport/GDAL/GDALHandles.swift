@@ -276,14 +276,19 @@ package struct GDALReadOptions: Sendable, Equatable {
 
     /// Runs `body` with ``configOptions`` set on this thread (`CPLSetThreadLocalConfigOption`),
     /// restoring what was set before.
-    func applied<T>(_ body: () -> T) -> T {
-        guard !configOptions.isEmpty else { return body() }
-        let keys = configOptions.keys.sorted()
-        let previous = keys.map { key in CPLGetThreadLocalConfigOption(key, nil).map { String(cString: $0) } }
-        for key in keys { CPLSetThreadLocalConfigOption(key, configOptions[key]) }
-        defer { for (key, value) in zip(keys, previous) { CPLSetThreadLocalConfigOption(key, value) } }
-        return body()
-    }
+    func applied<T>(_ body: () -> T) -> T { withThreadLocalConfigOptions(configOptions, body) }
+}
+
+/// Runs `body` with GDAL configuration options set on this thread only
+/// (`CPLSetThreadLocalConfigOption`, read back with `CPLGetThreadLocalConfigOption`), restoring
+/// what was set before.
+func withThreadLocalConfigOptions<T>(_ options: [String: String], _ body: () -> T) -> T {
+    guard !options.isEmpty else { return body() }
+    let keys = options.keys.sorted()
+    let previous = keys.map { key in CPLGetThreadLocalConfigOption(key, nil).map { String(cString: $0) } }
+    for key in keys { CPLSetThreadLocalConfigOption(key, options[key]) }
+    defer { for (key, value) in zip(keys, previous) { CPLSetThreadLocalConfigOption(key, value) } }
+    return body()
 }
 
 /// An OGR layer: owned by its dataset, which this keeps alive.
@@ -355,8 +360,9 @@ package final class GDALDataset {
         if let handle { GDALErrorScope.silently { GDALClose(handle) } }
     }
 
-    /// Creates a vector dataset with the named driver.
-    static func create(driver driverName: String, path: String, options: [String] = [],
+    /// Creates a vector dataset with the named driver (`GDALCreate`); `configOptions` are set on
+    /// this thread while it is created, for drivers that read them then (GPKG's `OGR_SQLITE_CACHE`).
+    static func create(driver driverName: String, path: String, options: [String] = [], configOptions: [String: String] = [:],
                        errors: GDALErrorCollector, at location: ErrorLocation) throws -> GDALDataset {
         GDALRuntime.ensureRegistered()
         guard let driver = GDALGetDriverByName(driverName) else {
@@ -364,7 +370,7 @@ package final class GDALDataset {
         }
         let list = GDALStringList(options)
         let start = errors.count
-        let h = GDALCreate(driver, path, 0, 0, 0, GDT_Unknown, list.pointer)
+        let h = withThreadLocalConfigOptions(configOptions) { GDALCreate(driver, path, 0, 0, 0, GDT_Unknown, list.pointer) }
         try errors.check(h != nil, "creating \(driverName) dataset '\(path)'", function: "GDALCreate", since: start, at: location)
         return GDALDataset(handle: h!)
     }
@@ -765,5 +771,29 @@ extension GDALDataset {
     /// `GDALDatasetGetRelationship`: the class, owned by this dataset.
     func relationship(named name: String) -> GDALRelationshipRef? {
         GDALDatasetGetRelationship(handle, name).map { GDALRelationshipRef(dataset: self, handle: $0) }
+    }
+}
+
+extension GDALDataset {
+    /// `GDALDatasetStartTransaction` without forcing: a driver without native transactions (the
+    /// OpenFileGDB driver emulates them by copying the files) refuses, and that is thrown.
+    func startTransaction(errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let start = errors.count
+        try errors.check(GDALDatasetStartTransaction(handle, 0), "starting a transaction",
+                         function: "GDALDatasetStartTransaction", since: start, at: location)
+    }
+
+    /// `GDALDatasetCommitTransaction`: what was written since the start reaches the file.
+    func commitTransaction(errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let start = errors.count
+        try errors.check(GDALDatasetCommitTransaction(handle), "committing the transaction",
+                         function: "GDALDatasetCommitTransaction", since: start, at: location)
+    }
+
+    /// `GDALDatasetRollbackTransaction`: what was written since the start is undone.
+    func rollbackTransaction(errors: GDALErrorCollector, at location: ErrorLocation) throws {
+        let start = errors.count
+        try errors.check(GDALDatasetRollbackTransaction(handle), "rolling back the transaction",
+                         function: "GDALDatasetRollbackTransaction", since: start, at: location)
     }
 }

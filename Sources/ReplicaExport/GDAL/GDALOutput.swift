@@ -114,11 +114,14 @@ final class GDALOutputDataset {
     let path: String
     private let location: ErrorLocation
 
-    init(driver: String, path: String, options: [String] = [], location: ErrorLocation) throws {
+    /// Creates the dataset; `configOptions` are set on this thread while it is created.
+    init(driver: String, path: String, options: [String] = [], configOptions: [String: String] = [:],
+         location: ErrorLocation) throws {
         self.path = path
         self.location = location
         dataset = try GDALErrorScope.run(at: location) { errors in
-            try GDALDataset.create(driver: driver, path: path, options: options, errors: errors, at: location)
+            try GDALDataset.create(driver: driver, path: path, options: options, configOptions: configOptions,
+                                   errors: errors, at: location)
         }
     }
 
@@ -146,10 +149,49 @@ final class GDALOutputDataset {
         }
     }
 
-    /// Flushes and closes; failures raised while flushing are thrown.
+    /// Whether a transaction is open (``startTransaction()``, not yet committed or rolled back).
+    private(set) var inTransaction = false
+
+    /// Opens a transaction (`GDALDatasetStartTransaction`): the features written until
+    /// ``commitTransaction()`` reach the file together, or not at all.
+    func startTransaction() throws {
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.startTransaction(errors: errors, at: location)
+        }
+        inTransaction = true
+    }
+
+    /// Commits the open transaction (`GDALDatasetCommitTransaction`); nothing when none is open.
+    /// A failed commit leaves it open, for ``rollbackTransaction()`` or the deinit to undo.
+    func commitTransaction() throws {
+        guard inTransaction else { return }
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.commitTransaction(errors: errors, at: location)
+        }
+        inTransaction = false
+    }
+
+    /// Undoes the open transaction (`GDALDatasetRollbackTransaction`); nothing when none is open.
+    func rollbackTransaction() throws {
+        guard inTransaction else { return }
+        inTransaction = false
+        try GDALErrorScope.run(at: location) { errors in
+            try dataset.rollbackTransaction(errors: errors, at: location)
+        }
+    }
+
+    /// Flushes and closes, committing an open transaction first; failures raised while
+    /// committing or flushing are thrown.
     func close() throws {
+        try commitTransaction()
         try GDALErrorScope.run(at: location) { errors in
             try dataset.close(errors: errors, at: location)
         }
+    }
+
+    /// A dataset dropped without ``close()`` (an abort) undoes its open transaction before GDAL
+    /// closes it: nothing of it is committed.
+    deinit {
+        if inTransaction { try? rollbackTransaction() }
     }
 }

@@ -130,6 +130,11 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     /// The one dataset of a one-dataset format, opened on first use.
     private var sharedDataset: (dataset: GDALOutputDataset, directory: URL)?
+    /// The transactions of the one dataset, where the profile groups features in them.
+    private(set) var sharedTransactions: TransactionBatches?
+    /// How many features one transaction holds (``WriterProfile/featuresPerTransaction``), read
+    /// when opened; nil: none are opened.
+    private let featuresPerTransaction: Int?
     private var addedDomains: Set<String> = []
     /// The layers written into the one dataset, in order (continuation layers included).
     private var datasetLayers: [DatasetLayer] = []
@@ -199,6 +204,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         self.request = request
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
         featuresPerLayer = Format.profile.featuresPerLayer
+        featuresPerTransaction = Format.profile.featuresPerTransaction
         layerNames = Format.profile.limits.layerNames.map(LayerNames.init(rule:))
         if case .oneDataset = profile.layout {
             try staging.checkAvailable([deliveredFileName], at: ErrorLocation(output: deliveredFileName))
@@ -407,6 +413,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             outputs.append(WrittenOutput(url: staging.finalURL(sink.dataset == nil ? deliveredFileName : sink.file),
                                          layerName: layer.schema.name, featureCount: sink.writer.featureCount))
         }
+        // The layer's last transaction, however few features it holds (a file of its own was
+        // committed as it was closed).
+        try sharedTransactions?.commit()
         open = nil
     }
 
@@ -476,9 +485,12 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         var notes = LayerNotes(layer: schema.name, output: datasetFileName)
         let columns = planColumns(schema, featureIDField: 0, notes: &notes)
         let options = driver.layerOptions + Format.layerOptions(for: schema, columns: columns, featureIDField: 0)
-        let writer = try sharedDatasetOpened().dataset.createLayer(
+        let dataset = try sharedDatasetOpened().dataset
+        try sharedTransactions?.commit()  // a layer is added outside a transaction
+        let writer = try dataset.createLayer(
             name: schema.name, spatialReference: nil, geometry: GDALGeometrySpec(kind: .none), options: options,
             columns: columns, fidSource: 0, objectIDSource: 0, keepM: false, at: location)
+        writer.transactions = sharedTransactions
         attachmentTable = writer
         return writer
     }
@@ -635,6 +647,9 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
 
     func abort() {
         open?.segments?.cancel()  // waits for the workers, so that no dataset is open below
+        for sink in open?.sinks ?? [] { sink.writer.transactions?.rollback() }
+        sharedTransactions?.rollback()
+        sharedTransactions = nil
         open = nil
         written = [:]
         attachmentTable = nil
@@ -680,9 +695,16 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let directory = try staging.makeGroup(label: "\(datasetBaseName)-\(profile.formatName)", at: location)
         let created = try GDALOutputDataset(driver: driver.driverName,
                                             path: directory.appendingPathComponent(datasetFileName).path,
-                                            options: datasetOptions, location: location)
+                                            options: datasetOptions, configOptions: driver.configOptions,
+                                            location: location)
         sharedDataset = (created, directory)
+        sharedTransactions = transactionBatches(for: created)
         return (created, directory)
+    }
+
+    /// The transactions of a dataset this writer made, where the profile groups features in them.
+    private func transactionBatches(for dataset: GDALOutputDataset) -> TransactionBatches? {
+        featuresPerTransaction.map { TransactionBatches(dataset: dataset, size: $0) }
     }
 
     private func isTable(_ layer: LayerSchema) -> Bool { layer.kind == .table || layer.geometryType == nil }
@@ -778,6 +800,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         let schema = layer.schema
         let dataset: GDALOutputDataset
         let ownDataset: GDALOutputDataset?
+        let transactions: TransactionBatches?
         let file: String
         var layerName: String
         var isLayerFile = true  // the layer's own file or layer, not one of another geometry type's
@@ -785,6 +808,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         case .oneDataset:
             dataset = try sharedDatasetOpened().dataset
             ownDataset = nil
+            transactions = sharedTransactions
+            try transactions?.commit()  // domains and layers are added outside a transaction
             file = deliveredFileName
             layerName = continuationName ?? layer.datasetLayerName
             isLayerFile = continuationName == nil
@@ -807,9 +832,10 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
             layerName = (file as NSString).deletingPathExtension
             dataset = try GDALOutputDataset(driver: driver.driverName,
                                             path: layer.directory.appendingPathComponent(file).path,
-                                            options: datasetOptions,
+                                            options: datasetOptions, configOptions: driver.configOptions,
                                             location: ErrorLocation(layer: schema.name, output: file))
             ownDataset = dataset
+            transactions = transactionBatches(for: dataset)
         }
         let location = ErrorLocation(layer: schema.name, output: file)
         for column in layer.columns {
@@ -830,6 +856,7 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         writer.missingMReplacement = profile.missingMeasure
         writer.nonFiniteReals = profile.nonFiniteReals
         writer.labelText = Format.labelText
+        writer.transactions = transactions
         applyLimits(to: writer)
         if case .oneDataset = profile.layout, isLayerFile, writer.layerName != schema.name {
             diagnostics.append(Diagnostic(.layerRenamed, "stored as '\(writer.layerName)'",
@@ -841,13 +868,15 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
         }
         if open!.segmentation != nil && isLayerFile && open!.makeSegment == nil {
             let driverName = driver.driverName, datasetOptions = datasetOptions, columns = layer.columns
+            let configOptions = driver.configOptions
             let fidSource = layer.featureIDField, objectIDSource = schema.objectIDFieldIndex
             let keepM = profile.capabilities.contains(.mValues), missingMeasure = profile.missingMeasure
-            let limits = profile.limits
+            let limits = profile.limits, featuresPerTransaction = featuresPerTransaction
             let names = writer.createdNames
             let schema = layer.schema
             open!.makeSegment = { path in
-                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions, location: location)
+                let dataset = try GDALOutputDataset(driver: driverName, path: path, options: datasetOptions,
+                                                    configOptions: configOptions, location: location)
                 let writer = try dataset.createLayer(name: layerName, spatialReference: spatialReference,
                                                      geometry: geometry, options: options, columns: columns,
                                                      fidSource: fidSource, objectIDSource: objectIDSource,
@@ -855,6 +884,8 @@ final class GDALFormatWriter<Format: GDALFormat>: FormatWriter {
                 writer.missingMReplacement = missingMeasure
                 writer.nonFiniteReals = Format.profile.nonFiniteReals
                 writer.labelText = Format.labelText
+                // Committed as the segment's dataset is closed.
+                writer.transactions = featuresPerTransaction.map { TransactionBatches(dataset: dataset, size: $0) }
                 Self.applyLimits(limits, to: writer)
                 guard writer.createdNames == names else {
                     throw ReplicaExportError(.invalidState, "a segment's columns were named \(writer.createdNames), the layer's \(names)",

@@ -159,6 +159,8 @@ final class GDALLayerWriter {
     var nonFiniteReals: NonFiniteReals = []
     /// A domain label as the driver gets it (``GDALFormat/labelText(_:)``).
     var labelText: (String) -> String = { $0 }
+    /// The transactions the features go in (shared by the dataset's writers); nil: none opened.
+    var transactions: TransactionBatches?
     /// How many NaN M values were replaced, and the first feature with one.
     private(set) var replacedMissingM = 0
     /// What the format limits (``WriterProfile/Limits``): the longest text, the digits of a
@@ -341,6 +343,7 @@ final class GDALLayerWriter {
         } else {
             feature.setGeometry(nil)
         }
+        try transactions?.willWrite()
         let creating = errors.count
         do {
             try layer.createFeature(feature, errors: errors, since: creating, at: location)
@@ -365,6 +368,7 @@ final class GDALLayerWriter {
             throw ReplicaExportError(.dataLoss, "GDAL: \(warning.text)", at: location)
         }
         featureCount += 1
+        try transactions?.didWrite()
     }
 
     /// A geometry as ISO WKT for a text column: written by ``WKT`` with shortest round-trip numbers

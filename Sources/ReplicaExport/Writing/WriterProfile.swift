@@ -84,33 +84,41 @@ public struct WriterProfile: Sendable {
     /// How GDAL writes the format: its driver, column table and options; nil for a format the
     /// library writes itself.
     let gdal: GDALProfile?
+    /// How many features go into one transaction of the dataset, where the format is a database
+    /// that otherwise commits each feature on its own (SQLite's: GeoPackage, a mobile
+    /// geodatabase), as ogr2ogr's `-gt`; the last, partial one is committed at the end of the
+    /// layer. nil where transactions gain nothing (FileGDB's are emulated) or there are none.
+    let declaredFeaturesPerTransaction: Int?
 
     /// A format GDAL writes, through the driver `driverName`.
     init(formatName: String, driverName: String, capabilities: WriterCapabilities, layout: Layout,
          featureID: FeatureIDRule = .none, columns: FieldTypeTable, missingMeasure: Double? = nil,
          nonFiniteReals: NonFiniteReals = [], maxFieldNameBytes: Int? = nil,
          curvesNeedCurveLayerType: Bool = false, datasetOptions: [String] = [], layerOptions: [String] = [],
-         segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
-         limits: Limits = Limits()) {
+         configOptions: [String: String] = [:], segmentLayout: SegmentLayout? = nil, readBack: ReadBack = ReadBack(), packaging: Packaging,
+         limits: Limits = Limits(), featuresPerTransaction: Int? = nil) {
         self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
                   missingMeasure: missingMeasure, nonFiniteReals: nonFiniteReals, readBack: readBack,
-                  packaging: packaging, limits: limits, gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
+                  packaging: packaging, limits: limits, featuresPerTransaction: featuresPerTransaction,
+                  gdal: GDALProfile(driverName: driverName, columns: columns, maxFieldNameBytes: maxFieldNameBytes,
                                     curvesNeedCurveLayerType: curvesNeedCurveLayerType, datasetOptions: datasetOptions,
-                                    layerOptions: layerOptions, segmentLayout: segmentLayout))
+                                    layerOptions: layerOptions, configOptions: configOptions, segmentLayout: segmentLayout))
     }
 
     /// A format the library writes itself (no GDAL driver writes it): every field is kept as its
     /// own type, so there is no column table.
     init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule = .none,
-         missingMeasure: Double? = nil, nonFiniteReals: NonFiniteReals = [], readBack: ReadBack, packaging: Packaging) {
+         missingMeasure: Double? = nil, nonFiniteReals: NonFiniteReals = [], readBack: ReadBack, packaging: Packaging,
+         featuresPerTransaction: Int? = nil) {
         self.init(formatName: formatName, capabilities: capabilities, layout: layout, featureID: featureID,
                   missingMeasure: missingMeasure, nonFiniteReals: nonFiniteReals, readBack: readBack,
-                  packaging: packaging, limits: Limits(), gdal: nil)
+                  packaging: packaging, limits: Limits(), featuresPerTransaction: featuresPerTransaction, gdal: nil)
     }
 
     private init(formatName: String, capabilities: WriterCapabilities, layout: Layout, featureID: FeatureIDRule,
                  missingMeasure: Double?, nonFiniteReals: NonFiniteReals, readBack: ReadBack, packaging: Packaging,
-                 limits: Limits, gdal: GDALProfile?) {
+                 limits: Limits, featuresPerTransaction: Int?, gdal: GDALProfile?) {
+        precondition(featuresPerTransaction.map { $0 > 0 } ?? true, "a transaction holds at least one feature")
         self.formatName = formatName
         arcGISName = formatName
         self.capabilities = capabilities
@@ -121,6 +129,7 @@ public struct WriterProfile: Sendable {
         self.readBack = readBack
         self.packaging = packaging
         self.limits = limits
+        declaredFeaturesPerTransaction = featuresPerTransaction
         self.gdal = gdal
     }
 
@@ -145,6 +154,9 @@ public struct WriterProfile: Sendable {
         /// Dataset creation options and layer creation options every layer gets.
         let datasetOptions: [String]
         let layerOptions: [String]
+        /// GDAL configuration options the driver reads as a dataset is created (GPKG's
+        /// `OGR_SQLITE_CACHE`), set on the writing thread only, while it is created.
+        let configOptions: [String: String]
         /// How two files the driver wrote for consecutive parts of one layer join into the file it
         /// would have written for the whole layer; nil when no splice is known for the format (FileGDB,
         /// GeoPackage). Declared, a large layer is written by several datasets at once (see
@@ -464,6 +476,16 @@ extension WriterProfile {
 
     /// The most features one output layer holds, nil when the format has no limit.
     var featuresPerLayer: Int? { limits.featuresPerLayer.map { Self.featuresPerLayerOverride ?? $0 } }
+
+    /// Replaces ``declaredFeaturesPerTransaction`` of every format that has one, so that tests can
+    /// make a layer span several transactions. Read on the caller's task when an export opens its
+    /// writers.
+    @TaskLocal static var featuresPerTransactionOverride: Int?
+
+    /// How many features one transaction holds, nil when the format's writer opens none.
+    var featuresPerTransaction: Int? {
+        declaredFeaturesPerTransaction.map { max(1, Self.featuresPerTransactionOverride ?? $0) }
+    }
 }
 
 /// Layer names by a format's ``WriterProfile/LayerNameRule``, unique in one dataset. The writer

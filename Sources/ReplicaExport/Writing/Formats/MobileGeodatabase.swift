@@ -38,7 +38,9 @@ enum MobileGeodatabaseFormat {
         readBack: .init(reader: .library, coordinates: .resolutionGrid, spatialReferenceGainsGrid: true,
                         objectIDNotNullable: true, attachmentsOnlyDeclaredWithData: true,
                         ringsSplitAtTheirStart: true),
-        packaging: .singleFileOrZip)
+        packaging: .singleFileOrZip,
+        // Each insert outside a transaction would be a journal written and removed.
+        featuresPerTransaction: 20_000)
 }
 
 extension ExportFormat {
@@ -46,14 +48,14 @@ extension ExportFormat {
     public static let sqlite = ExportFormat(MobileGeodatabaseFormat.profile.formatName)
 }
 
-/// Writes the mobile geodatabase (`sqlite`). Features are inserted in transactions of
-/// ``rowsPerTransaction`` rows, attachments one at a time through incremental blob I/O: memory
+/// Writes the mobile geodatabase (`sqlite`). Features are inserted in transactions of the profile's
+/// ``WriterProfile/featuresPerTransaction`` rows, attachments one at a time through incremental blob I/O: memory
 /// does not grow with the number of features nor with attachment sizes.
 final class MobileGeodatabaseWriter: FormatWriter {
     static var profile: WriterProfile { MobileGeodatabaseFormat.profile }
 
     /// Rows written between two commits.
-    static let rowsPerTransaction = 20_000
+    private let rowsPerTransaction = MobileGeodatabaseFormat.profile.featuresPerTransaction ?? 20_000
     /// Bytes copied into an attachment's blob per write.
     static let blobChunk = 1 << 20
 
@@ -508,7 +510,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
             }
             layer.features += 1
             layer.rowsInTransaction += 1
-            if layer.rowsInTransaction >= Self.rowsPerTransaction {
+            if layer.rowsInTransaction >= rowsPerTransaction {
                 try db.execute("COMMIT; BEGIN")
                 layer.rowsInTransaction = 0
             }
@@ -657,7 +659,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
             layer.maxAttachmentID = max(layer.maxAttachmentID, rowid)
             layer.attachments += 1
             layer.rowsInTransaction += 1
-            if layer.rowsInTransaction >= Self.rowsPerTransaction || data.count > Self.blobChunk {
+            if layer.rowsInTransaction >= rowsPerTransaction || data.count > Self.blobChunk {
                 try db.execute("COMMIT; BEGIN")
                 layer.rowsInTransaction = 0
             }
