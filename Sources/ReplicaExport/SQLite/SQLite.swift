@@ -121,7 +121,8 @@ package final class SQLiteConnection {
         access = .readWrite
         // A URI with the path percent-encoded, so that '?' or '#' in a file name stay part of it.
         let uri = "file:" + SQLiteConnection.percentEncodedPath(url.path) + (create ? "?mode=rwc" : "?mode=rw")
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI
+        // One connection, one thread at a time (as for inputs): no mutex taken per call.
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
         if create { flags |= SQLITE_OPEN_CREATE }
         handle = try Self.open(uri, flags: flags, failure: { detail, cause in
             ReplicaExportError(.fileSystem, "SQLite cannot open the file for writing: \(detail)",

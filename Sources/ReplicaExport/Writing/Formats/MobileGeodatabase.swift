@@ -158,7 +158,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
     private func createCatalog(_ db: SQLiteConnection) throws {
         // Header: page size and encoding before the first table; journal off while the file is
         // private (it is renamed into place only when complete), ArcGIS's rollback journal after.
-        try db.execute("PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8'; PRAGMA application_id = 1165193833; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16384")
+        try db.execute("PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8'; PRAGMA application_id = 1165193833; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
         try db.registerFoldCaseCollation()
         try db.transaction {
             for object in Pro28Template.objects where !Self.isDeferred(object) {
