@@ -37,7 +37,6 @@ struct FormatVerifier {
     mutating func run() throws -> FormatVerification {
         if profile.readBack.reader == .library { return try runThroughLibrary() }
         var result = FormatVerification(format: format, layers: [], problems: [])
-        var names = OutputNames()
         var shared: GDALDatasetSource?
         if case .oneDataset(let ext) = profile.layout {
             let delivered = profile.limits.zipPackage?.fileExtension ?? ext
@@ -54,30 +53,43 @@ struct FormatVerifier {
         // each layer's, then those of the layers it continues in (a sheet holds so many rows).
         var layerNames = profile.limits.layerNames.map(LayerNames.init(rule:))
         let limit = profile.featuresPerLayer
-        for (index, layer) in source.replica.layers.enumerated() {
-            let base = names.name(for: layer)
-            var verification = LayerVerification(layer: layer.name)
-            verification.featuresIn = source.featureCount(inLayer: index) ?? 0
+        result.layers = try eachLayer { verifier, layer, index, base, verification in
             var parts: [String]?
             if layerNames != nil {
                 let first = layerNames!.name(base)
                 let count = limit.map { max(1, (verification.featuresIn + $0 - 1) / $0) } ?? 1
                 parts = [first] + (count < 2 ? [] : (2...count).map { layerNames!.continuation(of: first, number: $0) })
             }
+            if let shared {
+                try verifier.verifyInDataset(shared, layer: layer, index: index, base: base, parts: parts, into: &verification)
+            } else {
+                try verifier.verifyFiles(base: base, layer: layer, index: index, into: &verification)
+            }
+        }
+        verifyRelationships(in: shared, into: &result)
+        return result
+    }
+
+    /// One verification per input layer, by `body` (given the layer, its index, its file base name
+    /// and the verification to fill, its input count set); an output it cannot read is a
+    /// difference of that layer.
+    mutating func eachLayer(_ body: (inout FormatVerifier, LayerSchema, Int, String, inout LayerVerification) throws -> Void) rethrows
+        -> [LayerVerification] {
+        var names = OutputNames()
+        var layers: [LayerVerification] = []
+        for (index, layer) in source.replica.layers.enumerated() {
+            let base = names.name(for: layer)
+            var verification = LayerVerification(layer: layer.name)
+            verification.featuresIn = source.featureCount(inLayer: index) ?? 0
             do {
-                if let shared {
-                    try verifyInDataset(shared, layer: layer, index: index, base: base, parts: parts, into: &verification)
-                } else {
-                    try verifyFiles(base: base, layer: layer, index: index, into: &verification)
-                }
+                try body(&self, layer, index, base, &verification)
             } catch let error as ReplicaExportError {
                 verification.differ(Difference(location: ErrorLocation(layer: layer.name, format: format),
                                                expected: "a readable output", actual: error.description))
             }
-            result.layers.append(verification)
+            layers.append(verification)
         }
-        verifyRelationships(in: shared, into: &result)
-        return result
+        return layers
     }
 
     // MARK: one dataset (FileGDB, GeoPackage: features looked up by ObjectID; KML, Excel: in order)

@@ -26,18 +26,8 @@ extension FormatVerifier {
             result.problems.append("\(file.lastPathComponent) cannot be read back: \(error.description)")
             return result
         }
-        var names = OutputNames()
-        for (index, layer) in source.replica.layers.enumerated() {
-            let base = names.name(for: layer)
-            var verification = LayerVerification(layer: layer.name)
-            verification.featuresIn = source.featureCount(inLayer: index) ?? 0
-            do {
-                try verifyReadBack(output, layer: layer, index: index, base: base, into: &verification)
-            } catch let error as ReplicaExportError {
-                verification.differ(Difference(location: ErrorLocation(layer: layer.name, format: format),
-                                               expected: "a readable output", actual: error.description))
-            }
-            result.layers.append(verification)
+        result.layers = try eachLayer { verifier, layer, index, base, verification in
+            try verifier.verifyReadBack(output, layer: layer, index: index, base: base, into: &verification)
         }
         verifyRelationships(in: nil, into: &result)
         return result

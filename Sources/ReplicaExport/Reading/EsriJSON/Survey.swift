@@ -102,11 +102,7 @@ struct Survey {
                 survey.featureSetValues = values
             default:
                 if metaKeys.contains(name) {
-                    _ = try s.peekValueStart()
-                    let at = s.offset
-                    let v = try s.readValue()
-                    try checkType(name, v, at: at, file: file)
-                    survey.meta[name] = v
+                    survey.meta[name] = try checkedValue(name, s, file: file)
                 } else {
                     if otherKeys.count < 16 { otherKeys.append(name) }
                     try s.skipValue()
@@ -166,6 +162,15 @@ struct Survey {
                                at: ErrorLocation(input: file))
         }
         return survey
+    }
+
+    /// The small value of the member `name` at the scanner's place, of the type it must have.
+    private static func checkedValue(_ name: String, _ s: JSONScanner, file: String) throws -> JSONValue {
+        _ = try s.peekValueStart()
+        let at = s.offset
+        let v = try s.readValue()
+        try checkType(name, v, at: at, file: file)
+        return v
     }
 
     private static func checkType(_ name: String, _ v: JSONValue, at: Int, file: String) throws {
@@ -312,11 +317,7 @@ struct Survey {
                 plan.featuresOffset = items.featuresOffset
                 plan.featureCount = items.featureCount
             } else if featureSetKeys.contains(member) {
-                _ = try s.peekValueStart()
-                let at = s.offset
-                let v = try s.readValue()
-                try checkType(member, v, at: at, file: file)
-                layer.meta[member] = v
+                layer.meta[member] = try checkedValue(member, s, file: file)
             } else {
                 try s.skipValue()
             }
