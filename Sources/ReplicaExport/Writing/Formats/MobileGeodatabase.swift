@@ -37,7 +37,7 @@ enum MobileGeodatabaseFormat {
         nonFiniteReals: .infinity,
         readBack: .init(reader: .library, coordinates: .resolutionGrid, spatialReferenceGainsGrid: true,
                         objectIDNotNullable: true, attachmentsOnlyDeclaredWithData: true,
-                        ringsSplitAtTheirStart: true),
+                        ringsSplitAtTheirStart: true, otherGeometryTypesDropped: true),
         packaging: .singleFileOrZip,
         // Each insert outside a transaction would be a journal written and removed.
         featuresPerTransaction: 20_000)
