@@ -68,6 +68,7 @@ extension FormatVerifier {
         // Features of other geometry types, in layers `<layer>_<type>s` of their own where the
         // format declares one type per layer.
         var splits: [GeometryType: OutputFeatures] = [:]
+        var splitIndexes: [Int] = []
         if !keepsOtherTypes, layer.kind != .table, let own = layer.geometryType {
             let inputIDs = Set(source.replica.layers.map(\.id))
             for type in GeometryType.splitTypes where type != own && !(own == .envelope && type == .polygon) {
@@ -76,6 +77,7 @@ extension FormatVerifier {
                     !inputIDs.contains($0.id) && $0.geometryType == type && ($0.name == name || $0.name.hasPrefix(name + "_"))
                 }) else { continue }
                 splits[type] = try features(of: i)
+                splitIndexes.append(i)
                 verification.featuresOut += output.featureCount(inLayer: i) ?? 0
             }
         }
@@ -102,9 +104,7 @@ extension FormatVerifier {
                 var holder = main
                 if let type = expected?.geometryType, type != layer.geometryType, !(layer.geometryType == .envelope && type == .polygon),
                    !keepsOtherTypes {
-                    if profile.readBack.otherGeometryTypesDropped {
-                        expected = nil  // written without geometry (reported at export)
-                    } else if let split = splits[type] {
+                    if let split = splits[type] {
                         holder = split
                     } else {
                         verification.differ(Difference(location: here(layer, featureIndex, oid),
@@ -144,7 +144,7 @@ extension FormatVerifier {
             }
         }
         if profile.capabilities.contains(.attachments) {
-            try verifyAttachments(output, layer: layer, index: index, outputIndex: outputIndex, into: &verification)
+            try verifyAttachments(output, layer: layer, index: index, outputIndexes: [outputIndex] + splitIndexes, into: &verification)
         } else {
             try verifySidecar(base: base, layer: layer, index: index, into: &verification)
         }
@@ -182,7 +182,7 @@ extension FormatVerifier {
 
     /// Every attachment of the input, in the output's document with the same id, parents, name,
     /// content type, size and bytes (or the same URL, for one known only by URL), and no other.
-    private func verifyAttachments(_ output: any ReplicaSource, layer: LayerSchema, index: Int, outputIndex: Int,
+    private func verifyAttachments(_ output: any ReplicaSource, layer: LayerSchema, index: Int, outputIndexes: [Int],
                                    into verification: inout LayerVerification) throws {
         struct Record: Equatable {
             var globalId: String?, parentGlobalId: String?, parentObjectId: Int64?, contentType: String?, name: String
@@ -202,7 +202,9 @@ extension FormatVerifier {
         }
         // The output's side as small records (no bytes), then the input's one at a time.
         var found: [Int64: Record] = [:]
-        try output.attachments(inLayer: outputIndex) { found[$0.attachmentId] = Record($0) }
+        for outputIndex in outputIndexes {
+            try output.attachments(inLayer: outputIndex) { found[$0.attachmentId] = Record($0) }
+        }
         let onlyDeclaredWithData = profile.readBack.attachmentsOnlyDeclaredWithData
         try source.attachments(inLayer: index) { attachment in
             // Not kept by the format, and reported at export.

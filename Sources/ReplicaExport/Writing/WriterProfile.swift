@@ -202,10 +202,6 @@ public struct WriterProfile: Sendable {
         /// A polygon ring that meets its first vertex again before its end reads back as several
         /// rings, split there (a shape blob's ring ends where it closes); the same area.
         var ringsSplitAtTheirStart = false
-        /// A feature of another geometry type than its layer's is written without geometry
-        /// (reported as ``Diagnostic/Code/geometryDropped``) instead of into a layer
-        /// `<layer>_<type>s` of its own, for a format read back by the library.
-        var otherGeometryTypesDropped = false
         /// Geometries beyond these WGS 84 limits are written as null (GeoJSON; reported as
         /// ``Diagnostic/Code/geometryRefused``); nil where the format takes any coordinates.
         var refusedBeyond: WGS84Limits?
