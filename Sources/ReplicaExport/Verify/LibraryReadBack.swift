@@ -69,9 +69,9 @@ extension FormatVerifier {
         // format declares one type per layer.
         var splits: [GeometryType: OutputFeatures] = [:]
         var splitIndexes: [Int] = []
-        if !keepsOtherTypes, layer.kind != .table, let own = layer.geometryType {
+        if !keepsOtherTypes, layer.kind != .table, layer.geometryType != nil {
             let inputIDs = Set(source.replica.layers.map(\.id))
-            for type in GeometryType.splitTypes where type != own && !(own == .envelope && type == .polygon) {
+            for type in GeometryType.splitTypes where layer.isOtherGeometryType(type) {
                 let name = "\(layer.name)_\(type.fileSuffix)"
                 guard let i = output.replica.layers.firstIndex(where: {
                     !inputIDs.contains($0.id) && $0.geometryType == type && ($0.name == name || $0.name.hasPrefix(name + "_"))
@@ -102,8 +102,7 @@ extension FormatVerifier {
                 var expected = !hasGeometry ? nil : feature.geometry
                     .flatMap { try? preparer.prepare($0, spatialReference: layer.spatialReference) }.flatMap(Self.esriGeometry)
                 var holder = main
-                if let type = expected?.geometryType, type != layer.geometryType, !(layer.geometryType == .envelope && type == .polygon),
-                   !keepsOtherTypes {
+                if let type = expected?.geometryType, layer.isOtherGeometryType(type), !keepsOtherTypes {
                     if let split = splits[type] {
                         holder = split
                     } else {

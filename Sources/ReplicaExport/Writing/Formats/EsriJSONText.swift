@@ -849,10 +849,8 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
             geometry = EsriGeometryText(layerHasZ: schema.hasZ, layerHasM: schema.hasM)
         }
     }
-    /// Layer names in the document, the replica's own first, so that a split layer's is unique.
-    private var documentLayerNames = OutputNames()
-    /// The id the next split layer gets: beyond every id of the replica's layers.
-    private var nextSplitLayerID: Int
+    /// Names and ids of the split layers.
+    private var splitSchemas: SplitLayerSchemas
 
     private var sidecar: AttachmentSidecar?
     private var parents = AttachmentParents()
@@ -865,8 +863,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         let location = ErrorLocation(output: fileName)
         try staging.checkAvailable([fileName] + Format.sideFiles(base: base), at: location)
         directory = try staging.makeGroup(label: fileName, at: location)
-        for layer in request.replica.layers { _ = documentLayerNames.name(layer.name) }
-        nextSplitLayerID = (request.replica.layers.map(\.id).max() ?? -1) + 1
+        splitSchemas = SplitLayerSchemas(replica: request.replica)
         let out = try JSONTextFile(path: directory.appendingPathComponent(fileName).path, location: location)
         self.out = out
         try Format.writeOpening(request.replica, to: out)
@@ -906,7 +903,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
             let place = place(layer, feature)
             defer { layer.inputIndex += 1 }
             let geometry = layer.isTable ? nil : feature.geometry
-            if let geometry, geometry.geometryType != layer.schema.geometryType && !Self.isEnvelopePolygon(layer.schema, geometry) {
+            if let geometry, layer.schema.isOtherGeometryType(geometry.geometryType) {
                 layer.otherGeometryTypes.record(at: place)
                 if !Format.keepsOtherGeometryTypes {
                     let split = try splitLayer(of: geometry.geometryType, for: &layer)
@@ -959,12 +956,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
     /// The split layer of `type` for `layer`, made when its first feature comes.
     private func splitLayer(of type: GeometryType, for layer: inout OpenLayer) throws -> SplitLayer {
         if let found = layer.splits.first(where: { $0.schema.geometryType == type }) { return found }
-        var schema = layer.schema
-        schema.name = documentLayerNames.name("\(layer.schema.name)_\(type.fileSuffix)")
-        schema.id = nextSplitLayerID
-        nextSplitLayerID += 1
-        schema.geometryType = type
-        schema.relationships = []  // the classes name the layer's own id
+        let schema = splitSchemas.schema(splitting: layer.schema, into: type)
         let path = directory.appendingPathComponent(".\(base).split-\(schema.id).spool").path
         let split = try SplitLayer(schema: schema, spoolPath: path, location: ErrorLocation(layer: layer.schema.name, output: fileName))
         layer.splits.append(split)
@@ -976,9 +968,6 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         ErrorLocation(featureIndex: layer.inputIndex, objectID: layer.objectIDIndex.flatMap { feature.attributes[$0].integerValue })
     }
 
-    private static func isEnvelopePolygon(_ layer: LayerSchema, _ geometry: PreparedGeometry) -> Bool {
-        layer.geometryType == .envelope && geometry.geometryType == .polygon
-    }
 
     func endLayer() throws {
         let out = try document()

@@ -80,10 +80,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
     /// Per layer id: its table and class item UUID, for relationship classes.
     private var classes: [Int: (table: String, uuid: String)] = [:]
     private var attachmentTables: [String] = []
-    /// Layer names in GDB_ServiceItems, the replica's own first, so that a split class's is unique.
-    private var layerNames = OutputNames()
-    /// The id the next split feature class gets in GDB_ServiceItems: beyond every layer's.
-    private var nextSplitLayerID: Int
+    /// Names and ids (in GDB_ServiceItems) of the split feature classes.
+    private var splitSchemas: SplitLayerSchemas
 
     /// The layer being written.
     private final class OpenLayer {
@@ -145,8 +143,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
 
     init(request: WriterRequest) throws {
         self.request = request
-        for layer in request.replica.layers { _ = layerNames.name(layer.name) }
-        nextSplitLayerID = (request.replica.layers.map(\.id).max() ?? -1) + 1
+        splitSchemas = SplitLayerSchemas(replica: request.replica)
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
         fileName = OutputNames.datasetFileName(replicaName: request.replica.name, extension: "geodatabase")
         let location = ErrorLocation(format: Self.formatName, output: fileName)
@@ -545,15 +542,11 @@ final class MobileGeodatabaseWriter: FormatWriter {
     /// layer's, the feature class `<table>_<type>s` (a feature class holds one geometry type, as
     /// st_geometry_columns and the class XML declare), made when its first feature comes.
     private func table(for feature: PreparedFeature, of main: OpenLayer, db: SQLiteConnection) throws -> OpenLayer {
-        guard main.shapeColumn != nil, let type = feature.geometry?.geometryType, type != main.schema.geometryType,
-              !(main.schema.geometryType == .envelope && type == .polygon) else { return main }
+        guard main.shapeColumn != nil, let type = feature.geometry?.geometryType, main.schema.isOtherGeometryType(type) else {
+            return main
+        }
         if let split = main.splits.first(where: { $0.schema.geometryType == type }) { return split }
-        var schema = main.schema
-        schema.name = layerNames.name("\(main.schema.name)_\(type.fileSuffix)")
-        schema.id = nextSplitLayerID
-        nextSplitLayerID += 1
-        schema.geometryType = type
-        schema.relationships = []  // the classes name the layer's own id
+        let schema = splitSchemas.schema(splitting: main.schema, into: type)
         let split = try createTable(for: schema, table: tableName(for: schema), db: db)
         split.owner = main
         main.splits.append(split)
