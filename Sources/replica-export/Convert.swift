@@ -107,8 +107,8 @@ struct Convert: ParsableCommand {
             }
         }
         if report != "-" && !quiet { print(result.summary) }
-        for diagnostic in result.diagnostics {
-            printWarning(diagnostic)
+        for diagnostic in result.diagnostics where !(quiet && diagnostic.severity == .info) {
+            printDiagnostic(diagnostic)
         }
         // Formats are independent: the others were committed, but the run did not do all it was asked.
         for failure in result.failures {

@@ -31,6 +31,6 @@ struct Inspect: ParsableCommand {
         } else {
             print(summary.text)
         }
-        for diagnostic in summary.diagnostics { printWarning(diagnostic) }
+        for diagnostic in summary.diagnostics { printDiagnostic(diagnostic) }
     }
 }

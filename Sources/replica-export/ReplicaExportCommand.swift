@@ -32,9 +32,10 @@ func commandLineHint(_ code: ReplicaExportError.Code) -> String {
     }
 }
 
-/// A diagnostic as a warning line, with the flag that answers it where one does.
-func printWarning(_ diagnostic: Diagnostic) {
-    var line = "warning: \(diagnostic)"
+/// A diagnostic as a line on standard error, with the flag that answers it where one does:
+/// `warning:` for a loss or a warning, `note:` for information (nothing was changed).
+func printDiagnostic(_ diagnostic: Diagnostic) {
+    var line = "\(diagnostic.severity == .info ? "note" : "warning"): \(diagnostic)"
     if diagnostic.code == .schemaInferred { line += " (--schema FILE)" }
     printError(line)
 }

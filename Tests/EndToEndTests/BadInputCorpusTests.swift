@@ -82,7 +82,7 @@ import Testing
             #expect(outcome.status == 0 || outcome.status == 1, "flip \(i): exit \(outcome.status) \(outcome.stderr)")
             // Every line is one message (a warning, or an error for a format that failed while the
             // others committed), and no temporaries are left.
-            #expect(outcome.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("replica-export: error:") || $0.hasPrefix("warning:") },
+            #expect(outcome.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("replica-export: error:") || $0.hasPrefix("warning:") || $0.hasPrefix("note:") },
                     "flip \(i): \(outcome.stderr)")
             #expect(!outcome.leftBehind.contains { $0.contains(".partial-") }, "flip \(i): \(outcome.leftBehind)")
             if outcome.status == 1 && !outcome.stderr.contains("warning:") {

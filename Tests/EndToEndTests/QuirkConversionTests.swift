@@ -72,14 +72,12 @@ import Testing
         Case(file: "broken_vertices.json", expected: [reader(.geometryDropped, 4, 2)]),
         Case(file: "object_attributes.json", expected: [
             reader(.valueConverted, 2, 2), reader(.valueConverted, 1, 3), reader(.fieldWidened, 1, 3)]),
-        // A sheet of a point layer holds X / Y columns; a feature collection layer and a mobile
-        // geodatabase feature class declare their type.
+        // A sheet of a point layer holds X / Y columns; every format that holds one geometry
+        // type per layer splits into `<layer>_<type>s`.
         Case(file: "mixed_geometry_types.json", expected: [reader(.geometryTypeMismatch, 1, 2),
-            Expected(format: "excel", code: .geometryOmitted, count: 1, objectID: 2)]
-            + formats(["featurecollection", "sqlite"], .geometryDropped, 1, 2)),
+            Expected(format: "excel", code: .geometryOmitted, count: 1, objectID: 2)]),
         Case(file: "contradicting_geometry.json", expected: [reader(.geometryTypeMismatch, 1, 2),
-            Expected(format: "excel", code: .geometryOmitted, count: 1, objectID: 2)]
-            + formats(["featurecollection", "sqlite"], .geometryDropped, 1, 2)),
+            Expected(format: "excel", code: .geometryOmitted, count: 1, objectID: 2)]),
         Case(file: "nonstandard_json.json", expected: [reader(.nonStandardJSON, 4, nil), reader(.nonStandardJSON, 4, nil)]),
         Case(file: "missing_z_m.json", expected: [reader(.missingZReplaced, 2, 3)]
             + formats(["filegdb", "shapefile", "csv"], .missingMeasureReplaced, 3, 2)

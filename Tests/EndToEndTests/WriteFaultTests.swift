@@ -20,7 +20,7 @@ import Testing
     /// Starts `convert`, waits until it is writing (a path containing `marker` exists: by default
     /// a staging directory), sends `signal`.
     func interrupt(with signal: Int32, expectStatus: Int32, name: String,
-                   formats: String = "filegdb,shapefile,csv,geojson,geopackage,json,featurecollection", marker: String = ".partial-",
+                   formats: String = "all", marker: String = ".partial-",
                    environment: [String: String] = [:]) throws {
         let input = try Self.payload(300_000)
         defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
@@ -64,6 +64,12 @@ import Testing
         try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "geopackage", marker: ".gpkg-journal")
     }
 
+    /// Interrupted in the middle of a mobile geodatabase layer, inside one of its transactions:
+    /// the file (written under a temporary name) goes with the rest.
+    @Test func sigtermMidMobileGeodatabaseLayerRemovesEverything() throws {
+        try interrupt(with: SIGTERM, expectStatus: 143, name: "SIGTERM", formats: "sqlite", marker: ".geodatabase")
+    }
+
     @Test func sigintCancelsAndRemovesTemporaries() throws {
         try interrupt(with: SIGINT, expectStatus: 130, name: "SIGINT")
     }
@@ -74,7 +80,7 @@ import Testing
 
     func expectFailure(_ output: URL, input: URL? = nil, mentions: [String]) throws {
         let payload = input ?? EndToEnd.testData("esrijson/arcgis-rest-js_LineHasM.replica.json")
-        let result = try EndToEnd.cli(["convert", payload.path, "--format", "filegdb,geojson,csv,geopackage,shapefile,json,featurecollection",
+        let result = try EndToEnd.cli(["convert", payload.path, "--format", "all",
                                        "--output", output.path])
         #expect(result.status != 0)
         #expect(result.stderr.split(separator: "\n").count >= 1)
@@ -127,7 +133,8 @@ import Testing
         // Shapefile once more in segments of 1,000 features: the disk fills in a worker's segment
         // or in the splice.
         for (format, segments) in [("geojson", nil), ("csv", nil), ("filegdb", nil), ("geopackage", nil), ("shapefile", nil),
-                                   ("shapefile", "1000"), ("json", nil), ("featurecollection", nil)] as [(String, String?)] {
+                                   ("shapefile", "1000"), ("json", nil), ("featurecollection", nil), ("kml", nil), ("excel", nil),
+                                   ("sqlite", nil)] as [(String, String?)] {
             let output = mountPoint.appendingPathComponent(format + (segments ?? ""))
             let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", format, "--output", output.path],
                                            environment: segments.map { ["REPLICA_EXPORT_SEGMENT_FEATURES": $0] } ?? [:])

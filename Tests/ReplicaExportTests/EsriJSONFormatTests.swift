@@ -501,7 +501,8 @@ import GDALReadBack
 
     /// A layer whose type was inferred from geometries of several types: json keeps every
     /// geometry (its layer resource names no type, so the reader takes each feature's), a feature
-    /// collection declares the first type and writes the others without geometry (a loss).
+    /// collection declares the first type and writes the others to a layer of their own after it,
+    /// `<layer>_<type>s` with a new id (reported), as FileGDB and GeoPackage split them.
     @Test func aLayerOfSeveralGeometryTypes() throws {
         let directory = try TestPaths.makeTemporaryDirectory("esrijson-mixed")
         defer { TestPaths.remove(directory) }
@@ -510,14 +511,35 @@ import GDALReadBack
             {"replicaName": "mixed", "layers": [{"id": 0, "features": [
               {"attributes": {"OBJECTID": 1}, "geometry": {"x": 1, "y": 2, "spatialReference": {"wkid": 4326}}},
               {"attributes": {"OBJECTID": 2}, "geometry": {"paths": [[[0, 0], [1, 1]]]}},
-              {"attributes": {"OBJECTID": 3}, "geometry": {"x": 3, "y": 4}}]}]}
+              {"attributes": {"OBJECTID": 3}, "geometry": {"x": 3, "y": 4}},
+              {"attributes": {"OBJECTID": 4}, "geometry": {"paths": [[[2, 2], [3, 3]]]}}]}]}
             """#.utf8).write(to: input)
         let output = directory.appendingPathComponent("out")
         let report = try Exporter().export(ExportRequest(input: input, formats: EsriJSONFormatTests.formats, outputDirectory: output))
-        #expect(report.losses.map { "\($0.location.format ?? "") \($0.code) \($0.location.objectID ?? 0)" }
-                == ["featurecollection geometryDropped 2"])
+        #expect(report.losses.isEmpty, "\(report.losses)")
+        #expect(report.diagnostics.filter { $0.code == .geometryTypeSplit }.map { "\($0.location.format ?? "") \($0.count ?? 0)" }
+                == ["featurecollection 2"])
         let schema = try String(contentsOf: output.appendingPathComponent("json/mixed.layers.json"), encoding: .utf8)
         #expect(!schema.contains("geometryType"))
+
+        // Read back: the points in the layer, the polylines in a layer of their own after it, in
+        // input order, nothing left beside the document.
+        let collection = try ReplicaSources.open(output.appendingPathComponent("featurecollection/mixed.json"))
+        let layers = collection.replica.layers
+        #expect(layers.map(\.geometryType) == [.point, .polyline])
+        #expect(layers.count == 2 && layers[1].name == "\(layers[0].name)_polylines" && layers[1].id == 1)
+        func objectIDs(_ index: Int) throws -> [Int64] {
+            var ids: [Int64] = []
+            try collection.features(inLayer: index, batchSize: 10) { batch in
+                ids += batch.map { $0.attributes[0].integerValue ?? 0 }
+                #expect(batch.allSatisfy { $0.geometry != nil })
+            }
+            return ids
+        }
+        #expect(try objectIDs(0) == [1, 3])
+        #expect(try objectIDs(1) == [2, 4])
+        let files = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("featurecollection").path)
+        #expect(files.sorted() == ["mixed.json"])
         let verification = try Verifier().verify(VerifyRequest(input: input, outputDirectory: output))
         #expect(verification.passed, "\(verification.summary)")
     }

@@ -87,10 +87,11 @@ import Testing
         }
     }
 
-    /// GDAL's SQLite driver opens the file and lists the same user tables as in the original (the
-    /// Runtime files' `consolidationMapping_GDB` is Runtime's bookkeeping, not a layer).
+    /// GDAL's SQLite driver opens the file with the same warnings and lists the same user tables
+    /// as in the original (the Runtime files' `consolidationMapping_GDB` is Runtime's bookkeeping,
+    /// not a layer).
     @Test(arguments: MGDB.files)
-    func gdalOpensTheSameUserTables(_ name: String) throws {
+    func gdalOpensTheSameUserTablesWithTheSameWarnings(_ name: String) throws {
         let file = try Self.exports.output(of: name)
         func tables(_ url: URL) throws -> Set<String> {
             let out = try Processes.succeed("ogrinfo", ["-ro", "-q", url.path])
@@ -110,6 +111,16 @@ import Testing
         let written = try tables(file)
         #expect(!written.isEmpty)
         #expect(Set(original.map { map[$0] ?? "unmapped \($0)" }) == written, "\(name)")
+        // The same warnings: Esri's virtual tables, whose modules only ArcGIS has (and the
+        // original's `_evw2` views, which call Esri's functions).
+        func warnings(_ url: URL) throws -> Set<String> {
+            let result = try Processes.run(URL(fileURLWithPath: "/usr/bin/env"), ["ogrinfo", "-ro", "-q", url.path])
+            return Set(result.stderr.split(separator: "\n").map(String.init).filter { !$0.contains("_evw2") })
+        }
+        let expected = try warnings(MGDB.url(name))
+        #expect(expected.count == 2 && expected.allSatisfy { $0.contains("no such module: VSRS") || $0.contains("no such module: VTSpindex") },
+                "\(expected)")
+        #expect(try warnings(file) == expected, "\(name)")
     }
 
     /// The written table of each table of the original file: classes are named after their layer
@@ -311,4 +322,55 @@ import Testing
             #expect(e == f, "\(e.prefix(60))")
         }
     }
+
+    /// A layer whose features have several geometry types: the points stay in the layer's
+    /// feature class, the polylines go to a feature class of their own, `<table>_polylines`
+    /// (st_geometry_columns type 5, its own R-tree, its own GDB_ServiceItems layer with a new id),
+    /// each attachment goes with its parent, and the whole reads back as the input (verify).
+    @Test func aLayerOfSeveralGeometryTypesSplitsIntoFeatureClasses() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("mgdb-mixed")
+        defer { TestPaths.remove(directory) }
+        func gid(_ n: Int) -> String { String(format: "{00000000-0000-0000-0000-%012d}", n) }
+        let features: [[String: Any]] = [
+            ["attributes": ["OBJECTID": 1, "GlobalID": gid(1)], "geometry": ["x": 1.5, "y": 2.5]],
+            ["attributes": ["OBJECTID": 2, "GlobalID": gid(2)], "geometry": ["paths": [[[0.0, 0.0], [1.0, 1.0]]]]],
+            ["attributes": ["OBJECTID": 3, "GlobalID": gid(3)], "geometry": ["x": 3.5, "y": 4.5]],
+            ["attributes": ["OBJECTID": 4, "GlobalID": gid(4)], "geometry": ["paths": [[[2.0, 2.0], [3.0, 3.0]]]]],
+        ]
+        let attachments: [[String: Any]] = [(11, 1), (12, 2), (13, 4)].map { id, parent in
+            ["attachmentId": id, "globalId": gid(100 + id), "parentGlobalId": gid(parent), "contentType": "text/plain",
+             "name": "a\(id).txt", "data": Data("attachment \(id)".utf8).base64EncodedString(), "size": 12]
+        }
+        let replica: [String: Any] = ["replicaName": "mixed", "layers": [["id": 0, "features": features, "attachments": attachments]]]
+        let schema: [String: Any] = ["layers": [[
+            "id": 0, "name": "sites", "type": "Feature Layer", "geometryType": "esriGeometryPoint",
+            "objectIdField": "OBJECTID", "globalIdField": "GlobalID", "hasAttachments": true,
+            "extent": ["spatialReference": ["wkid": 4326]],
+            "fields": [["name": "OBJECTID", "type": "esriFieldTypeOID"], ["name": "GlobalID", "type": "esriFieldTypeGlobalID"]],
+        ]]]
+        let input = directory.appendingPathComponent("mixed.json")
+        try JSONSerialization.data(withJSONObject: replica).write(to: input)
+        try JSONSerialization.data(withJSONObject: schema).write(to: directory.appendingPathComponent("mixed.layers.json"))
+        let output = directory.appendingPathComponent("out")
+        let report = try Exporter().export(ExportRequest(input: input, formats: ["sqlite"], outputDirectory: output))
+        #expect(report.failures.isEmpty && report.losses.isEmpty, "\(report.failures) \(report.losses)")
+        #expect(report.diagnostics.filter { $0.code == .geometryTypeSplit }.map { $0.count } == [2])
+
+        let file = output.appendingPathComponent("sqlite/mixed.geodatabase")
+        let db = try SQLiteConnection.openInput(file)
+        #expect(try db.rows("PRAGMA integrity_check") { $0.text(0) ?? "" } == ["ok"])
+        #expect(try db.rows("SELECT f_table_name, geometry_type FROM st_geometry_columns WHERE f_table_name <> 'GDB_Items' ORDER BY 1") {
+            "\($0.text(0)!) \($0.int64(1))" } == ["sites 1", "sites_polylines 5"])
+        #expect(try db.rows("SELECT OBJECTID FROM sites ORDER BY 1") { $0.int64(0) } == [1, 3])
+        #expect(try db.rows("SELECT OBJECTID FROM sites_polylines ORDER BY 1") { $0.int64(0) } == [2, 4])
+        #expect(try db.rows("SELECT count(*) FROM st_spindex__sites_polylines_SHAPE") { $0.int64(0) } == [2])
+        #expect(try db.rows("SELECT ATTACHMENTID FROM sites__ATTACH ORDER BY 1") { $0.int64(0) } == [11])
+        #expect(try db.rows("SELECT ATTACHMENTID FROM sites_polylines__ATTACH ORDER BY 1") { $0.int64(0) } == [12, 13])
+        #expect(try db.rows("SELECT DatasetName, ItemId FROM GDB_ServiceItems ORDER BY ItemId") { "\($0.text(0)!) \($0.int64(1))" }
+                == ["sites 0", "sites_polylines 1"])
+        let verification = try Verifier().verify(VerifyRequest(input: input, outputDirectory: output))
+        #expect(verification.passed, "\(verification.summary)")
+        #expect(verification.formats.first?.layers.first?.attachmentsCompared == 3)
+    }
+
 }

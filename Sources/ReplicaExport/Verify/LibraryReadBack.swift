@@ -54,6 +54,33 @@ extension FormatVerifier {
         verification.featuresOut = output.featureCount(inLayer: outputIndex) ?? 0
         verification.spatialReference = layer.kind == .table ? nil
             : written.spatialReference.map { reference in reference.preferredWkid.map { "wkid \($0)" } ?? "WKT" } ?? "none"
+        let keepsOtherTypes = profile.capabilities.contains(.mixedGeometryTypes)
+        // Where the ObjectID is the row's id, features are found by it (rows come in id order,
+        // not the input's); a repeated or invalid one was given a new id (reported at export).
+        let byObjectID = profile.featureID == .objectIDColumn && layer.objectIDFieldIndex != nil
+            && written.objectIdField.flatMap(written.fieldIndex(named:)) != nil
+        func features(of index: Int) throws -> OutputFeatures {
+            let schema = output.replica.layers[index]
+            return try OutputFeatures(FeatureStream(output, layer: index),
+                                      objectIDColumn: schema.objectIdField.flatMap(schema.fieldIndex(named:)), byObjectID: byObjectID)
+        }
+        let main = try features(of: outputIndex)
+        // Features of other geometry types, in layers `<layer>_<type>s` of their own where the
+        // format declares one type per layer.
+        var splits: [GeometryType: OutputFeatures] = [:]
+        var splitIndexes: [Int] = []
+        if !keepsOtherTypes, layer.kind != .table, layer.geometryType != nil {
+            let inputIDs = Set(source.replica.layers.map(\.id))
+            for type in GeometryType.splitTypes where layer.isOtherGeometryType(type) {
+                let name = "\(layer.name)_\(type.fileSuffix)"
+                guard let i = output.replica.layers.firstIndex(where: {
+                    !inputIDs.contains($0.id) && $0.geometryType == type && ($0.name == name || $0.name.hasPrefix(name + "_"))
+                }) else { continue }
+                splits[type] = try features(of: i)
+                splitIndexes.append(i)
+                verification.featuresOut += output.featureCount(inLayer: i) ?? 0
+            }
+        }
         checkCount(&verification, layer: layer)
         for (what, expected, actual) in Self.schemaDifferences(expectedSchema(layer, found: written), written) {
             verification.differ(Difference(location: here(layer, field: what.field).with(detail: what.detail),
@@ -61,35 +88,30 @@ extension FormatVerifier {
         }
         verification.domainsCompared = layer.fields.filter { $0.domain != nil }.count
 
-        let stream = try FeatureStream(output, layer: outputIndex)
         let columns = layer.fields.map { written.fieldIndex(named: $0.name) }
-        let keepsOtherTypes = profile.capabilities.contains(.mixedGeometryTypes)
         let keepsM = profile.capabilities.contains(.mValues)
         let tolerance = coordinateTolerance(written)
-        // Where the ObjectID is the row's id, features are found by it (rows come in id order,
-        // not the input's); a repeated or invalid one was given a new id (reported at export).
-        let byObjectID = profile.featureID == .objectIDColumn ? layer.objectIDFieldIndex.flatMap { i in
-            written.objectIdField.flatMap(written.fieldIndex(named:)).map { (input: i, output: $0) } } : nil
-        var pending: [Int64: Feature] = [:]
+        let hasGeometry = layer.kind != .table && layer.geometryType != nil
         var seen = Set<Int64>()
-        func next(objectID: Int64?) throws -> Feature? {
-            guard let byObjectID else { return try stream.next() }
-            guard let objectID else { return nil }
-            if let found = pending.removeValue(forKey: objectID) { return found }
-            while let read = try stream.next() {
-                guard let id = read.attributes[byObjectID.output].integerValue else { continue }
-                if id == objectID { return read }
-                pending[id] = read
-            }
-            return nil
-        }
         var featureIndex = 0
         try source.features(inLayer: index, batchSize: 512) { batch in
             for feature in batch {
                 defer { featureIndex += 1 }
                 let oid = layer.objectIDFieldIndex.flatMap { feature.attributes[$0].integerValue }
-                if byObjectID != nil, !(oid.map { $0 > 0 && seen.insert($0).inserted } ?? false) { continue }
-                guard let read = try next(objectID: oid) else {
+                if byObjectID, !(oid.map { $0 > 0 && seen.insert($0).inserted } ?? false) { continue }
+                var expected = !hasGeometry ? nil : feature.geometry
+                    .flatMap { try? preparer.prepare($0, spatialReference: layer.spatialReference) }.flatMap(Self.esriGeometry)
+                var holder = main
+                if let type = expected?.geometryType, layer.isOtherGeometryType(type), !keepsOtherTypes {
+                    if let split = splits[type] {
+                        holder = split
+                    } else {
+                        verification.differ(Difference(location: here(layer, featureIndex, oid),
+                                                       expected: "a feature in a layer '\(layer.name)_\(type.fileSuffix)'", actual: "no such layer"))
+                        continue
+                    }
+                }
+                guard let read = try holder.next(objectID: oid) else {
                     verification.differ(Difference(location: here(layer, featureIndex, oid), expected: "a feature",
                                                    actual: "none (the output has fewer features)"))
                     continue
@@ -103,13 +125,7 @@ extension FormatVerifier {
                     }
                     verification.valuesCompared += 1
                 }
-                guard layer.kind != .table, layer.geometryType != nil else { continue }
-                var expected = feature.geometry.flatMap { try? preparer.prepare($0, spatialReference: layer.spatialReference) }
-                    .flatMap(Self.esriGeometry)
-                if let type = expected?.geometryType, type != layer.geometryType, !(layer.geometryType == .envelope && type == .polygon),
-                   !keepsOtherTypes {
-                    expected = nil  // a format that declares one type per layer writes it without geometry (reported)
-                }
+                guard hasGeometry else { continue }
                 if !keepsM { expected?.hasM = false }  // M dropped (reported)
                 if profile.readBack.ringsSplitAtTheirStart, let geometry = expected { expected = Self.ringsSplitAtStart(geometry) }
                 if let problem = Self.geometryDifference(expected, read.geometry, tolerance: tolerance) {
@@ -119,14 +135,45 @@ extension FormatVerifier {
                 verification.verticesCompared += expected.map(GeometryComparison.vertices)?.count ?? 0
             }
         }
-        if byObjectID == nil, let extra = try stream.next() {
-            verification.differ(Difference(location: here(layer, featureIndex), expected: "no more features",
-                                           actual: "another (\(extra.attributes.count) values)"))
+        if !byObjectID {
+            for holder in [main] + splits.values {
+                guard let extra = try holder.next(objectID: nil) else { continue }
+                verification.differ(Difference(location: here(layer, featureIndex).with(detail: holder.stream.schema.name),
+                                               expected: "no more features", actual: "another (\(extra.attributes.count) values)"))
+            }
         }
         if profile.capabilities.contains(.attachments) {
-            try verifyAttachments(output, layer: layer, index: index, outputIndex: outputIndex, into: &verification)
+            try verifyAttachments(output, layer: layer, index: index, outputIndexes: [outputIndex] + splitIndexes, into: &verification)
         } else {
             try verifySidecar(base: base, layer: layer, index: index, into: &verification)
+        }
+    }
+
+    /// One output layer's features: looked up by ObjectID where the format keeps it as the row's
+    /// id (rows then come in id order, not the input's), else taken in order.
+    final class OutputFeatures {
+        let stream: FeatureStream
+        private let objectIDColumn: Int?
+        private let byObjectID: Bool
+        private var pending: [Int64: Feature] = [:]
+
+        init(_ stream: FeatureStream, objectIDColumn: Int?, byObjectID: Bool) {
+            self.stream = stream
+            self.objectIDColumn = objectIDColumn
+            self.byObjectID = byObjectID
+        }
+
+        /// The feature of `objectID`, or the next one in order.
+        func next(objectID: Int64?) throws -> Feature? {
+            guard byObjectID else { return try stream.next() }
+            guard let objectID, let column = objectIDColumn else { return nil }
+            if let found = pending.removeValue(forKey: objectID) { return found }
+            while let read = try stream.next() {
+                guard let id = read.attributes[column].integerValue else { continue }
+                if id == objectID { return read }
+                pending[id] = read
+            }
+            return nil
         }
     }
 
@@ -134,7 +181,7 @@ extension FormatVerifier {
 
     /// Every attachment of the input, in the output's document with the same id, parents, name,
     /// content type, size and bytes (or the same URL, for one known only by URL), and no other.
-    private func verifyAttachments(_ output: any ReplicaSource, layer: LayerSchema, index: Int, outputIndex: Int,
+    private func verifyAttachments(_ output: any ReplicaSource, layer: LayerSchema, index: Int, outputIndexes: [Int],
                                    into verification: inout LayerVerification) throws {
         struct Record: Equatable {
             var globalId: String?, parentGlobalId: String?, parentObjectId: Int64?, contentType: String?, name: String
@@ -154,7 +201,9 @@ extension FormatVerifier {
         }
         // The output's side as small records (no bytes), then the input's one at a time.
         var found: [Int64: Record] = [:]
-        try output.attachments(inLayer: outputIndex) { found[$0.attachmentId] = Record($0) }
+        for outputIndex in outputIndexes {
+            try output.attachments(inLayer: outputIndex) { found[$0.attachmentId] = Record($0) }
+        }
         let onlyDeclaredWithData = profile.readBack.attachmentsOnlyDeclaredWithData
         try source.attachments(inLayer: index) { attachment in
             // Not kept by the format, and reported at export.

@@ -240,3 +240,38 @@ struct OutputNames {
         return out
     }
 }
+
+extension LayerSchema {
+    /// Whether a geometry of `type` is of another type than the layer's (an envelope layer's
+    /// geometries are polygons), and so goes to `<layer>_<type>s` in a format that holds one
+    /// geometry type per layer.
+    func isOtherGeometryType(_ type: GeometryType) -> Bool {
+        type != geometryType && !(geometryType == .envelope && type == .polygon)
+    }
+}
+
+/// The layers a writer adds for features of other geometry types than their layer's, in a format
+/// whose layers are named in the file and known by id (the feature collection, the mobile
+/// geodatabase's GDB_ServiceItems): `<layer>_<type>s`, unique among the replica's layer names, with
+/// an id beyond every layer's.
+struct SplitLayerSchemas {
+    private var names = OutputNames()
+    private var nextID: Int
+
+    init(replica: Replica) {
+        for layer in replica.layers { _ = names.name(layer.name) }
+        nextID = (replica.layers.map(\.id).max() ?? -1) + 1
+    }
+
+    /// The schema of the layer holding `layer`'s features of `type`: its fields, with that type,
+    /// its own name and id, and no relationship classes (they name the layer's own id).
+    mutating func schema(splitting layer: LayerSchema, into type: GeometryType) -> LayerSchema {
+        var schema = layer
+        schema.name = names.name("\(layer.name)_\(type.fileSuffix)")
+        schema.id = nextID
+        nextID += 1
+        schema.geometryType = type
+        schema.relationships = []
+        return schema
+    }
+}

@@ -47,6 +47,20 @@ final class JSONTextFile {
         count = 0
     }
 
+    /// Appends the whole of the closed file at `path` (a spool written beside this one), in chunks.
+    func append(contentsOf path: String) throws {
+        try flush()
+        let input = try FileDescriptor(path: path, flags: O_RDONLY, role: "a spooled layer", location: location)
+        var offset: Int64 = 0
+        while true {
+            let chunk = try input.read(at: offset, count: Self.flushThreshold)
+            if chunk.isEmpty { break }
+            try file.write(chunk, location: location)
+            offset += Int64(chunk.count)
+            written += Int64(chunk.count)
+        }
+    }
+
     /// Flushes and closes the file (a delayed write error is thrown here).
     func close() throws {
         try flush()
@@ -736,9 +750,10 @@ protocol EsriJSONFormat {
     /// Writes the document's closing, after its last layer.
     static func writeClosing(to out: JSONTextFile)
 
-    /// Features of another geometry type than their layer's keep their geometry (the layer's
-    /// resource then names no geometry type, which a reader takes from the features); without it
-    /// they lose it, reported: a format whose layers declare their type before the features.
+    /// Features of another geometry type than their layer's keep their geometry in the layer (the
+    /// layer's resource then names no geometry type, which a reader takes from the features);
+    /// without it they go to a layer of their own, `<layer>_<type>s`, after it (reported): a
+    /// format whose layers declare their type before the features.
     static var keepsOtherGeometryTypes: Bool { get }
 
     /// For formats whose profile keeps ``WriterCapabilities/attachments`` in the document: what
@@ -810,8 +825,32 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         var nonFinite: [LossTally]
         var droppedGeometries = LossTally()
         var otherGeometryTypes = LossTally()
+        /// Features seen, of this layer and its split ones: the input's index of the next.
+        var inputIndex = 0
+        /// The layers `<layer>_<type>s` its features of other types go to, in order of appearance.
+        var splits: [SplitLayer] = []
     }
     private var open: OpenLayer?
+
+    /// Features of one geometry type other than their layer's, spooled to a file beside the
+    /// document while the layer is written (memory stays one buffer), then written after the
+    /// layer as a layer of their own: `<layer>_<type>s`, with a new id.
+    private final class SplitLayer {
+        let schema: LayerSchema
+        let spool: JSONTextFile
+        let spoolPath: String
+        var geometry: EsriGeometryText
+        var featureCount = 0
+
+        init(schema: LayerSchema, spoolPath: String, location: ErrorLocation) throws {
+            self.schema = schema
+            self.spoolPath = spoolPath
+            spool = try JSONTextFile(path: spoolPath, location: location)
+            geometry = EsriGeometryText(layerHasZ: schema.hasZ, layerHasM: schema.hasM)
+        }
+    }
+    /// Names and ids of the split layers.
+    private var splitSchemas: SplitLayerSchemas
 
     private var sidecar: AttachmentSidecar?
     private var parents = AttachmentParents()
@@ -824,6 +863,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         let location = ErrorLocation(output: fileName)
         try staging.checkAvailable([fileName] + Format.sideFiles(base: base), at: location)
         directory = try staging.makeGroup(label: fileName, at: location)
+        splitSchemas = SplitLayerSchemas(replica: request.replica)
         let out = try JSONTextFile(path: directory.appendingPathComponent(fileName).path, location: location)
         self.out = out
         try Format.writeOpening(request.replica, to: out)
@@ -851,53 +891,83 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
                          nonFinite: Array(repeating: LossTally(), count: layer.fields.count))
     }
 
-    /// `{"geometry":{...},"attributes":{...}}` per feature, `,\n` between them.
+    /// `{"geometry":{...},"attributes":{...}}` per feature, `,\n` between them; a feature of
+    /// another geometry type than its layer's into that type's split layer, where the format
+    /// does not keep it in the layer.
     func write(_ features: [PreparedFeature]) throws {
         let out = try document()
         guard var layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
         open = nil  // held here alone while it changes
         defer { open = layer }
         for feature in features {
-            if layer.featureCount > 0 { out.raw(",\n") }
-            out.byte(UInt8(ascii: "{"))
-            var separator = false
-            if !layer.isTable, let geometry = feature.geometry {
-                let otherType = geometry.geometryType != layer.schema.geometryType && !Self.isEnvelopePolygon(layer.schema, geometry)
-                if otherType { layer.otherGeometryTypes.record(at: place(layer, feature)) }
-                if !otherType || Format.keepsOtherGeometryTypes {
-                    let mark = out.mark
-                    out.raw("\"geometry\":")
-                    if layer.geometry.write(geometry, to: out) {
-                        separator = true
-                    } else {
-                        out.rewind(to: mark)
-                        layer.droppedGeometries.record(at: place(layer, feature))
-                    }
+            let place = place(layer, feature)
+            defer { layer.inputIndex += 1 }
+            let geometry = layer.isTable ? nil : feature.geometry
+            if let geometry, layer.schema.isOtherGeometryType(geometry.geometryType) {
+                layer.otherGeometryTypes.record(at: place)
+                if !Format.keepsOtherGeometryTypes {
+                    let split = try splitLayer(of: geometry.geometryType, for: &layer)
+                    try writeFeature(feature, geometry: geometry, to: split.spool, first: split.featureCount == 0,
+                                     memberNames: layer.memberNames, text: &split.geometry, nonFinite: &layer.nonFinite,
+                                     dropped: &layer.droppedGeometries, at: place)
+                    split.featureCount += 1
+                    try split.spool.flushIfFull()
+                    continue
                 }
             }
-            out.raw(separator ? ",\"attributes\":{" : "\"attributes\":{")
-            for i in feature.attributes.indices {
-                if i > 0 { out.byte(UInt8(ascii: ",")) }
-                out.raw(layer.memberNames[i])
-                if try !EsriValueText.write(feature.attributes[i], to: out) {
-                    layer.nonFinite[i].record(at: place(layer, feature))
-                }
-            }
-            out.raw("}}")
+            try writeFeature(feature, geometry: geometry, to: out, first: layer.featureCount == 0, memberNames: layer.memberNames,
+                             text: &layer.geometry, nonFinite: &layer.nonFinite, dropped: &layer.droppedGeometries, at: place)
             layer.featureCount += 1
             try out.flushIfFull()
         }
         parents.note(features, of: layer.schema)
     }
 
-    /// The feature being written, for a loss: its index in the layer and its ObjectID.
-    private func place(_ layer: OpenLayer, _ feature: PreparedFeature) -> ErrorLocation {
-        ErrorLocation(featureIndex: layer.featureCount, objectID: layer.objectIDIndex.flatMap { feature.attributes[$0].integerValue })
+    /// One feature's text (after `,\n` unless it is the `first`); a geometry with a non-finite
+    /// coordinate is left out and counted in `dropped`, a non-finite value written as null and
+    /// counted in its field's tally.
+    private func writeFeature(_ feature: PreparedFeature, geometry: PreparedGeometry?, to out: JSONTextFile, first: Bool,
+                              memberNames: [[UInt8]], text: inout EsriGeometryText, nonFinite: inout [LossTally],
+                              dropped: inout LossTally, at place: ErrorLocation) throws {
+        if !first { out.raw(",\n") }
+        out.byte(UInt8(ascii: "{"))
+        var separator = false
+        if let geometry {
+            let mark = out.mark
+            out.raw("\"geometry\":")
+            if text.write(geometry, to: out) {
+                separator = true
+            } else {
+                out.rewind(to: mark)
+                dropped.record(at: place)
+            }
+        }
+        out.raw(separator ? ",\"attributes\":{" : "\"attributes\":{")
+        for i in feature.attributes.indices {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.raw(memberNames[i])
+            if try !EsriValueText.write(feature.attributes[i], to: out) {
+                nonFinite[i].record(at: place)
+            }
+        }
+        out.raw("}}")
     }
 
-    private static func isEnvelopePolygon(_ layer: LayerSchema, _ geometry: PreparedGeometry) -> Bool {
-        layer.geometryType == .envelope && geometry.geometryType == .polygon
+    /// The split layer of `type` for `layer`, made when its first feature comes.
+    private func splitLayer(of type: GeometryType, for layer: inout OpenLayer) throws -> SplitLayer {
+        if let found = layer.splits.first(where: { $0.schema.geometryType == type }) { return found }
+        let schema = splitSchemas.schema(splitting: layer.schema, into: type)
+        let path = directory.appendingPathComponent(".\(base).split-\(schema.id).spool").path
+        let split = try SplitLayer(schema: schema, spoolPath: path, location: ErrorLocation(layer: layer.schema.name, output: fileName))
+        layer.splits.append(split)
+        return split
     }
+
+    /// The feature being written, for a loss: its index in the input's layer and its ObjectID.
+    private func place(_ layer: OpenLayer, _ feature: PreparedFeature) -> ErrorLocation {
+        ErrorLocation(featureIndex: layer.inputIndex, objectID: layer.objectIDIndex.flatMap { feature.attributes[$0].integerValue })
+    }
+
 
     func endLayer() throws {
         let out = try document()
@@ -906,6 +976,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         try out.flushIfFull()
         open = nil
         layersWritten += 1
+        for split in layer.splits { try writeSplitLayer(split, of: layer.schema, to: out) }
         parents.removeAll()
         reportLosses(layer)
         let location = ErrorLocation(layer: layer.schema.name, output: fileName)
@@ -945,10 +1016,32 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
                                       objectID: layer.otherGeometryTypes.firstObjectID, output: fileName),
                     count: layer.otherGeometryTypes.count, severity: .info))
             }
-        } else {
-            note(.geometryDropped, "\(layer.otherGeometryTypes.count) features have another geometry type than the layer's \(layer.schema.geometryType?.rawValue ?? ""), which \(Format.profile.formatName) declares for the whole layer: written without geometry",
-                 layer.otherGeometryTypes)
         }
+    }
+
+    /// The split layer after its layer: its opening, the spooled features, its closing; the spool
+    /// removed, so that it does not reach the output.
+    private func writeSplitLayer(_ split: SplitLayer, of schema: LayerSchema, to out: JSONTextFile) throws {
+        try split.spool.close()
+        out.raw(",\n")
+        try Format.writeLayerOpening(split.schema, to: out)
+        try out.append(contentsOf: split.spoolPath)
+        do {
+            try FileManager.default.removeItem(atPath: split.spoolPath)
+        } catch {
+            throw ReplicaExportError.fileSystem(error, doing: "removing a spooled layer", path: split.spoolPath,
+                                                at: ErrorLocation(layer: schema.name, output: fileName))
+        }
+        Format.writeLayerClosing(split.schema, attachmentsOpened: false, to: out)
+        try out.flushIfFull()
+        layersWritten += 1
+        let type = split.schema.geometryType?.rawValue ?? ""
+        diagnostics.append(Diagnostic(
+            .geometryTypeSplit,
+            "\(split.featureCount) features of type \(type) written to the layer '\(split.schema.name)' (id \(split.schema.id)): a \(Format.profile.formatName) layer holds one geometry type",
+            at: ErrorLocation(layer: schema.name, output: fileName), count: split.featureCount))
+        records.append(EsriJSONLayerRecord(schema: split.schema, extent: split.geometry.extent, hasOtherGeometryTypes: false))
+        outputs.append(WrittenOutput(url: staging.finalURL(fileName), layerName: split.schema.name, featureCount: split.featureCount))
     }
 
     // MARK: attachments

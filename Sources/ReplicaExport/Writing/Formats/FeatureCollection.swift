@@ -13,8 +13,9 @@ import Foundation
 /// true-curve bit; attributes as ArcGIS writes them. A feature collection has no place for
 /// attachments: they go beside it, as for every format without attachments
 /// (`attachments/<layer>/` and `attachments/<layer>.csv`).
-/// Loses: NaN and infinity (written as null), elliptic arcs and Beziers (densified), the geometry
-/// of a feature whose type is not its layer's (a layer declares its type before its features).
+/// Loses: NaN and infinity (written as null), elliptic arcs and Beziers (densified). A layer
+/// declares its geometry type before its features: features of another type go to a layer of
+/// their own after it, `<layer>_<type>s` with a new id, as FileGDB and GeoPackage split them.
 enum FeatureCollectionFormat: EsriJSONFormat {
     static let profile = WriterProfile(
         formatName: "featurecollection",

@@ -13,17 +13,18 @@ import Foundation
 /// `GDB_ServiceItems` with each layer's resource JSON as a feature-service replica carries it
 /// (aliases, domains, subtypes, relationships); one table per layer with ArcGIS's declared types
 /// and constraints, Esri shape blobs on the layer's coordinate grid, dates as Julian days, the
-/// GlobalIDs of the input; the `st_spindex__<table>_<shape>` R-tree filled; attachments in
-/// `<table>__ATTACH` with their bytes, related by `<table>__ATTACHREL`; ArcGIS's indexes and
-/// spatial-index triggers, created once the rows are in (they call Esri's SQL functions, which
-/// only ArcGIS has).
+/// GlobalIDs of the input; the `st_spindex__<table>_<shape>` R-tree, packed once the rows are in
+/// (``PackedRTree``); attachments in `<table>__ATTACH` with their bytes, related by
+/// `<table>__ATTACHREL`; ArcGIS's indexes and spatial-index triggers, created once the rows are in
+/// (they call Esri's SQL functions, which only ArcGIS has).
 ///
 /// Read back (``WriterProfile/ReadBack``): coordinates on the layer's grid (the input's, else
 /// ArcGIS's default for the system), the spatial reference with that grid, the ObjectID not
 /// nullable (ArcGIS's `integer primary key not null`), infinity kept and NaN as NULL (SQLite has
-/// no NaN), a repeated or invalid ObjectID replaced (reported), a feature of another geometry type
-/// than its layer's without geometry (reported: a feature class holds one type), attachments
-/// only where the layer declares them and has their bytes (others reported).
+/// no NaN), a repeated or invalid ObjectID replaced (reported), attachments only where the layer
+/// declares them and has their bytes (others reported). Features of another geometry type than
+/// their layer's go to a feature class of their own, `<table>_<type>s` (a feature class holds one
+/// type), with their attachments, as FileGDB and GeoPackage split them.
 ///
 /// Loses: M values and true curves (their shape-blob encodings are not known: no public sample has
 /// them; curves are densified, M dropped, both reported); DateOnly, TimeOnly and TimestampOffset
@@ -79,6 +80,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
     /// Per layer id: its table and class item UUID, for relationship classes.
     private var classes: [Int: (table: String, uuid: String)] = [:]
     private var attachmentTables: [String] = []
+    /// Names and ids (in GDB_ServiceItems) of the split feature classes.
+    private var splitSchemas: SplitLayerSchemas
 
     /// The layer being written.
     private final class OpenLayer {
@@ -104,6 +107,17 @@ final class MobileGeodatabaseWriter: FormatWriter {
         var attachments = 0
         var maxAttachmentID: Int64 = 0
         var losses: [Diagnostic.Code: (LossTally, String)] = [:]
+        /// Features of the input's layer seen so far, its split tables' included: the input's
+        /// index of the next.
+        var inputIndex = 0
+        /// The feature classes `<table>_<type>s` that features of other geometry types than the
+        /// layer's go to (a feature class holds one type), in order of appearance.
+        var splits: [OpenLayer] = []
+        /// For a split feature class: the layer whose features it holds, which reports its losses.
+        weak var owner: OpenLayer?
+        /// For a split feature class with attachments: its features' GlobalIDs, so that their
+        /// attachments go to its own `__ATTACH` table (only the features of another type: few).
+        var globalIDs: Set<String> = []
 
         init(schema: LayerSchema, table: String, registrationID: Int64, shapeColumn: String?, grid: ShapeGrid, srid: Int,
              insert: SQLiteStatement, spatialIndex: PackedRTree?) {
@@ -120,6 +134,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
         }
 
         func loss(_ code: Diagnostic.Code, _ message: String, at location: ErrorLocation) {
+            if let owner { return owner.loss(code, message, at: location) }
             var entry = losses[code] ?? (LossTally(), message)
             entry.0.record(at: location)
             losses[code] = entry
@@ -129,6 +144,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
 
     init(request: WriterRequest) throws {
         self.request = request
+        splitSchemas = SplitLayerSchemas(replica: request.replica)
         staging = OutputStaging(outputDirectory: request.outputDirectory, overwrite: request.overwrite)
         fileName = OutputNames.datasetFileName(replicaName: request.replica.name, extension: "geodatabase")
         let location = ErrorLocation(format: Self.formatName, output: fileName)
@@ -352,12 +368,6 @@ final class MobileGeodatabaseWriter: FormatWriter {
                                           at: location, severity: .info))
         }
         let hasGeometry = layer.kind != .table && layer.geometryType != nil
-        var shapeColumn: String?
-        if hasGeometry {
-            var name = "SHAPE"
-            while layer.fields.contains(where: { $0.name.lowercased() == name.lowercased() }) { name += "_" }
-            shapeColumn = name
-        }
         if hasGeometry && layer.hasM {
             diagnostics.append(Diagnostic(.measuresDropped, "M values dropped: the M encoding of shape blobs is not known (no public sample has one)",
                                           at: location))
@@ -366,64 +376,74 @@ final class MobileGeodatabaseWriter: FormatWriter {
             diagnostics.append(Diagnostic(.typeChanged, "\(field.type.rawValue) stored as \(MobileGeodatabaseColumns.storedType(field.type).rawValue) (a 10.9 geodatabase has no such type)",
                                           at: location.with(field: field.name)))
         }
+        open = try db.transaction { try createTable(for: layer, table: table, db: db) }
+        try db.execute("BEGIN")
+    }
+
+    /// Creates the table of `layer` (a feature class where it has a geometry type), registered
+    /// in the catalog as ArcGIS registers one, with its insert statements, inside the open
+    /// transaction.
+    private func createTable(for layer: LayerSchema, table: String, db: SQLiteConnection) throws -> OpenLayer {
+        let hasGeometry = layer.kind != .table && layer.geometryType != nil
+        var shapeColumn: String?
+        if hasGeometry {
+            var name = "SHAPE"
+            while layer.fields.contains(where: { $0.name.lowercased() == name.lowercased() }) { name += "_" }
+            shapeColumn = name
+        }
         let grid = Self.grid(for: layer.spatialReference)
         let oidIndex = layer.objectIDFieldIndex
-
-        let layerState: OpenLayer = try db.transaction {
-            let srid = hasGeometry ? try srid(for: layer.spatialReference, grid: grid, db: db) : 0
-            // The table, as Pro 2.8 declares it.
-            var columns: [String] = []
-            for (i, field) in layer.fields.enumerated() {
-                columns.append(MobileGeodatabaseColumns.definition(field, isOID: i == oidIndex))
-            }
-            if oidIndex == nil { columns.insert("OBJECTID integer primary key not null", at: 0) }
-            if let shape = shapeColumn {
-                columns.append("\(shape) geometryblob check((typeof(\(shape)) = 'blob' and length(\(shape)) >= 18 and cast(hex(substr(\(shape),1,1)) as integer) = 64) or typeof(\(shape)) = 'null')")
-            }
-            try db.execute("CREATE TABLE [\(table)] (\(columns.joined(separator: ", ")))")
-            let oidName = oidIndex.map { layer.fields[$0].name } ?? "OBJECTID"
-            try db.execute("INSERT INTO GDB_TableRegistry (table_name, rowid_column, object_flags, registration_date, minimum_id) VALUES ('\(table)', '\(oidName)', \(hasGeometry ? 16391 : 3), \(timestamp), 1)")
-            let registrationID = db.lastInsertRowID
-            let registry = try db.prepare("INSERT INTO GDB_ColumnRegistry (table_name, column_name, sde_type, column_size, decimal_digits, object_flags, object_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            func register(_ column: String, _ r: (sde: Int64, size: Int64?, digits: Int64?, flags: Int64), objectID: Int64? = nil) throws {
-                try registry.bind(table, at: 1); try registry.bind(column, at: 2); try registry.bind(r.sde, at: 3)
-                try registry.bind(r.size, at: 4); try registry.bind(r.digits, at: 5); try registry.bind(r.flags, at: 6)
-                try registry.bind(objectID, at: 7)
-                try registry.run()
-            }
-            if oidIndex == nil { try register("OBJECTID", (2, 0, nil, 3)) }
-            for (i, field) in layer.fields.enumerated() {
-                try register(field.name, MobileGeodatabaseColumns.registry(field, isOID: i == oidIndex))
-            }
-            var spatialIndex: PackedRTree?
-            if let shape = shapeColumn {
-                let geometryCode: Int64
-                var eflags: Int64 = 0x4400000 | 0x80 | 1
-                switch layer.geometryType {
-                case .point?: geometryCode = 1; eflags |= 2
-                case .multipoint?: geometryCode = 4; eflags |= 2 | 0x40000
-                case .polyline?: geometryCode = 5; eflags |= 4 | 8 | 0x40000
-                default: geometryCode = 6; eflags |= 16 | 0x40000
-                }
-                if layer.hasZ { eflags |= 0x10000 }
-                try db.execute("INSERT INTO st_geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, srid, spatial_index_type) VALUES ('\(table)', '\(shape)', \(geometryCode + (layer.hasZ ? 1000 : 0)), \(layer.hasZ ? 3 : 2), \(srid), 'RTREEXY')")
-                try db.execute("INSERT INTO GDB_Layers (description, table_name, spatial_column, eflags, layer_mask, minx, miny, maxx, maxy, cdate, minimum_id, srid, base_layer_id) VALUES (NULL, '\(table)', '\(shape)', \(eflags), 0, 0, 0, 0, 0, \(timestamp), 1, \(srid), 0)")
-                try register(shape, (8, nil, nil, 32772), objectID: db.lastInsertRowID)
-                spatialIndex = try PackedRTree(db: db, table: "st_spindex__\(table)_\(shape)")
-            }
-            var names = layer.fields.map { MobileGeodatabaseColumns.quoted($0.name) }
-            if let shape = shapeColumn { names.append(shape) }
-            let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-            let insert = try db.prepare("INSERT INTO [\(table)] (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
-            let state = OpenLayer(schema: layer, table: table, registrationID: registrationID, shapeColumn: shapeColumn,
-                                  grid: grid, srid: srid, insert: insert, spatialIndex: spatialIndex)
-            if layer.hasAttachments {
-                state.attachmentInsert = try createAttachmentTable(db, for: state)
-            }
-            return state
+        let srid = hasGeometry ? try srid(for: layer.spatialReference, grid: grid, db: db) : 0
+        // The table, as Pro 2.8 declares it.
+        var columns: [String] = []
+        for (i, field) in layer.fields.enumerated() {
+            columns.append(MobileGeodatabaseColumns.definition(field, isOID: i == oidIndex))
         }
-        open = layerState
-        try db.execute("BEGIN")
+        if oidIndex == nil { columns.insert("OBJECTID integer primary key not null", at: 0) }
+        if let shape = shapeColumn {
+            columns.append("\(shape) geometryblob check((typeof(\(shape)) = 'blob' and length(\(shape)) >= 18 and cast(hex(substr(\(shape),1,1)) as integer) = 64) or typeof(\(shape)) = 'null')")
+        }
+        try db.execute("CREATE TABLE [\(table)] (\(columns.joined(separator: ", ")))")
+        let oidName = oidIndex.map { layer.fields[$0].name } ?? "OBJECTID"
+        try db.execute("INSERT INTO GDB_TableRegistry (table_name, rowid_column, object_flags, registration_date, minimum_id) VALUES ('\(table)', '\(oidName)', \(hasGeometry ? 16391 : 3), \(timestamp), 1)")
+        let registrationID = db.lastInsertRowID
+        let registry = try db.prepare("INSERT INTO GDB_ColumnRegistry (table_name, column_name, sde_type, column_size, decimal_digits, object_flags, object_id) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        func register(_ column: String, _ r: (sde: Int64, size: Int64?, digits: Int64?, flags: Int64), objectID: Int64? = nil) throws {
+            try registry.bind(table, at: 1); try registry.bind(column, at: 2); try registry.bind(r.sde, at: 3)
+            try registry.bind(r.size, at: 4); try registry.bind(r.digits, at: 5); try registry.bind(r.flags, at: 6)
+            try registry.bind(objectID, at: 7)
+            try registry.run()
+        }
+        if oidIndex == nil { try register("OBJECTID", (2, 0, nil, 3)) }
+        for (i, field) in layer.fields.enumerated() {
+            try register(field.name, MobileGeodatabaseColumns.registry(field, isOID: i == oidIndex))
+        }
+        var spatialIndex: PackedRTree?
+        if let shape = shapeColumn {
+            let geometryCode: Int64
+            var eflags: Int64 = 0x4400000 | 0x80 | 1
+            switch layer.geometryType {
+            case .point?: geometryCode = 1; eflags |= 2
+            case .multipoint?: geometryCode = 4; eflags |= 2 | 0x40000
+            case .polyline?: geometryCode = 5; eflags |= 4 | 8 | 0x40000
+            default: geometryCode = 6; eflags |= 16 | 0x40000
+            }
+            if layer.hasZ { eflags |= 0x10000 }
+            try db.execute("INSERT INTO st_geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, srid, spatial_index_type) VALUES ('\(table)', '\(shape)', \(geometryCode + (layer.hasZ ? 1000 : 0)), \(layer.hasZ ? 3 : 2), \(srid), 'RTREEXY')")
+            try db.execute("INSERT INTO GDB_Layers (description, table_name, spatial_column, eflags, layer_mask, minx, miny, maxx, maxy, cdate, minimum_id, srid, base_layer_id) VALUES (NULL, '\(table)', '\(shape)', \(eflags), 0, 0, 0, 0, 0, \(timestamp), 1, \(srid), 0)")
+            try register(shape, (8, nil, nil, 32772), objectID: db.lastInsertRowID)
+            spatialIndex = try PackedRTree(db: db, table: "st_spindex__\(table)_\(shape)")
+        }
+        var names = layer.fields.map { MobileGeodatabaseColumns.quoted($0.name) }
+        if let shape = shapeColumn { names.append(shape) }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        let insert = try db.prepare("INSERT INTO [\(table)] (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
+        let state = OpenLayer(schema: layer, table: table, registrationID: registrationID, shapeColumn: shapeColumn,
+                              grid: grid, srid: srid, insert: insert, spatialIndex: spatialIndex)
+        if layer.hasAttachments {
+            state.attachmentInsert = try createAttachmentTable(db, for: state)
+        }
+        return state
     }
 
     /// `<table>__ATTACH`, as ArcGIS declares it, and its insert statement.
@@ -444,11 +464,13 @@ final class MobileGeodatabaseWriter: FormatWriter {
 
     func write(_ features: [PreparedFeature]) throws {
         let db = try connection()
-        guard let layer = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
-        let fields = layer.schema.fields
+        guard let main = open else { throw ReplicaExportError(.invalidState, "write called outside beginLayer / endLayer") }
+        let fields = main.schema.fields
         for feature in features {
-            let oid = layer.oidIndex.flatMap { feature.attributes[$0].integerValue }
-            let place = ErrorLocation(featureIndex: layer.features, objectID: oid)
+            let oid = main.oidIndex.flatMap { feature.attributes[$0].integerValue }
+            let place = ErrorLocation(featureIndex: main.inputIndex, objectID: oid)
+            main.inputIndex += 1
+            let layer = try table(for: feature, of: main, db: db)
             let insert = layer.insert
             for (i, field) in fields.enumerated() {
                 try bind(feature.attributes[i], field: field, isOID: i == layer.oidIndex, isGlobalID: i == layer.globalIDIndex,
@@ -457,12 +479,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
             var shape: WrittenShape?
             if layer.shapeColumn != nil {
                 let column = Int32(fields.count + 1)
-                if let geometry = feature.geometry, geometry.geometryType != layer.schema.geometryType,
-                   !(layer.schema.geometryType == .envelope && geometry.geometryType == .polygon) {
-                    // A feature class holds one geometry type (st_geometry_columns, the class XML).
-                    layer.loss(.geometryDropped, "features with another geometry type than the layer's \(layer.schema.geometryType?.rawValue ?? "") written without geometry: a feature class holds one type",
-                               at: place)
-                } else if let geometry = feature.geometry {
+                if let geometry = feature.geometry {
                     do {
                         shape = try ShapeBlobEncoder.encode(geometry, grid: layer.grid, srid: layer.srid)
                     } catch let error as ReplicaExportError {
@@ -510,13 +527,32 @@ final class MobileGeodatabaseWriter: FormatWriter {
                     layer.zRange = layer.zRange.map { (min($0.0, zmin), max($0.1, zmax)) } ?? (zmin, zmax)
                 }
             }
+            if layer.owner != nil, layer.attachmentInsert != nil, let gid = layer.globalIDIndex,
+               case .guid(let value) = feature.attributes[gid] {
+                layer.globalIDs.insert(ValueText.guidBracedUpper(value))
+            }
             layer.features += 1
-            layer.rowsInTransaction += 1
-            if layer.rowsInTransaction >= rowsPerTransaction {
+            main.rowsInTransaction += 1
+            if main.rowsInTransaction >= rowsPerTransaction {
                 try db.execute("COMMIT; BEGIN")
-                layer.rowsInTransaction = 0
+                main.rowsInTransaction = 0
             }
         }
+    }
+
+    /// The table a feature goes to: its layer's, or, for a geometry of another type than the
+    /// layer's, the feature class `<table>_<type>s` (a feature class holds one geometry type, as
+    /// st_geometry_columns and the class XML declare), made when its first feature comes.
+    private func table(for feature: PreparedFeature, of main: OpenLayer, db: SQLiteConnection) throws -> OpenLayer {
+        guard main.shapeColumn != nil, let type = feature.geometry?.geometryType, main.schema.isOtherGeometryType(type) else {
+            return main
+        }
+        if let split = main.splits.first(where: { $0.schema.geometryType == type }) { return split }
+        let schema = splitSchemas.schema(splitting: main.schema, into: type)
+        let split = try createTable(for: schema, table: tableName(for: schema), db: db)
+        split.owner = main
+        main.splits.append(split)
+        return split
     }
 
     /// Moves the row given ObjectID `oid` (its own was repeated or invalid) to the next free id,
@@ -624,6 +660,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
                               at: ErrorLocation(layer: schema.name), count: attachments.count))
             return
         }
+        let main = layer
         for attachment in attachments {
             let location = ErrorLocation(layer: schema.name, detail: "attachment \(attachment.attachmentId)", output: fileName)
             guard let data = attachment.data else {
@@ -634,6 +671,9 @@ final class MobileGeodatabaseWriter: FormatWriter {
                 layer.loss(.attachmentsDropped, "attachments without their parent's GlobalID not kept (REL_GLOBALID is required)", at: location)
                 continue
             }
+            // A feature of another geometry type went to a split class, with its attachments.
+            let layer = main.splits.first { $0.globalIDs.contains(parent) } ?? main
+            let insert = layer.attachmentInsert ?? insert
             let id = attachment.attachmentId > 0 ? attachment.attachmentId : layer.maxAttachmentID + 1
             try insert.bind(id, at: 1)
             let globalID = attachment.globalId.map(ValueText.guidBracedUpper).flatMap { $0.utf8.count == 38 ? $0 : nil }
@@ -658,10 +698,10 @@ final class MobileGeodatabaseWriter: FormatWriter {
             }
             layer.maxAttachmentID = max(layer.maxAttachmentID, rowid)
             layer.attachments += 1
-            layer.rowsInTransaction += 1
-            if layer.rowsInTransaction >= rowsPerTransaction || data.count > Self.blobChunk {
+            main.rowsInTransaction += 1
+            if main.rowsInTransaction >= rowsPerTransaction || data.count > Self.blobChunk {
                 try db.execute("COMMIT; BEGIN")
-                layer.rowsInTransaction = 0
+                main.rowsInTransaction = 0
             }
         }
     }
@@ -670,6 +710,34 @@ final class MobileGeodatabaseWriter: FormatWriter {
         let db = try connection()
         guard let layer = open else { throw ReplicaExportError(.invalidState, "endLayer called outside beginLayer / endLayer") }
         open = nil
+        for table in [layer] + layer.splits { try finish(table, db: db) }
+        try db.execute("COMMIT")
+
+        let schema = layer.schema
+        for (code, (tally, message)) in layer.losses.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: schema.name, featureIndex: tally.firstFeatureIndex,
+                                                                           objectID: tally.firstObjectID, output: fileName),
+                                          count: tally.count))
+        }
+        for split in layer.splits {
+            diagnostics.append(Diagnostic(
+                .geometryTypeSplit,
+                "\(split.features) features of type \(split.schema.geometryType?.rawValue ?? "") written to the feature class '\(split.table)' (layer '\(split.schema.name)', id \(split.schema.id)): a feature class holds one geometry type",
+                at: ErrorLocation(layer: schema.name, output: fileName), count: split.features))
+        }
+        for table in [layer] + layer.splits where table.attachments > 0 {
+            diagnostics.append(Diagnostic(.attachmentsWritten, "\(table.attachments) attachment(s) written into \(table.table)__ATTACH",
+                                          at: ErrorLocation(layer: schema.name, output: fileName), count: table.attachments, severity: .info))
+        }
+        for table in [layer] + layer.splits {
+            outputs.append(WrittenOutput(url: staging.finalURL(fileName), layerName: table.schema.name, featureCount: table.features))
+        }
+    }
+
+    /// What a table gets once its rows are in: its spatial index packed (``PackedRTree``), its
+    /// indexes and spatial-index triggers (they call Esri's SQL functions), its extent, its class item in the catalog with its domains and
+    /// attachment class, its service layer JSON.
+    private func finish(_ layer: OpenLayer, db: SQLiteConnection) throws {
         let schema = layer.schema
         let table = layer.table
         try layer.spatialIndex?.build(extent: layer.extent)
@@ -721,18 +789,6 @@ final class MobileGeodatabaseWriter: FormatWriter {
             try writeAttachmentClass(db, layer: layer, classUUID: uuid)
         }
         try writeServiceItem(db, layer: layer)
-        try db.execute("COMMIT")
-
-        for (code, (tally, message)) in layer.losses.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            diagnostics.append(Diagnostic(code, message, at: ErrorLocation(layer: schema.name, featureIndex: tally.firstFeatureIndex,
-                                                                           objectID: tally.firstObjectID, output: fileName),
-                                          count: tally.count))
-        }
-        if layer.attachments > 0 {
-            diagnostics.append(Diagnostic(.attachmentsWritten, "\(layer.attachments) attachment(s) written into \(table)__ATTACH",
-                                          at: ErrorLocation(layer: schema.name, output: fileName), count: layer.attachments, severity: .info))
-        }
-        outputs.append(WrittenOutput(url: staging.finalURL(fileName), layerName: schema.name, featureCount: layer.features))
     }
 
     /// The attachment table's item and its `__ATTACHREL` relationship class.
