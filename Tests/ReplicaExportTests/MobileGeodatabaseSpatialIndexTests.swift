@@ -214,13 +214,19 @@ import ReplicaExportBenchmarkSupport
         }
     }
 
-    /// Several layers in one file, each with its own tree: a multi-level one, a table between them,
-    /// a layer whose features all lack geometry (its tree keeps the empty root), an empty layer,
-    /// and a small one; nothing is left beside the file.
+    /// Several layers in one file, each with its own tree: a multi-level one whose points among
+    /// its lines go to a feature class of their own (two trees built at once), a table between
+    /// them, a layer whose features all lack geometry (its tree keeps the empty root), an empty
+    /// layer, and a small one; nothing is left beside the file.
     @Test func everyLayerGetsItsOwnTree() throws {
         let dir = try TestPaths.makeTemporaryDirectory("mgdb-rtree-layers")
         defer { TestPaths.remove(dir) }
-        let big = Self.lines("big", id: 0, entries: 3000, seed: 3)
+        var big = Self.lines("big", id: 0, entries: 3000, seed: 3)
+        let points = (0..<60).map { i in
+            PreparedFeature(attributes: [.int64(Int64(10_000 + i))],
+                            geometry: PreparedGeometry(.point(Vertex(x: Double(i) * 1000, y: Double(i) * -500))))
+        }
+        for (i, point) in points.enumerated() { big.1.insert(point, at: i * 50) }
         let table = LayerSchema(id: 1, name: "notes", kind: .table, objectIdField: "OBJECTID",
                                 fields: [Field(name: "OBJECTID", type: .objectID, nullable: false)], schemaSource: .layerResource)
         let nulls = Self.lines("nulls", id: 2, entries: 40, allNull: true)
@@ -237,6 +243,17 @@ import ReplicaExportBenchmarkSupport
             #expect(try db.rows("SELECT count(*) FROM [\(index)]") { $0.int64(0) } == [Int64(boxes.count)], "\(name)")
             try Self.expectQueriesMatch(db, index, boxes, seed: 11)
         }
+        // The points' own class, and its tree.
+        let classes = try db.rows("SELECT f_table_name, f_geometry_column FROM st_geometry_columns WHERE f_table_name <> 'GDB_Items'") { "\($0.text(0)!)|\($0.text(1)!)" }
+        let split = try #require(classes.first { !["big|SHAPE", "nulls|SHAPE", "empty|SHAPE", "small|SHAPE"].contains($0) })
+        #expect(classes.count == 5, "\(classes)")
+        let splitIndex = "st_spindex__\(split.replacingOccurrences(of: "|", with: "_"))"
+        #expect(try Self.check(db, splitIndex) == "ok")
+        let pointBoxes: [Entry] = (0..<60).map { i in
+            let x = Double(i) * 1000, y = Double(i) * -500
+            return (Int64(10_000 + i), x, x, y, y)
+        }
+        try Self.expectQueriesMatch(db, splitIndex, pointBoxes, seed: 12)
         #expect(try db.rows("SELECT count(*) FROM [st_spindex__nulls_SHAPE_node]") { $0.int64(0) } == [1])
         #expect(try db.rows("SELECT count(*) FROM nulls") { $0.int64(0) } == [40])
     }
