@@ -79,7 +79,10 @@ final class PackedRTree {
     /// union of the entries' boxes, which the Hilbert key is taken over. No entries: the empty root
     /// the module made stays.
     func build(extent: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)?) throws {
-        if count > 0, let extent {
+        if count > 0 {
+            guard let extent else {
+                throw ReplicaExportError(.invalidState, "the spatial index \(table) was given \(count) entries but no extent")
+            }
             let nodeSize = try db.rows("SELECT length(data) FROM main.[\(table)_node] WHERE nodeno = 1") { $0.int64(0) }.first ?? 0
             let capacity = (Int(nodeSize) - 4) / Self.cellSize
             guard capacity >= 3 else {
@@ -90,8 +93,8 @@ final class PackedRTree {
         try db.execute("DROP TABLE IF EXISTS \(entries); DROP TABLE IF EXISTS \(nodeBoxes); DROP TABLE IF EXISTS \(leafOfEntry)")
     }
 
-    /// The node groups of each level, bottom up: level 0 holds the entries, level i+1 one cell per
-    /// node of level i; the first level of at most `capacity` cells is the root's.
+    /// How many cells each level holds, bottom up: level 0 the entries, level i+1 one per node of
+    /// level i, up to the first that fits in one node of `capacity` cells, the root.
     static func levelSizes(entries: Int, capacity: Int) -> [Int] {
         var sizes = [entries]
         while sizes.last! > capacity { sizes.append((sizes.last! + capacity - 1) / capacity) }
@@ -105,6 +108,8 @@ final class PackedRTree {
         (index + 1) * cells / nodes - index * cells / nodes
     }
 
+    /// Packs the entries into nodes of `capacity` cells, leaves first, and writes them with their
+    /// `_rowid` and `_parent` rows.
     private func write(capacity: Int, nodeSize: Int, extent: (xmin: Double, ymin: Double, xmax: Double, ymax: Double)) throws {
         let sizes = Self.levelSizes(entries: count, capacity: capacity)
         let depth = sizes.count - 1
