@@ -36,6 +36,29 @@ extension SQLiteConnection {
         if rc != SQLITE_OK { throw error(rc, sql: "sqlite3_create_collation_v2(ICUFOLDCASE)") }
     }
 
+    /// Registers an SQL function of `argumentCount` arguments that returns an integer computed by
+    /// `body` from its arguments alone (deterministic, so SQLite may evaluate it once per row of a
+    /// sort), callable only from top-level SQL (`SQLITE_DIRECTONLY`: never from a schema object
+    /// such as a trigger or view, where a file written here must not depend on it). `body` lives as
+    /// long as the registration: until the connection closes or the name is registered again.
+    ///
+    /// Calls `sqlite3_create_function_v2` (its destructor releases `body`); each call of the
+    /// function calls `sqlite3_user_data` and `sqlite3_result_int64`.
+    func registerDeterministicFunction(_ name: String, argumentCount: Int,
+                                       _ body: @escaping (SQLiteFunctionArguments) -> Int64) throws {
+        let box = Unmanaged.passRetained(IntegerFunctionBox(body)).toOpaque()
+        let rc = sqlite3_create_function_v2(
+            handle, name, Int32(argumentCount), SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, box,
+            { context, count, values in
+                let function = Unmanaged<IntegerFunctionBox>.fromOpaque(sqlite3_user_data(context)).takeUnretainedValue()
+                sqlite3_result_int64(context, function.body(SQLiteFunctionArguments(values: values, count: Int(count))))
+            },
+            nil, nil,
+            { box in box.map { Unmanaged<IntegerFunctionBox>.fromOpaque($0).release() } })
+        // On failure SQLite has already called the destructor, which released the box.
+        if rc != SQLITE_OK { throw error(rc, sql: "sqlite3_create_function_v2(\(name))") }
+    }
+
     /// Enters a schema object into `sqlite_master` as it is, without running its statement: for
     /// virtual tables of modules this process does not have (Esri's `VSRS`, `VTSpindex`), which
     /// SQLite cannot create but reads as any other entry (the module is needed only when the table
@@ -90,6 +113,29 @@ extension SQLiteStatement {
         }
         _ = try step()
     }
+}
+
+/// The arguments of one call of a function registered with
+/// ``SQLiteConnection/registerDeterministicFunction(_:argumentCount:_:)``, valid only during that call.
+struct SQLiteFunctionArguments {
+    fileprivate let values: UnsafeMutablePointer<OpaquePointer?>?
+    /// How many arguments the call has.
+    let count: Int
+
+    /// The argument at `index` (zero-based) as a double: NULL is 0, text is parsed as SQLite's
+    /// `CAST(... AS REAL)` does.
+    ///
+    /// Calls `sqlite3_value_double`.
+    func double(_ index: Int) -> Double {
+        precondition(index >= 0 && index < count, "argument \(index) of \(count)")
+        return sqlite3_value_double(values?[index])
+    }
+}
+
+/// A registered function's body, kept alive by SQLite's reference to it.
+private final class IntegerFunctionBox {
+    let body: (SQLiteFunctionArguments) -> Int64
+    init(_ body: @escaping (SQLiteFunctionArguments) -> Int64) { self.body = body }
 }
 
 /// An open blob of one row, written in pieces (incremental blob I/O): a large value goes into the

@@ -13,10 +13,10 @@ import Foundation
 /// `GDB_ServiceItems` with each layer's resource JSON as a feature-service replica carries it
 /// (aliases, domains, subtypes, relationships); one table per layer with ArcGIS's declared types
 /// and constraints, Esri shape blobs on the layer's coordinate grid, dates as Julian days, the
-/// GlobalIDs of the input; the `st_spindex__<table>_<shape>` R-tree filled; attachments in
-/// `<table>__ATTACH` with their bytes, related by `<table>__ATTACHREL`; ArcGIS's indexes and
-/// spatial-index triggers, created once the rows are in (they call Esri's SQL functions, which
-/// only ArcGIS has).
+/// GlobalIDs of the input; the `st_spindex__<table>_<shape>` R-tree, packed once the rows are in
+/// (``PackedRTree``); attachments in `<table>__ATTACH` with their bytes, related by
+/// `<table>__ATTACHREL`; ArcGIS's indexes and spatial-index triggers, created once the rows are in
+/// (they call Esri's SQL functions, which only ArcGIS has).
 ///
 /// Read back (``WriterProfile/ReadBack``): coordinates on the layer's grid (the input's, else
 /// ArcGIS's default for the system), the spatial reference with that grid, the ObjectID not
@@ -92,7 +92,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
         let grid: ShapeGrid
         let srid: Int
         let insert: SQLiteStatement
-        let index: SQLiteStatement?
+        /// The spatial index, packed when the layer ends.
+        let spatialIndex: PackedRTree?
         let oidIndex: Int?
         let globalIDIndex: Int?
         var attachmentInsert: SQLiteStatement?
@@ -119,7 +120,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
         var globalIDs: Set<String> = []
 
         init(schema: LayerSchema, table: String, registrationID: Int64, shapeColumn: String?, grid: ShapeGrid, srid: Int,
-             insert: SQLiteStatement, index: SQLiteStatement?) {
+             insert: SQLiteStatement, spatialIndex: PackedRTree?) {
             self.schema = schema
             self.table = table
             self.registrationID = registrationID
@@ -127,7 +128,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
             self.grid = grid
             self.srid = srid
             self.insert = insert
-            self.index = index
+            self.spatialIndex = spatialIndex
             oidIndex = schema.objectIDFieldIndex
             globalIDIndex = schema.globalIdField.flatMap(schema.fieldIndex(named:))
         }
@@ -175,7 +176,12 @@ final class MobileGeodatabaseWriter: FormatWriter {
         // Header: page size and encoding before the first table; journal off while the file is
         // private (it is renamed into place only when complete), ArcGIS's rollback journal after.
         try db.execute("PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8'; PRAGMA application_id = 1165193833; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
+        // The spatial index's entries and sorts go through temporary files (which SQLite unlinks as
+        // it opens them, so nothing is ever left beside the output), not memory, whatever the
+        // library's compiled default: they grow with the layer.
+        try db.execute("PRAGMA temp_store = FILE")
         try db.registerFoldCaseCollation()
+        try PackedRTree.registerFunctions(on: db)
         try db.transaction {
             for object in Pro28Template.objects where !Self.isDeferred(object) {
                 try db.execute(object.sql)
@@ -412,7 +418,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
         for (i, field) in layer.fields.enumerated() {
             try register(field.name, MobileGeodatabaseColumns.registry(field, isOID: i == oidIndex))
         }
-        var index: SQLiteStatement?
+        var spatialIndex: PackedRTree?
         if let shape = shapeColumn {
             let geometryCode: Int64
             var eflags: Int64 = 0x4400000 | 0x80 | 1
@@ -426,15 +432,14 @@ final class MobileGeodatabaseWriter: FormatWriter {
             try db.execute("INSERT INTO st_geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, srid, spatial_index_type) VALUES ('\(table)', '\(shape)', \(geometryCode + (layer.hasZ ? 1000 : 0)), \(layer.hasZ ? 3 : 2), \(srid), 'RTREEXY')")
             try db.execute("INSERT INTO GDB_Layers (description, table_name, spatial_column, eflags, layer_mask, minx, miny, maxx, maxy, cdate, minimum_id, srid, base_layer_id) VALUES (NULL, '\(table)', '\(shape)', \(eflags), 0, 0, 0, 0, 0, \(timestamp), 1, \(srid), 0)")
             try register(shape, (8, nil, nil, 32772), objectID: db.lastInsertRowID)
-            try db.execute("CREATE VIRTUAL TABLE [st_spindex__\(table)_\(shape)] USING RTREE (pkid,minx,maxx,miny,maxy)")
-            index = try db.prepare("INSERT INTO [st_spindex__\(table)_\(shape)] (pkid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
+            spatialIndex = try PackedRTree(db: db, table: "st_spindex__\(table)_\(shape)")
         }
         var names = layer.fields.map { MobileGeodatabaseColumns.quoted($0.name) }
         if let shape = shapeColumn { names.append(shape) }
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
         let insert = try db.prepare("INSERT INTO [\(table)] (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
         let state = OpenLayer(schema: layer, table: table, registrationID: registrationID, shapeColumn: shapeColumn,
-                              grid: grid, srid: srid, insert: insert, index: index)
+                              grid: grid, srid: srid, insert: insert, spatialIndex: spatialIndex)
         if layer.hasAttachments {
             state.attachmentInsert = try createAttachmentTable(db, for: state)
         }
@@ -511,11 +516,8 @@ final class MobileGeodatabaseWriter: FormatWriter {
             let rowid = db.lastInsertRowID
             if reassigned { layer.reassigned.insert(rowid) }
             layer.maxOID = max(layer.maxOID, rowid)
-            if let shape, let index = layer.index {
-                try index.bind(rowid, at: 1)
-                try index.bind(shape.xmin, at: 2); try index.bind(shape.xmax, at: 3)
-                try index.bind(shape.ymin, at: 4); try index.bind(shape.ymax, at: 5)
-                try index.run()
+            if let shape, let spatialIndex = layer.spatialIndex {
+                try spatialIndex.add(rowid: rowid, xmin: shape.xmin, xmax: shape.xmax, ymin: shape.ymin, ymax: shape.ymax)
                 if let e = layer.extent {
                     layer.extent = (min(e.xmin, shape.xmin), min(e.ymin, shape.ymin), max(e.xmax, shape.xmax), max(e.ymax, shape.ymax))
                 } else {
@@ -559,9 +561,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
         let column = MobileGeodatabaseColumns.quoted(layer.schema.fields[layer.oidIndex!].name)
         let next = max(layer.maxOID, try db.rows("SELECT max(\(column)) FROM [\(layer.table)]") { $0.int64(0) }.first ?? 0) + 1
         try db.execute("UPDATE [\(layer.table)] SET \(column) = \(next) WHERE \(column) = \(oid)")
-        if let shape = layer.shapeColumn {
-            try db.execute("UPDATE [st_spindex__\(layer.table)_\(shape)] SET pkid = \(next) WHERE pkid = \(oid)")
-        }
+        try layer.spatialIndex?.renumber(oid, to: next)
         layer.reassigned.remove(oid)
         layer.reassigned.insert(next)
         layer.maxOID = max(layer.maxOID, next)
@@ -734,12 +734,13 @@ final class MobileGeodatabaseWriter: FormatWriter {
         }
     }
 
-    /// What a table gets once its rows are in: its indexes and spatial-index triggers (they call
-    /// Esri's SQL functions), its extent, its class item in the catalog with its domains and
+    /// What a table gets once its rows are in: its spatial index packed (``PackedRTree``), its
+    /// indexes and spatial-index triggers (they call Esri's SQL functions), its extent, its class item in the catalog with its domains and
     /// attachment class, its service layer JSON.
     private func finish(_ layer: OpenLayer, db: SQLiteConnection) throws {
         let schema = layer.schema
         let table = layer.table
+        try layer.spatialIndex?.build(extent: layer.extent)
         // Indexes and triggers once the rows are in: the triggers call Esri's SQL functions.
         if let gid = schema.globalIdField {
             try db.execute("CREATE UNIQUE INDEX [UUID_\(layer.registrationID)] ON [\(table)] (\(MobileGeodatabaseColumns.quoted(gid)) ASC) ")
