@@ -144,6 +144,29 @@ import Testing
         }
     }
 
+    /// SQLite's temporary files (the mobile geodatabase's spatial-index entries and their sort) on
+    /// a full disk of their own: a clear error that says where they go, nothing left in the output.
+    @Test func aFullSQLiteTemporaryFolderFailsTheGeodatabaseCleanly() throws {
+        let mountPoint = try EndToEnd.makeTemporaryDirectory("tmpfs-sqlite")
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        let mount = try Processes.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint.path])
+        guard mount.status == 0 else {
+            print("note: skipping the full temporary folder test: mounting a tmpfs is not permitted here")
+            return
+        }
+        defer { _ = try? Processes.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path]) }
+        let input = try Self.payload(100_000)
+        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+        let output = try EndToEnd.makeTemporaryDirectory("sqlite-tmpdir")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", "sqlite", "--output", output.path],
+                                       environment: ["SQLITE_TMPDIR": mountPoint.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("replica-export: error:") && result.stderr.contains("SQLITE_TMPDIR"), "\(result.stderr)")
+        #expect(EndToEnd.listing(output).isEmpty, "left: \(EndToEnd.listing(output))")
+        #expect(EndToEnd.listing(mountPoint).isEmpty, "left: \(EndToEnd.listing(mountPoint))")
+    }
+
     /// A run killed outright (SIGKILL: no handler runs) leaves its hidden temporaries; the next run
     /// into the same directory removes them (their lock died with the process) and ends with the
     /// complete outputs and nothing hidden.

@@ -245,7 +245,11 @@ package final class SQLiteConnection {
         case .readWrite:
             let location = ErrorLocation(detail: sql.map { "SQL: \($0)" }, output: path)
             switch primary {
-            case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_FULL, SQLITE_READONLY, SQLITE_NOTADB,
+            case SQLITE_FULL:
+                // Either disk: the output's, or the one SQLite's temporary files (sorts, temporary
+                // tables) go to, which is not the output's.
+                return ReplicaExportError(.fileSystem, "writing the SQLite file failed (\(message)): the disk of the output, or of SQLite's temporary files (the folder SQLITE_TMPDIR names, else TMPDIR, else /var/tmp), is full; free space there, or point SQLITE_TMPDIR at a folder with room", at: location, cause: cause)
+            case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_NOTADB,
                  SQLITE_CORRUPT, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOLFS:
                 // The file or the file system refused: the output is at fault.
                 return ReplicaExportError(.fileSystem, "writing the SQLite file failed (\(message))", at: location, cause: cause)
