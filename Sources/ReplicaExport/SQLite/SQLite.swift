@@ -111,13 +111,14 @@ package final class SQLiteConnection {
     }
 
     /// Opens `url` for reading and writing; with `create` (the default) a missing file becomes a new,
-    /// empty database. No `ICUFOLDCASE` stand-in is registered here: writing through an index ordered
-    /// by a different collation than Esri's would corrupt that index.
+    /// empty database. Errors name the file `reportedAs` where given: the place a file written
+    /// under a temporary name will have. No `ICUFOLDCASE` stand-in is registered here: writing
+    /// through an index ordered by a different collation than Esri's would corrupt that index.
     ///
     /// Calls `sqlite3_open_v2` with a `file:` URI (`mode=rwc` or `mode=rw`), then
     /// `sqlite3_extended_result_codes`.
-    package init(readWrite url: URL, create: Bool = true) throws {
-        path = url.path
+    package init(readWrite url: URL, create: Bool = true, reportedAs: String? = nil) throws {
+        path = reportedAs ?? url.path
         access = .readWrite
         // A URI with the path percent-encoded, so that '?' or '#' in a file name stay part of it.
         let uri = "file:" + SQLiteConnection.percentEncodedPath(url.path) + (create ? "?mode=rwc" : "?mode=rw")
@@ -126,7 +127,7 @@ package final class SQLiteConnection {
         if create { flags |= SQLITE_OPEN_CREATE }
         handle = try Self.open(uri, flags: flags, failure: { detail, cause in
             ReplicaExportError(.fileSystem, "SQLite cannot open the file for writing: \(detail)",
-                               at: ErrorLocation(output: url.path), cause: cause)
+                               at: ErrorLocation(output: reportedAs ?? url.path), cause: cause)
         })
     }
 

@@ -152,7 +152,7 @@ final class MobileGeodatabaseWriter: FormatWriter {
         let directory = try staging.makeGroup(label: fileName, at: location)
         file = directory.appendingPathComponent(fileName)
         do {
-            let db = try SQLiteConnection(readWrite: file)
+            let db = try SQLiteConnection(readWrite: file, reportedAs: staging.finalURL(fileName).path)
             self.db = db
             try createCatalog(db)
         } catch {
