@@ -28,7 +28,11 @@ extension ExportReport {
         for failure in failures {
             lines.append("  \(failure.format): FAILED, nothing written: \(failure.message)")
         }
-        if !diagnostics.isEmpty { lines.append("  \(diagnostics.count) warning\(diagnostics.count == 1 ? "" : "s") (on stderr)") }
+        let notes = diagnostics.filter { $0.severity == .info }.count, warnings = diagnostics.count - notes
+        var printed: [String] = []
+        if warnings > 0 { printed.append("\(warnings) warning\(warnings == 1 ? "" : "s")") }
+        if notes > 0 { printed.append("\(notes) note\(notes == 1 ? "" : "s")") }
+        if !printed.isEmpty { lines.append("  \(printed.joined(separator: ", ")) (on stderr)") }
         return lines.joined(separator: "\n")
     }
 
