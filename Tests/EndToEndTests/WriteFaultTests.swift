@@ -120,51 +120,53 @@ import Testing
     /// A 1 MB tmpfs: every format fails cleanly (GeoJSON included, which used to exit 0 with a
     /// truncated file) and nothing is left on it.
     @Test func aFullDiskFailsEveryFormatCleanly() throws {
-        let mountPoint = try EndToEnd.makeTemporaryDirectory("tmpfs")
-        defer { try? FileManager.default.removeItem(at: mountPoint) }
-        let mount = try Processes.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint.path])
-        guard mount.status == 0 else {
-            print("note: skipping the full-disk test: mounting a tmpfs is not permitted here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
-            return
-        }
-        defer { _ = try? Processes.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path]) }
-        let input = try Self.payload(20_000)
-        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
-        // Shapefile once more in segments of 1,000 features: the disk fills in a worker's segment
-        // or in the splice.
-        for (format, segments) in [("geojson", nil), ("csv", nil), ("filegdb", nil), ("geopackage", nil), ("shapefile", nil),
-                                   ("shapefile", "1000"), ("json", nil), ("featurecollection", nil), ("kml", nil), ("excel", nil),
-                                   ("sqlite", nil)] as [(String, String?)] {
-            let output = mountPoint.appendingPathComponent(format + (segments ?? ""))
-            let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", format, "--output", output.path],
-                                           environment: segments.map { ["REPLICA_EXPORT_SEGMENT_FEATURES": $0] } ?? [:])
-            #expect(result.status != 0, "\(format) exited 0 on a full disk: \(result.stdout)")
-            #expect(result.stderr.contains("replica-export: error:"), "\(format): \(result.stderr)")
-            #expect(EndToEnd.listing(output).isEmpty, "\(format) left: \(EndToEnd.listing(output))")
+        try Self.withSmallDisk(size: "1m", for: "the full-disk test") { mountPoint in
+            let input = try Self.payload(20_000)
+            defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+            // Shapefile once more in segments of 1,000 features: the disk fills in a worker's segment
+            // or in the splice.
+            for (format, segments) in [("geojson", nil), ("csv", nil), ("filegdb", nil), ("geopackage", nil), ("shapefile", nil),
+                                       ("shapefile", "1000"), ("json", nil), ("featurecollection", nil), ("kml", nil), ("excel", nil),
+                                       ("sqlite", nil)] as [(String, String?)] {
+                let output = mountPoint.appendingPathComponent(format + (segments ?? ""))
+                let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", format, "--output", output.path],
+                                               environment: segments.map { ["REPLICA_EXPORT_SEGMENT_FEATURES": $0] } ?? [:])
+                #expect(result.status != 0, "\(format) exited 0 on a full disk: \(result.stdout)")
+                #expect(result.stderr.contains("replica-export: error:"), "\(format): \(result.stderr)")
+                #expect(EndToEnd.listing(output).isEmpty, "\(format) left: \(EndToEnd.listing(output))")
+            }
         }
     }
 
     /// SQLite's temporary files (the mobile geodatabase's spatial-index entries and their sort) on
     /// a full disk of their own: a clear error that says where they go, nothing left in the output.
     @Test func aFullSQLiteTemporaryFolderFailsTheGeodatabaseCleanly() throws {
-        let mountPoint = try EndToEnd.makeTemporaryDirectory("tmpfs-sqlite")
+        try Self.withSmallDisk(size: "512k", for: "the full temporary folder test") { mountPoint in
+            let input = try Self.payload(100_000)
+            defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
+            let output = try EndToEnd.makeTemporaryDirectory("sqlite-tmpdir")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", "sqlite", "--output", output.path],
+                                           environment: ["SQLITE_TMPDIR": mountPoint.path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("replica-export: error:") && result.stderr.contains("SQLITE_TMPDIR"), "\(result.stderr)")
+            #expect(EndToEnd.listing(output).isEmpty, "left: \(EndToEnd.listing(output))")
+            #expect(EndToEnd.listing(mountPoint).isEmpty, "left: \(EndToEnd.listing(mountPoint))")
+        }
+    }
+
+    /// Runs `body` with a tmpfs of `size` mounted on a new folder, then unmounts and removes it;
+    /// skips (saying so) where mounting is not permitted.
+    static func withSmallDisk(size: String, for test: String, _ body: (URL) throws -> Void) throws {
+        let mountPoint = try EndToEnd.makeTemporaryDirectory("tmpfs")
         defer { try? FileManager.default.removeItem(at: mountPoint) }
-        let mount = try Processes.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint.path])
+        let mount = try Processes.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", mountPoint.path])
         guard mount.status == 0 else {
-            print("note: skipping the full temporary folder test: mounting a tmpfs is not permitted here")
+            print("note: skipping \(test): mounting a tmpfs is not permitted here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
             return
         }
         defer { _ = try? Processes.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path]) }
-        let input = try Self.payload(100_000)
-        defer { try? FileManager.default.removeItem(at: input.deletingLastPathComponent()) }
-        let output = try EndToEnd.makeTemporaryDirectory("sqlite-tmpdir")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let result = try Processes.run(Processes.replicaExport, ["convert", input.path, "--format", "sqlite", "--output", output.path],
-                                       environment: ["SQLITE_TMPDIR": mountPoint.path])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("replica-export: error:") && result.stderr.contains("SQLITE_TMPDIR"), "\(result.stderr)")
-        #expect(EndToEnd.listing(output).isEmpty, "left: \(EndToEnd.listing(output))")
-        #expect(EndToEnd.listing(mountPoint).isEmpty, "left: \(EndToEnd.listing(mountPoint))")
+        try body(mountPoint)
     }
 
     /// A run killed outright (SIGKILL: no handler runs) leaves its hidden temporaries; the next run
