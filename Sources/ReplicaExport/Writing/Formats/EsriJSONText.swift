@@ -900,11 +900,11 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         open = nil  // held here alone while it changes
         defer { open = layer }
         for feature in features {
-            let place = place(layer, feature)
+            let place = FeaturePlace(index: layer.inputIndex, objectIDIndex: layer.objectIDIndex)
             defer { layer.inputIndex += 1 }
             let geometry = layer.isTable ? nil : feature.geometry
             if let geometry, layer.schema.isOtherGeometryType(geometry.geometryType) {
-                layer.otherGeometryTypes.record(at: place)
+                layer.otherGeometryTypes.record(at: place.location(of: feature))
                 if !Format.keepsOtherGeometryTypes {
                     let split = try splitLayer(of: geometry.geometryType, for: &layer)
                     try writeFeature(feature, geometry: geometry, to: split.spool, first: split.featureCount == 0,
@@ -928,7 +928,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
     /// counted in its field's tally.
     private func writeFeature(_ feature: PreparedFeature, geometry: PreparedGeometry?, to out: JSONTextFile, first: Bool,
                               memberNames: [[UInt8]], text: inout EsriGeometryText, nonFinite: inout [LossTally],
-                              dropped: inout LossTally, at place: ErrorLocation) throws {
+                              dropped: inout LossTally, at place: FeaturePlace) throws {
         if !first { out.raw(",\n") }
         out.byte(UInt8(ascii: "{"))
         var separator = false
@@ -939,7 +939,7 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
                 separator = true
             } else {
                 out.rewind(to: mark)
-                dropped.record(at: place)
+                dropped.record(at: place.location(of: feature))
             }
         }
         out.raw(separator ? ",\"attributes\":{" : "\"attributes\":{")
@@ -947,10 +947,21 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
             out.raw(memberNames[i])
             if try !EsriValueText.write(feature.attributes[i], to: out) {
-                nonFinite[i].record(at: place)
+                nonFinite[i].record(at: place.location(of: feature))
             }
         }
         out.raw("}}")
+    }
+
+    /// Where a feature is, for a loss: its index in the input's layer, and its ObjectID, read
+    /// only when a loss is recorded (every feature passes here).
+    private struct FeaturePlace {
+        let index: Int
+        let objectIDIndex: Int?
+
+        func location(of feature: PreparedFeature) -> ErrorLocation {
+            ErrorLocation(featureIndex: index, objectID: objectIDIndex.flatMap { feature.attributes[$0].integerValue })
+        }
     }
 
     /// The split layer of `type` for `layer`, made when its first feature comes.
@@ -962,12 +973,6 @@ final class EsriJSONWriter<Format: EsriJSONFormat>: FormatWriter {
         layer.splits.append(split)
         return split
     }
-
-    /// The feature being written, for a loss: its index in the input's layer and its ObjectID.
-    private func place(_ layer: OpenLayer, _ feature: PreparedFeature) -> ErrorLocation {
-        ErrorLocation(featureIndex: layer.inputIndex, objectID: layer.objectIDIndex.flatMap { feature.attributes[$0].integerValue })
-    }
-
 
     func endLayer() throws {
         let out = try document()
