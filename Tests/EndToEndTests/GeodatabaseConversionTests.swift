@@ -83,4 +83,21 @@ import Testing
             #expect(EndToEnd.listing(output).isEmpty, "\(EndToEnd.listing(output))")
         }
     }
+
+    /// Information prints as `note:` lines and counts apart in the summary; `--quiet` leaves notes
+    /// out (its help: warnings and errors only).
+    @Test func informationIsANoteThatQuietLeavesOut() throws {
+        let directory = try EndToEnd.makeTemporaryDirectory("notes")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = EndToEnd.testData("mobilegdb/ArcGISRuntimeBook_sf_parking_meters_10.3.1.geodatabase")
+        let loud = try EndToEnd.cli(["convert", input.path, "--format", "sqlite", "--output", directory.appendingPathComponent("a").path])
+        #expect(loud.status == 0, "\(loud.stderr)")
+        #expect(loud.stderr.split(separator: "\n").contains { $0.hasPrefix("note: ") && $0.contains("stored in table 'Parking_Meters'") },
+                "\(loud.stderr)")
+        #expect(!loud.stderr.contains("warning: "), "\(loud.stderr)")
+        #expect(loud.stdout.contains("1 note (on stderr)"), "\(loud.stdout)")
+        let quiet = try EndToEnd.cli(["convert", input.path, "--format", "sqlite", "--output", directory.appendingPathComponent("b").path,
+                                      "--quiet"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty && quiet.stdout.isEmpty, "\(quiet.stdout)\(quiet.stderr)")
+    }
 }
